@@ -1,0 +1,65 @@
+# hostwatch — every set-up step lives here: `make demo` and `make test` work on a
+# fresh machine with Go and the package registries, and nothing else.
+
+GO          ?= go
+BIN         := $(CURDIR)/bin
+STATICCHECK := $(BIN)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+# The npm packages the embedded dataset is built from, pinned for reproducible builds.
+DATASET_VERSION := 2.3.2026061719
+DATASET_PKGS := @ip-location-db/asn@$(DATASET_VERSION) @ip-location-db/geo-whois-asn-country-mmdb@$(DATASET_VERSION)
+DEMO_ZONE   := testdata/demo/kpu.go.id.zone
+DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
+               mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
+
+.PHONY: all build demo test lint fmt-check vet staticcheck unit bench dataset clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/hostwatch ./cmd/hostwatch
+	$(GO) build -o $(BIN)/zoneserver ./cmd/zoneserver
+
+# The main job, offline: a DNS server on 127.0.0.1 serves the illustrative zone
+# in $(DEMO_ZONE) and hostwatch audits its names through it.
+demo: build
+	@set -e; dir=$$(mktemp -d); \
+	$(BIN)/zoneserver -listen 127.0.0.1:0 -zone $(DEMO_ZONE) -addr-file $$dir/addr >$$dir/log 2>&1 & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; rm -rf $$dir' EXIT; \
+	for i in $$(seq 100); do [ -s $$dir/addr ] && break; sleep 0.05; done; \
+	[ -s $$dir/addr ] || { cat $$dir/log; echo "demo: the zone server did not start" >&2; exit 1; }; \
+	addr=$$(cat $$dir/addr); \
+	echo "\$$ hostwatch audit --resolver $$addr $(DEMO_NAMES)"; \
+	$(BIN)/hostwatch audit -o table --resolver $$addr --timeout 1s $(DEMO_NAMES); \
+	echo; echo "\$$ hostwatch lookup 170.33.13.55 8.8.8.8 2001:4860:4860::8888"; \
+	$(BIN)/hostwatch lookup -o table 170.33.13.55 8.8.8.8 2001:4860:4860::8888
+
+test: fmt-check vet staticcheck unit
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+$(STATICCHECK):
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./attribution/ ./resolvers/ ./probe/
+
+# Rebuild the embedded dataset from the pinned npm packages (needs npm).
+dataset:
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf $$dir' EXIT; \
+	(cd $$dir && npm pack --silent $(DATASET_PKGS)); \
+	$(GO) run ./attribution/internal/mkdataset -out attribution/data $$dir/*.tgz
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,279 @@
+// Package attribution tells, for an IP address, its AS number, AS organisation, prefix and country, and which dataset gave each fact.
+package attribution
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/oschwald/maxminddb-golang/v2"
+
+	"github.com/hostwatch/hostwatch/attribution/internal/manifest"
+)
+
+// DB answers lookups from the user's MMDB files and the embedded data.
+// Lookup and Datasets are safe for concurrent use; Close is not safe to call
+// while lookups are running.
+type DB struct {
+	sources  []*source // user files in the order given, then embedded data
+	datasets []Dataset // sources[i] is described by datasets[i]
+}
+
+// source is one MMDB file and the records decoded from it so far.
+type source struct {
+	id         string
+	r          *maxminddb.Reader
+	layout     layout
+	hasASN     bool     // its records may carry asn and as_org
+	hasCountry bool     // its records may carry country
+	cache      sync.Map // data offset (uintptr) → *record
+	cached     atomic.Int64
+}
+
+// maxCached bounds the records one source keeps decoded. The embedded ASN
+// data has about 91,000 distinct records; a user's City file may have more,
+// and lookups past the bound decode each time.
+const maxCached = 1 << 20
+
+// Open returns a DB that answers from the MMDB files at paths (a user's
+// --mmdb files, the first given taking precedence) and then from the data
+// embedded in hostwatch. An error names the file that could not be used;
+// errors.Is(err, ErrUnknownLayout) tells a readable file of a kind
+// hostwatch does not know.
+func Open(paths ...string) (*DB, error) {
+	d := &DB{}
+	ids := map[string]int{}
+	for _, p := range paths {
+		s, ds, err := openUser(p)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		// Two files of the same type and name (from different directories)
+		// must still be told apart in Sources.
+		if ids[ds.ID]++; ids[ds.ID] > 1 {
+			ds.ID = fmt.Sprintf("%s #%d", ds.ID, ids[ds.ID])
+			s.id = ds.ID
+		}
+		d.sources = append(d.sources, s)
+		d.datasets = append(d.datasets, ds)
+	}
+	if err := d.openEmbedded(); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// openEmbedded adds the data compiled into hostwatch, as datasets.json lists it.
+func (d *DB) openEmbedded() error {
+	var m manifest.Manifest
+	if err := json.Unmarshal(embeddedManifest, &m); err != nil {
+		return fmt.Errorf("embedded %s: %w", manifest.FileName, err)
+	}
+	for _, e := range m.Datasets {
+		data, ok := embeddedFile(e.File)
+		if !ok {
+			return fmt.Errorf("embedded %s: no file %s", manifest.FileName, e.File)
+		}
+		r, err := maxminddb.OpenBytes(data, maxminddb.DisableStringCache())
+		if err != nil {
+			return fmt.Errorf("embedded %s: %w", e.File, err)
+		}
+		// mkdataset writes GeoIP2-compatible files or keeps ip-location-db's
+		// own layout, and datasets.json says which facts each file gives.
+		s := &source{id: e.ID, r: r, layout: layoutFlat}
+		if l, _, _ := detectByType(r.Metadata.DatabaseType); l != layoutNone {
+			s.layout = l
+		}
+		s.hasASN = slices.Contains(e.Fields, "asn")
+		s.hasCountry = slices.Contains(e.Fields, "country")
+		d.sources = append(d.sources, s)
+		d.datasets = append(d.datasets, Dataset{
+			ID:          e.ID,
+			Version:     e.Version,
+			License:     e.License,
+			Attribution: e.Attribution,
+			Fields:      e.Fields,
+			Description: e.Description,
+			Package:     e.Package,
+			SHA256:      e.SHA256,
+		})
+	}
+	return nil
+}
+
+// unknownLicense is the licence of a user's file whose metadata says none.
+const unknownLicense = "see the file's provider terms"
+
+// openUser opens a user's MMDB file and works out how to read it.
+func openUser(path string) (*source, Dataset, error) {
+	r, err := maxminddb.Open(path, maxminddb.DisableStringCache())
+	if err != nil {
+		return nil, Dataset{}, fmt.Errorf("open mmdb %q: %w", path, err)
+	}
+	md := r.Metadata
+	l, hasASN, hasCountry, err := detect(r)
+	if err != nil {
+		r.Close()
+		return nil, Dataset{}, fmt.Errorf("open mmdb %q: database type %q: %w", path, md.DatabaseType, err)
+	}
+	dbType := md.DatabaseType
+	if dbType == "" {
+		dbType = "mmdb"
+	}
+	ds := Dataset{
+		ID:          fmt.Sprintf("%s (%s)", dbType, filepath.Base(path)),
+		License:     unknownLicense,
+		Path:        path,
+		Description: description(md.Description),
+	}
+	if md.BuildEpoch != 0 {
+		ds.Version = md.BuildTime().UTC().Format(time.DateOnly)
+	}
+	if mentionsLicense(ds.Description) {
+		ds.License = ds.Description
+	}
+	if hasASN {
+		ds.Fields = append(ds.Fields, "asn", "as_org", "prefix")
+	}
+	if hasCountry {
+		ds.Fields = append(ds.Fields, "country")
+	}
+	s := &source{id: ds.ID, r: r, layout: l, hasASN: hasASN, hasCountry: hasCountry}
+	return s, ds, nil
+}
+
+// description picks the English description from MMDB metadata, or else the
+// first by language code.
+func description(byLang map[string]string) string {
+	if d, ok := byLang["en"]; ok {
+		return d
+	}
+	langs := make([]string, 0, len(byLang))
+	for l := range byLang {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	if len(langs) == 0 {
+		return ""
+	}
+	return byLang[langs[0]]
+}
+
+func mentionsLicense(s string) bool {
+	s = strings.ToLower(s)
+	for _, w := range []string{"licen", "creative commons", "cc by", "cc-by", "cc0", "public domain"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Lookup tells what the sources know of ip. Each fact comes from the first
+// source that has it: asn and prefix together, as_org from the same source
+// or else from a later one that agrees on the ASN, and country on its own.
+// IPv4-mapped IPv6 addresses are looked up as IPv4. Lookup never fails:
+// what no source knows is left zero.
+func (d *DB) Lookup(ip netip.Addr) Result {
+	var res Result
+	if d == nil || !ip.IsValid() {
+		return res
+	}
+	ip = ip.WithZone("").Unmap()
+	needASN, needOrg, needCountry := true, true, true
+	for _, s := range d.sources {
+		if !(s.hasASN && (needASN || needOrg) || s.hasCountry && needCountry) {
+			continue
+		}
+		found := s.r.Lookup(ip)
+		if !found.Found() {
+			continue
+		}
+		rec := s.record(found)
+		if needASN && rec.asn != 0 {
+			res.ASN, res.Sources.ASN = rec.asn, s.id
+			res.Prefix, res.Sources.Prefix = prefix(ip, found), s.id
+			needASN = false
+		}
+		if !needASN && needOrg && rec.asn == res.ASN && rec.org != "" {
+			res.ASOrg, res.Sources.ASOrg = rec.org, s.id
+			needOrg = false
+		}
+		if needCountry && rec.country != "" {
+			res.Country, res.Sources.Country = rec.country, s.id
+			needCountry = false
+		}
+		if !needASN && !needOrg && !needCountry {
+			break
+		}
+	}
+	return res
+}
+
+// prefix is the block of the file that holds ip. In an IPv6 file whose
+// block reaches past the IPv4 space (::/96), that is all of IPv4.
+func prefix(ip netip.Addr, found maxminddb.Result) netip.Prefix {
+	p := found.Prefix()
+	if ip.Is4() && !p.Addr().Is4() {
+		return netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+	}
+	return p
+}
+
+// record returns the decoded record a lookup found, decoding it only the
+// first time its data offset is seen.
+func (s *source) record(found maxminddb.Result) *record {
+	off := found.Offset()
+	if v, ok := s.cache.Load(off); ok {
+		return v.(*record)
+	}
+	rec, err := s.layout.decode(found)
+	if err != nil {
+		rec = record{} // a record that does not decode gives no facts
+	}
+	if s.cached.Load() >= maxCached {
+		return &rec
+	}
+	v, loaded := s.cache.LoadOrStore(off, &rec)
+	if !loaded {
+		s.cached.Add(1)
+	}
+	return v.(*record)
+}
+
+// Datasets describes every source in use: the user's files in the order
+// given, then the embedded data.
+func (d *DB) Datasets() []Dataset {
+	if d == nil {
+		return nil
+	}
+	out := slices.Clone(d.datasets)
+	for i := range out {
+		out[i].Fields = slices.Clone(out[i].Fields)
+	}
+	return out
+}
+
+// Close releases the user's files. Lookups after Close find nothing.
+func (d *DB) Close() error {
+	if d == nil {
+		return nil
+	}
+	var errs []error
+	for _, s := range d.sources {
+		if err := s.r.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close %s: %w", s.id, err))
+		}
+	}
+	return errors.Join(errs...)
+}

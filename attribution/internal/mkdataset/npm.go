@@ -1,0 +1,141 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+)
+
+// npmPackage is what mkdataset keeps of one npm package tarball.
+type npmPackage struct {
+	Path    string // the tarball as given on the command line
+	SHA256  string // hex digest of the tarball
+	Name    string // from package.json
+	Version string // from package.json, e.g. 2.3.2026061719
+	License string // package.json's license field
+	// Date is the data date encoded in Version (2.3.YYYYMMDDHH), at 00:00 UTC.
+	Date  time.Time
+	Files map[string][]byte // base name → content, for the files in package/
+}
+
+// maxEntry bounds one file read from a tarball.
+const maxEntry = 512 << 20
+
+// readPackage reads an npm package tarball (gzip-compressed tar with
+// everything under package/) and keeps its top-level files.
+func readPackage(file string) (*npmPackage, error) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(raw)
+	p := &npmPackage{Path: file, SHA256: hex.EncodeToString(sum[:]), Files: map[string][]byte{}}
+
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		dir, base := path.Split(path.Clean(h.Name))
+		if dir != "package/" {
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(tr, maxEntry+1))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", file, h.Name, err)
+		}
+		if len(data) > maxEntry {
+			return nil, fmt.Errorf("%s: %s is larger than %d bytes", file, h.Name, maxEntry)
+		}
+		p.Files[base] = data
+	}
+	if err := zr.Close(); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+
+	var pj struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+		License string `json:"license"`
+	}
+	js, ok := p.Files["package.json"]
+	if !ok {
+		return nil, fmt.Errorf("%s: no package/package.json: not an npm package tarball", file)
+	}
+	if err := json.Unmarshal(js, &pj); err != nil {
+		return nil, fmt.Errorf("%s: package.json: %w", file, err)
+	}
+	p.Name, p.Version, p.License = pj.Name, pj.Version, pj.License
+	if p.Date, err = dataDate(p.Version); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return p, nil
+}
+
+// dataDate returns the day an ip-location-db version was built: versions
+// look like 2.3.2026061719, the last part being YYYYMMDDHH in UTC.
+func dataDate(version string) (time.Time, error) {
+	i := strings.LastIndexByte(version, '.')
+	stamp := version[i+1:]
+	t, err := time.Parse("2006010215", stamp)
+	if err != nil || len(stamp) != len("2006010215") {
+		return time.Time{}, fmt.Errorf("version %q does not end in a YYYYMMDDHH date", version)
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+}
+
+// file returns a file of package/, or an error naming it.
+func (p *npmPackage) file(name string) ([]byte, error) {
+	b, ok := p.Files[name]
+	if !ok {
+		return nil, fmt.Errorf("package %s@%s has no %s", p.Name, p.Version, name)
+	}
+	return b, nil
+}
+
+// ccBy4 is the phrase every CC BY 4.0 notice file of ip-location-db contains.
+const ccBy4 = "Creative Commons Attribution 4.0 International License"
+
+// checkTerms makes sure the licence facts mkdataset records are still what
+// the package says: the package.json licence field and, for each notice
+// file, that it still grants CC BY 4.0. A new version that changed its terms
+// stops the build instead of shipping a wrong notice.
+func (p *npmPackage) checkTerms(license string, noticeFiles ...string) error {
+	if p.License != license {
+		return fmt.Errorf("package %s@%s: license is %q, mkdataset records %q: review the terms and update mkdataset",
+			p.Name, p.Version, p.License, license)
+	}
+	for _, name := range noticeFiles {
+		b, err := p.file(name)
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(b, []byte(ccBy4)) {
+			return fmt.Errorf("package %s@%s: %s no longer says %q: review the terms and update mkdataset",
+				p.Name, p.Version, name, ccBy4)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+package attribution
+
+import "net/netip"
+
+// Dataset describes one source of attribution facts, shown in every report.
+type Dataset struct {
+	// ID is the short name that Sources fields refer to, e.g. "ip-location-db/asn".
+	ID string `json:"name"`
+	// Version is the dataset's own version or build date, e.g. "2026-06-17".
+	Version string `json:"version"`
+	// License is the licence of the data, e.g. "CC BY 4.0".
+	License string `json:"license"`
+	// Attribution is the notice the licence asks for, if any.
+	Attribution string `json:"attribution,omitempty"`
+	// Path is the file a user's database was read from; empty for embedded data.
+	Path string `json:"path,omitempty"`
+	// Fields lists which facts this dataset gives: asn, as_org, prefix, country.
+	Fields []string `json:"fields"`
+	// Description says what the data is and how it was made, e.g. that its
+	// country is where a block is registered rather than where it is.
+	Description string `json:"description,omitempty"`
+	// Package is the package embedded data was built from, as name@version.
+	Package string `json:"package,omitempty"`
+	// SHA256 is the hex digest of that package's tarball.
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// Sources names, for each fact of a Result, the Dataset.ID that gave it.
+type Sources struct {
+	ASN     string `json:"asn,omitempty"`
+	ASOrg   string `json:"as_org,omitempty"`
+	Prefix  string `json:"prefix,omitempty"`
+	Country string `json:"country,omitempty"`
+}
+
+// Result is what is known of one address. Zero values mean "unknown".
+type Result struct {
+	ASN     uint32
+	ASOrg   string
+	Prefix  netip.Prefix // the dataset block containing the address
+	Country string       // ISO 3166-1 alpha-2 where the address is located
+	Sources Sources
+}

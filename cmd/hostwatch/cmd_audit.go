@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports"
+	"github.com/hostwatch/hostwatch/resolvers"
+)
+
+// resolvConf is where the system's resolvers are read from when none is given.
+const resolvConf = "/etc/resolv.conf"
+
+// auditOptions are the flags of audit, shared by every command that runs an audit.
+type auditOptions struct {
+	files       []string
+	output      string
+	resolvers   []string
+	timeout     time.Duration
+	retries     int
+	concurrency int
+	mmdbs       []string
+	strict      bool
+}
+
+func (o *auditOptions) bind(fs *pflag.FlagSet) {
+	fs.StringArrayVarP(&o.files, "file", "f", nil, "read domains from `FILE`, one per line (- for stdin; # starts a comment)")
+	fs.StringVarP(&o.output, "output", "o", "", "output `FORMAT`: table, json or jsonl (default: table on a terminal, jsonl otherwise)")
+	fs.StringArrayVar(&o.resolvers, "resolver", nil, "ask `HOST[:PORT]` (an IP address; repeatable; default: the system's resolvers)")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "time to wait for each DNS reply")
+	fs.IntVar(&o.retries, "retries", 2, "extra rounds over the resolvers after a timeout or failure")
+	fs.IntVar(&o.concurrency, "concurrency", probe.DefaultConcurrency, "domains resolved at once")
+	bindMMDB(fs, &o.mmdbs)
+	fs.BoolVar(&o.strict, "strict", false, "exit 1 when any domain does not resolve to an address")
+}
+
+func bindMMDB(fs *pflag.FlagSet, paths *[]string) {
+	fs.StringArrayVar(paths, "mmdb", nil, "also use the MMDB `FILE` (GeoLite2/GeoIP2 ASN, Country, City; DB-IP; IPinfo Lite); it takes precedence field by field (repeatable)")
+}
+
+func newAuditCmd(streams IOStreams) *cobra.Command {
+	opts := &auditOptions{}
+	cmd := &cobra.Command{
+		Use:   "audit [flags] DOMAIN...",
+		Short: "Resolve domains and show where their servers are hosted",
+		Long: `audit resolves each domain (A and AAAA, following CNAMEs) and attributes every
+address to its network (ASN), organisation, announcing prefix and country.
+
+Names may be given as arguments, with -f FILE, or both; Unicode names are
+converted to their IDNA form. Invalid names are reported on stderr (with their
+line number), shown as "invalid", and the other names are still audited.
+
+` + exitCodesHelp,
+		Example: `  hostwatch audit pemilu2024.kpu.go.id sirekap-web.kpu.go.id
+  hostwatch audit -f domains.txt -o json > report.json
+  cat domains.txt | hostwatch audit -f - -o jsonl
+  hostwatch audit --resolver 1.1.1.1 --resolver 8.8.8.8:53 example.org`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAudit(cmd.Context(), streams, opts, args)
+		},
+	}
+	opts.bind(cmd.Flags())
+	return cmd
+}
+
+// outputFormat checks -o and picks the default for where stdout goes.
+func outputFormat(given string, terminal bool) (string, error) {
+	switch given {
+	case "table", "json", "jsonl":
+		return given, nil
+	case "":
+		if terminal {
+			return "table", nil
+		}
+		return "jsonl", nil
+	}
+	return "", fmt.Errorf("unknown output format %q (want table, json or jsonl)", given)
+}
+
+// auditRun is a validated audit, ready to run.
+type auditRun struct {
+	targets   []probe.Target
+	invalid   int
+	client    *resolvers.Client
+	db        *attribution.DB
+	format    string
+	resolvers []string
+}
+
+func (r *auditRun) Close() {
+	if r.client != nil {
+		r.client.Close()
+	}
+	if r.db != nil {
+		r.db.Close()
+	}
+}
+
+// prepareAudit validates every flag and input before any network I/O, and
+// opens what the run needs.
+func prepareAudit(streams IOStreams, opts *auditOptions, args []string) (*auditRun, error) {
+	format, err := outputFormat(opts.output, streams.OutIsTerminal)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case opts.timeout <= 0:
+		return nil, fmt.Errorf("--timeout must be positive, got %s", opts.timeout)
+	case opts.retries < 0:
+		return nil, fmt.Errorf("--retries must be 0 or more, got %d", opts.retries)
+	case opts.concurrency < 1:
+		return nil, fmt.Errorf("--concurrency must be 1 or more, got %d", opts.concurrency)
+	}
+	targets, err := readTargets(streams.In, opts.files, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(targets) == 0 {
+		return nil, errors.New("no domains given: name some, or use -f FILE")
+	}
+	run := &auditRun{targets: targets, format: format}
+	for _, t := range targets {
+		if t.Err != nil {
+			run.invalid++
+			fmt.Fprintf(streams.ErrOut, "hostwatch: %v\n", t.Err)
+		}
+	}
+	if run.invalid == len(targets) {
+		return nil, errInputRejected
+	}
+	servers, err := resolverList(opts.resolvers)
+	if err != nil {
+		return nil, err
+	}
+	run.resolvers = servers
+	run.db, err = attribution.Open(opts.mmdbs...)
+	if err != nil {
+		return nil, err
+	}
+	retries := opts.retries
+	if retries == 0 {
+		retries = -1 // resolvers.Config reads 0 as "the default"
+	}
+	run.client, err = resolvers.New(resolvers.Config{Servers: servers, Timeout: opts.timeout, Retries: retries})
+	if err != nil {
+		run.Close()
+		return nil, runError{err}
+	}
+	return run, nil
+}
+
+// readTargets reads the -f files, then the arguments, in that order.
+func readTargets(stdin io.Reader, files, args []string) ([]probe.Target, error) {
+	var targets []probe.Target
+	for _, name := range files {
+		var r io.Reader = stdin
+		if name != "-" {
+			f, err := os.Open(name)
+			if err != nil {
+				return nil, fmt.Errorf("read target list: %w", err)
+			}
+			defer f.Close()
+			r = f
+		}
+		ts, err := probe.ReadTargets(r, name)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, ts...)
+	}
+	for _, a := range args {
+		targets = append(targets, probe.ParseTarget(a, "args", 0))
+	}
+	return targets, nil
+}
+
+// resolverList parses --resolver values, or reads the system's resolvers.
+func resolverList(given []string) ([]string, error) {
+	if len(given) == 0 {
+		servers, err := resolvers.SystemServers(resolvConf)
+		if err != nil {
+			return nil, fmt.Errorf("no --resolver given and the system's resolvers are unusable: %w", err)
+		}
+		return servers, nil
+	}
+	servers := make([]string, 0, len(given))
+	for _, s := range given {
+		addr, err := resolvers.ParseServer(s)
+		if err != nil {
+			return nil, fmt.Errorf("--resolver %q: %w", s, err)
+		}
+		servers = append(servers, addr)
+	}
+	return servers, nil
+}
+
+func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args []string) error {
+	run, err := prepareAudit(streams, opts, args)
+	if err != nil {
+		return err
+	}
+	defer run.Close()
+
+	report := probe.Report{
+		GeneratedAt: streams.Now().UTC(),
+		ToolVersion: streams.Version,
+		Datasets:    run.db.Datasets(),
+		Resolvers:   run.resolvers,
+	}
+	failed := 0
+	var emit func(probe.Observation) error
+	if run.format == "jsonl" {
+		jw := reports.NewJSONLWriter(streams.Out)
+		emit = jw.Write
+	} else {
+		emit = func(o probe.Observation) error {
+			report.Observations = append(report.Observations, o)
+			return nil
+		}
+	}
+	count := func(o probe.Observation) error {
+		if o.Failed() && o.Status != resolvers.StatusInvalid {
+			failed++
+		}
+		return emit(o)
+	}
+	runErr := probe.Run(ctx, run.targets, probe.Options{
+		Resolver:    run.client,
+		Attributor:  run.db,
+		Concurrency: opts.concurrency,
+		Now:         streams.Now,
+	}, count)
+	interrupted := errors.Is(runErr, context.Canceled)
+	if runErr != nil && !interrupted {
+		return runError{runErr}
+	}
+	report.Interrupted = interrupted
+	switch run.format {
+	case "json":
+		err = reports.WriteJSON(streams.Out, report)
+	case "table":
+		err = reports.WriteTable(streams.Out, report)
+	}
+	switch {
+	case err != nil:
+		return runError{err}
+	case interrupted:
+		return runErr
+	case run.invalid > 0:
+		return errInputRejected
+	case opts.strict && failed > 0:
+		fmt.Fprintf(streams.ErrOut, "hostwatch: %d of %d domains did not resolve (--strict)\n", failed, len(run.targets))
+		return errTargetsFailed
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hostwatch/hostwatch/attribution"
+)
+
+func newVersionCmd(streams IOStreams) *cobra.Command {
+	var data bool
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the version, and with --data the datasets and their licences",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(streams.Out, "hostwatch %s (%s %s/%s)\n", streams.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			db, err := attribution.Open()
+			if err != nil {
+				return runError{err}
+			}
+			defer db.Close()
+			var b strings.Builder
+			for _, d := range db.Datasets() {
+				if !data {
+					fmt.Fprintf(&b, "data: %s %s (%s)\n", d.ID, d.Version, d.License)
+					continue
+				}
+				fmt.Fprintf(&b, "\n%s\n  version: %s\n  licence: %s\n  gives:   %s\n", d.ID, d.Version, d.License, strings.Join(d.Fields, ", "))
+				if d.Attribution != "" {
+					fmt.Fprintf(&b, "  notice:  %s\n", d.Attribution)
+				}
+			}
+			_, err = fmt.Fprint(streams.Out, b.String())
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&data, "data", false, "list the embedded datasets with their licences and attribution notices")
+	return cmd
+}

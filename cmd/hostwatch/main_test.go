@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"hostwatch": func() {
+			os.Exit(Main(context.Background(), SystemStreams(), os.Args[1:]))
+		},
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script against the
+// hostwatch binary. Each script gets its own loopback DNS servers:
+// $DNS serves testdata/demo/kpu.go.id.zone, and $SILENT never answers.
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	zone, err := os.ReadFile(filepath.Join("..", "..", "testdata", "demo", "kpu.go.id.zone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join("testdata", "script"),
+		Setup: func(env *testscript.Env) error {
+			h, err := resolverstest.NewZoneHandler(string(zone))
+			if err != nil {
+				return err
+			}
+			srv, err := resolverstest.Listen("127.0.0.1:0", h)
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { srv.Close() })
+			silent, err := net.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { silent.Close() })
+			env.Setenv("DNS", srv.Addr)
+			env.Setenv("SILENT", silent.LocalAddr().String())
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitCode,
+		},
+	})
+}
+
+// cmdExitCode runs "exitcode N prog args..." and checks that prog exits with N;
+// stdout and stderr are kept for the commands that follow.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: %v", err)
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("exitcode: %v", err)
+	}
+	// A custom command's output is what it writes to ts.Stdout and ts.Stderr.
+	fmt.Fprint(ts.Stdout(), ts.ReadFile("stdout"))
+	fmt.Fprint(ts.Stderr(), ts.ReadFile("stderr"))
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}

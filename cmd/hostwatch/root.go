@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, documented in --help and the README.
+const (
+	exitOK          = 0   // done
+	exitTargetsFail = 1   // done, but some targets failed (only with --strict)
+	exitUsage       = 2   // usage or input error
+	exitFailed      = 3   // the run itself could not be done
+	exitInterrupted = 130 // stopped by Ctrl-C or SIGTERM; what finished was written
+)
+
+const exitCodesHelp = `Exit codes:
+  0    done
+  1    done, but some targets did not resolve (only with --strict)
+  2    usage or input error (bad flag, bad name or address, missing file, unreadable database)
+  3    the run itself failed (no usable resolver, output could not be written)
+  130  interrupted (Ctrl-C): what finished was written`
+
+// runError marks failures of the run itself, not of its input.
+type runError struct{ err error }
+
+func (e runError) Error() string { return e.err.Error() }
+func (e runError) Unwrap() error { return e.err }
+
+// errTargetsFailed is returned by --strict runs in which some target failed.
+var errTargetsFailed = errors.New("some targets did not resolve")
+
+// errInputRejected is returned after a run in which some inputs were invalid
+// and were reported as such; the message was already printed.
+var errInputRejected = errors.New("some inputs were invalid")
+
+// Main runs hostwatch with args and returns the process exit code.
+func Main(ctx context.Context, streams IOStreams, args []string) int {
+	root := newRootCmd(streams)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(err)
+	if err != nil && !errors.Is(err, errInputRejected) && !errors.Is(err, errTargetsFailed) {
+		msg := err.Error()
+		if errors.Is(err, context.Canceled) {
+			msg = "interrupted; what finished was written"
+		}
+		fmt.Fprintf(streams.ErrOut, "hostwatch: %s\n", oneLine(msg))
+	}
+	return code
+}
+
+// exitCode maps an error to the documented exit codes.
+func exitCode(err error) int {
+	var re runError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.Is(err, errTargetsFailed):
+		return exitTargetsFail
+	case errors.As(err, &re):
+		return exitFailed
+	default:
+		// Input errors, and the errors cobra returns for unknown commands,
+		// flags and argument counts, are usage errors.
+		return exitUsage
+	}
+}
+
+// oneLine keeps error output to one line, whatever a wrapped cause contains.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func newRootCmd(streams IOStreams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "hostwatch",
+		Short: "Show, with evidence, where the servers behind a domain are hosted",
+		Long: `hostwatch resolves domains and attributes every address to its network (ASN),
+organisation, prefix and country, using real public datasets that every report names.
+
+` + exitCodesHelp,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.AddCommand(newAuditCmd(streams), newLookupCmd(streams), newVersionCmd(streams))
+	return root
+}

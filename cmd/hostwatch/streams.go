@@ -1,0 +1,46 @@
+package main
+
+import (
+	"io"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// IOStreams are a command's input, outputs, clock and identity, injected so that
+// tests can run commands in-process and compare what they print.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// OutIsTerminal makes tables the default output; JSON lines otherwise.
+	OutIsTerminal bool
+	// Now is the clock used for report times.
+	Now func() time.Time
+	// Version is the tool version written into reports.
+	Version string
+}
+
+// SystemStreams returns the process's standard streams, clock and build version.
+func SystemStreams() IOStreams {
+	return IOStreams{
+		In:            os.Stdin,
+		Out:           os.Stdout,
+		ErrOut:        os.Stderr,
+		OutIsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+		Now:           time.Now,
+		Version:       buildVersion(),
+	}
+}
+
+// buildVersion is the module version stamped by the go command: a tag for
+// "go install …@vX", or a VCS pseudo-version for a build from a checkout.
+func buildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
+		return "devel"
+	}
+	return info.Main.Version
+}

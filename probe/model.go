@@ -1,0 +1,65 @@
+// Package probe defines hostwatch's model (targets, observations, addresses)
+// and runs an audit: targets in, attributed observations out. It prints nothing.
+package probe
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/resolvers"
+)
+
+// Schema names the version of the report format that reports write.
+const Schema = "hostwatch.report/v1"
+
+// Target is one domain to audit, as the user gave it and in its DNS form.
+type Target struct {
+	// Input is the name exactly as given (trimmed), for error messages.
+	Input string
+	// Domain is the name in ASCII (IDNA/punycode) form, lower case, no trailing dot.
+	Domain string
+	// Unicode is the name in Unicode form; equal to Domain for plain ASCII names.
+	Unicode string
+	// Source and Line say where the name came from ("args", a file name, "-"); Line is 0 for args.
+	Source string
+	Line   int
+	// Err is set when the name is not a valid domain; such a target is reported
+	// with status "invalid" and never sent to a resolver.
+	Err error
+}
+
+// Observation is everything learned about one target in one run.
+type Observation struct {
+	Target     Target
+	Status     resolvers.Status
+	Error      string
+	CNAMEChain []resolvers.Hop
+	Addresses  []Address
+	Queries    []resolvers.Exchange
+	// StartedAt and Duration time the whole resolution of the target.
+	StartedAt time.Time
+	Duration  time.Duration
+}
+
+// Address is one resolved address with its attribution.
+type Address struct {
+	IP netip.Addr
+	// TTL is the smallest TTL seen for this address in the answers.
+	TTL uint32
+	attribution.Result
+}
+
+// Failed reports whether the observation did not end with addresses.
+func (o Observation) Failed() bool { return o.Status != resolvers.StatusOK }
+
+// Report is one run: its context and its observations, in input order.
+type Report struct {
+	GeneratedAt  time.Time
+	ToolVersion  string
+	Datasets     []attribution.Dataset
+	Resolvers    []string
+	Observations []Observation
+	// Interrupted is set when the run was stopped before every target was done.
+	Interrupted bool
+}

@@ -1,0 +1,154 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/resolvers"
+	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
+)
+
+// newRun starts a loopback DNS server with handler h and returns Options that
+// resolve through it and attribute with the real embedded data.
+func newRun(t testing.TB, h dns.Handler, concurrency int) Options {
+	t.Helper()
+	srv := resolverstest.Start(t, h)
+	client, err := resolvers.New(resolvers.Config{Servers: []string{srv.Addr}, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	db, err := attribution.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return Options{Resolver: client, Attributor: db, Concurrency: concurrency}
+}
+
+// numberedZone serves hN.test. A 170.33.x.y for N in [0, n), each name its
+// own address, so that a mixed-up answer is visible.
+func numberedZone(t testing.TB, n int) dns.Handler {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("$ORIGIN test.\n@ 60 IN SOA ns.test. h.test. 1 60 60 60 60\n")
+	for i := range n {
+		fmt.Fprintf(&b, "h%d 60 IN A %s\n", i, numberedAddr(i))
+	}
+	h, err := resolverstest.NewZoneHandler(b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func numberedAddr(i int) netip.Addr {
+	return netip.AddrFrom4([4]byte{170, 33, byte(i >> 8), byte(i)})
+}
+
+func TestRunKeepsInputOrder(t *testing.T) {
+	t.Parallel()
+	const n = 500
+	opts := newRun(t, numberedZone(t, n), 32)
+	var targets []Target
+	for i := range n {
+		targets = append(targets, ParseTarget(fmt.Sprintf("h%d.test", i), "args", 0))
+	}
+	targets = append(targets, ParseTarget("bad..name", "args", 0), ParseTarget("missing.test", "args", 0))
+	var got []Observation
+	err := Run(t.Context(), targets, opts, func(o Observation) error {
+		got = append(got, o)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(targets) {
+		t.Fatalf("got %d observations, want %d", len(got), len(targets))
+	}
+	for i := range n {
+		o := got[i]
+		if o.Target.Domain != targets[i].Domain || o.Status != resolvers.StatusOK || len(o.Addresses) != 1 || o.Addresses[0].IP != numberedAddr(i) {
+			t.Fatalf("observation %d = %s %s %v, want h%d.test ok %s", i, o.Target.Domain, o.Status, o.Addresses, i, numberedAddr(i))
+		}
+		if o.Addresses[0].ASN == 0 || o.Addresses[0].Sources.ASN == "" {
+			t.Fatalf("observation %d not attributed: %+v", i, o.Addresses[0])
+		}
+	}
+	if s := got[n].Status; s != resolvers.StatusInvalid {
+		t.Errorf("bad..name status = %s, want invalid", s)
+	}
+	if s := got[n+1].Status; s != resolvers.StatusNXDomain {
+		t.Errorf("missing.test status = %s, want nxdomain", s)
+	}
+}
+
+// A cancelled run emits only finished targets, in order, and says it was cancelled.
+func TestRunCancelled(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	zone := numberedZone(t, 10)
+	h := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		if r.Question[0].Name == "h5.test." {
+			<-release // never answers while the test runs
+			return
+		}
+		zone.ServeDNS(w, r)
+	})
+	opts := newRun(t, h, 1)
+	// Registered after the server's cleanup, so it runs first and lets the
+	// handler return before the server waits for it.
+	t.Cleanup(func() { close(release) })
+	var targets []Target
+	for i := range 10 {
+		targets = append(targets, ParseTarget(fmt.Sprintf("h%d.test", i), "args", 0))
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	var got []string
+	err := Run(ctx, targets, opts, func(o Observation) error {
+		got = append(got, o.Target.Domain)
+		if o.Target.Domain == "h4.test" {
+			time.AfterFunc(50*time.Millisecond, cancel)
+		}
+		return nil
+	})
+	if err != context.Canceled {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	want := "h0.test h1.test h2.test h3.test h4.test"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("emitted %v, want %s", got, want)
+	}
+}
+
+// BenchmarkAudit measures a whole audit, resolution and attribution, of
+// 20,000 names against a loopback server, 100 in flight.
+func BenchmarkAudit(b *testing.B) {
+	const n = 20000
+	opts := newRun(b, numberedZone(b, n), 100)
+	targets := make([]Target, n)
+	for i := range targets {
+		targets[i] = ParseTarget(fmt.Sprintf("h%d.test", i), "args", 0)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		ok := 0
+		err := Run(b.Context(), targets, opts, func(o Observation) error {
+			if o.Status == resolvers.StatusOK {
+				ok++
+			}
+			return nil
+		})
+		if err != nil || ok != n {
+			b.Fatalf("Run: %v, %d of %d ok", err, ok, n)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "names/s")
+}

@@ -1,0 +1,132 @@
+package probe
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseTarget(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		domain  string
+		unicode string
+		reason  string // substring of the error; "" when valid
+	}{
+		{in: "example.org", domain: "example.org", unicode: "example.org"},
+		{in: "  Example.ORG.  ", domain: "example.org", unicode: "example.org"},
+		{in: "pemilu2024.kpu.go.id", domain: "pemilu2024.kpu.go.id", unicode: "pemilu2024.kpu.go.id"},
+		{in: "_dmarc.example.org", domain: "_dmarc.example.org", unicode: "_dmarc.example.org"},
+		{in: "bücher.example", domain: "xn--bcher-kva.example", unicode: "bücher.example"},
+		{in: "xn--bcher-kva.example", domain: "xn--bcher-kva.example", unicode: "bücher.example"},
+		{in: "пример.рф", domain: "xn--e1afmkfd.xn--p1ai", unicode: "пример.рф"},
+		{in: "ＥＸＡＭＰＬＥ.com", domain: "example.com", unicode: "example.com"},
+		{in: "", reason: "empty name"},
+		{in: ".", reason: "root"},
+		{in: "a..b", reason: "empty label"},
+		{in: ".a.b", reason: "empty label"},
+		{in: strings.Repeat("a", 64) + ".org", reason: "64 bytes long; the limit is 63"},
+		{in: strings.Repeat("a", 63) + ".org", domain: strings.Repeat("a", 63) + ".org", unicode: strings.Repeat("a", 63) + ".org"},
+		{in: strings.Repeat("abcdefghi.", 26) + "org", reason: "263 bytes long; the limit is 253"},
+		{in: "exa mple.org", reason: "space"},
+		{in: "tab\t.org", reason: "space or control"},
+		{in: "exa$mple.org", reason: "illegal character"},
+		{in: "exa/mple.org", reason: "illegal character"},
+		{in: "-lead.example", reason: "hyphen"},
+		{in: "trail-.example", reason: "hyphen"},
+		{in: "170.33.13.55", reason: "IP address"},
+		{in: "2001:4860:4860::8888", reason: "IP address"},
+		{in: "[::1]", reason: "IP address"},
+		{in: "https://example.org/", reason: "URL"},
+		{in: "xn--zz.example", reason: "internationalised"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got := ParseTarget(tt.in, "args", 0)
+			if tt.reason != "" {
+				if got.Err == nil {
+					t.Fatalf("ParseTarget(%q) = %q, want an error containing %q", tt.in, got.Domain, tt.reason)
+				}
+				if !errors.Is(got.Err, ErrInvalidName) || !strings.Contains(got.Err.Error(), tt.reason) {
+					t.Fatalf("ParseTarget(%q) error = %v, want one containing %q", tt.in, got.Err, tt.reason)
+				}
+				if strings.Contains(got.Err.Error(), "\n") {
+					t.Fatalf("error spans lines: %q", got.Err)
+				}
+				return
+			}
+			if got.Err != nil {
+				t.Fatalf("ParseTarget(%q): %v", tt.in, got.Err)
+			}
+			if got.Domain != tt.domain || got.Unicode != tt.unicode {
+				t.Fatalf("ParseTarget(%q) = (%q, %q), want (%q, %q)", tt.in, got.Domain, got.Unicode, tt.domain, tt.unicode)
+			}
+		})
+	}
+}
+
+func TestReadTargets(t *testing.T) {
+	t.Parallel()
+	in := "\ufeff# watch list\nexample.org\n\n  kpu.go.id   # the commission\nbad..name\n170.33.13.55\n"
+	got, err := ReadTargets(strings.NewReader(in), "watch.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		domain string
+		line   int
+		bad    bool
+	}
+	want := []row{{"example.org", 2, false}, {"kpu.go.id", 4, false}, {"bad..name", 5, true}, {"170.33.13.55", 6, true}}
+	if len(got) != len(want) {
+		t.Fatalf("got %d targets, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Domain != w.domain || g.Line != w.line || (g.Err != nil) != w.bad {
+			t.Errorf("target %d = {%q line %d err %v}, want %+v", i, g.Domain, g.Line, g.Err, w)
+		}
+		if w.bad && !strings.HasPrefix(g.Err.Error(), "watch.txt:") {
+			t.Errorf("error %q does not name the file and line", g.Err)
+		}
+	}
+}
+
+func TestReadTargetsLineTooLong(t *testing.T) {
+	t.Parallel()
+	in := "ok.example\n" + strings.Repeat("a", maxLineLen+1) + "\n"
+	_, err := ReadTargets(strings.NewReader(in), "big.txt")
+	if err == nil || !strings.Contains(err.Error(), "big.txt:2:") {
+		t.Fatalf("err = %v, want one naming big.txt:2", err)
+	}
+}
+
+// FuzzReadTargets checks that no input crashes the parser, and that every
+// accepted name obeys the DNS limits.
+func FuzzReadTargets(f *testing.F) {
+	for _, s := range []string{"example.org\n", "# c\n\nbücher.example\n", "a..b\n", "xn--\n", "\ufeffa.b # x\r\n", strings.Repeat("a.", 130)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		targets, err := ReadTargets(strings.NewReader(in), "fuzz")
+		if err != nil {
+			return
+		}
+		for _, tg := range targets {
+			if tg.Err != nil {
+				if !errors.Is(tg.Err, ErrInvalidName) {
+					t.Fatalf("error %v does not wrap ErrInvalidName", tg.Err)
+				}
+				continue
+			}
+			if reason := checkASCII(tg.Domain); reason != "" {
+				t.Fatalf("accepted %q: %s", tg.Domain, reason)
+			}
+			if again := ParseTarget(tg.Domain, "fuzz", 1); again.Err != nil || again.Domain != tg.Domain {
+				t.Fatalf("%q does not parse to itself: %+v", tg.Domain, again)
+			}
+		}
+	})
+}

@@ -1,0 +1,161 @@
+// Package reports renders hostwatch observations for people (table) and for
+// programs (JSON, JSON lines), deterministically.
+package reports
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/resolvers"
+)
+
+// Document is the JSON form of a whole report (schema hostwatch.report/v1).
+// Field names are part of the public interface: add, never rename.
+type Document struct {
+	Schema      string                `json:"schema"`
+	GeneratedAt string                `json:"generated_at"`
+	ToolVersion string                `json:"tool_version"`
+	Interrupted bool                  `json:"interrupted,omitempty"`
+	Datasets    []attribution.Dataset `json:"datasets"`
+	Resolvers   []string              `json:"resolvers"`
+	Targets     []Target              `json:"targets"`
+}
+
+// Target is the JSON form of one observation; it is also one line of JSONL output.
+type Target struct {
+	Domain     string          `json:"domain"`
+	Unicode    string          `json:"unicode"`
+	Input      string          `json:"input"`
+	Status     string          `json:"status"`
+	Error      string          `json:"error"`
+	ObservedAt string          `json:"observed_at"`
+	CNAMEChain []resolvers.Hop `json:"cname_chain"`
+	Addresses  []Address       `json:"addresses"`
+	Queries    []Query         `json:"queries"`
+}
+
+// Address is the JSON form of one attributed address. Unknown facts are 0 or "".
+type Address struct {
+	IP      string              `json:"ip"`
+	Version int                 `json:"version"`
+	TTL     uint32              `json:"ttl"`
+	ASN     uint32              `json:"asn"`
+	ASOrg   string              `json:"as_org"`
+	Prefix  string              `json:"prefix"`
+	Country string              `json:"country"`
+	Sources attribution.Sources `json:"sources"`
+}
+
+// Query is the JSON form of one DNS exchange: the evidence behind an answer.
+type Query struct {
+	Resolver  string  `json:"resolver"`
+	Transport string  `json:"transport"`
+	Name      string  `json:"name"`
+	Type      string  `json:"type"`
+	Rcode     string  `json:"rcode"`
+	Status    string  `json:"status"`
+	Error     string  `json:"error"`
+	AskedAt   string  `json:"asked_at"`
+	RTTMillis float64 `json:"rtt_ms"`
+}
+
+// timestamp formats t in RFC 3339, UTC, with the precision it has.
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// NewDocument converts a report to its JSON form.
+func NewDocument(r probe.Report) Document {
+	doc := Document{
+		Schema:      probe.Schema,
+		GeneratedAt: r.GeneratedAt.UTC().Format(time.RFC3339),
+		ToolVersion: r.ToolVersion,
+		Interrupted: r.Interrupted,
+		Datasets:    nonNil(r.Datasets),
+		Resolvers:   nonNil(r.Resolvers),
+		Targets:     make([]Target, 0, len(r.Observations)),
+	}
+	for _, o := range r.Observations {
+		doc.Targets = append(doc.Targets, NewTarget(o))
+	}
+	return doc
+}
+
+// NewTarget converts one observation to its JSON form.
+func NewTarget(o probe.Observation) Target {
+	t := Target{
+		Domain:     o.Target.Domain,
+		Unicode:    o.Target.Unicode,
+		Input:      o.Target.Input,
+		Status:     string(o.Status),
+		Error:      o.Error,
+		ObservedAt: timestamp(o.StartedAt),
+		CNAMEChain: nonNil(o.CNAMEChain),
+		Addresses:  make([]Address, 0, len(o.Addresses)),
+		Queries:    make([]Query, 0, len(o.Queries)),
+	}
+	for _, a := range o.Addresses {
+		t.Addresses = append(t.Addresses, newAddress(a.IP, a.TTL, a.Result))
+	}
+	for _, q := range o.Queries {
+		t.Queries = append(t.Queries, Query{
+			Resolver: q.Resolver, Transport: q.Transport, Name: q.Name, Type: q.Type,
+			Rcode: q.Rcode, Status: string(q.Status), Error: q.Error,
+			AskedAt:   timestamp(q.AskedAt),
+			RTTMillis: float64(q.RTT.Microseconds()) / 1000,
+		})
+	}
+	return t
+}
+
+func nonNil[S ~[]E, E any](s S) S {
+	if s == nil {
+		return S{}
+	}
+	return s
+}
+
+// WriteJSON writes the report as one indented JSON document.
+func WriteJSON(w io.Writer, r probe.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(NewDocument(r)); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
+}
+
+// JSONLWriter writes one JSON object per observation, one per line, flushing
+// each line so that a reader sees every target as soon as it is done.
+type JSONLWriter struct {
+	w   *bufio.Writer
+	enc *json.Encoder
+}
+
+// NewJSONLWriter returns a JSONLWriter on w.
+func NewJSONLWriter(w io.Writer) *JSONLWriter {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	return &JSONLWriter{w: bw, enc: enc}
+}
+
+// Write writes one observation as a line and flushes it.
+func (j *JSONLWriter) Write(o probe.Observation) error {
+	if err := j.enc.Encode(NewTarget(o)); err != nil {
+		return fmt.Errorf("write jsonl: %w", err)
+	}
+	if err := j.w.Flush(); err != nil {
+		return fmt.Errorf("write jsonl: %w", err)
+	}
+	return nil
+}

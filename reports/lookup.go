@@ -1,0 +1,109 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/hostwatch/hostwatch/attribution"
+)
+
+// LookupSchema names the version of the lookup report format.
+const LookupSchema = "hostwatch.lookup/v1"
+
+// Attributed is one address with what is known of it.
+type Attributed struct {
+	IP netip.Addr
+	attribution.Result
+}
+
+// Lookup is the result of attributing addresses without DNS.
+type Lookup struct {
+	GeneratedAt time.Time
+	ToolVersion string
+	Datasets    []attribution.Dataset
+	Addresses   []Attributed
+}
+
+// LookupDocument is the JSON form of a Lookup.
+type LookupDocument struct {
+	Schema      string                `json:"schema"`
+	GeneratedAt string                `json:"generated_at"`
+	ToolVersion string                `json:"tool_version"`
+	Datasets    []attribution.Dataset `json:"datasets"`
+	Addresses   []Address             `json:"addresses"`
+}
+
+func newAddress(ip netip.Addr, ttl uint32, r attribution.Result) Address {
+	version := 6
+	if ip.Is4() {
+		version = 4
+	}
+	prefix := ""
+	if r.Prefix.IsValid() {
+		prefix = r.Prefix.String()
+	}
+	return Address{
+		IP: ip.String(), Version: version, TTL: ttl,
+		ASN: r.ASN, ASOrg: r.ASOrg, Prefix: prefix, Country: r.Country,
+		Sources: r.Sources,
+	}
+}
+
+// WriteLookup writes a lookup as a table, one JSON document, or JSON lines.
+func WriteLookup(w io.Writer, format string, l Lookup) error {
+	switch format {
+	case "json", "jsonl":
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		if format == "jsonl" {
+			for _, a := range l.Addresses {
+				if err := enc.Encode(newAddress(a.IP, 0, a.Result)); err != nil {
+					return fmt.Errorf("write jsonl: %w", err)
+				}
+			}
+			return nil
+		}
+		doc := LookupDocument{
+			Schema:      LookupSchema,
+			GeneratedAt: l.GeneratedAt.UTC().Format(time.RFC3339),
+			ToolVersion: l.ToolVersion,
+			Datasets:    nonNil(l.Datasets),
+			Addresses:   make([]Address, 0, len(l.Addresses)),
+		}
+		for _, a := range l.Addresses {
+			doc.Addresses = append(doc.Addresses, newAddress(a.IP, 0, a.Result))
+		}
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(doc); err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+		return nil
+	case "table":
+		cols := []*column{
+			{header: "ADDRESS"},
+			{header: "ASN"},
+			{header: "CC"},
+			{header: "PREFIX"},
+			{header: "ORGANISATION", min: 16, squeeze: 1},
+		}
+		for _, a := range l.Addresses {
+			ad := newAddress(a.IP, 0, a.Result)
+			asn := ""
+			if ad.ASN != 0 {
+				asn = fmt.Sprintf("AS%d", ad.ASN)
+			}
+			addRow(cols, ad.IP, asn, ad.Country, ad.Prefix, ad.ASOrg)
+		}
+		var b strings.Builder
+		writeColumns(&b, cols)
+		b.WriteByte('\n')
+		writeDatasets(&b, l.Datasets)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	return fmt.Errorf("unknown output format %q", format)
+}

@@ -1,0 +1,187 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/resolvers"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// golden compares got with testdata/golden/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("..", "testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// sampleReport builds a report of observations as probe.Run makes them, with
+// addresses attributed from the real embedded data.
+func sampleReport(t *testing.T) probe.Report {
+	t.Helper()
+	db, err := attribution.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	at := time.Date(2024, 2, 15, 8, 30, 0, 0, time.UTC)
+	addrs := func(ips ...string) []probe.Address {
+		out := make([]probe.Address, 0, len(ips))
+		for _, s := range ips {
+			ip := netip.MustParseAddr(s)
+			out = append(out, probe.Address{IP: ip, TTL: 300, Result: db.Lookup(ip)})
+		}
+		return out
+	}
+	query := func(name, typ, rcode string, status resolvers.Status) resolvers.Exchange {
+		return resolvers.Exchange{Resolver: "127.0.0.1:5300", Transport: "udp", Name: name, Type: typ,
+			Rcode: rcode, Status: status, AskedAt: at, RTT: 1500 * time.Microsecond}
+	}
+	target := func(in string) probe.Target { return probe.ParseTarget(in, "args", 0) }
+	return probe.Report{
+		GeneratedAt: at,
+		ToolVersion: "v0.1.0-test",
+		Datasets:    db.Datasets(),
+		Resolvers:   []string{"127.0.0.1:5300"},
+		Observations: []probe.Observation{
+			{
+				Target: target("pemilu2024.kpu.go.id"), Status: resolvers.StatusOK, StartedAt: at,
+				CNAMEChain: []resolvers.Hop{{Name: "pemilu2024.kpu.go.id", Target: "web.kpu.go.id", TTL: 300}},
+				Addresses:  addrs("170.33.13.55"),
+				Queries: []resolvers.Exchange{
+					query("pemilu2024.kpu.go.id", "A", "NOERROR", resolvers.StatusOK),
+					query("pemilu2024.kpu.go.id", "AAAA", "NOERROR", resolvers.StatusNoData),
+				},
+			},
+			{
+				Target: target("sirekap-web.kpu.go.id"), Status: resolvers.StatusOK, StartedAt: at,
+				Addresses: addrs("8.219.1.1", "47.96.1.10", "2408:4000::1"),
+			},
+			{Target: target("bücher.example"), Status: resolvers.StatusNXDomain, Error: "bücher.example: NXDOMAIN", StartedAt: at},
+			{Target: target("slow.example"), Status: resolvers.StatusTimeout, Error: "no reply from 127.0.0.1:5300 within 3s", StartedAt: at},
+			{Target: target("bad..name"), Status: resolvers.StatusInvalid, Error: `invalid domain name "bad..name": empty label`, StartedAt: at},
+		},
+	}
+}
+
+func TestWriteTable(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, sampleReport(t)); err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if strings.HasPrefix(line, "Data:") {
+			continue
+		}
+		if n := len([]rune(line)); n > TableWidth {
+			t.Errorf("line %d is %d columns wide: %q", i+1, n, line)
+		}
+	}
+	golden(t, "audit.table.golden", buf.Bytes())
+}
+
+func TestWriteJSON(t *testing.T) {
+	t.Parallel()
+	var a, b bytes.Buffer
+	r := sampleReport(t)
+	if err := WriteJSON(&a, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("two renderings of one report differ")
+	}
+	golden(t, "audit.json.golden", a.Bytes())
+	validate(t, a.Bytes(), "")
+}
+
+func TestJSONLWriter(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	jw := NewJSONLWriter(&buf)
+	for _, o := range sampleReport(t).Observations {
+		before := buf.Len()
+		if err := jw.Write(o); err != nil {
+			t.Fatal(err)
+		}
+		if buf.Len() == before || buf.Bytes()[buf.Len()-1] != '\n' {
+			t.Fatal("a line was not flushed as it was written")
+		}
+	}
+	golden(t, "audit.jsonl.golden", buf.Bytes())
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		validate(t, []byte(line), "#/$defs/target")
+	}
+}
+
+// validate checks doc against the published JSON Schema (or one of its $defs).
+func validate(t *testing.T, doc []byte, ref string) {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	schema, err := c.Compile(filepath.Join("schema", "report.v1.schema.json") + ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(v); err != nil {
+		t.Fatalf("output does not match the schema: %v\n%s", err, doc)
+	}
+}
+
+func TestWriteLookup(t *testing.T) {
+	t.Parallel()
+	db, err := attribution.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	l := Lookup{GeneratedAt: time.Date(2024, 2, 15, 8, 30, 0, 0, time.UTC), ToolVersion: "v0.1.0-test", Datasets: db.Datasets()}
+	for _, s := range []string{"170.33.13.55", "2001:4860:4860::8888", "10.1.2.3"} {
+		ip := netip.MustParseAddr(s)
+		l.Addresses = append(l.Addresses, Attributed{IP: ip, Result: db.Lookup(ip)})
+	}
+	for _, format := range []string{"table", "json", "jsonl"} {
+		var buf bytes.Buffer
+		if err := WriteLookup(&buf, format, l); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "lookup."+format+".golden", buf.Bytes())
+		if format == "json" {
+			var doc LookupDocument
+			if err := json.Unmarshal(buf.Bytes(), &doc); err != nil || doc.Schema != LookupSchema {
+				t.Fatalf("lookup json: %v, schema %q", err, doc.Schema)
+			}
+		}
+	}
+}

@@ -1,0 +1,191 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/resolvers"
+)
+
+// TableWidth is the width the table is made to fit.
+const TableWidth = 100
+
+// column is one table column: its header, its cells, and how it gives way
+// when the table is too wide.
+type column struct {
+	header string
+	cells  []string
+	width  int
+	// squeeze is the order in which columns are narrowed to fit (1 first);
+	// 0 means never: addresses, AS numbers and codes are shown whole, and the
+	// table grows past TableWidth instead.
+	squeeze int
+	// min is the narrowest a squeezed column becomes.
+	min int
+}
+
+// WriteTable writes one row per domain and address, then the datasets and
+// resolvers used. Failed domains get one row showing their status.
+func WriteTable(w io.Writer, r probe.Report) error {
+	cols := []*column{
+		{header: "DOMAIN", min: 20, squeeze: 3},
+		{header: "ADDRESS"},
+		{header: "ASN"},
+		{header: "CC"},
+		{header: "ORGANISATION", min: 20, squeeze: 2},
+		{header: "VIA CNAME", min: 12, squeeze: 1},
+	}
+	for _, o := range r.Observations {
+		name := displayName(o.Target)
+		via := ""
+		if n := len(o.CNAMEChain); n > 0 {
+			via = o.CNAMEChain[n-1].Target
+		}
+		if o.Status != resolvers.StatusOK {
+			// The error spans the last columns, so that it does not widen them.
+			addRow(cols, name, "["+string(o.Status)+"]", "", "", spanMark+o.Error, "")
+			continue
+		}
+		for _, a := range o.Addresses {
+			asn := ""
+			if a.ASN != 0 {
+				asn = fmt.Sprintf("AS%d", a.ASN)
+			}
+			addRow(cols, name, a.IP.String(), asn, a.Country, a.ASOrg, via)
+		}
+	}
+	var b strings.Builder
+	writeColumns(&b, cols)
+	b.WriteByte('\n')
+	b.WriteString(summary(r))
+	writeDatasets(&b, r.Datasets)
+	if len(r.Resolvers) > 0 {
+		fmt.Fprintf(&b, "Resolvers: %s\n", strings.Join(r.Resolvers, ", "))
+	}
+	if r.Interrupted {
+		b.WriteString("Interrupted: the run was stopped before every domain was done.\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// spanMark starts a cell that may run on over the columns to its right, up to
+// the table's width, and takes no part in sizing its column.
+const spanMark = "\x00"
+
+// addRow appends one cell to each column.
+func addRow(cols []*column, cells ...string) {
+	for i, c := range cells {
+		cols[i].cells = append(cols[i].cells, c)
+	}
+}
+
+// writeColumns fits the columns to TableWidth and writes the header and rows.
+func writeColumns(b *strings.Builder, cols []*column) {
+	fit(cols, TableWidth)
+	row := func(cell func(c *column) string) {
+		var line strings.Builder
+		used := 0
+		for _, c := range cols {
+			if c.width == 0 {
+				continue
+			}
+			text := cell(c)
+			if rest, ok := strings.CutPrefix(text, spanMark); ok {
+				line.WriteString(clip(rest, max(TableWidth-used, c.width)))
+				break
+			}
+			text = clip(text, c.width)
+			line.WriteString(text)
+			line.WriteString(strings.Repeat(" ", c.width-utf8.RuneCountInString(text)+2))
+			used += c.width + 2
+		}
+		b.WriteString(strings.TrimRight(line.String(), " "))
+		b.WriteByte('\n')
+	}
+	row(func(c *column) string { return c.header })
+	for i := range cols[0].cells {
+		row(func(c *column) string { return c.cells[i] })
+	}
+}
+
+// writeDatasets writes the footnote naming every dataset used.
+func writeDatasets(b *strings.Builder, ds []attribution.Dataset) {
+	for _, d := range ds {
+		fmt.Fprintf(b, "Data: %s %s (%s)\n", d.ID, d.Version, d.License)
+	}
+}
+
+// displayName is the name as people read it: its Unicode form (JSON keeps both).
+func displayName(t probe.Target) string {
+	if t.Unicode != "" {
+		return t.Unicode
+	}
+	return t.Domain
+}
+
+// summary counts domains by status, in the fixed order of the vocabulary.
+func summary(r probe.Report) string {
+	counts := map[resolvers.Status]int{}
+	for _, o := range r.Observations {
+		counts[o.Status]++
+	}
+	var parts []string
+	for _, s := range resolvers.Statuses() {
+		if n := counts[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	noun := "domains"
+	if len(r.Observations) == 1 {
+		noun = "domain"
+	}
+	return fmt.Sprintf("%d %s: %s\n", len(r.Observations), noun, strings.Join(parts, ", "))
+}
+
+// fit sets each column's width to its widest cell, then squeezes columns in
+// their squeeze order, never below their minimum, until a row fits in total.
+// Columns with no content at all are dropped.
+func fit(cols []*column, total int) {
+	sum := 0
+	for _, c := range cols {
+		for _, cell := range c.cells {
+			if !strings.HasPrefix(cell, spanMark) {
+				c.width = max(c.width, utf8.RuneCountInString(cell))
+			}
+		}
+		if c.width == 0 {
+			continue
+		}
+		c.width = max(c.width, utf8.RuneCountInString(c.header))
+		sum += c.width + 2
+	}
+	for order := 1; sum-2 > total; order++ {
+		squeezed := false
+		for _, c := range cols {
+			if c.squeeze != order {
+				continue
+			}
+			squeezed = true
+			cut := min(sum-2-total, max(c.width-c.min, 0))
+			c.width -= cut
+			sum -= cut
+		}
+		if !squeezed {
+			return
+		}
+	}
+}
+
+// clip shortens s to n runes, marking the cut with an ellipsis.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,511 @@
+package resolvers
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Defaults for the zero values of Config fields.
+const (
+	DefaultTimeout          = 3 * time.Second
+	DefaultRetries          = 2
+	DefaultSocketsPerServer = 4
+	DefaultUDPSize          = 1232
+)
+
+// Config says which resolvers a Client asks and how patiently.
+type Config struct {
+	// Servers are the resolvers, as accepted by ParseServer ("192.0.2.1",
+	// "[2001:db8::1]:5353"); they are asked in this order.
+	Servers []string
+	// Timeout bounds each query attempt; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Retries is how many extra rounds over all Servers a query gets after
+	// the first; 0 means DefaultRetries and a negative value means none.
+	Retries int
+	// SocketsPerServer is how many UDP sockets are kept open to each server
+	// and shared by the queries in flight; 0 means DefaultSocketsPerServer.
+	SocketsPerServer int
+	// UDPSize is the EDNS0 UDP payload size advertised; 0 means DefaultUDPSize.
+	UDPSize uint16
+}
+
+// Client resolves names through a fixed list of resolvers. It is safe for
+// concurrent use; many Resolve calls share a few long-lived UDP sockets.
+type Client struct {
+	servers []*server
+	timeout time.Duration
+	retries int
+	udpSize uint16
+	tcp     *dns.Client
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// server is one resolver and the UDP sockets kept open to it.
+type server struct {
+	addr  string
+	conns []*udpConn
+	next  atomic.Uint32
+}
+
+func (s *server) conn() *udpConn {
+	return s.conns[int(s.next.Add(1))%len(s.conns)]
+}
+
+// New checks cfg and opens the UDP sockets to its servers.
+func New(cfg Config) (*Client, error) {
+	if len(cfg.Servers) == 0 {
+		return nil, errors.New("resolvers: no resolver given")
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("resolvers: negative timeout %s", cfg.Timeout)
+	}
+	if cfg.SocketsPerServer < 0 {
+		return nil, fmt.Errorf("resolvers: negative sockets per server %d", cfg.SocketsPerServer)
+	}
+	c := &Client{
+		timeout: cmp.Or(cfg.Timeout, DefaultTimeout),
+		retries: cfg.Retries,
+		udpSize: cmp.Or(cfg.UDPSize, DefaultUDPSize),
+	}
+	switch {
+	case c.retries == 0:
+		c.retries = DefaultRetries
+	case c.retries < 0:
+		c.retries = 0
+	}
+	c.tcp = &dns.Client{Net: "tcp", Timeout: c.timeout}
+	nsock := cmp.Or(cfg.SocketsPerServer, DefaultSocketsPerServer)
+	for _, s := range cfg.Servers {
+		addr, err := ParseServer(s)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("resolvers: %w", err)
+		}
+		srv := &server{addr: addr}
+		for range nsock {
+			u, err := dialUDP(addr)
+			if err != nil {
+				c.Close()
+				return nil, fmt.Errorf("resolvers: open socket to %s: %w", addr, err)
+			}
+			srv.conns = append(srv.conns, u)
+		}
+		c.servers = append(c.servers, srv)
+	}
+	return c, nil
+}
+
+// Close closes the Client's sockets; queries in flight fail with ErrClosed,
+// and so does every later Resolve.
+func (c *Client) Close() error {
+	c.closeOnce.Do(func() {
+		var errs []error
+		for _, s := range c.servers {
+			for _, u := range s.conns {
+				if err := u.close(); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+		c.closeErr = errors.Join(errs...)
+	})
+	return c.closeErr
+}
+
+// Servers returns the resolvers asked, as host:port, in order.
+func (c *Client) Servers() []string {
+	out := make([]string, len(c.servers))
+	for i, s := range c.servers {
+		out[i] = s.addr
+	}
+	return out
+}
+
+// Resolve asks for the A and AAAA records of name (an ASCII domain name
+// without the trailing dot), following CNAME chains, and returns the
+// addresses with the evidence of every query sent. It never panics on a bad
+// name: that comes back as StatusInvalid.
+func (c *Client) Resolve(ctx context.Context, name string) Result {
+	res := Result{Name: name}
+	if err := checkName(name); err != nil {
+		res.Status = StatusInvalid
+		res.Err = fmt.Errorf("resolve %q: %w", name, err)
+		return res
+	}
+	qname := strings.TrimSuffix(name, ".")
+	var (
+		a, aaaa typeResult
+		wg      sync.WaitGroup
+	)
+	wg.Go(func() { aaaa = c.lookup(ctx, qname, dns.TypeAAAA) })
+	a = c.lookup(ctx, qname, dns.TypeA)
+	wg.Wait()
+	combine(&res, &a, &aaaa)
+	return res
+}
+
+// typeResult is the outcome of resolving one name for one record type.
+type typeResult struct {
+	qtype     uint16
+	status    Status
+	err       error
+	chain     []Hop
+	answers   []Answer
+	exchanges []Exchange
+}
+
+// combine merges the A and AAAA outcomes into res.
+func combine(res *Result, a, aaaa *typeResult) {
+	res.Exchanges = append(a.exchanges, aaaa.exchanges...)
+	slices.SortStableFunc(res.Exchanges, func(x, y Exchange) int { return x.AskedAt.Compare(y.AskedAt) })
+	res.CNAMEChain = a.chain
+	for _, h := range aaaa.chain {
+		if !slices.ContainsFunc(res.CNAMEChain, func(g Hop) bool {
+			return strings.EqualFold(g.Name, h.Name) && strings.EqualFold(g.Target, h.Target)
+		}) {
+			res.CNAMEChain = append(res.CNAMEChain, h)
+		}
+	}
+	answers := append(a.answers, aaaa.answers...)
+	if len(answers) > 0 {
+		slices.SortFunc(answers, func(x, y Answer) int {
+			return cmp.Or(x.Addr.Compare(y.Addr), cmp.Compare(x.TTL, y.TTL))
+		})
+		// Sorted by address then TTL, so the first of equal addresses has the smallest TTL.
+		res.Answers = slices.CompactFunc(answers, func(x, y Answer) bool { return x.Addr == y.Addr })
+		res.Status = StatusOK
+		return
+	}
+	definitive := func(s Status) bool { return s == StatusNXDomain || s == StatusNoData }
+	switch {
+	case a.status == StatusNXDomain && aaaa.status == StatusNXDomain:
+		res.Status = StatusNXDomain
+		res.Err = fmt.Errorf("resolve %s: %w", res.Name, ErrNXDomain)
+		return
+	case definitive(a.status) && definitive(aaaa.status):
+		res.Status = StatusNoData
+		res.Err = fmt.Errorf("resolve %s: %w", res.Name, ErrNoData)
+		return
+	}
+	// At least one failed: report the more telling failure, with both causes.
+	res.Status = a.status
+	if failureRank(aaaa.status) > failureRank(a.status) {
+		res.Status = aaaa.status
+	}
+	switch {
+	case definitive(a.status):
+		res.Err = fmt.Errorf("resolve %s: AAAA: %w", res.Name, aaaa.err)
+	case definitive(aaaa.status):
+		res.Err = fmt.Errorf("resolve %s: A: %w", res.Name, a.err)
+	case a.err.Error() == aaaa.err.Error():
+		res.Err = fmt.Errorf("resolve %s: %w", res.Name, a.err)
+	default:
+		res.Err = fmt.Errorf("resolve %s: A: %w; AAAA: %w", res.Name, a.err, aaaa.err)
+	}
+}
+
+// failureRank orders failures by how much they tell: an answer that says
+// something (an error in the data, SERVFAIL, REFUSED) over silence.
+func failureRank(s Status) int {
+	switch s {
+	case StatusInvalid:
+		return 6
+	case StatusError:
+		return 5
+	case StatusServFail:
+		return 4
+	case StatusRefused:
+		return 3
+	case StatusTimeout:
+		return 2
+	}
+	return 0
+}
+
+// lookup resolves name for one type, following the CNAME chain: within each
+// reply, and by asking for the chain's last name when a reply stops there.
+func (c *Client) lookup(ctx context.Context, name string, qtype uint16) (tr typeResult) {
+	tr.qtype = qtype
+	cur := name
+	seen := make([]string, 1, 4)
+	seen[0] = name
+	for {
+		m, status, err := c.query(ctx, cur, qtype, &tr.exchanges)
+		if err != nil {
+			tr.status, tr.err = status, err
+			return tr
+		}
+		target := cur
+		for {
+			next, ttl, ok := findCNAME(m.Answer, target)
+			if !ok {
+				break
+			}
+			if len(tr.chain) >= MaxCNAMEHops {
+				tr.status = StatusError
+				tr.err = fmt.Errorf("%w: stopped at %s after %d hops", ErrCNAMEChainTooLong, target, len(tr.chain))
+				return tr
+			}
+			tr.chain = append(tr.chain, Hop{Name: target, Target: next, TTL: ttl})
+			if slices.ContainsFunc(seen, func(s string) bool { return strings.EqualFold(s, next) }) {
+				tr.status = StatusError
+				tr.err = fmt.Errorf("%w: %s is an alias for %s, which is already in the chain", ErrCNAMELoop, target, next)
+				return tr
+			}
+			seen = append(seen, next)
+			target = next
+		}
+		tr.answers = appendAddrs(tr.answers, m.Answer, target, qtype)
+		switch {
+		case len(tr.answers) > 0:
+			tr.status = StatusOK
+			return tr
+		case m.Rcode == dns.RcodeNameError:
+			tr.status = StatusNXDomain
+			tr.err = fmt.Errorf("%s %s: %w", target, dns.TypeToString[qtype], ErrNXDomain)
+			return tr
+		case target == cur:
+			tr.status = StatusNoData
+			tr.err = fmt.Errorf("%s %s: %w", target, dns.TypeToString[qtype], ErrNoData)
+			return tr
+		}
+		// The reply stopped at an alias without records: ask for the alias itself.
+		cur = target
+	}
+}
+
+// findCNAME returns the target of the CNAME record owned by name, if any.
+func findCNAME(rrs []dns.RR, name string) (string, uint32, bool) {
+	for _, rr := range rrs {
+		if cn, ok := rr.(*dns.CNAME); ok && equalName(cn.Hdr.Name, name) {
+			return strings.TrimSuffix(cn.Target, "."), cn.Hdr.Ttl, true
+		}
+	}
+	return "", 0, false
+}
+
+// appendAddrs appends the addresses of type qtype owned by name.
+func appendAddrs(dst []Answer, rrs []dns.RR, name string, qtype uint16) []Answer {
+	for _, rr := range rrs {
+		h := rr.Header()
+		if h.Rrtype != qtype || h.Class != dns.ClassINET || !equalName(h.Name, name) {
+			continue
+		}
+		var ip []byte
+		switch v := rr.(type) {
+		case *dns.A:
+			ip = v.A.To4()
+		case *dns.AAAA:
+			ip = v.AAAA.To16()
+		}
+		if a, ok := netip.AddrFromSlice(ip); ok {
+			dst = append(dst, Answer{Addr: a, TTL: h.Ttl})
+		}
+	}
+	return dst
+}
+
+// equalName compares a fully qualified name from a reply with a name without
+// the trailing dot, ignoring ASCII case.
+func equalName(fqdn, name string) bool {
+	return len(fqdn) == len(name)+1 && fqdn[len(name)] == '.' && strings.EqualFold(fqdn[:len(name)], name)
+}
+
+// checkName rejects what cannot be sent as a query name: empty names and
+// labels, labels over 63 octets, names over 253, and characters other than
+// letters, digits, '-' and '_'.
+func checkName(name string) error {
+	n := strings.TrimSuffix(name, ".")
+	if n == "" {
+		return fmt.Errorf("%w: empty", ErrInvalidName)
+	}
+	if len(n) > 253 {
+		return fmt.Errorf("%w: longer than 253 characters", ErrInvalidName)
+	}
+	for label := range strings.SplitSeq(n, ".") {
+		if label == "" {
+			return fmt.Errorf("%w: empty label", ErrInvalidName)
+		}
+		if len(label) > 63 {
+			return fmt.Errorf("%w: label %.20q… longer than 63 characters", ErrInvalidName, label)
+		}
+		for i := 0; i < len(label); i++ {
+			ch := label[i]
+			if !('a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '-' || ch == '_') {
+				return fmt.Errorf("%w: character %q not allowed", ErrInvalidName, ch)
+			}
+		}
+	}
+	return nil
+}
+
+var packPool = sync.Pool{New: func() any { b := make([]byte, 512); return &b }}
+
+// query asks the servers in turn, in Retries+1 rounds, for (name, qtype) until
+// one gives a final answer (NOERROR or NXDOMAIN). It records every exchange in
+// ex. When no server gives a final answer it returns the failure: that of the
+// last reply if any server replied, else that of the last attempt.
+func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exchange) (*dns.Msg, Status, error) {
+	q := new(dns.Msg)
+	q.Id = uint16(rand.Uint32())
+	q.RecursionDesired = true
+	q.Question = []dns.Question{{Name: name + ".", Qtype: qtype, Qclass: dns.ClassINET}}
+	q.SetEdns0(c.udpSize, false)
+	bp := packPool.Get().(*[]byte)
+	defer packPool.Put(bp)
+	pkt, err := q.PackBuffer(*bp)
+	if err != nil {
+		return nil, StatusInvalid, fmt.Errorf("%w: %s: %w", ErrInvalidName, name, err)
+	}
+	if cap(pkt) <= 4096 {
+		*bp = pkt[:cap(pkt)]
+	}
+
+	var (
+		failStatus  Status
+		failErr     error
+		replyStatus Status
+		replyErr    error
+	)
+	for range c.retries + 1 {
+		for _, s := range c.servers {
+			if err := ctx.Err(); err != nil {
+				return nil, ctxStatus(err), fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], context.Cause(ctx))
+			}
+			m, status, err := c.attempt(ctx, s, q, pkt, ex)
+			if err == nil {
+				return m, status, nil
+			}
+			if ctx.Err() != nil {
+				return nil, ctxStatus(ctx.Err()), fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], err)
+			}
+			err = fmt.Errorf("%s %s from %s: %w", name, dns.TypeToString[qtype], s.addr, err)
+			if m != nil {
+				replyStatus, replyErr = status, err
+			} else {
+				failStatus, failErr = status, err
+			}
+		}
+	}
+	if replyErr != nil {
+		return nil, replyStatus, replyErr
+	}
+	return nil, failStatus, failErr
+}
+
+func ctxStatus(err error) Status {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return StatusTimeout
+	}
+	return StatusError
+}
+
+// attempt sends one query to one server over UDP (and again over TCP when the
+// reply is truncated). A nil error means a final answer; otherwise the message
+// is non-nil when the server replied (SERVFAIL, REFUSED, ...).
+func (c *Client) attempt(ctx context.Context, s *server, q *dns.Msg, pkt []byte, ex *[]Exchange) (*dns.Msg, Status, error) {
+	e := Exchange{
+		Resolver:  s.addr,
+		Transport: "udp",
+		Name:      strings.TrimSuffix(q.Question[0].Name, "."),
+		Type:      dns.TypeToString[q.Question[0].Qtype],
+		AskedAt:   time.Now().UTC(),
+	}
+	start := time.Now()
+	buf, at, err := s.conn().exchange(ctx, pkt, c.timeout)
+	var m *dns.Msg
+	if err == nil {
+		e.RTT = at.Sub(start)
+		m = new(dns.Msg)
+		err = m.Unpack(*buf)
+		putReplyBuf(buf)
+		if err != nil {
+			err = fmt.Errorf("unpack reply: %w", err)
+			m = nil
+		}
+	}
+	status, err := record(&e, m, err)
+	*ex = append(*ex, e)
+	if m == nil || !m.Truncated {
+		return m, status, err
+	}
+
+	// Truncated: ask the same server again over TCP.
+	e = Exchange{Resolver: s.addr, Transport: "tcp", Name: e.Name, Type: e.Type, AskedAt: time.Now().UTC()}
+	tq := q.Copy()
+	tq.Id = uint16(rand.Uint32())
+	m, rtt, err := c.tcp.ExchangeContext(ctx, tq, s.addr)
+	if err == nil {
+		e.RTT = rtt
+		if len(m.Question) != 1 || !equalName(m.Question[0].Name, e.Name) ||
+			m.Question[0].Qtype != tq.Question[0].Qtype || m.Question[0].Qclass != tq.Question[0].Qclass {
+			m, err = nil, errors.New("TCP reply is for another question")
+		}
+	} else {
+		m = nil
+		if isTimeout(err) {
+			err = fmt.Errorf("%w: over TCP: %w", ErrTimeout, err)
+		}
+	}
+	status, err = record(&e, m, err)
+	*ex = append(*ex, e)
+	return m, status, err
+}
+
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
+}
+
+// record fills in the outcome of an exchange and returns its status and, when
+// the reply is not a final answer, why.
+func record(e *Exchange, m *dns.Msg, err error) (Status, error) {
+	if err != nil {
+		e.Error = err.Error()
+		switch {
+		case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+			e.Status = StatusTimeout
+		default:
+			e.Status = StatusError
+		}
+		return e.Status, err
+	}
+	e.Rcode = dns.RcodeToString[m.Rcode]
+	if e.Rcode == "" {
+		e.Rcode = fmt.Sprintf("RCODE%d", m.Rcode)
+	}
+	e.Truncated = m.Truncated
+	switch m.Rcode {
+	case dns.RcodeSuccess:
+		e.Status = StatusOK
+		if len(m.Answer) == 0 {
+			e.Status = StatusNoData
+		}
+	case dns.RcodeNameError:
+		e.Status = StatusNXDomain
+	case dns.RcodeServerFailure:
+		e.Status, err = StatusServFail, ErrServFail
+	case dns.RcodeRefused:
+		e.Status, err = StatusRefused, ErrRefused
+	default:
+		e.Status, err = StatusError, fmt.Errorf("%w %s", ErrBadRcode, e.Rcode)
+	}
+	if err != nil {
+		e.Error = err.Error()
+	}
+	return e.Status, err
+}

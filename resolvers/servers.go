@@ -1,0 +1,77 @@
+// Package resolvers turns a domain name into its A and AAAA answers, keeping the evidence of every query sent.
+package resolvers
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// ParseServer turns a resolver given as an IP literal, with or without a port,
+// into host:port form ("1.1.1.1" → "1.1.1.1:53", "2001:db8::1" → "[2001:db8::1]:53").
+// Host names are rejected: a resolver must be named by its address, so that the
+// evidence says exactly who was asked.
+func ParseServer(s string) (string, error) {
+	orig := s
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errors.New("resolver address is empty")
+	}
+	// A bare address, v4 or v6 (possibly with a zone).
+	if a, err := netip.ParseAddr(s); err == nil {
+		return netip.AddrPortFrom(a, 53).String(), nil
+	}
+	// "[v6]" without a port.
+	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+		if a, err := netip.ParseAddr(s[1 : len(s)-1]); err == nil && a.Is6() {
+			return netip.AddrPortFrom(a, 53).String(), nil
+		}
+		return "", fmt.Errorf("resolver %q: not an IP address (give an IP literal such as 192.0.2.1 or [2001:db8::1]:53; host names are not accepted)", orig)
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", fmt.Errorf("resolver %q: not an IP address or IP:port (give an IP literal such as 192.0.2.1 or [2001:db8::1]:53; host names are not accepted)", orig)
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return "", fmt.Errorf("resolver %q: %q is not an IP address (give an IP literal such as 192.0.2.1 or [2001:db8::1]:53; host names are not accepted)", orig, host)
+	}
+	if a.Is4() && strings.HasPrefix(s, "[") {
+		return "", fmt.Errorf("resolver %q: brackets are only for IPv6 addresses", orig)
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || p == 0 {
+		return "", fmt.Errorf("resolver %q: port %q is not a number from 1 to 65535", orig, port)
+	}
+	return netip.AddrPortFrom(a, uint16(p)).String(), nil
+}
+
+// SystemServers reads the nameserver lines of a resolv.conf file (usually
+// /etc/resolv.conf) and returns them as host:port addresses.
+func SystemServers(path string) ([]string, error) {
+	cfg, err := dns.ClientConfigFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read resolvers from %s: %w", path, err)
+	}
+	port := cfg.Port
+	if port == "" {
+		port = "53"
+	}
+	var out []string
+	for _, s := range cfg.Servers {
+		hp, err := ParseServer(net.JoinHostPort(s, port))
+		if err != nil {
+			return nil, fmt.Errorf("read resolvers from %s: %w", path, err)
+		}
+		out = append(out, hp)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("read resolvers from %s: no nameserver lines", path)
+	}
+	return out, nil
+}

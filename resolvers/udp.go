@@ -1,0 +1,287 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"time"
+)
+
+// udpConn is one connected UDP socket to one resolver, shared by many queries
+// in flight. A single reader goroutine reads every reply and hands it to the
+// query waiting for that message ID, after checking that the reply's question
+// is the one asked; anything else is dropped, so a query keeps waiting for its
+// own reply until it times out.
+type udpConn struct {
+	conn *net.UDPConn
+	done chan struct{} // closed when the reader has returned
+
+	mu      sync.Mutex
+	pending map[uint16]*call
+	err     error // once set, the socket takes no more queries
+}
+
+// call is one query waiting on a udpConn for its reply.
+type call struct {
+	question []byte     // wire form of the question: name, type, class
+	ch       chan reply // receives exactly one reply per registration
+}
+
+// reply is what the reader hands to a waiting call: the raw message (a pooled
+// buffer) and when it arrived, or the error that ended the wait.
+type reply struct {
+	buf *[]byte
+	at  time.Time
+	err error
+}
+
+const (
+	// maxPending bounds the queries in flight on one socket, leaving room
+	// among the 65,536 message IDs to pick a random free one quickly.
+	maxPending = 32768
+	// maxReadFailures is how many read errors in a row end a socket.
+	maxReadFailures = 1000
+)
+
+var (
+	callPool  = sync.Pool{New: func() any { return &call{ch: make(chan reply, 1)} }}
+	replyPool = sync.Pool{New: func() any { b := make([]byte, 0, 1500); return &b }}
+	timerPool sync.Pool
+)
+
+func getTimer(d time.Duration) *time.Timer {
+	if t, ok := timerPool.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+func putTimer(t *time.Timer) {
+	t.Stop() // since Go 1.23 no stale tick can be received after Stop
+	timerPool.Put(t)
+}
+
+func putReplyBuf(b *[]byte) {
+	if cap(*b) <= 4096 {
+		*b = (*b)[:0]
+		replyPool.Put(b)
+	}
+}
+
+func dialUDP(addr string) (*udpConn, error) {
+	raddr, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := net.DialUDP("udp", nil, raddr)
+	if err != nil {
+		return nil, err
+	}
+	// Room for bursts of replies while the reader is not scheduled; the
+	// kernel caps this at net.core.rmem_max.
+	_ = conn.SetReadBuffer(1 << 20)
+	u := &udpConn{conn: conn, done: make(chan struct{}), pending: make(map[uint16]*call)}
+	go u.readLoop()
+	return u, nil
+}
+
+func (u *udpConn) close() error {
+	u.mu.Lock()
+	if u.err == nil {
+		u.err = ErrClosed
+	}
+	u.mu.Unlock()
+	err := u.conn.Close()
+	<-u.done
+	return err
+}
+
+// readLoop reads replies until the socket is closed.
+func (u *udpConn) readLoop() {
+	defer close(u.done)
+	buf := make([]byte, 65535)
+	failures := 0
+	for {
+		n, err := u.conn.Read(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				u.failPending(ErrClosed, true)
+				return
+			}
+			// Most often an ICMP error for one of our queries (port or
+			// host unreachable): the resolver cannot be reached, so every
+			// query waiting on this socket fails now rather than at its
+			// timeout. The socket stays usable, unless it keeps failing.
+			failures++
+			final := failures >= maxReadFailures
+			u.failPending(err, final)
+			if final {
+				return
+			}
+			continue
+		}
+		failures = 0
+		at := time.Now()
+		msg := buf[:n]
+		if n < 12 || msg[2]&0x80 == 0 { // too short, or not a response
+			continue
+		}
+		id := binary.BigEndian.Uint16(msg)
+		u.mu.Lock()
+		c := u.pending[id]
+		if c == nil || !questionMatches(msg, c.question) {
+			u.mu.Unlock()
+			continue
+		}
+		delete(u.pending, id)
+		u.mu.Unlock()
+		b := replyPool.Get().(*[]byte)
+		*b = append((*b)[:0], msg...)
+		c.ch <- reply{buf: b, at: at}
+	}
+}
+
+// failPending ends the wait of every query on the socket with err; if final,
+// the socket takes no more queries.
+func (u *udpConn) failPending(err error, final bool) {
+	u.mu.Lock()
+	if final && u.err == nil {
+		u.err = err
+	}
+	for id, c := range u.pending {
+		delete(u.pending, id)
+		c.ch <- reply{err: err}
+	}
+	u.mu.Unlock()
+}
+
+// questionMatches reports whether msg (a reply) carries exactly one question
+// and that question is q (the wire form of the question sent), comparing the
+// name without regard to ASCII case.
+func questionMatches(msg, q []byte) bool {
+	if len(q) < 5 || len(msg) < 12+len(q) || msg[4] != 0 || msg[5] != 1 {
+		return false
+	}
+	got := msg[12 : 12+len(q)]
+	nameLen := len(q) - 4
+	for i := 0; i < nameLen; i++ {
+		a, b := got[i], q[i]
+		if a == b {
+			continue
+		}
+		// Length octets are at most 63 and so never in 'A'..'Z'.
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return string(got[nameLen:]) == string(q[nameLen:])
+}
+
+// questionEnd returns the offset just past the first question of the packed
+// message pkt, or -1 when pkt is malformed.
+func questionEnd(pkt []byte) int {
+	off := 12
+	for {
+		if off >= len(pkt) {
+			return -1
+		}
+		l := int(pkt[off])
+		if l == 0 {
+			off++
+			break
+		}
+		if l > 63 {
+			return -1 // our own queries are never compressed
+		}
+		off += 1 + l
+	}
+	if off+4 > len(pkt) {
+		return -1
+	}
+	return off + 4
+}
+
+// exchange sends pkt (a packed query whose ID it overwrites) and waits up to
+// timeout for the reply whose ID and question match. On success the caller
+// owns the returned buffer and must give it back with putReplyBuf.
+func (u *udpConn) exchange(ctx context.Context, pkt []byte, timeout time.Duration) (*[]byte, time.Time, error) {
+	qend := questionEnd(pkt)
+	if qend < 0 {
+		return nil, time.Time{}, errors.New("malformed query")
+	}
+	c := callPool.Get().(*call)
+	defer callPool.Put(c)
+	c.question = pkt[12:qend]
+
+	u.mu.Lock()
+	if u.err != nil {
+		err := u.err
+		u.mu.Unlock()
+		return nil, time.Time{}, err
+	}
+	if len(u.pending) >= maxPending {
+		u.mu.Unlock()
+		return nil, time.Time{}, errors.New("too many queries in flight on one socket")
+	}
+	var id uint16
+	for {
+		id = uint16(rand.Uint32())
+		if _, used := u.pending[id]; !used {
+			break
+		}
+	}
+	u.pending[id] = c
+	u.mu.Unlock()
+	binary.BigEndian.PutUint16(pkt, id)
+
+	if _, err := u.conn.Write(pkt); err != nil {
+		if !u.cancel(id, c) {
+			r := <-c.ch // the reader got there first
+			if r.buf != nil {
+				putReplyBuf(r.buf)
+			}
+		}
+		return nil, time.Time{}, err
+	}
+
+	t := getTimer(timeout)
+	var r reply
+	select {
+	case r = <-c.ch:
+		putTimer(t)
+		return r.buf, r.at, r.err
+	case <-t.C:
+		r.err = fmt.Errorf("%w: no reply within %s", ErrTimeout, timeout)
+	case <-ctx.Done():
+		r.err = context.Cause(ctx)
+	}
+	putTimer(t)
+	if !u.cancel(id, c) {
+		// The reader claimed the query just as the wait ended: take its reply.
+		r = <-c.ch
+	}
+	return r.buf, r.at, r.err
+}
+
+// cancel unregisters a query; it reports false when the reader has already
+// claimed it (and so is about to send, or has sent, on c.ch).
+func (u *udpConn) cancel(id uint16, c *call) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.pending[id] == c {
+		delete(u.pending, id)
+		return true
+	}
+	return false
+}
