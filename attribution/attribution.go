@@ -190,6 +190,9 @@ func (d *DB) Lookup(ip netip.Addr) Result {
 		return res
 	}
 	ip = ip.WithZone("").Unmap()
+	if res.SpecialUse = specialUse(ip); res.SpecialUse != "" {
+		return res
+	}
 	needASN, needOrg, needCountry := true, true, true
 	for _, s := range d.sources {
 		if !(s.hasASN && (needASN || needOrg) || s.hasCountry && needCountry) {

@@ -535,7 +535,7 @@ func TestBlockBeyondIPv4(t *testing.T) {
 	path := fixture{dbType: "GeoLite2-ASN", raw: true, records: map[string]mmdbtype.DataType{
 		"::/8": geoASN(64500, "Wide")}}.write(t, t.TempDir(), "wide.mmdb")
 	db := openDB(t, path)
-	for _, a := range []string{"8.8.8.8", "::ffff:1.1.1.1", "::1"} {
+	for _, a := range []string{"8.8.8.8", "::ffff:1.1.1.1", "::2"} {
 		ip := netip.MustParseAddr(a)
 		got := db.Lookup(ip)
 		checkConsistent(t, ip, got)
@@ -746,4 +746,57 @@ func FuzzOpen(f *testing.F) {
 			checkConsistent(t, ip, db.Lookup(ip))
 		}
 	})
+}
+
+func TestLookupSpecialUse(t *testing.T) {
+	t.Parallel()
+	db, err := Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tests := []struct {
+		ip   string
+		want string // substring of SpecialUse; "" for a global address
+	}{
+		{"10.1.2.3", "RFC 1918"},
+		{"172.16.5.4", "RFC 1918"},
+		{"192.168.1.1", "RFC 1918"},
+		{"127.0.0.1", "loopback"},
+		{"100.64.0.1", "RFC 6598"},
+		{"169.254.1.1", "link-local"},
+		{"192.0.2.10", "documentation"},
+		{"198.18.0.1", "benchmarking"},
+		{"224.0.0.251", "multicast"},
+		{"255.255.255.255", "reserved"},
+		{"::1", "loopback"},
+		{"::ffff:10.0.0.1", "RFC 1918"},
+		{"fe80::1", "link-local"},
+		{"fd00::1", "unique-local"},
+		{"2001:db8::1", "documentation"},
+		{"2001:2::1", "benchmarking"},
+		{"3fff::1", "documentation"},
+		{"ff02::1", "multicast"},
+		{"170.33.13.55", ""},
+		{"8.8.8.8", ""},
+		{"172.15.255.255", ""},
+		{"2001:4860:4860::8888", ""},
+		{"2404:2280:100::10", ""},
+	}
+	for _, tt := range tests {
+		ip := netip.MustParseAddr(tt.ip)
+		got := db.Lookup(ip)
+		if tt.want == "" {
+			if got.SpecialUse != "" || got.ASN == 0 {
+				t.Errorf("Lookup(%s) = %+v, want a global address with an ASN", tt.ip, got)
+			}
+			continue
+		}
+		if !strings.Contains(got.SpecialUse, tt.want) {
+			t.Errorf("Lookup(%s).SpecialUse = %q, want it to contain %q", tt.ip, got.SpecialUse, tt.want)
+		}
+		if got.ASN != 0 || got.Country != "" || got.ASOrg != "" || got.Sources != (Sources{}) {
+			t.Errorf("Lookup(%s) claims facts about a special-purpose address: %+v", tt.ip, got)
+		}
+	}
 }

@@ -38,6 +38,10 @@ type Result struct {
 	ASN     uint32
 	ASOrg   string
 	Prefix  netip.Prefix // the dataset block containing the address
-	Country string       // ISO 3166-1 alpha-2 where the address is located
+	Country string       // ISO 3166-1 alpha-2 code the datasets give for the address
+	// SpecialUse names the special-purpose block (RFC 6890) that holds the
+	// address, such as "private-use (RFC 1918)". Such an address is not
+	// globally reachable: no dataset is asked and no network or country is claimed.
+	SpecialUse string
 	Sources Sources
 }

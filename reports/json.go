@@ -41,14 +41,17 @@ type Target struct {
 
 // Address is the JSON form of one attributed address. Unknown facts are 0 or "".
 type Address struct {
-	IP      string              `json:"ip"`
-	Version int                 `json:"version"`
-	TTL     uint32              `json:"ttl"`
-	ASN     uint32              `json:"asn"`
-	ASOrg   string              `json:"as_org"`
-	Prefix  string              `json:"prefix"`
-	Country string              `json:"country"`
-	Sources attribution.Sources `json:"sources"`
+	IP      string `json:"ip"`
+	Version int    `json:"version"`
+	TTL     uint32 `json:"ttl"`
+	ASN     uint32 `json:"asn"`
+	ASOrg   string `json:"as_org"`
+	Prefix  string `json:"prefix"`
+	Country string `json:"country"`
+	// SpecialUse names the special-purpose block (RFC 6890) of an address that
+	// is not globally reachable; no network or country is claimed for it.
+	SpecialUse string              `json:"special_use,omitempty"`
+	Sources    attribution.Sources `json:"sources"`
 }
 
 // Query is the JSON form of one DNS exchange: the evidence behind an answer.

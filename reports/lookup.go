@@ -49,7 +49,7 @@ func newAddress(ip netip.Addr, ttl uint32, r attribution.Result) Address {
 	return Address{
 		IP: ip.String(), Version: version, TTL: ttl,
 		ASN: r.ASN, ASOrg: r.ASOrg, Prefix: prefix, Country: r.Country,
-		Sources: r.Sources,
+		SpecialUse: r.SpecialUse, Sources: r.Sources,
 	}
 }
 
@@ -96,7 +96,7 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 			if ad.ASN != 0 {
 				asn = fmt.Sprintf("AS%d", ad.ASN)
 			}
-			addRow(cols, ad.IP, asn, ad.Country, ad.Prefix, ad.ASOrg)
+			addRow(cols, ad.IP, asn, ad.Country, ad.Prefix, organisation(a.Result))
 		}
 		var b strings.Builder
 		writeColumns(&b, cols)

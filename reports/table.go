@@ -55,7 +55,7 @@ func WriteTable(w io.Writer, r probe.Report) error {
 			if a.ASN != 0 {
 				asn = fmt.Sprintf("AS%d", a.ASN)
 			}
-			addRow(cols, name, a.IP.String(), asn, a.Country, a.ASOrg, via)
+			addRow(cols, name, a.IP.String(), asn, a.Country, organisation(a.Result), via)
 		}
 	}
 	var b strings.Builder
@@ -76,6 +76,14 @@ func WriteTable(w io.Writer, r probe.Report) error {
 // spanMark starts a cell that may run on over the columns to its right, up to
 // the table's width, and takes no part in sizing its column.
 const spanMark = "\x00"
+
+// organisation is what the ORGANISATION column shows for an address.
+func organisation(r attribution.Result) string {
+	if r.SpecialUse != "" {
+		return "not public: " + r.SpecialUse
+	}
+	return r.ASOrg
+}
 
 // addRow appends one cell to each column.
 func addRow(cols []*column, cells ...string) {

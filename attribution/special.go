@@ -1,0 +1,67 @@
+package attribution
+
+import "net/netip"
+
+// specialBlock is an entry of the IANA IPv4 and IPv6 Special-Purpose Address
+// Registries (RFC 6890) whose addresses are not globally reachable.
+type specialBlock struct {
+	prefix netip.Prefix
+	name   string
+}
+
+// specialBlocks lists the registry entries that the datasets may still claim
+// a network or country for (172.16.0.0/12 comes back "AU" from the country
+// data, for example). Such claims are never facts about a server, so Lookup
+// reports the registry's name instead. Read-only.
+var specialBlocks = []specialBlock{
+	{netip.MustParsePrefix("0.0.0.0/8"), "this network (RFC 791)"},
+	{netip.MustParsePrefix("10.0.0.0/8"), "private-use (RFC 1918)"},
+	{netip.MustParsePrefix("100.64.0.0/10"), "shared address space (RFC 6598)"},
+	{netip.MustParsePrefix("127.0.0.0/8"), "loopback (RFC 1122)"},
+	{netip.MustParsePrefix("169.254.0.0/16"), "link-local (RFC 3927)"},
+	{netip.MustParsePrefix("172.16.0.0/12"), "private-use (RFC 1918)"},
+	{netip.MustParsePrefix("192.0.0.0/24"), "IETF protocol assignments (RFC 6890)"},
+	{netip.MustParsePrefix("192.0.2.0/24"), "documentation (RFC 5737)"},
+	{netip.MustParsePrefix("192.168.0.0/16"), "private-use (RFC 1918)"},
+	{netip.MustParsePrefix("198.18.0.0/15"), "benchmarking (RFC 2544)"},
+	{netip.MustParsePrefix("198.51.100.0/24"), "documentation (RFC 5737)"},
+	{netip.MustParsePrefix("203.0.113.0/24"), "documentation (RFC 5737)"},
+	{netip.MustParsePrefix("224.0.0.0/4"), "multicast (RFC 5771)"},
+	{netip.MustParsePrefix("240.0.0.0/4"), "reserved (RFC 1112)"},
+	{netip.MustParsePrefix("::/128"), "unspecified address (RFC 4291)"},
+	{netip.MustParsePrefix("::1/128"), "loopback (RFC 4291)"},
+	{netip.MustParsePrefix("64:ff9b:1::/48"), "local-use IPv4/IPv6 translation (RFC 8215)"},
+	{netip.MustParsePrefix("100::/64"), "discard-only (RFC 6666)"},
+	{netip.MustParsePrefix("2001:2::/48"), "benchmarking (RFC 5180)"},
+	{netip.MustParsePrefix("2001:10::/28"), "ORCHID (RFC 4843)"},
+	{netip.MustParsePrefix("2001:20::/28"), "ORCHIDv2 (RFC 7343)"},
+	{netip.MustParsePrefix("2001:db8::/32"), "documentation (RFC 3849)"},
+	{netip.MustParsePrefix("3fff::/20"), "documentation (RFC 9637)"},
+	{netip.MustParsePrefix("fc00::/7"), "unique-local (RFC 4193)"},
+	{netip.MustParsePrefix("fe80::/10"), "link-local (RFC 4291)"},
+	{netip.MustParsePrefix("ff00::/8"), "multicast (RFC 4291)"},
+}
+
+// specialUse returns the name of the special-purpose block that holds ip, if
+// any. ip must already be unmapped.
+func specialUse(ip netip.Addr) string {
+	if ip.Is4() {
+		// Most addresses are global unicast: one byte rules out every IPv4 block
+		// except those starting with 0, 10, 100, 127, 169, 172, 192, 198, 203, 224+.
+		switch b := ip.As4()[0]; {
+		case b == 0 || b == 10 || b == 100 || b == 127 || b == 169 || b == 172 || b == 192 || b == 198 || b == 203 || b >= 224:
+		default:
+			return ""
+		}
+	} else if b := ip.As16(); b[0] == 0x20 && b[1] != 0x01 || b[0] > 0x20 && b[0] < 0x3f || b[0] >= 0x40 && b[0] < 0xfc {
+		// Most of global unicast (2000::/3) and the unassigned space above it
+		// hold none of the IPv6 blocks.
+		return ""
+	}
+	for _, s := range specialBlocks {
+		if s.prefix.Contains(ip) {
+			return s.name
+		}
+	}
+	return ""
+}
