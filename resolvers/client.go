@@ -143,7 +143,7 @@ func (c *Client) Resolve(ctx context.Context, name string) Result {
 	res := Result{Name: name}
 	if err := checkName(name); err != nil {
 		res.Status = StatusInvalid
-		res.Err = fmt.Errorf("resolve %q: %w", name, err)
+		res.Err = err
 		return res
 	}
 	qname := strings.TrimSuffix(name, ".")
@@ -193,12 +193,10 @@ func combine(res *Result, a, aaaa *typeResult) {
 	definitive := func(s Status) bool { return s == StatusNXDomain || s == StatusNoData }
 	switch {
 	case a.status == StatusNXDomain && aaaa.status == StatusNXDomain:
-		res.Status = StatusNXDomain
-		res.Err = fmt.Errorf("resolve %s: %w", res.Name, ErrNXDomain)
+		res.Status, res.Err = StatusNXDomain, ErrNXDomain
 		return
 	case definitive(a.status) && definitive(aaaa.status):
-		res.Status = StatusNoData
-		res.Err = fmt.Errorf("resolve %s: %w", res.Name, ErrNoData)
+		res.Status, res.Err = StatusNoData, ErrNoData
 		return
 	}
 	// At least one failed: report the more telling failure, with both causes.
@@ -206,16 +204,33 @@ func combine(res *Result, a, aaaa *typeResult) {
 	if failureRank(aaaa.status) > failureRank(a.status) {
 		res.Status = aaaa.status
 	}
+	aErr, aaaaErr := shorten(a.err, res.Name), shorten(aaaa.err, res.Name)
+	var qa, qaaaa *QueryError
 	switch {
 	case definitive(a.status):
-		res.Err = fmt.Errorf("resolve %s: AAAA: %w", res.Name, aaaa.err)
+		res.Err = aaaaErr
 	case definitive(aaaa.status):
-		res.Err = fmt.Errorf("resolve %s: A: %w", res.Name, a.err)
-	case a.err.Error() == aaaa.err.Error():
-		res.Err = fmt.Errorf("resolve %s: %w", res.Name, a.err)
+		res.Err = aErr
+	case errors.As(aErr, &qa) && errors.As(aaaaErr, &qaaaa) &&
+		qa.Name == qaaaa.Name && qa.Server == qaaaa.Server && qa.Err.Error() == qaaaa.Err.Error():
+		res.Err = &QueryError{Name: qa.Name, Type: "A and AAAA", Server: qa.Server, Err: qa.Err}
+	case aErr.Error() == aaaaErr.Error():
+		res.Err = aErr
 	default:
-		res.Err = fmt.Errorf("resolve %s: A: %w; AAAA: %w", res.Name, a.err, aaaa.err)
+		res.Err = fmt.Errorf("%w; %w", aErr, aaaaErr)
 	}
+}
+
+// shorten drops the name from a QueryError about the name being resolved:
+// the result already says which name it is about.
+func shorten(err error, name string) error {
+	var qe *QueryError
+	if errors.As(err, &qe) && qe == err && strings.EqualFold(qe.Name, name) {
+		c := *qe
+		c.Name = ""
+		return &c
+	}
+	return err
 }
 
 // failureRank orders failures by how much they tell: an answer that says
@@ -393,7 +408,7 @@ func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exc
 			if ctx.Err() != nil {
 				return nil, ctxStatus(ctx.Err()), fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], err)
 			}
-			err = fmt.Errorf("%s %s from %s: %w", name, dns.TypeToString[qtype], s.addr, err)
+			err = &QueryError{Name: name, Type: dns.TypeToString[qtype], Server: s.addr, Err: err}
 			if m != nil {
 				replyStatus, replyErr = status, err
 			} else {

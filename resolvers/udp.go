@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -118,6 +119,9 @@ func (u *udpConn) readLoop() {
 			// query waiting on this socket fails now rather than at its
 			// timeout. The socket stays usable, unless it keeps failing.
 			failures++
+			if errors.Is(err, syscall.ECONNREFUSED) {
+				err = ErrConnRefused
+			}
 			final := failures >= maxReadFailures
 			u.failPending(err, final)
 			if final {
