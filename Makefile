@@ -17,7 +17,7 @@ DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id 
 all: build
 
 build:
-	$(GO) build -o $(BIN)/hostwatch ./cmd/hostwatch
+	$(GO) build -buildvcs=auto -o $(BIN)/hostwatch ./cmd/hostwatch
 	$(GO) build -o $(BIN)/zoneserver ./cmd/zoneserver
 
 # The main job, offline: a DNS server on 127.0.0.1 serves the illustrative zone

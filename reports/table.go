@@ -28,34 +28,38 @@ type column struct {
 	min int
 }
 
-// WriteTable writes one row per domain and address, then the datasets and
-// resolvers used. Failed domains get one row showing their status.
+// WriteTable writes one row per domain and address, a line with the CNAME
+// chain under a domain that has one, then the datasets and resolvers used.
+// Failed domains get one row showing their status and why.
 func WriteTable(w io.Writer, r probe.Report) error {
 	cols := []*column{
-		{header: "DOMAIN", min: 20, squeeze: 3},
+		{header: "DOMAIN", min: 20, squeeze: 2},
 		{header: "ADDRESS"},
 		{header: "ASN"},
 		{header: "CC"},
-		{header: "ORGANISATION", min: 20, squeeze: 2},
-		{header: "VIA CNAME", min: 12, squeeze: 1},
+		{header: "ORGANISATION", min: 20, squeeze: 1},
 	}
 	for _, o := range r.Observations {
 		name := displayName(o.Target)
-		via := ""
-		if n := len(o.CNAMEChain); n > 0 {
-			via = o.CNAMEChain[n-1].Target
-		}
 		if o.Status != resolvers.StatusOK {
 			// The error spans the last columns, so that it does not widen them.
-			addRow(cols, name, "["+string(o.Status)+"]", "", "", spanMark+o.Error, "")
-			continue
+			addRow(cols, name, "["+string(o.Status)+"]", "", "", spanMark+o.Error)
 		}
 		for _, a := range o.Addresses {
 			asn := ""
 			if a.ASN != 0 {
 				asn = fmt.Sprintf("AS%d", a.ASN)
 			}
-			addRow(cols, name, a.IP.String(), asn, a.Country, organisation(a.Result), via)
+			addRow(cols, name, a.IP.String(), asn, a.Country, organisation(a.Result))
+		}
+		if len(o.CNAMEChain) > 0 {
+			// The chain gets a line of its own under the domain's addresses,
+			// so that neither it nor the organisation has to be cut short.
+			hops := make([]string, len(o.CNAMEChain))
+			for i, h := range o.CNAMEChain {
+				hops[i] = h.Target
+			}
+			addRow(cols, spanMark+"  ↳ via CNAME "+strings.Join(hops, " → "), "", "", "", "")
 		}
 	}
 	var b strings.Builder
