@@ -5,6 +5,8 @@ GO          ?= go
 BIN         := $(CURDIR)/bin
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
+BENCHSTAT   := $(BIN)/benchstat
+BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
 # The npm packages the embedded dataset is built from, pinned for reproducible builds.
 DATASET_VERSION := 2.3.2026061719
 DATASET_PKGS := @ip-location-db/asn@$(DATASET_VERSION) @ip-location-db/geo-whois-asn-country-mmdb@$(DATASET_VERSION)
@@ -12,7 +14,7 @@ DEMO_ZONE   := testdata/demo/kpu.go.id.zone
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test lint fmt-check vet staticcheck unit bench dataset clean
+.PHONY: all build demo test fmt-check vet staticcheck unit bench bench-knot dataset clean
 
 all: build
 
@@ -52,8 +54,19 @@ staticcheck: $(STATICCHECK)
 unit:
 	$(GO) test -race -count=1 ./...
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./attribution/ ./resolvers/ ./probe/
+$(BENCHSTAT):
+	GOBIN=$(BIN) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
+
+# The benchmarks behind the README's figures, six runs each, summarised.
+# BenchmarkResolveKnot also runs where knotd is installed (apt-get install knot).
+bench: $(BENCHSTAT)
+	$(GO) test -run '^$$' -bench 'BenchmarkAudit$$|BenchmarkLookup$$|BenchmarkResolve$$|BenchmarkResolveKnot$$' \
+		-count 6 ./probe/ ./attribution/ ./resolvers/ | tee $(BIN)/bench.txt
+	$(BENCHSTAT) $(BIN)/bench.txt
+
+# hostwatch as a bulk tool: 100,000 names through Knot DNS on loopback.
+bench-knot:
+	docs/bench/audit-knot.sh 100000
 
 # Rebuild the embedded dataset from the pinned npm packages (needs npm).
 dataset:

@@ -43,5 +43,5 @@ type Result struct {
 	// address, such as "private-use (RFC 1918)". Such an address is not
 	// globally reachable: no dataset is asked and no network or country is claimed.
 	SpecialUse string
-	Sources Sources
+	Sources    Sources
 }
