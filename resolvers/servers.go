@@ -2,6 +2,8 @@
 package resolvers
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -15,7 +17,7 @@ import (
 // ParseServer turns a resolver given as an IP literal, with or without a port,
 // into host:port form ("1.1.1.1" → "1.1.1.1:53", "2001:db8::1" → "[2001:db8::1]:53").
 // Host names are rejected: a resolver must be named by its address, so that the
-// evidence says exactly who was asked.
+// evidence says exactly who was asked (LookupServer turns a name into one).
 func ParseServer(s string) (string, error) {
 	orig := s
 	s = strings.TrimSpace(s)
@@ -74,4 +76,55 @@ func SystemServers(path string) ([]string, error) {
 		return nil, fmt.Errorf("read resolvers from %s: no nameserver lines", path)
 	}
 	return out, nil
+}
+
+// LookupServer is ParseServer that also accepts a host name, with or without
+// a port ("localhost:5353", "dns.example"). The name is looked up once, with
+// the system's resolver (and /etc/hosts), and its first IPv4 address is used
+// (else its first IPv6 address), so that the evidence still names the exact
+// address asked.
+func LookupServer(ctx context.Context, s string) (string, error) {
+	hp, err := ParseServer(s)
+	if err == nil {
+		return hp, nil
+	}
+	host, port := strings.TrimSpace(s), "53"
+	if h, p, splitErr := net.SplitHostPort(host); splitErr == nil {
+		host, port = h, p
+	}
+	if !isHostName(host) {
+		return "", err
+	}
+	if p, perr := strconv.ParseUint(port, 10, 16); perr != nil || p == 0 {
+		return "", fmt.Errorf("resolver %q: port %q is not a number from 1 to 65535", s, port)
+	}
+	addrs, lerr := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if lerr != nil || len(addrs) == 0 {
+		return "", fmt.Errorf("resolver %q: cannot look up %s: %w", s, host, cmp.Or(lerr, errors.New("no addresses")))
+	}
+	pick := addrs[0]
+	for _, a := range addrs {
+		if a.Unmap().Is4() {
+			pick = a.Unmap()
+			break
+		}
+	}
+	return ParseServer(net.JoinHostPort(pick.String(), port))
+}
+
+// isHostName reports whether s looks like a host name: letters, digits,
+// hyphens and dots, with at least one letter.
+func isHostName(s string) bool {
+	letter := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letter = true
+		case c >= '0' && c <= '9' || c == '-' || c == '.':
+		default:
+			return false
+		}
+	}
+	return letter && len(s) <= 253
 }

@@ -106,3 +106,27 @@ func TestSystemServers(t *testing.T) {
 		})
 	}
 }
+
+func TestLookupServer(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want, err string
+	}{
+		{in: "192.0.2.1", want: "192.0.2.1:53"},
+		{in: "localhost:5353", want: "127.0.0.1:5353"},
+		{in: "localhost", want: "127.0.0.1:53"},
+		{in: "localhost:0", err: "port"},
+		{in: "localhost:x", err: "port"},
+		{in: "bad name!", err: "not an IP"},
+		{in: "", err: "empty"},
+	}
+	for _, tt := range tests {
+		got, err := resolvers.LookupServer(t.Context(), tt.in)
+		switch {
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("LookupServer(%q) = %q, %v; want an error containing %q", tt.in, got, err, tt.err)
+		case tt.err == "" && (err != nil || got != tt.want):
+			t.Errorf("LookupServer(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}

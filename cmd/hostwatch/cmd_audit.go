@@ -35,7 +35,7 @@ type auditOptions struct {
 func (o *auditOptions) bind(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&o.files, "file", "f", nil, "read domains from `FILE`, one per line (- for stdin; # starts a comment)")
 	fs.StringVarP(&o.output, "output", "o", "", "output `FORMAT`: table, json or jsonl (default: table on a terminal, jsonl otherwise)")
-	fs.StringArrayVar(&o.resolvers, "resolver", nil, "ask `HOST[:PORT]` (an IP address; repeatable; default: the system's resolvers)")
+	fs.StringArrayVar(&o.resolvers, "resolver", nil, "ask `HOST[:PORT]`: an IP address, or a host name looked up once (repeatable; default: the system's resolvers)")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "time to wait for each DNS reply")
 	fs.IntVar(&o.retries, "retries", 2, "extra rounds over the resolvers after a timeout or failure")
 	fs.IntVar(&o.concurrency, "concurrency", probe.DefaultConcurrency, "domains resolved at once")
@@ -107,7 +107,7 @@ func (r *auditRun) Close() {
 
 // prepareAudit validates every flag and input before any network I/O, and
 // opens what the run needs.
-func prepareAudit(streams IOStreams, opts *auditOptions, args []string) (*auditRun, error) {
+func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args []string) (*auditRun, error) {
 	format, err := outputFormat(opts.output, streams.OutIsTerminal)
 	if err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func prepareAudit(streams IOStreams, opts *auditOptions, args []string) (*auditR
 	if run.invalid == len(targets) {
 		return nil, errInputRejected
 	}
-	servers, err := resolverList(opts.resolvers)
+	servers, err := resolverList(ctx, opts.resolvers)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func readTargets(stdin io.Reader, files, args []string) ([]probe.Target, error) 
 }
 
 // resolverList parses --resolver values, or reads the system's resolvers.
-func resolverList(given []string) ([]string, error) {
+func resolverList(ctx context.Context, given []string) ([]string, error) {
 	if len(given) == 0 {
 		servers, err := resolvers.SystemServers(resolvConf)
 		if err != nil {
@@ -194,7 +194,7 @@ func resolverList(given []string) ([]string, error) {
 	}
 	servers := make([]string, 0, len(given))
 	for _, s := range given {
-		addr, err := resolvers.ParseServer(s)
+		addr, err := resolvers.LookupServer(ctx, s)
 		if err != nil {
 			return nil, fmt.Errorf("--resolver %q: %w", s, err)
 		}
@@ -204,7 +204,7 @@ func resolverList(given []string) ([]string, error) {
 }
 
 func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args []string) error {
-	run, err := prepareAudit(streams, opts, args)
+	run, err := prepareAudit(ctx, streams, opts, args)
 	if err != nil {
 		return err
 	}

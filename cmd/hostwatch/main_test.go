@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -51,6 +52,7 @@ func TestScripts(t *testing.T) {
 			}
 			env.Defer(func() { silent.Close() })
 			env.Setenv("DNS", srv.Addr)
+			env.Setenv("DNS_PORT", srv.Addr[strings.LastIndexByte(srv.Addr, ':')+1:])
 			env.Setenv("SILENT", silent.LocalAddr().String())
 			return nil
 		},
