@@ -1,0 +1,109 @@
+package reports
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"time"
+
+	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/resolvers"
+)
+
+// ErrNotReport is wrapped by every error about a file that is not a saved
+// `hostwatch audit -o json` report.
+var ErrNotReport = errors.New("not a hostwatch report")
+
+// maxReportSize bounds what ReadReport reads, so that a wrong file name
+// (a disk image, /dev/zero) fails fast instead of filling memory.
+const maxReportSize = 1 << 30
+
+// ReadReport reads a report written by WriteJSON (schema hostwatch.report/v1)
+// back into the model. Fields added by later versions of v1 are ignored.
+func ReadReport(r io.Reader) (probe.Report, error) {
+	var doc Document
+	dec := json.NewDecoder(io.LimitReader(r, maxReportSize))
+	if err := dec.Decode(&doc); err != nil {
+		return probe.Report{}, fmt.Errorf("%w: %w", ErrNotReport, err)
+	}
+	if doc.Schema != probe.Schema {
+		return probe.Report{}, fmt.Errorf("%w: schema is %q, want %q", ErrNotReport, doc.Schema, probe.Schema)
+	}
+	rep := probe.Report{ToolVersion: doc.ToolVersion, Datasets: doc.Datasets, Resolvers: doc.Resolvers, Interrupted: doc.Interrupted}
+	var err error
+	if rep.GeneratedAt, err = parseTime("generated_at", doc.GeneratedAt); err != nil {
+		return probe.Report{}, err
+	}
+	for i, t := range doc.Targets {
+		o, err := readTarget(t)
+		if err != nil {
+			return probe.Report{}, fmt.Errorf("%w: targets[%d] (%q): %w", ErrNotReport, i, t.Domain, err)
+		}
+		rep.Observations = append(rep.Observations, o)
+	}
+	return rep, nil
+}
+
+func parseTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %s: %w", ErrNotReport, field, err)
+	}
+	return t.UTC(), nil
+}
+
+func readTarget(t Target) (probe.Observation, error) {
+	if t.Domain == "" {
+		return probe.Observation{}, errors.New("no domain")
+	}
+	valid := false
+	for _, s := range resolvers.Statuses() {
+		valid = valid || string(s) == t.Status
+	}
+	if !valid {
+		return probe.Observation{}, fmt.Errorf("unknown status %q", t.Status)
+	}
+	o := probe.Observation{
+		Target:     probe.Target{Input: t.Input, Domain: t.Domain, Unicode: t.Unicode},
+		Status:     resolvers.Status(t.Status),
+		Error:      t.Error,
+		CNAMEChain: t.CNAMEChain,
+	}
+	var err error
+	if o.StartedAt, err = parseTime("observed_at", t.ObservedAt); err != nil {
+		return o, err
+	}
+	for _, q := range t.Queries {
+		asked, err := parseTime("asked_at", q.AskedAt)
+		if err != nil {
+			return o, err
+		}
+		o.Queries = append(o.Queries, resolvers.Exchange{
+			Resolver: q.Resolver, Transport: q.Transport, Name: q.Name, Type: q.Type, Rcode: q.Rcode,
+			Status: resolvers.Status(q.Status), Error: q.Error, AskedAt: asked,
+			RTT: time.Duration(q.RTTMillis * float64(time.Millisecond)),
+		})
+	}
+	for _, a := range t.Addresses {
+		ip, err := netip.ParseAddr(a.IP)
+		if err != nil {
+			return o, fmt.Errorf("address %q: %w", a.IP, err)
+		}
+		var prefix netip.Prefix
+		if a.Prefix != "" {
+			if prefix, err = netip.ParsePrefix(a.Prefix); err != nil {
+				return o, fmt.Errorf("address %s: prefix %q: %w", a.IP, a.Prefix, err)
+			}
+		}
+		o.Addresses = append(o.Addresses, probe.Address{IP: ip, TTL: a.TTL, Result: attribution.Result{
+			ASN: a.ASN, ASOrg: a.ASOrg, Prefix: prefix, Country: a.Country, SpecialUse: a.SpecialUse, Sources: a.Sources,
+		}})
+	}
+	return o, nil
+}
