@@ -1,0 +1,131 @@
+package history
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hostwatch/hostwatch/probe"
+)
+
+// benchRuns makes runs × domains observations with real attributed
+// addresses: each domain answers with two addresses of a three-address pool
+// in one of six real networks, some through a CNAME. With rotate, pools
+// answer a different pair every run (a new span each time); without, every
+// observation after the first run repeats the last.
+func benchRuns(b testing.TB, domains, runs int, rotate bool) [][]probe.Observation {
+	ob := newObserver(b)
+	nets := []string{"36.86.63.%d", "170.33.13.%d", "8.219.1.%d", "51.210.1.%d", "47.96.1.%d", "2001:41d0:303::%x"}
+	out := make([][]probe.Observation, runs)
+	for r := range runs {
+		for d := range domains {
+			net := nets[d%len(nets)]
+			pool := []string{fmt.Sprintf(net, 10+d%50), fmt.Sprintf(net, 60+d%50), fmt.Sprintf(net, 110+d%50)}
+			k := 0
+			if rotate {
+				k = (r + d) % 3
+			}
+			o := ob.ok(fmt.Sprintf("site-%03d.kpu.go.id", d), at(r), pool[k], pool[(k+1)%3])
+			if d%4 == 0 {
+				o = withCNAME(o, fmt.Sprintf("lb-%03d.cdn.kpu.go.id", d))
+			}
+			out[r] = append(out[r], o)
+		}
+	}
+	return out
+}
+
+// BenchmarkRecord records 100 runs of 100 domains (10,000 observations) into
+// a new database per iteration, and reports the file's size.
+func BenchmarkRecord(b *testing.B) {
+	for _, rotate := range []bool{false, true} {
+		name := "unchanged"
+		if rotate {
+			name = "rotating"
+		}
+		b.Run(name, func(b *testing.B) {
+			runs := benchRuns(b, 100, 100, rotate)
+			ob := newObserver(b)
+			var size int64
+			for b.Loop() {
+				path := filepath.Join(b.TempDir(), "history.db")
+				s, err := Open(context.Background(), path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i, obs := range runs {
+					if _, err := s.Record(context.Background(), ob.runInfo(at(i)), obs); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := s.Close(); err != nil {
+					b.Fatal(err)
+				}
+				size = fileSize(b, path)
+			}
+			b.ReportMetric(float64(size), "db-bytes")
+		})
+	}
+}
+
+// TestSizeOfUnchanged measures how much the file grows per 10,000 unchanged
+// observations (100 domains × 100 runs after a first run): the runs table
+// only, as spans are updated in place.
+func TestSizeOfUnchanged(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("records 10,100 observations")
+	}
+	runs := benchRuns(t, 100, 101, false)
+	ob := newObserver(t)
+	path := filepath.Join(t.TempDir(), "history.db")
+	record := func(from, to int) int64 {
+		s, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := from; i < to; i++ {
+			if _, err := s.Record(t.Context(), ob.runInfo(at(i)), runs[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return fileSize(t, path)
+	}
+	first := record(0, 1)
+	all := record(1, 101)
+	t.Logf("after the first run: %d bytes; after 10,000 unchanged observations more: %d bytes (+%d bytes)", first, all, all-first)
+	if growth := all - first; growth > 64<<10 {
+		t.Errorf("the file grew by %d bytes for 10,000 unchanged observations, want at most 64 KiB", growth)
+	}
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	spans, err := s.Spans(t.Context(), "", at(0), at(200))
+	if err != nil || len(spans) != 100 {
+		t.Fatalf("%d spans (%v), want 100", len(spans), err)
+	}
+	for _, sp := range spans {
+		if sp.Count != 101 {
+			t.Fatalf("%s: %d observations in its span, want 101", sp.Domain, sp.Count)
+		}
+	}
+}
+
+func fileSize(t testing.TB, path string) int64 {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + "-wal"); err == nil {
+		t.Fatalf("%s-wal is left after Close", path)
+	}
+	return st.Size()
+}

@@ -1,0 +1,97 @@
+package history
+
+// schemaVersion is the version of the newest schema this hostwatch knows: the
+// number of migrations. It is kept in PRAGMA user_version (bytes 60–63 of the
+// file header) and, for people reading the file, in meta.schema_version.
+const schemaVersion = 1
+
+// applicationID marks the file as a hostwatch history (PRAGMA
+// application_id, bytes 68–71 of the header): "hstw".
+const applicationID = 0x68737477
+
+// migrations returns the schema steps in order: step i takes the database
+// from version i to version i+1. A step is never changed once released; a new
+// schema is a new step. Every table and column is described in SCHEMA.md.
+func migrations() []string {
+	return []string{
+		// 1: the first schema.
+		`
+CREATE TABLE meta (
+	key   TEXT NOT NULL PRIMARY KEY,
+	value TEXT NOT NULL
+);
+
+CREATE TABLE datasets (
+	id      INTEGER PRIMARY KEY,
+	name    TEXT NOT NULL,
+	version TEXT NOT NULL,
+	license TEXT NOT NULL,
+	details TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE runs (
+	id           INTEGER PRIMARY KEY,
+	started_at   TEXT NOT NULL,
+	finished_at  TEXT,
+	tool_version TEXT NOT NULL,
+	datasets     TEXT NOT NULL,
+	resolvers    TEXT NOT NULL,
+	vantage      TEXT NOT NULL,
+	targets      INTEGER NOT NULL
+);
+
+CREATE TABLE domains (
+	id      INTEGER PRIMARY KEY,
+	name    TEXT NOT NULL UNIQUE,
+	unicode TEXT NOT NULL
+);
+
+CREATE TABLE answers (
+	id          INTEGER PRIMARY KEY,
+	fingerprint TEXT NOT NULL UNIQUE,
+	status      TEXT NOT NULL,
+	cname_chain TEXT NOT NULL
+);
+
+CREATE TABLE addresses (
+	answer_id   INTEGER NOT NULL REFERENCES answers(id),
+	ip          TEXT NOT NULL,
+	version     INTEGER NOT NULL,
+	asn         INTEGER,
+	as_org      TEXT,
+	prefix      TEXT,
+	country     TEXT,
+	special_use TEXT,
+	sources     TEXT NOT NULL,
+	PRIMARY KEY (answer_id, ip)
+) WITHOUT ROWID;
+
+CREATE TABLE observations (
+	id           INTEGER PRIMARY KEY,
+	domain_id    INTEGER NOT NULL REFERENCES domains(id),
+	answer_id    INTEGER NOT NULL REFERENCES answers(id),
+	first_run_id INTEGER NOT NULL REFERENCES runs(id),
+	last_run_id  INTEGER NOT NULL REFERENCES runs(id),
+	first_seen   TEXT NOT NULL,
+	last_seen    TEXT NOT NULL,
+	seen_count   INTEGER NOT NULL,
+	status       TEXT NOT NULL,
+	error        TEXT
+);
+CREATE INDEX observations_domain_last_seen ON observations(domain_id, last_seen);
+
+CREATE VIEW hosting AS
+SELECT d.name AS domain, o.first_seen, o.last_seen, o.seen_count, o.status,
+       a.ip, a.asn, a.as_org, a.prefix, a.country, a.special_use,
+       o.first_run_id, o.last_run_id, o.id AS observation_id, o.answer_id
+FROM observations o
+JOIN domains d ON d.id = o.domain_id
+LEFT JOIN addresses a ON a.answer_id = o.answer_id;
+
+CREATE VIEW run_datasets AS
+SELECT r.id AS run_id, d.name, d.version, d.license, d.id AS dataset_id
+FROM runs r, json_each(r.datasets) j
+JOIN datasets d ON d.id = j.value;
+`,
+	}
+}

@@ -1,0 +1,563 @@
+package history
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/resolvers"
+)
+
+// rawDB opens path with the driver directly, as another program would.
+func rawDB(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestRecordCompactsAndReopens(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	path := filepath.Join(t.TempDir(), "new", "dir", "history.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		o := ob.ok("kpu.go.id", at(i), "36.86.63.182")
+		o.Addresses[0].TTL = uint32(300 - i) // TTLs count down in caches: not a change
+		if id := ob.record(s, at(i), o, observation("bad..name", at(i), resolvers.StatusInvalid)); id != int64(i+1) {
+			t.Fatalf("run %d: ID %d", i+1, id)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	spans, err := s.Spans(t.Context(), "", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(spans) != 1 {
+		t.Fatalf("%d spans, want 1 (invalid names are not stored, identical observations share a span): %+v", len(spans), spans)
+	}
+	sp := spans[0]
+	want := ob.ok("kpu.go.id", at(0), "36.86.63.182")
+	want.Addresses[0].TTL = 0
+	if sp.Domain != "kpu.go.id" || sp.Count != 10 || !sp.FirstSeen.Equal(at(0)) || !sp.LastSeen.Equal(at(9)) || sp.FirstRun != 1 || sp.LastRun != 10 {
+		t.Errorf("span = %s %d×, %s–%s, runs %d–%d; want kpu.go.id 10×, %s–%s, runs 1–10",
+			sp.Domain, sp.Count, sp.FirstSeen, sp.LastSeen, sp.FirstRun, sp.LastRun, at(0), at(9))
+	}
+	if !reflect.DeepEqual(sp.Observation.Addresses, want.Addresses) {
+		t.Errorf("addresses read back:\n%+v\nwant the attribution recorded:\n%+v", sp.Observation.Addresses, want.Addresses)
+	}
+	if sp.Observation.Status != resolvers.StatusOK || sp.Observation.Target.Domain != "kpu.go.id" || !sp.Observation.StartedAt.Equal(at(0)) {
+		t.Errorf("observation read back: %+v", sp.Observation)
+	}
+
+	runs, err := s.Runs(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 10 {
+		t.Fatalf("%d runs, want 10", len(runs))
+	}
+	wantRun := Run{ID: 10, RunInfo: ob.runInfo(at(9)), Targets: 1}
+	if !reflect.DeepEqual(runs[9], wantRun) {
+		t.Errorf("run read back:\n%+v\nwant\n%+v", runs[9], wantRun)
+	}
+	domains, err := s.Domains(t.Context())
+	if err != nil || !reflect.DeepEqual(domains, []string{"kpu.go.id"}) {
+		t.Errorf("Domains = %q, %v", domains, err)
+	}
+}
+
+func TestRecordSpans(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	timeout := func(i int, server string) probe.Observation {
+		o := observation("kpu.go.id", at(i), resolvers.StatusTimeout)
+		o.Error = "A and AAAA from " + server + ": timeout"
+		return o
+	}
+	tests := []struct {
+		name   string
+		runs   [][]probe.Observation
+		counts map[string][]int // seen_count of each span, per domain
+	}{
+		{
+			name: "changing answers start a new span",
+			runs: [][]probe.Observation{
+				{ob.ok("kpu.go.id", at(0), "36.86.63.182")},
+				{ob.ok("kpu.go.id", at(1), "36.86.63.182")},
+				{ob.ok("kpu.go.id", at(2), "170.33.13.55")},
+				{ob.ok("kpu.go.id", at(3), "36.86.63.182")},
+				{ob.ok("kpu.go.id", at(4), "36.86.63.182")},
+			},
+			counts: map[string][]int{"kpu.go.id": {2, 1, 2}},
+		},
+		{
+			name: "the same set in another order, the same chain in another case",
+			runs: [][]probe.Observation{
+				{withCNAME(ob.ok("web.kpu.go.id", at(0), "8.219.1.1", "47.96.1.10"), "lb.kpu.go.id")},
+				{withCNAME(ob.ok("web.kpu.go.id", at(1), "47.96.1.10", "8.219.1.1"), "LB.kpu.go.id")},
+			},
+			counts: map[string][]int{"web.kpu.go.id": {2}},
+		},
+		{
+			name: "a different chain, a subset of the addresses",
+			runs: [][]probe.Observation{
+				{withCNAME(ob.ok("web.kpu.go.id", at(0), "8.219.1.1", "47.96.1.10"), "lb.kpu.go.id")},
+				{withCNAME(ob.ok("web.kpu.go.id", at(1), "8.219.1.1", "47.96.1.10"), "lb2.kpu.go.id")},
+				{withCNAME(ob.ok("web.kpu.go.id", at(2), "8.219.1.1"), "lb2.kpu.go.id")},
+			},
+			counts: map[string][]int{"web.kpu.go.id": {1, 1, 1}},
+		},
+		{
+			name: "failures compare by status, not by the resolver in the message",
+			runs: [][]probe.Observation{
+				{timeout(0, "127.0.0.1:5300")},
+				{timeout(1, "127.0.0.1:5301")},
+				{observation("kpu.go.id", at(2), resolvers.StatusServFail)},
+			},
+			counts: map[string][]int{"kpu.go.id": {2, 1}},
+		},
+		{
+			name: "domains are kept apart",
+			runs: [][]probe.Observation{
+				{ob.ok("a.test", at(0), "51.210.1.10"), ob.ok("b.test", at(0), "51.210.1.10")},
+				{ob.ok("a.test", at(1), "51.210.1.10"), observation("b.test", at(1), resolvers.StatusNXDomain)},
+				{ob.ok("a.test", at(2), "51.210.1.10"), observation("b.test", at(2), resolvers.StatusNXDomain)},
+			},
+			counts: map[string][]int{"a.test": {3}, "b.test": {1, 2}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, _ := newStore(t)
+			for i, run := range tt.runs {
+				ob.record(s, at(i), run...)
+			}
+			spans, err := s.Spans(t.Context(), "", time.Time{}, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][]int{}
+			for _, sp := range spans {
+				got[sp.Domain] = append(got[sp.Domain], sp.Count)
+			}
+			if !reflect.DeepEqual(got, tt.counts) {
+				t.Errorf("span counts = %v, want %v", got, tt.counts)
+			}
+		})
+	}
+}
+
+func TestSpansWindow(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	s, _ := newStore(t)
+	ips := []string{"36.86.63.182", "36.86.63.182", "170.33.13.55", "170.33.13.55", "51.210.1.10"}
+	for i, ip := range ips {
+		ob.record(s, at(i), ob.ok("kpu.go.id", at(i), ip), ob.ok("other.test", at(i), "47.96.1.10"))
+	}
+	tests := []struct {
+		domain       string
+		since, until time.Time
+		want         []string // domain and first_seen index of each span
+	}{
+		{"", time.Time{}, time.Time{}, []string{"kpu.go.id 0", "kpu.go.id 2", "kpu.go.id 4", "other.test 0"}},
+		{"kpu.go.id", time.Time{}, time.Time{}, []string{"kpu.go.id 0", "kpu.go.id 2", "kpu.go.id 4"}},
+		{"KPU.go.id.", time.Time{}, time.Time{}, []string{"kpu.go.id 0", "kpu.go.id 2", "kpu.go.id 4"}},
+		{"kpu.go.id", at(1), time.Time{}, []string{"kpu.go.id 0", "kpu.go.id 2", "kpu.go.id 4"}},
+		{"kpu.go.id", at(2), at(3), []string{"kpu.go.id 2"}},
+		{"kpu.go.id", time.Time{}, at(1), []string{"kpu.go.id 0"}},
+		{"kpu.go.id", at(5), time.Time{}, nil},
+		{"unknown.test", time.Time{}, time.Time{}, nil},
+	}
+	for _, tt := range tests {
+		spans, err := s.Spans(t.Context(), tt.domain, tt.since, tt.until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, sp := range spans {
+			got = append(got, fmt.Sprintf("%s %d", sp.Domain, int(sp.FirstSeen.Sub(t0)/(5*time.Minute))))
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Spans(%q, %v, %v) = %q, want %q", tt.domain, tt.since, tt.until, got, tt.want)
+		}
+	}
+}
+
+func TestRecordConcurrent(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	path := filepath.Join(t.TempDir(), "history.db")
+	const writers, runs = 4, 15
+	domains := []string{"a.test", "b.test", "c.test"}
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*runs+writers)
+	for w := range writers {
+		wg.Go(func() {
+			// Each writer has its own Store, as two processes would.
+			s, err := Open(t.Context(), path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			for i := range runs {
+				var obs []probe.Observation
+				for _, d := range domains {
+					obs = append(obs, ob.ok(d, at(w*runs+i), "36.86.63.182"))
+				}
+				if _, err := s.Record(t.Context(), ob.runInfo(at(w*runs+i)), obs); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	all, err := s.Runs(t.Context())
+	if err != nil || len(all) != writers*runs {
+		t.Fatalf("%d runs (%v), want %d", len(all), err, writers*runs)
+	}
+	spans, err := s.Spans(t.Context(), "", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(spans) != len(domains) {
+		t.Fatalf("%d spans, want one per domain", len(spans))
+	}
+	for _, sp := range spans {
+		if sp.Count != writers*runs {
+			t.Errorf("%s seen %d times, want %d", sp.Domain, sp.Count, writers*runs)
+		}
+	}
+}
+
+func TestLocked(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	_, path := newStore(t)
+	// Another process holds the write lock.
+	other := rawDB(t, path)
+	conn, err := other.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := open(t.Context(), path, 100*time.Millisecond)
+	if err != nil {
+		t.Fatalf("opening an up-to-date database must not wait for a writer: %v", err)
+	}
+	defer s.Close()
+	_, err = s.Record(t.Context(), ob.runInfo(at(0)), []probe.Observation{ob.ok("kpu.go.id", at(0), "36.86.63.182")})
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("Record while locked: %v; want ErrLocked naming %s", err, path)
+	}
+	if _, err := conn.ExecContext(t.Context(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Record(t.Context(), ob.runInfo(at(0)), []probe.Observation{ob.ok("kpu.go.id", at(0), "36.86.63.182")}); err != nil {
+		t.Fatalf("Record after the lock was released: %v", err)
+	}
+}
+
+func TestFailedRecordKeepsEarlierRuns(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	s, path := newStore(t)
+	ob.record(s, at(0), ob.ok("kpu.go.id", at(0), "36.86.63.182"))
+	before, err := s.Spans(t.Context(), "", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	bad := ob.ok("broken.test", at(1), "51.210.1.10")
+	bad.Addresses = append(bad.Addresses, probe.Address{}) // an address with no IP fails the run
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	for _, attempt := range []struct {
+		name string
+		ctx  context.Context
+		obs  []probe.Observation
+	}{
+		{"fails half-way", t.Context(), []probe.Observation{ob.ok("kpu.go.id", at(1), "170.33.13.55"), ob.ok("new.test", at(1), "8.219.1.1"), bad}},
+		{"cancelled", cancelled, []probe.Observation{ob.ok("kpu.go.id", at(1), "170.33.13.55")}},
+	} {
+		if _, err := s.Record(attempt.ctx, ob.runInfo(at(1)), attempt.obs); err == nil || !strings.Contains(err.Error(), path) {
+			t.Fatalf("%s: Record = %v, want an error naming the database", attempt.name, err)
+		}
+	}
+
+	// A second Store, as the next process would see it.
+	s2, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	after, err := s2.Spans(t.Context(), "", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(after, before) {
+		t.Errorf("spans after failed runs:\n%+v\nwant unchanged:\n%+v", after, before)
+	}
+	runs, err := s2.Runs(t.Context())
+	if err != nil || len(runs) != 1 {
+		t.Errorf("%d runs (%v), want only the first", len(runs), err)
+	}
+	if domains, _ := s2.Domains(t.Context()); !reflect.DeepEqual(domains, []string{"kpu.go.id"}) {
+		t.Errorf("Domains = %q, want only the first run's", domains)
+	}
+	ob.record(s2, at(2), ob.ok("kpu.go.id", at(2), "36.86.63.182"))
+}
+
+// checkRefused opens path, expects want, and checks that the file (and any
+// write-ahead log) is byte for byte what it was.
+func checkRefused(t *testing.T, path string, want error) {
+	t.Helper()
+	files := map[string][]byte{}
+	for _, suffix := range []string{"", "-wal"} {
+		if b, err := os.ReadFile(path + suffix); err == nil {
+			files[suffix] = b
+		}
+	}
+	s, err := Open(t.Context(), path)
+	if err == nil {
+		s.Close()
+		t.Fatalf("Open succeeded, want %v", want)
+	}
+	if !errors.Is(err, want) || !strings.Contains(err.Error(), path) {
+		t.Errorf("Open = %v; want %v naming %s", err, want, path)
+	}
+	for suffix, b := range files {
+		got, err := os.ReadFile(path + suffix)
+		if err != nil || !bytes.Equal(got, b) {
+			t.Errorf("%s%s was modified (%v)", path, suffix, err)
+		}
+	}
+}
+
+func TestRefuseNewerSchema(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	for _, walPending := range []bool{false, true} {
+		t.Run(fmt.Sprintf("write-ahead log pending %v", walPending), func(t *testing.T) {
+			t.Parallel()
+			s, path := newStore(t)
+			ob.record(s, at(0), ob.ok("kpu.go.id", at(0), "36.86.63.182"))
+			s.Close()
+			// A newer hostwatch migrates the file.
+			newer := rawDB(t, path)
+			newer.SetMaxOpenConns(1)
+			if _, err := newer.Exec("BEGIN; CREATE TABLE newer (x); PRAGMA user_version = 2; UPDATE meta SET value = '2' WHERE key = 'schema_version'; COMMIT"); err != nil {
+				t.Fatal(err)
+			}
+			if walPending {
+				// The newer hostwatch is still running: its change is only in the log.
+				if _, err := os.Stat(path + "-wal"); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				newer.Close()
+			}
+			checkRefused(t, path, ErrNewerSchema)
+		})
+	}
+}
+
+func TestRefuseOtherFiles(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		write func(t *testing.T, path string)
+	}{
+		{"text", func(t *testing.T, path string) { writeFile(t, path, []byte("kpu.go.id\nsirekap-web.kpu.go.id\n")) }},
+		{"one byte", func(t *testing.T, path string) { writeFile(t, path, []byte{0}) }},
+		{"corrupt SQLite", func(t *testing.T, path string) {
+			writeFile(t, path, append([]byte(sqliteHeader), bytes.Repeat([]byte{0xA5}, 4096-16)...))
+		}},
+		{"truncated hostwatch database", func(t *testing.T, path string) {
+			s, err := Open(t.Context(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, path, append(b[:100:100], bytes.Repeat([]byte{0xA5}, len(b)-100)...))
+		}},
+		{"another program's SQLite database", func(t *testing.T, path string) {
+			db := rawDB(t, path)
+			if _, err := db.Exec("CREATE TABLE bookmarks (url TEXT); INSERT INTO bookmarks VALUES ('https://kpu.go.id')"); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+		}},
+		{"another program's database with an application ID", func(t *testing.T, path string) {
+			db := rawDB(t, path)
+			if _, err := db.Exec("PRAGMA application_id = 1; CREATE TABLE t (x)"); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "history.db")
+			tt.write(t, path)
+			checkRefused(t, path, ErrNotDatabase)
+		})
+	}
+}
+
+func writeFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenEmptyFile(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	path := filepath.Join(t.TempDir(), "history.db")
+	writeFile(t, path, nil)
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("an empty file is initialised: %v", err)
+	}
+	defer s.Close()
+	ob.record(s, at(0), ob.ok("kpu.go.id", at(0), "36.86.63.182"))
+}
+
+func TestOpenDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := Open(t.Context(), dir); err == nil || !strings.Contains(err.Error(), dir) {
+		t.Errorf("Open(directory) = %v, want an error naming it", err)
+	}
+}
+
+func TestMigrationsIdempotent(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	s, path := newStore(t)
+	ob.record(s, at(0), ob.ok("kpu.go.id", at(0), "36.86.63.182"))
+	s.Close()
+	schema := func() string {
+		t.Helper()
+		db := rawDB(t, path)
+		defer db.Close()
+		var version, app int
+		var sv, mode string
+		var n int
+		if err := db.QueryRow("SELECT (SELECT user_version FROM pragma_user_version), (SELECT application_id FROM pragma_application_id), "+
+			"(SELECT value FROM meta WHERE key = 'schema_version'), (SELECT journal_mode FROM pragma_journal_mode), "+
+			"(SELECT count(*) FROM sqlite_schema)").Scan(&version, &app, &sv, &mode, &n); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("user_version %d, application_id %#x, meta.schema_version %s, journal_mode %s, %d schema objects", version, app, sv, mode, n)
+	}
+	first := schema()
+	if want := fmt.Sprintf("user_version %d, application_id %#x, meta.schema_version %d, journal_mode wal", schemaVersion, applicationID, schemaVersion); !strings.HasPrefix(first, want) {
+		t.Errorf("after the first open: %s; want %s", first, want)
+	}
+	for range 3 {
+		s, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	if again := schema(); again != first {
+		t.Errorf("after opening again: %s; want %s", again, first)
+	}
+	if len(migrations()) != schemaVersion {
+		t.Errorf("%d migrations for schema version %d", len(migrations()), schemaVersion)
+	}
+}
+
+func TestOpenConcurrentlyCreates(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "history.db")
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			s, err := Open(t.Context(), path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			errs <- s.Close()
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestDefaultPath sets environment variables, so it does not run in parallel.
+func TestDefaultPath(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", dir)
+	got, err := DefaultPath()
+	if want := filepath.Join(dir, "hostwatch", "history.db"); err != nil || got != want {
+		t.Errorf("with XDG_DATA_HOME: %q, %v; want %q", got, err, want)
+	}
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	for _, xdg := range []string{"", "relative/dir"} { // a relative XDG_DATA_HOME is ignored
+		t.Setenv("XDG_DATA_HOME", xdg)
+		got, err := DefaultPath()
+		if want := filepath.Join(home, ".local", "share", "hostwatch", "history.db"); err != nil || got != want {
+			t.Errorf("with XDG_DATA_HOME=%q: %q, %v; want %q", xdg, got, err, want)
+		}
+	}
+}

@@ -1,0 +1,442 @@
+package history
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/resolvers"
+)
+
+// spansOf turns observations into spans as the store would: consecutive
+// observations of a domain with the same hosting share a span.
+func spansOf(t testing.TB, obs ...probe.Observation) []Span {
+	t.Helper()
+	var spans []Span
+	last := map[string]int{}
+	for i, o := range obs {
+		d := o.Target.Domain
+		if j, ok := last[d]; ok && reflect.DeepEqual(probe.HostingOf(spans[j].Observation), probe.HostingOf(o)) {
+			spans[j].Count++
+			spans[j].LastSeen, spans[j].LastRun = o.StartedAt, int64(i+1)
+			continue
+		}
+		last[d] = len(spans)
+		spans = append(spans, Span{Domain: d, Unicode: d, Observation: o, FirstSeen: o.StartedAt, LastSeen: o.StartedAt, Count: 1, FirstRun: int64(i + 1), LastRun: int64(i + 1)})
+	}
+	return spans
+}
+
+// describe writes changes and periods as short lines, times as check numbers.
+func describe(periods []probe.Period, changes []probe.Change) (ps, cs []string) {
+	n := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return fmt.Sprint(int(t.Sub(t0) / (5 * time.Minute)))
+	}
+	for _, p := range periods {
+		ps = append(ps, fmt.Sprintf("%s %s–%s ×%d %s AS%v %v", p.Domain, n(p.From), n(p.To), p.Observations, p.Hosting.Status, p.Hosting.ASNs, p.Hosting.Countries))
+	}
+	for _, c := range changes {
+		kinds := make([]string, len(c.Kinds))
+		for i, k := range c.Kinds {
+			kinds[i] = string(k)
+		}
+		cs = append(cs, fmt.Sprintf("%s %s before %s after %s confirmed %s: %v → %v", c.Domain, strings.Join(kinds, ","),
+			n(c.BeforeAt), n(c.AfterAt), n(c.ConfirmedAt), c.Before.Countries, c.After.Countries))
+	}
+	return ps, cs
+}
+
+func TestTimeline(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	const d = "sirekap-web.kpu.go.id"
+	ok := func(i int, ips ...string) probe.Observation { return ob.ok(d, at(i), ips...) }
+	status := func(i int, s resolvers.Status) probe.Observation { return observation(d, at(i), s) }
+	const (
+		id  = "36.86.63.182" // AS7713, ID
+		sg  = "170.33.13.55" // AS134963, SG
+		sg2 = "8.219.1.1"    // AS45102, SG
+		fr  = "51.210.1.10"  // AS16276, FR
+	)
+	move := "country_changed,provider_changed,asn_changed,addresses_changed"
+	tests := []struct {
+		name    string
+		confirm int
+		obs     []probe.Observation
+		periods []string
+		changes []string
+	}{
+		{
+			name: "new",
+			obs:  []probe.Observation{ok(0, id)},
+			periods: []string{
+				d + " 0–0 ×1 ok AS[7713] [ID]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+			},
+		},
+		{
+			name: "ID → SG → FR: two moves, three periods",
+			obs:  []probe.Observation{ok(0, id), ok(1, id), ok(2, sg), ok(3, sg), ok(4, sg), ok(5, fr)},
+			periods: []string{
+				d + " 0–1 ×2 ok AS[7713] [ID]",
+				d + " 2–4 ×3 ok AS[134963] [SG]",
+				d + " 5–5 ×1 ok AS[16276] [FR]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+				d + " " + move + " before 1 after 2 confirmed 2: [ID] → [SG]",
+				d + " " + move + " before 4 after 5 confirmed 5: [SG] → [FR]",
+			},
+		},
+		{
+			name: "another network in the same country",
+			obs:  []probe.Observation{ok(0, sg), ok(1, sg2)},
+			periods: []string{
+				d + " 0–0 ×1 ok AS[134963] [SG]",
+				d + " 1–1 ×1 ok AS[45102] [SG]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [SG]",
+				d + " provider_changed,asn_changed,addresses_changed before 0 after 1 confirmed 1: [SG] → [SG]",
+			},
+		},
+		{
+			name: "a round-robin pool answering subsets of one network is not a move",
+			obs: []probe.Observation{
+				ok(0, "8.219.1.1", "8.219.1.2"), ok(1, "8.219.1.2", "8.219.1.3"), ok(2, "8.219.1.3"),
+				ok(3, "8.219.1.3"), ok(4, "8.219.1.1", "8.219.1.2"),
+			},
+			periods: []string{
+				d + " 0–4 ×5 ok AS[45102] [SG]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [SG]",
+				d + " addresses_changed before 0 after 1 confirmed 1: [SG] → [SG]",
+				d + " addresses_changed before 1 after 2 confirmed 2: [SG] → [SG]",
+				d + " addresses_changed before 3 after 4 confirmed 4: [SG] → [SG]",
+			},
+		},
+		{
+			name: "a pool dropping one of its networks is not a move",
+			obs:  []probe.Observation{ok(0, sg2, "47.96.1.10"), ok(1, sg2), ok(2, "47.96.1.10")},
+			periods: []string{
+				d + " 0–2 ×3 ok AS[37963 45102] [CN SG]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [CN SG]",
+				d + " addresses_changed before 0 after 1 confirmed 1: [CN SG] → [SG]",
+				d + " addresses_changed before 1 after 2 confirmed 2: [CN SG] → [CN]",
+			},
+		},
+		{
+			name: "a timeout is unresolved, never a move; the period goes on",
+			obs:  []probe.Observation{ok(0, id), status(1, resolvers.StatusTimeout), status(2, resolvers.StatusServFail), ok(3, id)},
+			periods: []string{
+				d + " 0–3 ×2 ok AS[7713] [ID]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+				d + " unresolved before 0 after 1 confirmed 1: [ID] → []",
+			},
+		},
+		{
+			name: "unresolved at first: new when it first resolves",
+			obs:  []probe.Observation{status(0, resolvers.StatusRefused), ok(1, id)},
+			periods: []string{
+				d + " 1–1 ×1 ok AS[7713] [ID]",
+			},
+			changes: []string{
+				d + " unresolved before - after 0 confirmed 0: [] → []",
+				d + " new before - after 1 confirmed 1: [] → [ID]",
+			},
+		},
+		{
+			name:    "--confirm 2 drops a one-run blip",
+			confirm: 2,
+			obs:     []probe.Observation{ok(0, id), ok(1, sg), ok(2, id), ok(3, id)},
+			periods: []string{
+				d + " 0–3 ×3 ok AS[7713] [ID]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+			},
+		},
+		{
+			name:    "--confirm 2 confirms a move at its second observation",
+			confirm: 2,
+			obs:     []probe.Observation{ok(0, id), ok(1, sg), ok(2, sg)},
+			periods: []string{
+				d + " 0–0 ×1 ok AS[7713] [ID]",
+				d + " 1–2 ×2 ok AS[134963] [SG]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+				d + " " + move + " before 0 after 1 confirmed 2: [ID] → [SG]",
+			},
+		},
+		{
+			name:    "--confirm 2: unresolved neither counts nor breaks",
+			confirm: 2,
+			obs:     []probe.Observation{ok(0, id), ok(1, sg), status(2, resolvers.StatusTimeout), status(3, resolvers.StatusTimeout), ok(4, sg)},
+			periods: []string{
+				d + " 0–0 ×1 ok AS[7713] [ID]",
+				d + " 1–4 ×2 ok AS[134963] [SG]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+				d + " " + move + " before 0 after 1 confirmed 4: [ID] → [SG]",
+				d + " unresolved before 0 after 2 confirmed 2: [ID] → []",
+			},
+		},
+		{
+			name:    "--confirm 2: two different moves in a row confirm the first, then wait",
+			confirm: 2,
+			obs:     []probe.Observation{ok(0, id), ok(1, sg), ok(2, fr)},
+			periods: []string{
+				d + " 0–0 ×1 ok AS[7713] [ID]",
+				d + " 1–1 ×1 ok AS[134963] [SG]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+				d + " " + move + " before 0 after 1 confirmed 2: [ID] → [SG]",
+			},
+		},
+		{
+			name:    "--confirm 3 within one span is dated by the span's last observation",
+			confirm: 3,
+			obs:     []probe.Observation{ok(0, id), ok(1, sg), ok(2, sg), ok(3, sg), ok(4, sg)},
+			periods: []string{
+				d + " 0–0 ×1 ok AS[7713] [ID]",
+				d + " 1–4 ×4 ok AS[134963] [SG]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+				d + " " + move + " before 0 after 1 confirmed 4: [ID] → [SG]",
+			},
+		},
+		{
+			name: "gone, and back",
+			obs:  []probe.Observation{ok(0, id), status(1, resolvers.StatusNXDomain), status(2, resolvers.StatusNXDomain), ok(3, id)},
+			periods: []string{
+				d + " 0–0 ×1 ok AS[7713] [ID]",
+				d + " 1–2 ×2 nxdomain AS[] []",
+				d + " 3–3 ×1 ok AS[7713] [ID]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+				d + " gone before 0 after 1 confirmed 1: [ID] → []",
+				d + " status_changed before 2 after 3 confirmed 3: [] → [ID]",
+			},
+		},
+		{
+			name: "status changes between resolved statuses",
+			obs:  []probe.Observation{ok(0, id), status(1, resolvers.StatusNoData), status(2, resolvers.StatusNXDomain), status(3, resolvers.StatusError)},
+			periods: []string{
+				d + " 0–0 ×1 ok AS[7713] [ID]",
+				d + " 1–1 ×1 nodata AS[] []",
+				d + " 2–2 ×1 nxdomain AS[] []",
+				d + " 3–3 ×1 error AS[] []",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+				d + " status_changed before 0 after 1 confirmed 1: [ID] → []",
+				d + " status_changed before 1 after 2 confirmed 2: [] → []",
+				d + " status_changed before 2 after 3 confirmed 3: [] → []",
+			},
+		},
+		{
+			name: "a different CNAME chain alone",
+			obs:  []probe.Observation{withCNAME(ok(0, id), "a.kpu.go.id"), withCNAME(ok(1, id), "b.kpu.go.id")},
+			periods: []string{
+				d + " 0–1 ×2 ok AS[7713] [ID]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+				d + " cname_changed before 0 after 1 confirmed 1: [ID] → [ID]",
+			},
+		},
+		{
+			name: "a move with a new chain",
+			obs:  []probe.Observation{withCNAME(ok(0, id), "a.kpu.go.id"), withCNAME(ok(1, fr), "b.kpu.go.id")},
+			periods: []string{
+				d + " 0–0 ×1 ok AS[7713] [ID]",
+				d + " 1–1 ×1 ok AS[16276] [FR]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+				d + " country_changed,provider_changed,asn_changed,cname_changed,addresses_changed before 0 after 1 confirmed 1: [ID] → [FR]",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			periods, changes := Timeline(spansOf(t, tt.obs...), Options{Confirm: tt.confirm})
+			ps, cs := describe(periods, changes)
+			if !slices.Equal(ps, tt.periods) {
+				t.Errorf("periods:\n\t%s\nwant:\n\t%s", strings.Join(ps, "\n\t"), strings.Join(tt.periods, "\n\t"))
+			}
+			if !slices.Equal(cs, tt.changes) {
+				t.Errorf("changes:\n\t%s\nwant:\n\t%s", strings.Join(cs, "\n\t"), strings.Join(tt.changes, "\n\t"))
+			}
+		})
+	}
+}
+
+// TestTimelineMoves checks a move's Before and After in full, from spans
+// read back from a real database.
+func TestTimelineMoves(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	s, _ := newStore(t)
+	const d = "sirekap-api.kpu.go.id"
+	steps := []string{"36.86.63.182", "36.86.63.182", "170.33.13.55", "51.210.1.10", "51.210.1.10"}
+	for i, ip := range steps {
+		ob.record(s, at(i), ob.ok(d, at(i), ip))
+	}
+	spans, err := s.Spans(t.Context(), d, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	periods, changes := Timeline(spans, Options{})
+	var moves []probe.Change
+	for _, c := range changes {
+		if c.IsMove() {
+			moves = append(moves, c)
+		}
+	}
+	if len(periods) != 3 || len(moves) != 2 {
+		t.Fatalf("%d periods and %d moves, want 3 and 2", len(periods), len(moves))
+	}
+	want := probe.Change{
+		Domain:      d,
+		Kinds:       []probe.ChangeKind{probe.ChangeCountry, probe.ChangeProvider, probe.ChangeASN, probe.ChangeAddresses},
+		Before:      probe.HostingOf(ob.ok(d, at(1), "36.86.63.182")),
+		After:       probe.HostingOf(ob.ok(d, at(2), "170.33.13.55")),
+		BeforeAt:    at(1),
+		AfterAt:     at(2),
+		ConfirmedAt: at(2),
+	}
+	if !reflect.DeepEqual(moves[0], want) {
+		t.Errorf("first move:\n%+v\nwant\n%+v", moves[0], want)
+	}
+	if got := periods[2]; got.From != at(3) || got.To != at(4) || got.Observations != 2 {
+		t.Errorf("last period %+v, want checks 3–4, 2 observations", got)
+	}
+}
+
+func TestTimelineSortsDomains(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	var obs []probe.Observation
+	for i, ip := range []string{"36.86.63.182", "51.210.1.10"} {
+		obs = append(obs, ob.ok("b.test", at(i), ip), ob.ok("a.test", at(i), ip))
+	}
+	spans := spansOf(t, obs...)
+	_, cs := describe(Timeline(spans, Options{}))
+	slices.Reverse(spans)
+	_, reversed := describe(Timeline(spans, Options{}))
+	want := []string{
+		"a.test new before - after 0 confirmed 0: [] → [ID]",
+		"b.test new before - after 0 confirmed 0: [] → [ID]",
+		"a.test country_changed,provider_changed,asn_changed,addresses_changed before 0 after 1 confirmed 1: [ID] → [FR]",
+		"b.test country_changed,provider_changed,asn_changed,addresses_changed before 0 after 1 confirmed 1: [ID] → [FR]",
+	}
+	if !slices.Equal(cs, want) || !slices.Equal(reversed, want) {
+		t.Errorf("changes:\n\t%s\nfrom reversed spans:\n\t%s\nwant:\n\t%s", strings.Join(cs, "\n\t"), strings.Join(reversed, "\n\t"), strings.Join(want, "\n\t"))
+	}
+}
+
+func TestCompare(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	const d = "kpu.go.id"
+	h := func(ips ...string) probe.Hosting { return probe.HostingOf(ob.ok(d, t0, ips...)) }
+	st := func(s resolvers.Status) probe.Hosting { return probe.HostingOf(observation(d, t0, s)) }
+	tests := []struct {
+		name          string
+		before, after probe.Hosting
+		want          []probe.ChangeKind
+	}{
+		{"same", h("36.86.63.182"), h("36.86.63.182"), nil},
+		{"ID → SG", h("36.86.63.182"), h("170.33.13.55"), []probe.ChangeKind{"country_changed", "provider_changed", "asn_changed", "addresses_changed"}},
+		{"another network in SG", h("170.33.13.55"), h("8.219.1.1"), []probe.ChangeKind{"provider_changed", "asn_changed", "addresses_changed"}},
+		{"rotation in one network", h("8.219.1.1", "8.219.1.2"), h("8.219.1.2", "8.219.1.3"), []probe.ChangeKind{"addresses_changed"}},
+		{"one network dropped", h("8.219.1.1", "47.96.1.10"), h("8.219.1.1"), []probe.ChangeKind{"addresses_changed"}},
+		{"gone", h("36.86.63.182"), st(resolvers.StatusNXDomain), []probe.ChangeKind{"gone"}},
+		{"status", st(resolvers.StatusNXDomain), h("36.86.63.182"), []probe.ChangeKind{"status_changed"}},
+		{"nodata", h("36.86.63.182"), st(resolvers.StatusNoData), []probe.ChangeKind{"status_changed"}},
+		{"unresolved", h("36.86.63.182"), st(resolvers.StatusTimeout), []probe.ChangeKind{"unresolved"}},
+		{"still unresolved", st(resolvers.StatusServFail), st(resolvers.StatusTimeout), nil},
+		{"resolved after unresolved", st(resolvers.StatusTimeout), h("36.86.63.182"), []probe.ChangeKind{"new"}},
+		{"nothing before", probe.Hosting{}, h("36.86.63.182"), []probe.ChangeKind{"new"}},
+		{"cname", probe.HostingOf(withCNAME(ob.ok(d, t0, "36.86.63.182"), "a.test")), h("36.86.63.182"), []probe.ChangeKind{"cname_changed"}},
+	}
+	for _, tt := range tests {
+		if got := Compare(tt.before, tt.after); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: Compare = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestLatest runs checks one after another through a real database, as
+// `check` does, and expects every change of the final timeline to be
+// reported exactly once, by the run that confirmed it.
+func TestLatest(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	const d = "sirekap-web.kpu.go.id"
+	ok := func(ip string) func(int) probe.Observation {
+		return func(i int) probe.Observation { return ob.ok(d, at(i), ip) }
+	}
+	timeout := func(i int) probe.Observation { return observation(d, at(i), resolvers.StatusTimeout) }
+	id, sg, fr := ok("36.86.63.182"), ok("170.33.13.55"), ok("51.210.1.10")
+	tests := []struct {
+		name    string
+		confirm int
+		steps   []func(int) probe.Observation
+		want    []string // per run, the kinds reported ("" for none)
+	}{
+		{"moves", 1, []func(int) probe.Observation{id, id, sg, sg, fr}, []string{"new", "", "country_changed", "", "country_changed"}},
+		{"--confirm 2", 2, []func(int) probe.Observation{id, sg, sg, sg, sg}, []string{"new", "", "country_changed", "", ""}},
+		{"--confirm 3", 3, []func(int) probe.Observation{id, sg, timeout, sg, sg, sg}, []string{"new", "", "unresolved", "", "country_changed", ""}},
+		{"blip", 2, []func(int) probe.Observation{id, sg, id, id}, []string{"new", "", "", ""}},
+		{"unresolved once", 1, []func(int) probe.Observation{id, timeout, timeout, id}, []string{"new", "unresolved", "", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, _ := newStore(t)
+			var got []string
+			var spans []Span
+			for i, step := range tt.steps {
+				ob.record(s, at(i), step(i))
+				var err error
+				if spans, err = s.Spans(t.Context(), d, time.Time{}, time.Time{}); err != nil {
+					t.Fatal(err)
+				}
+				var kinds []string
+				for _, c := range Latest(spans, Options{Confirm: tt.confirm}) {
+					kinds = append(kinds, string(c.Kind()))
+				}
+				got = append(got, strings.Join(kinds, " "))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("reported per run: %q, want %q", got, tt.want)
+			}
+			_, all := Timeline(spans, Options{Confirm: tt.confirm})
+			if n := len(slices.DeleteFunc(got, func(s string) bool { return s == "" })); n != len(all) {
+				t.Errorf("%d changes reported, the timeline has %d", n, len(all))
+			}
+		})
+	}
+}
