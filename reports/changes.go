@@ -188,9 +188,9 @@ func writeCheckText(b *strings.Builder, c Check) {
 	for _, ch := range c.Changes {
 		fmt.Fprintf(b, "%s: %s\n", ch.Domain, kindsText(ch))
 		if !ch.BeforeAt.IsZero() {
-			fmt.Fprintf(b, "  before: %s  (last seen %s)\n", describe(ch.Before), timestamp(ch.BeforeAt))
+			fmt.Fprintf(b, "  before: %s  (last seen %s)\n", describe(ch.Before), clock(ch.BeforeAt))
 		}
-		fmt.Fprintf(b, "  after:  %s  (first seen %s)\n", describe(ch.After), timestamp(ch.AfterAt))
+		fmt.Fprintf(b, "  after:  %s  (first seen %s)\n", describe(ch.After), clock(ch.AfterAt))
 	}
 	for _, v := range c.Violations {
 		fmt.Fprintf(b, "%s: policy: %s %s\n", v.Domain, v.Address, v.Rule)
@@ -251,7 +251,7 @@ func writeCheckMarkdown(b *strings.Builder, c Check) {
 		b.WriteString("| Domain | Change | Before | After | Last seen before | First seen after |\n|---|---|---|---|---|---|\n")
 		for _, ch := range c.Changes {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", mdEscape(ch.Domain), mdEscape(kindsText(ch)),
-				mdEscape(describe(ch.Before)), mdEscape(describe(ch.After)), timestamp(ch.BeforeAt), timestamp(ch.AfterAt))
+				mdEscape(describe(ch.Before)), mdEscape(describe(ch.After)), clock(ch.BeforeAt), clock(ch.AfterAt))
 		}
 		b.WriteByte('\n')
 	}

@@ -168,13 +168,13 @@ func writeHistoryText(b *strings.Builder, h History) {
 			{header: "ORGANISATION", min: 16, squeeze: 1}, {header: "ADDRESSES", min: 15, squeeze: 2},
 		}
 		for _, p := range d.Periods {
-			addRow(cols, timestamp(p.From), timestamp(p.To), where(p.Hosting), asnList(p.Hosting),
+			addRow(cols, clock(p.From), clock(p.To), where(p.Hosting), asnList(p.Hosting),
 				strings.Join(p.Hosting.Orgs, " + "), addrList(p.Hosting))
 		}
 		writeColumns(b, cols)
 		for _, c := range d.Changes {
 			if c.IsMove() {
-				fmt.Fprintf(b, "  moved between %s and %s: %s → %s (%s)\n", timestamp(c.BeforeAt), timestamp(c.AfterAt),
+				fmt.Fprintf(b, "  moved between %s and %s: %s → %s (%s)\n", clock(c.BeforeAt), clock(c.AfterAt),
 					where(c.Before), where(c.After), kindsText(c))
 			}
 		}
@@ -194,7 +194,7 @@ func writeHistoryMarkdown(b *strings.Builder, h History) {
 		fmt.Fprintf(b, "### %s\n\n%s\n\n", mdEscape(d.Domain), mdEscape(Summary(d)))
 		b.WriteString("| From | To | Country | ASN | Organisation | Addresses |\n|---|---|---|---|---|---|\n")
 		for _, p := range d.Periods {
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", timestamp(p.From), timestamp(p.To), mdEscape(where(p.Hosting)),
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", clock(p.From), clock(p.To), mdEscape(where(p.Hosting)),
 				asnList(p.Hosting), mdEscape(strings.Join(p.Hosting.Orgs, " + ")), addrList(p.Hosting))
 		}
 		b.WriteByte('\n')
@@ -210,7 +210,7 @@ func writePeriodsCSV(w io.Writer, h History) error {
 	rows := [][]string{{"domain", "from", "to", "status", "countries", "asns", "as_orgs", "addresses", "cname", "observations"}}
 	for _, d := range h.Domains {
 		for _, p := range d.Periods {
-			rows = append(rows, []string{d.Domain, timestamp(p.From), timestamp(p.To), string(p.Hosting.Status),
+			rows = append(rows, []string{d.Domain, clock(p.From), clock(p.To), string(p.Hosting.Status),
 				strings.Join(p.Hosting.Countries, " "), asnList(p.Hosting), strings.Join(p.Hosting.Orgs, "; "),
 				addrList(p.Hosting), strings.Join(p.Hosting.CNAME, " "), fmt.Sprint(p.Observations)})
 		}

@@ -75,6 +75,14 @@ func timestamp(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
+// clock formats t for people: RFC 3339, UTC, to the second.
+func clock(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
 // NewDocument converts a report to its JSON form.
 func NewDocument(r probe.Report) Document {
 	doc := Document{

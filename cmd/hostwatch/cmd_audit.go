@@ -32,15 +32,22 @@ type auditOptions struct {
 	strict      bool
 }
 
+// bind binds every audit flag.
 func (o *auditOptions) bind(fs *pflag.FlagSet) {
-	fs.StringArrayVarP(&o.files, "file", "f", nil, "read domains from `FILE`, one per line (- for stdin; # starts a comment)")
+	o.bindResolution(fs)
 	fs.StringVarP(&o.output, "output", "o", "", "output `FORMAT`: table, json or jsonl (default: table on a terminal, jsonl otherwise)")
+	fs.BoolVar(&o.strict, "strict", false, "exit 1 when any domain does not resolve to an address")
+}
+
+// bindResolution binds the flags that say what to resolve and how, which
+// every command that runs an audit shares.
+func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
+	fs.StringArrayVarP(&o.files, "file", "f", nil, "read domains from `FILE`, one per line (- for stdin; # starts a comment)")
 	fs.StringArrayVar(&o.resolvers, "resolver", nil, "ask `HOST[:PORT]`: an IP address, or a host name looked up once (repeatable; default: the system's resolvers)")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "time to wait for each DNS reply")
 	fs.IntVar(&o.retries, "retries", 2, "extra rounds over the resolvers after a timeout or failure")
 	fs.IntVar(&o.concurrency, "concurrency", probe.DefaultConcurrency, "domains resolved at once")
 	bindMMDB(fs, &o.mmdbs)
-	fs.BoolVar(&o.strict, "strict", false, "exit 1 when any domain does not resolve to an address")
 }
 
 func bindMMDB(fs *pflag.FlagSet, paths *[]string) {
@@ -92,7 +99,6 @@ type auditRun struct {
 	invalid   int
 	client    *resolvers.Client
 	db        *attribution.DB
-	format    string
 	resolvers []string
 }
 
@@ -108,10 +114,6 @@ func (r *auditRun) Close() {
 // prepareAudit validates every flag and input before any network I/O, and
 // opens what the run needs.
 func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args []string) (*auditRun, error) {
-	format, err := outputFormat(opts.output, streams.OutIsTerminal)
-	if err != nil {
-		return nil, err
-	}
 	switch {
 	case opts.timeout <= 0:
 		return nil, fmt.Errorf("--timeout must be positive, got %s", opts.timeout)
@@ -127,7 +129,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	if len(targets) == 0 {
 		return nil, errors.New("no domains given: name some, or use -f FILE")
 	}
-	run := &auditRun{targets: targets, format: format}
+	run := &auditRun{targets: targets}
 	for _, t := range targets {
 		if t.Err != nil {
 			run.invalid++
@@ -204,6 +206,10 @@ func resolverList(ctx context.Context, given []string) ([]string, error) {
 }
 
 func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args []string) error {
+	format, err := outputFormat(opts.output, streams.OutIsTerminal)
+	if err != nil {
+		return err
+	}
 	run, err := prepareAudit(ctx, streams, opts, args)
 	if err != nil {
 		return err
@@ -218,7 +224,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	}
 	failed := 0
 	var emit func(probe.Observation) error
-	if run.format == "jsonl" {
+	if format == "jsonl" {
 		jw := reports.NewJSONLWriter(streams.Out)
 		emit = jw.Write
 	} else {
@@ -244,7 +250,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		return runError{runErr}
 	}
 	report.Interrupted = interrupted
-	switch run.format {
+	switch format {
 	case "json":
 		err = reports.WriteJSON(streams.Out, report)
 	case "table":

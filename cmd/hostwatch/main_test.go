@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/miekg/dns"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
@@ -27,7 +29,9 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the end-to-end scripts in testdata/script against the
 // hostwatch binary. Each script gets its own loopback DNS servers:
-// $DNS serves testdata/demo/kpu.go.id.zone, and $SILENT never answers.
+// $DNS serves testdata/demo/kpu.go.id.zone, $SILENT never answers, and
+// $MOVING serves whatever zone the script last set with "zone FILE", so that
+// answers can change between runs.
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	zone, err := os.ReadFile(filepath.Join("..", "..", "testdata", "demo", "kpu.go.id.zone"))
@@ -51,6 +55,14 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Defer(func() { silent.Close() })
+			moving := &movingZone{}
+			msrv, err := resolverstest.Listen("127.0.0.1:0", moving)
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { msrv.Close() })
+			env.Values[movingKey{}] = moving
+			env.Setenv("MOVING", msrv.Addr)
 			env.Setenv("DNS", srv.Addr)
 			env.Setenv("DNS_PORT", srv.Addr[strings.LastIndexByte(srv.Addr, ':')+1:])
 			env.Setenv("SILENT", silent.LocalAddr().String())
@@ -58,6 +70,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
+			"zone":     cmdZone,
 		},
 	})
 }
@@ -87,4 +100,44 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
 	}
+}
+
+type movingKey struct{}
+
+// movingZone is a DNS handler whose zone a script swaps between runs. Names
+// listed as silent get no reply at all (a resolver timeout).
+type movingZone struct {
+	mu      sync.Mutex
+	handler dns.Handler
+	silent  map[string]bool
+}
+
+func (m *movingZone) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
+	m.mu.Lock()
+	h, silent := m.handler, len(r.Question) == 1 && m.silent[strings.ToLower(r.Question[0].Name)]
+	m.mu.Unlock()
+	if h == nil || silent {
+		return
+	}
+	h.ServeDNS(w, r)
+}
+
+// cmdZone runs "zone FILE [SILENT-NAME...]": $MOVING answers from FILE from
+// now on, and never answers for the SILENT-NAMEs.
+func cmdZone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: zone FILE [SILENT-NAME...]")
+	}
+	h, err := resolverstest.NewZoneHandler(ts.ReadFile(args[0]))
+	if err != nil {
+		ts.Fatalf("zone %s: %v", args[0], err)
+	}
+	silent := map[string]bool{}
+	for _, n := range args[1:] {
+		silent[dns.Fqdn(strings.ToLower(n))] = true
+	}
+	m := ts.Value(movingKey{}).(*movingZone)
+	m.mu.Lock()
+	m.handler, m.silent = h, silent
+	m.mu.Unlock()
 }

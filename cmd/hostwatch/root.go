@@ -44,7 +44,7 @@ func Main(ctx context.Context, streams IOStreams, args []string) int {
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	code := exitCode(err)
-	if err != nil && !errors.Is(err, errInputRejected) && !errors.Is(err, errTargetsFailed) {
+	if err != nil && !errors.Is(err, errInputRejected) && !errors.Is(err, errTargetsFailed) && !errors.Is(err, errCheckFailed) {
 		msg := err.Error()
 		if errors.Is(err, context.Canceled) {
 			msg = "interrupted; what finished was written"
@@ -62,7 +62,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.Is(err, errTargetsFailed):
+	case errors.Is(err, errTargetsFailed), errors.Is(err, errCheckFailed):
 		return exitTargetsFail
 	case errors.As(err, &re):
 		return exitFailed
@@ -92,6 +92,7 @@ organisation, prefix and country, using real public datasets that every report n
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
-	root.AddCommand(newAuditCmd(streams), newLookupCmd(streams), newVersionCmd(streams))
+	root.AddCommand(newAuditCmd(streams), newLookupCmd(streams), newCheckCmd(streams),
+		newHistoryCmd(streams), newDiffCmd(streams), newVersionCmd(streams))
 	return root
 }

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hostwatch/hostwatch/history"
+	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports"
+)
+
+type diffOptions struct {
+	output string
+	failOn []string
+}
+
+func newDiffCmd(streams IOStreams) *cobra.Command {
+	opts := &diffOptions{}
+	cmd := &cobra.Command{
+		Use:   "diff [flags] BEFORE.json AFTER.json",
+		Short: "Classify the changes between two saved audit -o json reports (no database)",
+		Long: `diff compares two reports saved with "hostwatch audit -o json", domain by
+domain, with the same classification as check: moves of country, provider or
+network, rotations, CNAME and status changes. It is for teams that keep
+snapshots in git instead of a database. With --fail-on it exits 1 when a change
+of those kinds is found.
+
+Exit codes:
+  0    compared; no change named by --fail-on
+  1    a change named by --fail-on was found
+  2    usage or input error (a file missing or not a hostwatch report)`,
+		Example: `  hostwatch diff yesterday.json today.json
+  hostwatch diff --fail-on move -o markdown yesterday.json today.json`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDiff(cmd.Context(), streams, opts, args[0], args[1])
+		},
+	}
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table, json or markdown")
+	cmd.Flags().StringArrayVar(&opts.failOn, "fail-on", nil, failOnHelp)
+	return cmd
+}
+
+func readReportFile(path string) (probe.Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return probe.Report{}, fmt.Errorf("read report: %w", err)
+	}
+	defer f.Close()
+	r, err := reports.ReadReport(f)
+	if err != nil {
+		return probe.Report{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath, afterPath string) error {
+	switch opts.output {
+	case "table", "json", "markdown":
+	default:
+		return fmt.Errorf("unknown output format %q (want table, json or markdown)", opts.output)
+	}
+	failOn, err := parseFailOn(opts.failOn)
+	if err != nil {
+		return err
+	}
+	before, err := readReportFile(beforePath)
+	if err != nil {
+		return err
+	}
+	after, err := readReportFile(afterPath)
+	if err != nil {
+		return err
+	}
+	result := reports.Check{
+		GeneratedAt: streams.Now().UTC(), ToolVersion: streams.Version,
+		Datasets: after.Datasets, Resolvers: after.Resolvers, Domains: len(after.Observations),
+	}
+	for _, c := range diffReports(before, after) {
+		result.Changes = append(result.Changes, c)
+		if slices.ContainsFunc(c.Kinds, func(k probe.ChangeKind) bool { return slices.Contains(failOn, k) }) {
+			result.Matched = append(result.Matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
+		}
+	}
+	if err := reports.WriteCheck(streams.Out, opts.output, result); err != nil {
+		return runError{err}
+	}
+	if len(result.Matched) > 0 {
+		fmt.Fprintf(streams.ErrOut, "hostwatch: diff found %s\n", strings.Join(result.Matched, ", "))
+		return errCheckFailed
+	}
+	return nil
+}
+
+// diffReports classifies, domain by domain in the order of after, how each
+// domain changed since before. Domains only in before are not audited in
+// after, which says nothing about them, so they are left out.
+func diffReports(before, after probe.Report) []probe.Change {
+	last := map[string]probe.Observation{}
+	for _, o := range before.Observations {
+		last[o.Target.Domain] = o
+	}
+	var changes []probe.Change
+	seen := map[string]bool{}
+	for _, o := range after.Observations {
+		if seen[o.Target.Domain] || o.Status == "invalid" {
+			continue
+		}
+		seen[o.Target.Domain] = true
+		c := probe.Change{Domain: o.Target.Domain, After: probe.HostingOf(o), AfterAt: at(o, after)}
+		prev, ok := last[o.Target.Domain]
+		if !ok {
+			c.Kinds = []probe.ChangeKind{probe.ChangeNew}
+		} else {
+			c.Before, c.BeforeAt = probe.HostingOf(prev), at(prev, before)
+			c.Kinds = history.Compare(c.Before, c.After)
+		}
+		if len(c.Kinds) > 0 {
+			c.ConfirmedAt = c.AfterAt
+			changes = append(changes, c)
+		}
+	}
+	return changes
+}
+
+// at is when an observation was made, or when its report was, for reports
+// that do not say.
+func at(o probe.Observation, r probe.Report) time.Time {
+	if !o.StartedAt.IsZero() {
+		return o.StartedAt
+	}
+	return r.GeneratedAt
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hostwatch/hostwatch/probe"
+)
+
+// failKinds maps the short names --fail-on takes to the change kinds they match.
+func failKinds(name string) ([]probe.ChangeKind, bool) {
+	switch name {
+	case "country":
+		return []probe.ChangeKind{probe.ChangeCountry}, true
+	case "asn":
+		return []probe.ChangeKind{probe.ChangeASN}, true
+	case "provider":
+		return []probe.ChangeKind{probe.ChangeProvider}, true
+	case "addresses":
+		return []probe.ChangeKind{probe.ChangeAddresses}, true
+	case "cname":
+		return []probe.ChangeKind{probe.ChangeCNAME}, true
+	case "status":
+		return []probe.ChangeKind{probe.ChangeStatus}, true
+	case "gone":
+		return []probe.ChangeKind{probe.ChangeGone}, true
+	case "new":
+		return []probe.ChangeKind{probe.ChangeNew}, true
+	case "unresolved":
+		return []probe.ChangeKind{probe.ChangeUnresolved}, true
+	case "move":
+		return []probe.ChangeKind{probe.ChangeCountry, probe.ChangeProvider, probe.ChangeASN}, true
+	case "any":
+		// Every kind but unresolved: a resolver that times out once is not
+		// a change of hosting (name it explicitly to fail on it).
+		return slices.DeleteFunc(probe.ChangeKinds(), func(k probe.ChangeKind) bool { return k == probe.ChangeUnresolved }), true
+	}
+	for _, k := range probe.ChangeKinds() {
+		if string(k) == name {
+			return []probe.ChangeKind{k}, true
+		}
+	}
+	return nil, false
+}
+
+const failOnHelp = "fail (exit 1) on these changes: country, asn, provider, move (any of those three), addresses, cname, status, gone, new, unresolved, any (all but unresolved); comma-separated"
+
+// parseFailOn turns --fail-on values ("country,asn", repeatable) into kinds.
+func parseFailOn(values []string) ([]probe.ChangeKind, error) {
+	var kinds []probe.ChangeKind
+	for _, v := range values {
+		for name := range strings.SplitSeq(v, ",") {
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name == "" {
+				continue
+			}
+			ks, ok := failKinds(name)
+			if !ok {
+				return nil, fmt.Errorf("--fail-on: unknown change %q (want country, asn, provider, move, addresses, cname, status, gone, new, unresolved or any)", name)
+			}
+			for _, k := range ks {
+				if !slices.Contains(kinds, k) {
+					kinds = append(kinds, k)
+				}
+			}
+		}
+	}
+	return kinds, nil
+}
+
+// policy is a hosting policy checked on every run, changed or not.
+type policy struct {
+	allowCountries []string
+	denyCountries  []string
+	allowASNs      []uint32
+}
+
+func parseCountries(flag string, values []string) ([]string, error) {
+	var out []string
+	for _, v := range values {
+		for cc := range strings.SplitSeq(v, ",") {
+			cc = strings.ToUpper(strings.TrimSpace(cc))
+			if cc == "" {
+				continue
+			}
+			if len(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z' {
+				return nil, fmt.Errorf("%s: %q is not a two-letter country code (ISO 3166-1 alpha-2, such as ID or SG)", flag, cc)
+			}
+			out = append(out, cc)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+func parseASNs(flag string, values []string) ([]uint32, error) {
+	var out []uint32
+	for _, v := range values {
+		for s := range strings.SplitSeq(v, ",") {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToUpper(s), "AS"), 10, 32)
+			if err != nil || n == 0 {
+				return nil, fmt.Errorf("%s: %q is not an AS number (such as 7713 or AS7713)", flag, s)
+			}
+			out = append(out, uint32(n))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// violations lists the addresses of the observations that break the policy.
+// Addresses in special-purpose blocks, and facts the data does not know, are
+// reported as breaking an allow-list: what cannot be shown allowed is not.
+func (p policy) violations(obs []probe.Observation) []probe.Violation {
+	var out []probe.Violation
+	for _, o := range obs {
+		for _, a := range o.Addresses {
+			v := probe.Violation{Domain: o.Target.Domain, Address: a.IP, ASN: a.ASN, Country: a.Country}
+			switch {
+			case len(p.allowCountries) > 0 && !slices.Contains(p.allowCountries, a.Country):
+				v.Rule = fmt.Sprintf("country %s is not allowed (--allow-country %s)", orUnknown(a.Country), strings.Join(p.allowCountries, ","))
+			case slices.Contains(p.denyCountries, a.Country):
+				v.Rule = fmt.Sprintf("country %s is denied (--deny-country %s)", a.Country, strings.Join(p.denyCountries, ","))
+			case len(p.allowASNs) > 0 && !slices.Contains(p.allowASNs, a.ASN):
+				asns := make([]string, len(p.allowASNs))
+				for i, n := range p.allowASNs {
+					asns[i] = fmt.Sprintf("AS%d", n)
+				}
+				asn := "unknown"
+				if a.ASN != 0 {
+					asn = fmt.Sprintf("AS%d", a.ASN)
+				}
+				v.Rule = fmt.Sprintf("network %s is not allowed (--allow-asn %s)", asn, strings.Join(asns, ","))
+			default:
+				continue
+			}
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/pflag"
+
+	"github.com/hostwatch/hostwatch/history"
+)
+
+func bindDB(fs *pflag.FlagSet, path *string) {
+	fs.StringVar(path, "db", "", "history database `PATH` (default: $XDG_DATA_HOME/hostwatch/history.db)")
+}
+
+// openStore opens the history database at path, or at the default path.
+// A database that cannot be used (newer schema, not SQLite) is an input error.
+func openStore(ctx context.Context, path string) (*history.Store, string, error) {
+	if path == "" {
+		p, err := history.DefaultPath()
+		if err != nil {
+			return nil, "", fmt.Errorf("no --db given and no default location: %w", err)
+		}
+		path = p
+	}
+	s, err := history.Open(ctx, path)
+	switch {
+	case errors.Is(err, history.ErrLocked):
+		// Busy, not wrong: another run held it past the wait.
+		return nil, path, runError{err}
+	case err != nil:
+		return nil, path, err
+	}
+	return s, path, nil
+}
