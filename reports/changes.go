@@ -172,12 +172,18 @@ func orDash(s string) string {
 	return s
 }
 
-func kindsText(c probe.Change) string {
+// kindsList names a change's kinds, most telling first.
+func kindsList(c probe.Change) string {
 	ks := make([]string, len(c.Kinds))
 	for i, k := range c.Kinds {
 		ks[i] = string(k)
 	}
-	s := strings.Join(ks, ", ")
+	return strings.Join(ks, ", ")
+}
+
+// kindsText names a change's kinds and says when it is a move.
+func kindsText(c probe.Change) string {
+	s := kindsList(c)
 	if c.IsMove() {
 		s += " (moved)"
 	}

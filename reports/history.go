@@ -175,7 +175,7 @@ func writeHistoryText(b *strings.Builder, h History) {
 		for _, c := range d.Changes {
 			if c.IsMove() {
 				fmt.Fprintf(b, "  moved between %s and %s: %s → %s (%s)\n", clock(c.BeforeAt), clock(c.AfterAt),
-					where(c.Before), where(c.After), kindsText(c))
+					where(c.Before), where(c.After), kindsList(c))
 			}
 		}
 	}
