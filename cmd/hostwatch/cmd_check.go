@@ -99,7 +99,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		return err
 	}
 	defer run.Close()
-	store, path, err := openStore(ctx, opts.db)
+	store, path, err := openStore(ctx, opts.db, true)
 	if err != nil {
 		return err
 	}
@@ -113,10 +113,12 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		obs = append(obs, o)
 		return nil
 	})
+	if errors.Is(err, context.Canceled) {
+		// A partial run is not recorded, so it can never read as "nothing changed".
+		return fmt.Errorf("interrupted; nothing was recorded: %w", err)
+	}
 	if err != nil {
-		// Interrupted (or failed): a partial run is not recorded, so it can
-		// never read as "nothing changed".
-		return err
+		return runError{err}
 	}
 	result := reports.Check{
 		GeneratedAt: started, ToolVersion: streams.Version, Database: path,

@@ -101,7 +101,7 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 		}
 		domains = append(domains, t.Domain)
 	}
-	store, path, err := openStore(ctx, opts.db)
+	store, path, err := openStore(ctx, opts.db, false)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func Main(ctx context.Context, streams IOStreams, args []string) int {
 	code := exitCode(err)
 	if err != nil && !errors.Is(err, errInputRejected) && !errors.Is(err, errTargetsFailed) && !errors.Is(err, errCheckFailed) {
 		msg := err.Error()
-		if errors.Is(err, context.Canceled) {
+		if err == context.Canceled {
 			msg = "interrupted; what finished was written"
 		}
 		fmt.Fprintf(streams.ErrOut, "hostwatch: %s\n", oneLine(msg))
