@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -126,13 +125,7 @@ func WriteCheck(w io.Writer, format string, c Check) error {
 		for _, v := range c.Violations {
 			doc.Violations = append(doc.Violations, ViolationJSON{Domain: v.Domain, Address: v.Address.String(), ASN: v.ASN, Country: v.Country, Rule: v.Rule})
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(doc); err != nil {
-			return fmt.Errorf("write json: %w", err)
-		}
-		return nil
+		return writeDocument(w, doc)
 	case "table":
 		writeCheckText(&b, c)
 	case "markdown":

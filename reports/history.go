@@ -2,7 +2,6 @@ package reports
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -121,13 +120,7 @@ func WriteHistory(w io.Writer, format string, h History) error {
 			}
 			doc.Domains = append(doc.Domains, dj)
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(doc); err != nil {
-			return fmt.Errorf("write json: %w", err)
-		}
-		return nil
+		return writeDocument(w, doc)
 	case "csv":
 		return writePeriodsCSV(w, h)
 	case "table":

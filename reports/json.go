@@ -136,10 +136,16 @@ func nonNil[S ~[]E, E any](s S) S {
 
 // WriteJSON writes the report as one indented JSON document.
 func WriteJSON(w io.Writer, r probe.Report) error {
+	return writeDocument(w, NewDocument(r))
+}
+
+// writeDocument writes v as one indented JSON document, leaving <, > and &
+// as they are (reports are data, not HTML).
+func writeDocument(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(NewDocument(r)); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("write json: %w", err)
 	}
 	return nil

@@ -77,11 +77,7 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 		for _, a := range l.Addresses {
 			doc.Addresses = append(doc.Addresses, newAddress(a.IP, 0, a.Result))
 		}
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
-			return fmt.Errorf("write json: %w", err)
-		}
-		return nil
+		return writeDocument(w, doc)
 	case "table":
 		cols := []*column{
 			{header: "ADDRESS"},
