@@ -800,3 +800,12 @@ func TestLookupSpecialUse(t *testing.T) {
 		}
 	}
 }
+
+func TestStaleWarnings(t *testing.T) {
+	t.Parallel()
+	ds := []Dataset{{ID: "a", Version: "2026-06-17"}, {ID: "b", Version: "v2"}, {ID: "c", Version: "2026-11-01"}}
+	got := StaleWarnings(ds, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
+	if len(got) != 1 || !strings.HasPrefix(got[0], "a is from 2026-06-17, 160 days old") {
+		t.Fatalf("StaleWarnings = %q", got)
+	}
+}

@@ -62,4 +62,6 @@ type Report struct {
 	Observations []Observation
 	// Interrupted is set when the run was stopped before every target was done.
 	Interrupted bool
+	// Warnings are about the run as a whole, such as stale data.
+	Warnings []string
 }

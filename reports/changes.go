@@ -79,6 +79,7 @@ type Check struct {
 	ToolVersion string
 	Database    string
 	Datasets    []attribution.Dataset
+	Warnings    []string
 	Resolvers   []string
 	Domains     int
 	Changes     []probe.Change
@@ -96,6 +97,7 @@ type CheckDocument struct {
 	GeneratedAt string                `json:"generated_at"`
 	ToolVersion string                `json:"tool_version"`
 	Database    string                `json:"database"`
+	Warnings    []string              `json:"warnings"`
 	Datasets    []attribution.Dataset `json:"datasets"`
 	Resolvers   []string              `json:"resolvers"`
 	Domains     int                   `json:"domains"`
@@ -115,7 +117,7 @@ func WriteCheck(w io.Writer, format string, c Check) error {
 		doc := CheckDocument{
 			Schema: CheckSchema, GeneratedAt: c.GeneratedAt.UTC().Format(time.RFC3339),
 			ToolVersion: c.ToolVersion, Database: c.Database,
-			Datasets: nonNil(c.Datasets), Resolvers: nonNil(c.Resolvers), Domains: c.Domains,
+			Warnings: nonNil(c.Warnings), Datasets: nonNil(c.Datasets), Resolvers: nonNil(c.Resolvers), Domains: c.Domains,
 			Changes: make([]ChangeJSON, 0, len(c.Changes)), Violations: make([]ViolationJSON, 0, len(c.Violations)),
 			Failed: len(c.Matched) > 0 || c.RunFailed != "", Matched: nonNil(c.Matched), RunFailed: c.RunFailed,
 		}
@@ -199,6 +201,7 @@ func writeCheckText(b *strings.Builder, c Check) {
 	}
 	b.WriteString(checkSummary(c) + "\n")
 	writeDatasets(b, c.Datasets)
+	writeWarnings(b, c.Warnings)
 	if len(c.Resolvers) > 0 {
 		fmt.Fprintf(b, "Resolvers: %s\n", strings.Join(c.Resolvers, ", "))
 	}
@@ -263,5 +266,8 @@ func writeCheckMarkdown(b *strings.Builder, c Check) {
 	}
 	for _, d := range c.Datasets {
 		fmt.Fprintf(b, "Data: %s %s (%s)  \n", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License))
+	}
+	for _, w := range c.Warnings {
+		fmt.Fprintf(b, "\n> **Warning:** %s\n", mdEscape(w))
 	}
 }

@@ -21,6 +21,7 @@ type Document struct {
 	GeneratedAt string                `json:"generated_at"`
 	ToolVersion string                `json:"tool_version"`
 	Interrupted bool                  `json:"interrupted,omitempty"`
+	Warnings    []string              `json:"warnings"`
 	Datasets    []attribution.Dataset `json:"datasets"`
 	Resolvers   []string              `json:"resolvers"`
 	Targets     []Target              `json:"targets"`
@@ -90,6 +91,7 @@ func NewDocument(r probe.Report) Document {
 		GeneratedAt: r.GeneratedAt.UTC().Format(time.RFC3339),
 		ToolVersion: r.ToolVersion,
 		Interrupted: r.Interrupted,
+		Warnings:    nonNil(r.Warnings),
 		Datasets:    nonNil(r.Datasets),
 		Resolvers:   nonNil(r.Resolvers),
 		Targets:     make([]Target, 0, len(r.Observations)),

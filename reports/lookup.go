@@ -25,6 +25,7 @@ type Lookup struct {
 	GeneratedAt time.Time
 	ToolVersion string
 	Datasets    []attribution.Dataset
+	Warnings    []string
 	Addresses   []Attributed
 }
 
@@ -33,6 +34,7 @@ type LookupDocument struct {
 	Schema      string                `json:"schema"`
 	GeneratedAt string                `json:"generated_at"`
 	ToolVersion string                `json:"tool_version"`
+	Warnings    []string              `json:"warnings"`
 	Datasets    []attribution.Dataset `json:"datasets"`
 	Addresses   []Address             `json:"addresses"`
 }
@@ -71,6 +73,7 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 			Schema:      LookupSchema,
 			GeneratedAt: l.GeneratedAt.UTC().Format(time.RFC3339),
 			ToolVersion: l.ToolVersion,
+			Warnings:    nonNil(l.Warnings),
 			Datasets:    nonNil(l.Datasets),
 			Addresses:   make([]Address, 0, len(l.Addresses)),
 		}
@@ -98,6 +101,7 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 		writeColumns(&b, cols)
 		b.WriteByte('\n')
 		writeDatasets(&b, l.Datasets)
+		writeWarnings(&b, l.Warnings)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}

@@ -32,7 +32,7 @@ func ReadReport(r io.Reader) (probe.Report, error) {
 	if doc.Schema != probe.Schema {
 		return probe.Report{}, fmt.Errorf("%w: schema is %q, want %q", ErrNotReport, doc.Schema, probe.Schema)
 	}
-	rep := probe.Report{ToolVersion: doc.ToolVersion, Datasets: doc.Datasets, Resolvers: doc.Resolvers, Interrupted: doc.Interrupted}
+	rep := probe.Report{ToolVersion: doc.ToolVersion, Datasets: doc.Datasets, Resolvers: doc.Resolvers, Interrupted: doc.Interrupted, Warnings: doc.Warnings}
 	var err error
 	if rep.GeneratedAt, err = parseTime("generated_at", doc.GeneratedAt); err != nil {
 		return probe.Report{}, err

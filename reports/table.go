@@ -67,6 +67,7 @@ func WriteTable(w io.Writer, r probe.Report) error {
 	b.WriteByte('\n')
 	b.WriteString(summary(r))
 	writeDatasets(&b, r.Datasets)
+	writeWarnings(&b, r.Warnings)
 	if len(r.Resolvers) > 0 {
 		fmt.Fprintf(&b, "Resolvers: %s\n", strings.Join(r.Resolvers, ", "))
 	}
@@ -129,6 +130,13 @@ func writeColumns(b *strings.Builder, cols []*column) {
 func writeDatasets(b *strings.Builder, ds []attribution.Dataset) {
 	for _, d := range ds {
 		fmt.Fprintf(b, "Data: %s %s (%s)\n", d.ID, d.Version, d.License)
+	}
+}
+
+// writeWarnings writes one line per warning.
+func writeWarnings(b *strings.Builder, ws []string) {
+	for _, w := range ws {
+		fmt.Fprintf(b, "Warning: %s\n", w)
 	}
 }
 

@@ -221,6 +221,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		ToolVersion: streams.Version,
 		Datasets:    run.db.Datasets(),
 		Resolvers:   run.resolvers,
+		Warnings:    attribution.StaleWarnings(run.db.Datasets(), streams.Now()),
 	}
 	failed := 0
 	var emit func(probe.Observation) error

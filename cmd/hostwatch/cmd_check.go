@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/history"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports"
@@ -123,7 +124,8 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	result := reports.Check{
 		GeneratedAt: started, ToolVersion: streams.Version, Database: path,
 		Datasets: run.db.Datasets(), Resolvers: run.resolvers,
-		Domains: len(run.targets) - run.invalid,
+		Warnings: attribution.StaleWarnings(run.db.Datasets(), streams.Now()),
+		Domains:  len(run.targets) - run.invalid,
 	}
 	if why := runFailure(obs); why != "" {
 		result.RunFailed = why
