@@ -93,6 +93,6 @@ organisation, prefix and country, using real public datasets that every report n
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	root.AddCommand(newAuditCmd(streams), newLookupCmd(streams), newCheckCmd(streams),
-		newHistoryCmd(streams), newDiffCmd(streams), newVersionCmd(streams))
+		newHistoryCmd(streams), newDiffCmd(streams), newDBCmd(streams), newVersionCmd(streams))
 	return root
 }
