@@ -72,4 +72,3 @@ func runDBStatus(_ context.Context, streams IOStreams, opts *dbStatusOptions) er
 	}
 	return nil
 }
-
