@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"github.com/hostwatch/hostwatch/attribution/internal/dataset"
 	"io"
 	"net/netip"
 	"os"
@@ -31,7 +32,7 @@ func writeTarball(t *testing.T, dir, name string, files map[string]string) strin
 	tw := tar.NewWriter(zw)
 	for _, n := range []string{"package.json", "ROUTEVIEWS-LICENSE", "DBIP-LICENSE", "NRO_LICENSE",
 		"asn-ipv4.csv", "asn-ipv6.csv", "geo-whois-asn-country-ipv4.csv", "geo-whois-asn-country-ipv6.csv",
-		publishedCountryMMDB} {
+		dataset.PublishedCountryMMDB} {
 		body, ok := files[n]
 		if !ok {
 			continue
@@ -174,9 +175,9 @@ func countryMMDBFiles(t *testing.T, ipVersion int, records map[string]mmdbtype.D
 		t.Fatal(err)
 	}
 	return map[string]string{
-		"package.json":       `{"name":"@ip-location-db/geo-whois-asn-country-mmdb","version":"2.3.2026061719","license":"CC0-1.0"}`,
-		"NRO_LICENSE":        notice,
-		publishedCountryMMDB: buf.String(),
+		"package.json":               `{"name":"@ip-location-db/geo-whois-asn-country-mmdb","version":"2.3.2026061719","license":"CC0-1.0"}`,
+		"NRO_LICENSE":                notice,
+		dataset.PublishedCountryMMDB: buf.String(),
 	}
 }
 
@@ -197,7 +198,7 @@ func TestRunCountryMMDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(got) != files[publishedCountryMMDB] {
+	if string(got) != files[dataset.PublishedCountryMMDB] {
 		t.Errorf("country.mmdb is not the published file")
 	}
 	var m manifest.Manifest
@@ -223,8 +224,8 @@ func TestRunCountryMMDB(t *testing.T) {
 		}
 	}
 	bad := files
-	bad[publishedCountryMMDB] = "not an mmdb"
-	checkErr(t, run([]string{"-out", out, asn, writeTarball(t, dir, "bad.tgz", bad)}, io.Discard), publishedCountryMMDB)
+	bad[dataset.PublishedCountryMMDB] = "not an mmdb"
+	checkErr(t, run([]string{"-out", out, asn, writeTarball(t, dir, "bad.tgz", bad)}, io.Discard), dataset.PublishedCountryMMDB)
 	checkErr(t, run([]string{"-out", out, asn, cc, writeTarball(t, dir, "cc.tgz", countryFiles())}, io.Discard), "want 2 tarballs")
 	checkErr(t, run([]string{"-out", out, cc, writeTarball(t, dir, "cc.tgz", countryFiles())}, io.Discard), "already have")
 }
@@ -288,15 +289,26 @@ func TestDataDate(t *testing.T) {
 		"1.0.0":          "",
 		"":               "",
 	} {
-		got, err := dataDate(v)
+		got, err := dataset.DataDate(v)
 		if want == "" {
 			if err == nil {
-				t.Errorf("dataDate(%q) = %v, want an error", v, got)
+				t.Errorf("DataDate(%q) = %v, want an error", v, got)
 			}
 			continue
 		}
 		if err != nil || got.Format(time.DateOnly) != want || got.Location() != time.UTC {
-			t.Errorf("dataDate(%q) = %v, %v; want %s", v, got, err, want)
+			t.Errorf("DataDate(%q) = %v, %v; want %s", v, got, err, want)
 		}
+	}
+}
+func checkErr(t *testing.T, err error, want string) {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Fatalf("unexpected error: %v", err)
+	case want != "" && err == nil:
+		t.Fatalf("no error, want one containing %q", want)
+	case want != "" && !strings.Contains(err.Error(), want):
+		t.Fatalf("error %q, want one containing %q", err, want)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package dataset
 
 import (
 	"bytes"
@@ -17,9 +17,9 @@ import (
 // The packages mkdataset knows, and what it records about them. The licence
 // facts are checked against the tarball on every build (see checkTerms).
 const (
-	asnPackage         = "@ip-location-db/asn"
-	countryPackage     = "@ip-location-db/geo-whois-asn-country"
-	countryMMDBPackage = "@ip-location-db/geo-whois-asn-country-mmdb"
+	ASNPackage         = "@ip-location-db/asn"
+	CountryPackage     = "@ip-location-db/geo-whois-asn-country"
+	CountryMMDBPackage = "@ip-location-db/geo-whois-asn-country-mmdb"
 
 	asnLicense     = "CC BY 4.0"
 	asnAttribution = "IP to ASN data: ip-location-db/asn by sapics, merged from " +
@@ -45,7 +45,7 @@ const (
 // IPv4 at ::/96, 24-bit records, no IPv4 aliases (lookups unmap
 // ::ffff:a.b.c.d themselves, and 2001::/32 and 2002::/16 keep what the data
 // says of them), and every range the data has, reserved or not.
-func treeOptions(p *npmPackage, dbType, desc string) mmdbwriter.Options {
+func treeOptions(p *Package, dbType, desc string) mmdbwriter.Options {
 	return mmdbwriter.Options{
 		BuildEpoch:              p.Date.Unix(),
 		DatabaseType:            dbType,
@@ -59,7 +59,7 @@ func treeOptions(p *npmPackage, dbType, desc string) mmdbwriter.Options {
 
 // buildASN writes the asn CSV files into an MMDB with the GeoLite2-ASN layout:
 // autonomous_system_number (uint32), autonomous_system_organization (string).
-func buildASN(p *npmPackage, log io.Writer) (manifest.Dataset, []byte, error) {
+func buildASN(p *Package, log io.Writer) (manifest.Dataset, []byte, error) {
 	d := manifest.Dataset{
 		ID:          "ip-location-db/asn",
 		Version:     p.Date.Format("2006-01-02"),
@@ -116,7 +116,7 @@ func buildASN(p *npmPackage, log io.Writer) (manifest.Dataset, []byte, error) {
 	return d, b, err
 }
 
-func countryDataset(p *npmPackage) manifest.Dataset {
+func countryDataset(p *Package) manifest.Dataset {
 	return manifest.Dataset{
 		ID:          "ip-location-db/geo-whois-asn-country",
 		Version:     p.Date.Format("2006-01-02"),
@@ -130,28 +130,28 @@ func countryDataset(p *npmPackage) manifest.Dataset {
 	}
 }
 
-// publishedCountryMMDB is the file of the -mmdb package covering IPv4 and IPv6.
-const publishedCountryMMDB = "geo-whois-asn-country.mmdb"
+// PublishedCountryMMDB is the file of the -mmdb package covering IPv4 and IPv6.
+const PublishedCountryMMDB = "geo-whois-asn-country.mmdb"
 
 // copyCountryMMDB keeps the -mmdb package's file as published: its layout
 // (country_code) is as small as any hostwatch would write, and a file
 // identical to upstream's is easy to check. It is opened and sampled first.
-func copyCountryMMDB(p *npmPackage, log io.Writer) (manifest.Dataset, []byte, error) {
+func copyCountryMMDB(p *Package, log io.Writer) (manifest.Dataset, []byte, error) {
 	d := countryDataset(p)
 	d.Description += " MMDB file as published."
 	if err := p.checkTerms("CC0-1.0", "NRO_LICENSE"); err != nil {
 		return d, nil, err
 	}
-	data, err := p.file(publishedCountryMMDB)
+	data, err := p.file(PublishedCountryMMDB)
 	if err != nil {
 		return d, nil, err
 	}
 	r, err := maxminddb.OpenBytes(data)
 	if err != nil {
-		return d, nil, fmt.Errorf("%s: %w", publishedCountryMMDB, err)
+		return d, nil, fmt.Errorf("%s: %w", PublishedCountryMMDB, err)
 	}
 	if r.Metadata.IPVersion != 6 {
-		return d, nil, fmt.Errorf("%s: ip_version %d, want 6 (IPv4 and IPv6)", publishedCountryMMDB, r.Metadata.IPVersion)
+		return d, nil, fmt.Errorf("%s: ip_version %d, want 6 (IPv4 and IPv6)", PublishedCountryMMDB, r.Metadata.IPVersion)
 	}
 	// Every record must be {"country_code": "CC"}, the layout package
 	// attribution reads as ip-location-db's.
@@ -159,21 +159,21 @@ func copyCountryMMDB(p *npmPackage, log io.Writer) (manifest.Dataset, []byte, er
 	for res := range r.Networks() {
 		var rec map[string]any
 		if err := res.Decode(&rec); err != nil {
-			return d, nil, fmt.Errorf("%s: %s: %w", publishedCountryMMDB, res.Prefix(), err)
+			return d, nil, fmt.Errorf("%s: %s: %w", PublishedCountryMMDB, res.Prefix(), err)
 		}
 		cc, _ := rec["country_code"].(string)
 		if len(rec) != 1 || len(cc) != 2 {
-			return d, nil, fmt.Errorf("%s: %s: record %v, want only a country_code", publishedCountryMMDB, res.Prefix(), rec)
+			return d, nil, fmt.Errorf("%s: %s: record %v, want only a country_code", PublishedCountryMMDB, res.Prefix(), rec)
 		}
 		n++
 	}
-	fmt.Fprintf(log, "%s %s: %d networks, database_type %q, kept as published\n", p.Name, publishedCountryMMDB, n, r.Metadata.DatabaseType)
+	fmt.Fprintf(log, "%s %s: %d networks, database_type %q, kept as published\n", p.Name, PublishedCountryMMDB, n, r.Metadata.DatabaseType)
 	return d, data, nil
 }
 
 // buildCountryCSV writes the country CSV files into an MMDB with the country
 // part of the GeoIP2-Country layout: country.iso_code.
-func buildCountryCSV(p *npmPackage, log io.Writer) (manifest.Dataset, []byte, error) {
+func buildCountryCSV(p *Package, log io.Writer) (manifest.Dataset, []byte, error) {
 	d := countryDataset(p)
 	d.Description += " Converted from CSV to MMDB by hostwatch."
 	if err := p.checkTerms("CC0-1.0", "NRO_LICENSE"); err != nil {

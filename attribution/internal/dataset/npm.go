@@ -1,4 +1,4 @@
-package main
+package dataset
 
 import (
 	"archive/tar"
@@ -16,8 +16,8 @@ import (
 	"time"
 )
 
-// npmPackage is what mkdataset keeps of one npm package tarball.
-type npmPackage struct {
+// Package is what mkdataset keeps of one npm package tarball.
+type Package struct {
 	Path    string // the tarball as given on the command line
 	SHA256  string // hex digest of the tarball
 	Name    string // from package.json
@@ -31,15 +31,15 @@ type npmPackage struct {
 // maxEntry bounds one file read from a tarball.
 const maxEntry = 512 << 20
 
-// readPackage reads an npm package tarball (gzip-compressed tar with
+// ReadPackage reads an npm package tarball (gzip-compressed tar with
 // everything under package/) and keeps its top-level files.
-func readPackage(file string) (*npmPackage, error) {
+func ReadPackage(file string) (*Package, error) {
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(raw)
-	p := &npmPackage{Path: file, SHA256: hex.EncodeToString(sum[:]), Files: map[string][]byte{}}
+	p := &Package{Path: file, SHA256: hex.EncodeToString(sum[:]), Files: map[string][]byte{}}
 
 	zr, err := gzip.NewReader(bytes.NewReader(raw))
 	if err != nil {
@@ -87,15 +87,15 @@ func readPackage(file string) (*npmPackage, error) {
 		return nil, fmt.Errorf("%s: package.json: %w", file, err)
 	}
 	p.Name, p.Version, p.License = pj.Name, pj.Version, pj.License
-	if p.Date, err = dataDate(p.Version); err != nil {
+	if p.Date, err = DataDate(p.Version); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return p, nil
 }
 
-// dataDate returns the day an ip-location-db version was built: versions
+// DataDate returns the day an ip-location-db version was built: versions
 // look like 2.3.2026061719, the last part being YYYYMMDDHH in UTC.
-func dataDate(version string) (time.Time, error) {
+func DataDate(version string) (time.Time, error) {
 	i := strings.LastIndexByte(version, '.')
 	stamp := version[i+1:]
 	t, err := time.Parse("2006010215", stamp)
@@ -107,7 +107,7 @@ func dataDate(version string) (time.Time, error) {
 }
 
 // file returns a file of package/, or an error naming it.
-func (p *npmPackage) file(name string) ([]byte, error) {
+func (p *Package) file(name string) ([]byte, error) {
 	b, ok := p.Files[name]
 	if !ok {
 		return nil, fmt.Errorf("package %s@%s has no %s", p.Name, p.Version, name)
@@ -122,7 +122,7 @@ const ccBy4 = "Creative Commons Attribution 4.0 International License"
 // the package says: the package.json licence field and, for each notice
 // file, that it still grants CC BY 4.0. A new version that changed its terms
 // stops the build instead of shipping a wrong notice.
-func (p *npmPackage) checkTerms(license string, noticeFiles ...string) error {
+func (p *Package) checkTerms(license string, noticeFiles ...string) error {
 	if p.License != license {
 		return fmt.Errorf("package %s@%s: license is %q, mkdataset records %q: review the terms and update mkdataset",
 			p.Name, p.Version, p.License, license)
