@@ -49,6 +49,22 @@ const maxCached = 1 << 20
 // errors.Is(err, ErrUnknownLayout) tells a readable file of a kind
 // hostwatch does not know.
 func Open(paths ...string) (*DB, error) {
+	return OpenWith(Config{MMDBs: paths})
+}
+
+// Config says where a DB's data comes from.
+type Config struct {
+	// MMDBs are the user's files (--mmdb), the first taking precedence.
+	MMDBs []string
+	// DataDir is where "hostwatch db update" keeps newer data; a dataset
+	// there replaces the embedded one of the same name when it is newer.
+	// "" means the embedded data only.
+	DataDir string
+}
+
+// OpenWith is Open with the data directory of db update as well.
+func OpenWith(cfg Config) (*DB, error) {
+	paths := cfg.MMDBs
 	d := &DB{}
 	ids := map[string]int{}
 	for _, p := range paths {
@@ -66,20 +82,32 @@ func Open(paths ...string) (*DB, error) {
 		d.sources = append(d.sources, s)
 		d.datasets = append(d.datasets, ds)
 	}
-	if err := d.openEmbedded(); err != nil {
+	updated, err := readUpdated(cfg.DataDir)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if err := d.openEmbedded(updated); err != nil {
 		d.Close()
 		return nil, err
 	}
 	return d, nil
 }
 
-// openEmbedded adds the data compiled into hostwatch, as datasets.json lists it.
-func (d *DB) openEmbedded() error {
+// openEmbedded adds the data compiled into hostwatch, as datasets.json lists
+// it, each dataset replaced by the one in updated when that is newer.
+func (d *DB) openEmbedded(updated *updatedData) error {
 	var m manifest.Manifest
 	if err := json.Unmarshal(embeddedManifest, &m); err != nil {
 		return fmt.Errorf("embedded %s: %w", manifest.FileName, err)
 	}
 	for _, e := range m.Datasets {
+		if u, ok := updated.newer(e); ok {
+			if err := d.openFile(updated.dir, u); err != nil {
+				return fmt.Errorf("updated data: %w (hostwatch db update --revert restores the previous data)", err)
+			}
+			continue
+		}
 		data, ok := embeddedFile(e.File)
 		if !ok {
 			return fmt.Errorf("embedded %s: no file %s", manifest.FileName, e.File)
@@ -88,27 +116,44 @@ func (d *DB) openEmbedded() error {
 		if err != nil {
 			return fmt.Errorf("embedded %s: %w", e.File, err)
 		}
-		// mkdataset writes GeoIP2-compatible files or keeps ip-location-db's
-		// own layout, and datasets.json says which facts each file gives.
-		s := &source{id: e.ID, r: r, layout: layoutFlat}
-		if l, _, _ := detectByType(r.Metadata.DatabaseType); l != layoutNone {
-			s.layout = l
-		}
-		s.hasASN = slices.Contains(e.Fields, "asn")
-		s.hasCountry = slices.Contains(e.Fields, "country")
-		d.sources = append(d.sources, s)
-		d.datasets = append(d.datasets, Dataset{
-			ID:          e.ID,
-			Version:     e.Version,
-			License:     e.License,
-			Attribution: e.Attribution,
-			Fields:      e.Fields,
-			Description: e.Description,
-			Package:     e.Package,
-			SHA256:      e.SHA256,
-		})
+		d.add(e, r, "")
 	}
 	return nil
+}
+
+// openFile adds the dataset e whose file is in dir.
+func (d *DB) openFile(dir string, e manifest.Dataset) error {
+	path := filepath.Join(dir, e.File)
+	r, err := maxminddb.Open(path, maxminddb.DisableStringCache())
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	d.add(e, r, path)
+	return nil
+}
+
+// add makes the reader r of dataset e (read from path; "" when embedded) a
+// source. mkdataset writes GeoIP2-compatible files or keeps ip-location-db's
+// own layout, and the manifest says which facts each file gives.
+func (d *DB) add(e manifest.Dataset, r *maxminddb.Reader, path string) {
+	s := &source{id: e.ID, r: r, layout: layoutFlat}
+	if l, _, _ := detectByType(r.Metadata.DatabaseType); l != layoutNone {
+		s.layout = l
+	}
+	s.hasASN = slices.Contains(e.Fields, "asn")
+	s.hasCountry = slices.Contains(e.Fields, "country")
+	d.sources = append(d.sources, s)
+	d.datasets = append(d.datasets, Dataset{
+		ID:          e.ID,
+		Version:     e.Version,
+		License:     e.License,
+		Attribution: e.Attribution,
+		Fields:      e.Fields,
+		Description: e.Description,
+		Package:     e.Package,
+		SHA256:      e.SHA256,
+		Path:        path,
+	})
 }
 
 // unknownLicense is the licence of a user's file whose metadata says none.

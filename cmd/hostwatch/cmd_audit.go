@@ -144,7 +144,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		return nil, err
 	}
 	run.resolvers = servers
-	run.db, err = attribution.Open(opts.mmdbs...)
+	run.db, err = openAttribution(opts.mmdbs)
 	if err != nil {
 		return nil, err
 	}

@@ -16,8 +16,87 @@ func newDBCmd(streams IOStreams) *cobra.Command {
 		Use:   "db",
 		Short: "The attribution data: where it comes from, how old it is",
 	}
-	cmd.AddCommand(newDBStatusCmd(streams))
+	cmd.AddCommand(newDBStatusCmd(streams), newDBUpdateCmd(streams))
 	return cmd
+}
+
+// openAttribution opens the attribution data: the user's --mmdb files, then
+// the data db update installed when it is newer than the embedded copy.
+func openAttribution(mmdbs []string) (*attribution.DB, error) {
+	dir, err := attribution.DefaultDataDir()
+	if err != nil {
+		dir = "" // no home: the embedded data only
+	}
+	return attribution.OpenWith(attribution.Config{MMDBs: mmdbs, DataDir: dir})
+}
+
+type dbUpdateOptions struct {
+	baseURL string
+	revert  bool
+}
+
+func newDBUpdateCmd(streams IOStreams) *cobra.Command {
+	opts := &dbUpdateOptions{}
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Fetch fresh attribution data, verify it, and put it in use",
+		Long: `update fetches ip-location-db's current published files, builds the data
+exactly as the embedded copy is built (checking that the licence terms are
+still the ones hostwatch records), verifies it (complete downloads; the files
+open and answer known addresses), and only then puts it in use, keeping the
+data it replaces. A failed or partial download never replaces good data.
+
+The data is kept in $XDG_DATA_HOME/hostwatch/data (else
+~/.local/share/hostwatch/data) and used by every command from then on, in
+place of the embedded copy when it is newer. --revert goes back one step.
+
+Exit codes:
+  0    updated, or already up to date, or reverted
+  2    usage error
+  3    the update failed; the data in use is unchanged`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDBUpdate(cmd.Context(), streams, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.baseURL, "base-url", attribution.DefaultBaseURL, "fetch the packages' files from `URL`/PACKAGE/FILE (a mirror)")
+	cmd.Flags().BoolVar(&opts.revert, "revert", false, "put the data the last update replaced back in use")
+	return cmd
+}
+
+func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) error {
+	dir, err := attribution.DefaultDataDir()
+	if err != nil {
+		return runError{err}
+	}
+	if opts.revert {
+		if err := attribution.Revert(dir); err != nil {
+			return runError{fmt.Errorf("revert: %w", err)}
+		}
+		db, err := openAttribution(nil)
+		if err != nil {
+			return runError{err}
+		}
+		defer db.Close()
+		fmt.Fprintln(streams.Out, "reverted; now in use:")
+		for _, d := range db.Datasets() {
+			fmt.Fprintf(streams.Out, "  %s %s\n", d.ID, d.Version)
+		}
+		return nil
+	}
+	res, err := attribution.Update(ctx, attribution.UpdateOptions{Dir: dir, BaseURL: opts.baseURL, Log: streams.ErrOut})
+	if err != nil {
+		return runError{err}
+	}
+	if !res.Installed {
+		fmt.Fprintln(streams.Out, "already up to date:")
+	} else {
+		fmt.Fprintf(streams.Out, "updated (the previous data is kept; hostwatch db update --revert goes back):\n")
+	}
+	for _, d := range res.After {
+		fmt.Fprintf(streams.Out, "  %s %s\n", d.ID, d.Version)
+	}
+	return nil
 }
 
 type dbStatusOptions struct {
@@ -49,7 +128,7 @@ func runDBStatus(_ context.Context, streams IOStreams, opts *dbStatusOptions) er
 	if opts.output != "table" && opts.output != "json" {
 		return fmt.Errorf("unknown output format %q (want table or json)", opts.output)
 	}
-	db, err := attribution.Open(opts.mmdbs...)
+	db, err := openAttribution(opts.mmdbs)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func runLookup(_ context.Context, streams IOStreams, opts *lookupOptions, args [
 	if len(bad) > 0 {
 		return errInputRejected
 	}
-	db, err := attribution.Open(opts.mmdbs...)
+	db, err := openAttribution(opts.mmdbs)
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/hostwatch/hostwatch/attribution"
 )
 
 func newVersionCmd(streams IOStreams) *cobra.Command {
@@ -18,7 +16,7 @@ func newVersionCmd(streams IOStreams) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintf(streams.Out, "hostwatch %s (%s %s/%s)\n", streams.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			db, err := attribution.Open()
+			db, err := openAttribution(nil)
 			if err != nil {
 				return runError{err}
 			}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 )
@@ -74,6 +75,14 @@ func ReadPackage(file string) (*Package, error) {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 
+	if err := p.readManifest(); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return p, nil
+}
+
+// readManifest fills in Name, Version, License and Date from package.json.
+func (p *Package) readManifest() error {
 	var pj struct {
 		Name    string `json:"name"`
 		Version string `json:"version"`
@@ -81,14 +90,50 @@ func ReadPackage(file string) (*Package, error) {
 	}
 	js, ok := p.Files["package.json"]
 	if !ok {
-		return nil, fmt.Errorf("%s: no package/package.json: not an npm package tarball", file)
+		return errors.New("no package/package.json: not an npm package")
 	}
 	if err := json.Unmarshal(js, &pj); err != nil {
-		return nil, fmt.Errorf("%s: package.json: %w", file, err)
+		return fmt.Errorf("package.json: %w", err)
 	}
 	p.Name, p.Version, p.License = pj.Name, pj.Version, pj.License
+	var err error
 	if p.Date, err = DataDate(p.Version); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return err
+	}
+	return nil
+}
+
+// RequiredFiles lists the files of a package that Build reads.
+func RequiredFiles(name string) []string {
+	switch name {
+	case ASNPackage:
+		return []string{"package.json", "ROUTEVIEWS-LICENSE", "DBIP-LICENSE", "NRO_LICENSE", "asn-ipv4.csv", "asn-ipv6.csv"}
+	case CountryMMDBPackage:
+		return []string{"package.json", "NRO_LICENSE", PublishedCountryMMDB}
+	case CountryPackage:
+		return []string{"package.json", "NRO_LICENSE", "geo-whois-asn-country-ipv4.csv", "geo-whois-asn-country-ipv6.csv"}
+	}
+	return nil
+}
+
+// PackageFromFiles makes a Package of files fetched one by one from where the
+// publisher serves them (origin names that place). SHA256 is the digest of
+// the files in name order, each preceded by its name.
+func PackageFromFiles(origin string, files map[string][]byte) (*Package, error) {
+	p := &Package{Path: origin, Files: files}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\n", n)
+		h.Write(files[n])
+	}
+	p.SHA256 = hex.EncodeToString(h.Sum(nil))
+	if err := p.readManifest(); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin, err)
 	}
 	return p, nil
 }
