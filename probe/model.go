@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -48,6 +49,20 @@ type Address struct {
 	// TTL is the smallest TTL seen for this address in the answers.
 	TTL uint32
 	attribution.Result
+	// Extra holds what the opt-in lookups (--ptr, --cymru, --rdap) found; nil
+	// when none was asked for.
+	Extra *Extra
+}
+
+// Extra is what the opt-in, online lookups found about one address.
+type Extra struct {
+	// PTR holds the reverse DNS names (--ptr); PTRError says why there are none
+	// when the lookup failed.
+	PTR      []string
+	PTRError string
+	PTRAsked bool
+	// Cymru is Team Cymru's view of the address (--cymru).
+	Cymru *cymru.Result
 }
 
 // Failed reports whether the observation did not end with addresses.

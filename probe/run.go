@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -20,6 +21,16 @@ type Attributor interface {
 	Lookup(ip netip.Addr) attribution.Result
 }
 
+// PTRLooker finds the reverse DNS names of an address.
+type PTRLooker interface {
+	PTR(ctx context.Context, ip netip.Addr) ([]string, []resolvers.Exchange, error)
+}
+
+// CymruLooker asks Team Cymru about an address.
+type CymruLooker interface {
+	Lookup(ctx context.Context, ip netip.Addr) cymru.Result
+}
+
 // DefaultConcurrency is how many targets Run resolves at once unless told otherwise.
 const DefaultConcurrency = 64
 
@@ -31,6 +42,9 @@ type Options struct {
 	Concurrency int
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
+	// PTR and Cymru, when set, are asked about every address (--ptr, --cymru).
+	PTR   PTRLooker
+	Cymru CymruLooker
 }
 
 // Run audits targets concurrently and calls emit with each observation in
@@ -66,7 +80,7 @@ func Run(ctx context.Context, targets []Target, opts Options, emit func(Observat
 	for range workers {
 		wg.Go(func() {
 			for j := range jobs {
-				obs, ok := observe(ctx, j.target, opts.Resolver, opts.Attributor, now)
+				obs, ok := observe(ctx, j.target, opts, now)
 				if ok {
 					j.done <- obs
 				}
@@ -113,7 +127,8 @@ func Run(ctx context.Context, targets []Target, opts Options, emit func(Observat
 
 // observe resolves and attributes one target. It reports false when ctx ended
 // before the target was finished, so that a partial answer is never reported.
-func observe(ctx context.Context, t Target, r Resolver, a Attributor, now func() time.Time) (Observation, bool) {
+func observe(ctx context.Context, t Target, opts Options, now func() time.Time) (Observation, bool) {
+	r, a := opts.Resolver, opts.Attributor
 	start := now().UTC()
 	obs := Observation{Target: t, StartedAt: start}
 	if t.Err != nil {
@@ -141,7 +156,33 @@ func observe(ctx context.Context, t Target, r Resolver, a Attributor, now func()
 		if a != nil {
 			addr.Result = a.Lookup(ans.Addr)
 		}
+		addr.Extra = extra(ctx, ans.Addr, addr.SpecialUse != "", opts)
 		obs.Addresses = append(obs.Addresses, addr)
 	}
+	if ctx.Err() != nil {
+		return obs, false
+	}
 	return obs, true
+}
+
+// extra runs the opt-in lookups for one address. Addresses that are not
+// globally reachable are not sent to Team Cymru: it knows nothing of them.
+func extra(ctx context.Context, ip netip.Addr, special bool, opts Options) *Extra {
+	if opts.PTR == nil && opts.Cymru == nil {
+		return nil
+	}
+	x := &Extra{}
+	if opts.PTR != nil {
+		x.PTRAsked = true
+		names, _, err := opts.PTR.PTR(ctx, ip)
+		x.PTR = names
+		if err != nil {
+			x.PTRError = err.Error()
+		}
+	}
+	if opts.Cymru != nil && !special {
+		res := opts.Cymru.Lookup(ctx, ip)
+		x.Cymru = &res
+	}
+	return x
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -53,6 +54,77 @@ type Address struct {
 	// is not globally reachable; no network or country is claimed for it.
 	SpecialUse string              `json:"special_use,omitempty"`
 	Sources    attribution.Sources `json:"sources"`
+	// PTR, PTRError and Cymru are present only when --ptr and --cymru asked for them.
+	PTR      *[]string  `json:"ptr,omitempty"`
+	PTRError string     `json:"ptr_error,omitempty"`
+	Cymru    *CymruJSON `json:"cymru,omitempty"`
+}
+
+// CymruJSON is Team Cymru's view of an address, with the queries behind it.
+type CymruJSON struct {
+	Status  string        `json:"status"`
+	Error   string        `json:"error,omitempty"`
+	Origins []CymruOrigin `json:"origins"`
+	ASNames []CymruAS     `json:"as_names"`
+	Queries []Query       `json:"queries"`
+}
+
+// CymruOrigin is one origin TXT record: the ASNs announcing a prefix.
+type CymruOrigin struct {
+	ASNs      []uint32 `json:"asns"`
+	Prefix    string   `json:"prefix"`
+	Country   string   `json:"country"`
+	Registry  string   `json:"registry"`
+	Allocated string   `json:"allocated"`
+}
+
+// CymruAS is one AS record.
+type CymruAS struct {
+	ASN         uint32 `json:"asn"`
+	Country     string `json:"country"`
+	Registry    string `json:"registry"`
+	Allocated   string `json:"allocated"`
+	Description string `json:"description"`
+}
+
+func newCymruJSON(r *cymru.Result) *CymruJSON {
+	if r == nil {
+		return nil
+	}
+	j := &CymruJSON{Status: r.Status, Error: r.Error, Origins: []CymruOrigin{}, ASNames: []CymruAS{}, Queries: newQueries(r.Queries)}
+	for _, o := range r.Origins {
+		j.Origins = append(j.Origins, CymruOrigin{ASNs: nonNil(o.ASNs), Prefix: o.Prefix.String(), Country: o.Country, Registry: o.Registry, Allocated: o.Allocated})
+	}
+	for _, a := range r.ASNames {
+		j.ASNames = append(j.ASNames, CymruAS{ASN: a.ASN, Country: a.Country, Registry: a.Registry, Allocated: a.Allocated, Description: a.Description})
+	}
+	return j
+}
+
+// withExtra adds what the opt-in lookups found to an address's JSON form.
+func withExtra(a Address, x *probe.Extra) Address {
+	if x == nil {
+		return a
+	}
+	if x.PTRAsked {
+		ptr := nonNil(x.PTR)
+		a.PTR, a.PTRError = &ptr, x.PTRError
+	}
+	a.Cymru = newCymruJSON(x.Cymru)
+	return a
+}
+
+func newQueries(qs []resolvers.Exchange) []Query {
+	out := make([]Query, 0, len(qs))
+	for _, q := range qs {
+		out = append(out, Query{
+			Resolver: q.Resolver, Transport: q.Transport, Name: q.Name, Type: q.Type,
+			Rcode: q.Rcode, Status: string(q.Status), Error: q.Error,
+			AskedAt:   timestamp(q.AskedAt),
+			RTTMillis: float64(q.RTT.Microseconds()) / 1000,
+		})
+	}
+	return out
 }
 
 // Query is the JSON form of one DNS exchange: the evidence behind an answer.
@@ -113,19 +185,11 @@ func NewTarget(o probe.Observation) Target {
 		ObservedAt: timestamp(o.StartedAt),
 		CNAMEChain: nonNil(o.CNAMEChain),
 		Addresses:  make([]Address, 0, len(o.Addresses)),
-		Queries:    make([]Query, 0, len(o.Queries)),
 	}
 	for _, a := range o.Addresses {
-		t.Addresses = append(t.Addresses, newAddress(a.IP, a.TTL, a.Result))
+		t.Addresses = append(t.Addresses, withExtra(newAddress(a.IP, a.TTL, a.Result), a.Extra))
 	}
-	for _, q := range o.Queries {
-		t.Queries = append(t.Queries, Query{
-			Resolver: q.Resolver, Transport: q.Transport, Name: q.Name, Type: q.Type,
-			Rcode: q.Rcode, Status: string(q.Status), Error: q.Error,
-			AskedAt:   timestamp(q.AskedAt),
-			RTTMillis: float64(q.RTT.Microseconds()) / 1000,
-		})
-	}
+	t.Queries = newQueries(o.Queries)
 	return t
 }
 

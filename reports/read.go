@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -79,16 +80,8 @@ func readTarget(t Target) (probe.Observation, error) {
 	if o.StartedAt, err = parseTime("observed_at", t.ObservedAt); err != nil {
 		return o, err
 	}
-	for _, q := range t.Queries {
-		asked, err := parseTime("asked_at", q.AskedAt)
-		if err != nil {
-			return o, err
-		}
-		o.Queries = append(o.Queries, resolvers.Exchange{
-			Resolver: q.Resolver, Transport: q.Transport, Name: q.Name, Type: q.Type, Rcode: q.Rcode,
-			Status: resolvers.Status(q.Status), Error: q.Error, AskedAt: asked,
-			RTT: time.Duration(q.RTTMillis * float64(time.Millisecond)),
-		})
+	if o.Queries, err = readQueries(t.Queries); err != nil {
+		return o, err
 	}
 	for _, a := range t.Addresses {
 		ip, err := netip.ParseAddr(a.IP)
@@ -101,9 +94,59 @@ func readTarget(t Target) (probe.Observation, error) {
 				return o, fmt.Errorf("address %s: prefix %q: %w", a.IP, a.Prefix, err)
 			}
 		}
-		o.Addresses = append(o.Addresses, probe.Address{IP: ip, TTL: a.TTL, Result: attribution.Result{
+		x, err := readExtra(a)
+		if err != nil {
+			return o, fmt.Errorf("address %s: %w", a.IP, err)
+		}
+		o.Addresses = append(o.Addresses, probe.Address{IP: ip, TTL: a.TTL, Extra: x, Result: attribution.Result{
 			ASN: a.ASN, ASOrg: a.ASOrg, Prefix: prefix, Country: a.Country, SpecialUse: a.SpecialUse, Sources: a.Sources,
 		}})
 	}
 	return o, nil
+}
+
+func readQueries(qs []Query) ([]resolvers.Exchange, error) {
+	var out []resolvers.Exchange
+	for _, q := range qs {
+		asked, err := parseTime("asked_at", q.AskedAt)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, resolvers.Exchange{
+			Resolver: q.Resolver, Transport: q.Transport, Name: q.Name, Type: q.Type, Rcode: q.Rcode,
+			Status: resolvers.Status(q.Status), Error: q.Error, AskedAt: asked,
+			RTT: time.Duration(q.RTTMillis * float64(time.Millisecond)),
+		})
+	}
+	return out, nil
+}
+
+// readExtra reads back what --ptr and --cymru added to an address.
+func readExtra(a Address) (*probe.Extra, error) {
+	if a.PTR == nil && a.PTRError == "" && a.Cymru == nil {
+		return nil, nil
+	}
+	x := &probe.Extra{PTRError: a.PTRError, PTRAsked: a.PTR != nil || a.PTRError != ""}
+	if a.PTR != nil && len(*a.PTR) > 0 {
+		x.PTR = *a.PTR
+	}
+	if c := a.Cymru; c != nil {
+		r := &cymru.Result{Status: c.Status, Error: c.Error}
+		for _, o := range c.Origins {
+			p, err := netip.ParsePrefix(o.Prefix)
+			if err != nil {
+				return nil, fmt.Errorf("cymru prefix %q: %w", o.Prefix, err)
+			}
+			r.Origins = append(r.Origins, cymru.Origin{ASNs: o.ASNs, Prefix: p, Country: o.Country, Registry: o.Registry, Allocated: o.Allocated})
+		}
+		for _, as := range c.ASNames {
+			r.ASNames = append(r.ASNames, cymru.AS{ASN: as.ASN, Country: as.Country, Registry: as.Registry, Allocated: as.Allocated, Description: as.Description})
+		}
+		var err error
+		if r.Queries, err = readQueries(c.Queries); err != nil {
+			return nil, err
+		}
+		x.Cymru = r
+	}
+	return x, nil
 }

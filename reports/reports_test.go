@@ -14,6 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -62,6 +63,16 @@ func sampleReport(t *testing.T) probe.Report {
 			Rcode: rcode, Status: status, AskedAt: at, RTT: 1500 * time.Microsecond}
 	}
 	target := func(in string) probe.Target { return probe.ParseTarget(in, "args", 0) }
+	// What --ptr and --cymru add, on one address (Cymru's answer is a fixture:
+	// AS64500 is a documentation ASN).
+	withExtra := addrs("8.219.1.1", "47.96.1.10", "2408:4000::1")
+	withExtra[0].Extra = &probe.Extra{PTRAsked: true, PTR: []string{"host-8-219-1-1.example"}, Cymru: &cymru.Result{
+		Status:  cymru.StatusOK,
+		Origins: []cymru.Origin{{ASNs: []uint32{64500}, Prefix: netip.MustParsePrefix("8.219.0.0/16"), Country: "ZZ", Registry: "test", Allocated: "2000-01-01"}},
+		ASNames: []cymru.AS{{ASN: 64500, Country: "ZZ", Registry: "test", Allocated: "2000-01-01", Description: "EXAMPLE | AS, ZZ"}},
+		Queries: []resolvers.Exchange{query("1.1.219.8.origin.asn.cymru.com", "TXT", "NOERROR", resolvers.StatusOK)},
+	}}
+	withExtra[1].Extra = &probe.Extra{PTRAsked: true, PTRError: "PTR from 127.0.0.1:5300: timeout: no reply within 3s"}
 	return probe.Report{
 		GeneratedAt: at,
 		ToolVersion: "v0.1.0-test",
@@ -79,7 +90,7 @@ func sampleReport(t *testing.T) probe.Report {
 			},
 			{
 				Target: target("sirekap-web.kpu.go.id"), Status: resolvers.StatusOK, StartedAt: at,
-				Addresses: addrs("8.219.1.1", "47.96.1.10", "2408:4000::1"),
+				Addresses: withExtra,
 			},
 			{Target: target("bücher.example"), Status: resolvers.StatusNXDomain, Error: "bücher.example: NXDOMAIN", StartedAt: at},
 			{Target: target("slow.example"), Status: resolvers.StatusTimeout, Error: "no reply from 127.0.0.1:5300 within 3s", StartedAt: at},

@@ -51,6 +51,9 @@ func WriteTable(w io.Writer, r probe.Report) error {
 				asn = fmt.Sprintf("AS%d", a.ASN)
 			}
 			addRow(cols, name, a.IP.String(), asn, a.Country, organisation(a.Result))
+			for _, line := range extraLines(a.Extra) {
+				addRow(cols, spanMark+"    "+line, "", "", "", "")
+			}
 		}
 		if len(o.CNAMEChain) > 0 {
 			// The chain gets a line of its own under the domain's addresses,
@@ -81,6 +84,41 @@ func WriteTable(w io.Writer, r probe.Report) error {
 // spanMark starts a cell that may run on over the columns to its right, up to
 // the table's width, and takes no part in sizing its column.
 const spanMark = "\x00"
+
+// extraLines sums up what the opt-in lookups found, one line each.
+func extraLines(x *probe.Extra) []string {
+	if x == nil {
+		return nil
+	}
+	var out []string
+	switch {
+	case !x.PTRAsked:
+	case len(x.PTR) > 0:
+		out = append(out, "ptr: "+strings.Join(x.PTR, ", "))
+	case x.PTRError != "":
+		out = append(out, "ptr: lookup failed: "+x.PTRError)
+	default:
+		out = append(out, "ptr: none")
+	}
+	if c := x.Cymru; c != nil {
+		if len(c.Origins) == 0 {
+			out = append(out, "cymru: "+c.Status+" "+c.Error)
+		}
+		for _, o := range c.Origins {
+			asns := make([]string, len(o.ASNs))
+			for i, n := range o.ASNs {
+				asns[i] = fmt.Sprintf("AS%d", n)
+				for _, a := range c.ASNames {
+					if a.ASN == n && a.Description != "" {
+						asns[i] += " " + a.Description
+					}
+				}
+			}
+			out = append(out, fmt.Sprintf("cymru: %s %s %s (%s, %s)", o.Prefix, strings.Join(asns, " / "), o.Country, o.Registry, o.Allocated))
+		}
+	}
+	return out
+}
 
 // organisation is what the ORGANISATION column shows for an address.
 func organisation(r attribution.Result) string {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports"
 	"github.com/hostwatch/hostwatch/resolvers"
@@ -30,6 +31,8 @@ type auditOptions struct {
 	concurrency int
 	mmdbs       []string
 	strict      bool
+	ptr         bool
+	cymru       bool
 }
 
 // bind binds every audit flag.
@@ -48,6 +51,8 @@ func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.IntVar(&o.retries, "retries", 2, "extra rounds over the resolvers after a timeout or failure")
 	fs.IntVar(&o.concurrency, "concurrency", probe.DefaultConcurrency, "domains resolved at once")
 	bindMMDB(fs, &o.mmdbs)
+	fs.BoolVar(&o.ptr, "ptr", false, "also look up the reverse DNS (PTR) name of every address")
+	fs.BoolVar(&o.cymru, "cymru", false, "also cross-check ASN and prefix with Team Cymru's DNS service (origin.asn.cymru.com), through the same resolvers")
 }
 
 func bindMMDB(fs *pflag.FlagSet, paths *[]string) {
@@ -100,6 +105,7 @@ type auditRun struct {
 	client    *resolvers.Client
 	db        *attribution.DB
 	resolvers []string
+	options   probe.Options
 }
 
 func (r *auditRun) Close() {
@@ -156,6 +162,13 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	if err != nil {
 		run.Close()
 		return nil, runError{err}
+	}
+	run.options = probe.Options{Resolver: run.client, Attributor: run.db, Concurrency: opts.concurrency, Now: streams.Now}
+	if opts.ptr {
+		run.options.PTR = run.client
+	}
+	if opts.cymru {
+		run.options.Cymru = cymru.New(run.client)
 	}
 	return run, nil
 }
@@ -240,12 +253,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		}
 		return emit(o)
 	}
-	runErr := probe.Run(ctx, run.targets, probe.Options{
-		Resolver:    run.client,
-		Attributor:  run.db,
-		Concurrency: opts.concurrency,
-		Now:         streams.Now,
-	}, count)
+	runErr := probe.Run(ctx, run.targets, run.options, count)
 	interrupted := errors.Is(runErr, context.Canceled)
 	if runErr != nil && !interrupted {
 		return runError{runErr}

@@ -108,9 +108,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 
 	started := streams.Now().UTC()
 	var obs []probe.Observation
-	err = probe.Run(ctx, run.targets, probe.Options{
-		Resolver: run.client, Attributor: run.db, Concurrency: opts.audit.concurrency, Now: streams.Now,
-	}, func(o probe.Observation) error {
+	err = probe.Run(ctx, run.targets, run.options, func(o probe.Observation) error {
 		obs = append(obs, o)
 		return nil
 	})
