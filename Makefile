@@ -9,7 +9,8 @@ BENCHSTAT   := $(BIN)/benchstat
 BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
 # The npm packages the embedded dataset is built from, pinned for reproducible builds.
 DATASET_VERSION := 2.3.2026061719
-DATASET_PKGS := @ip-location-db/asn@$(DATASET_VERSION) @ip-location-db/geo-whois-asn-country-mmdb@$(DATASET_VERSION)
+DATASET_PKGS := @ip-location-db/asn@$(DATASET_VERSION) @ip-location-db/geo-whois-asn-country-mmdb@$(DATASET_VERSION) \
+                @ip-location-db/asn-country@$(DATASET_VERSION)
 DEMO_ZONE   := testdata/demo/kpu.go.id.zone
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id

@@ -238,9 +238,9 @@ func (d *DB) Lookup(ip netip.Addr) Result {
 	if res.SpecialUse = specialUse(ip); res.SpecialUse != "" {
 		return res
 	}
-	needASN, needOrg, needCountry := true, true, true
+	needASN, needOrg, needCountry, needRegistered := true, true, true, true
 	for _, s := range d.sources {
-		if !(s.hasASN && (needASN || needOrg) || s.hasCountry && needCountry) {
+		if !(s.hasASN && (needASN || needOrg || needRegistered) || s.hasCountry && (needCountry || needRegistered)) {
 			continue
 		}
 		found := s.r.Lookup(ip)
@@ -261,7 +261,11 @@ func (d *DB) Lookup(ip netip.Addr) Result {
 			res.Country, res.Sources.Country = rec.country, s.id
 			needCountry = false
 		}
-		if !needASN && !needOrg && !needCountry {
+		if needRegistered && rec.registered != "" && (rec.asn == 0 || rec.asn == res.ASN) {
+			res.RegisteredCountry, res.Sources.RegisteredCountry = rec.registered, s.id
+			needRegistered = false
+		}
+		if !needASN && !needOrg && !needCountry && !needRegistered {
 			break
 		}
 	}

@@ -17,9 +17,10 @@ var ErrUnknownLayout = errors.New("no record layout hostwatch knows (GeoIP2/GeoL
 
 // record is what hostwatch keeps of one data record of an MMDB file.
 type record struct {
-	asn     uint32
-	org     string
-	country string
+	asn        uint32
+	org        string
+	country    string
+	registered string // registered_country: where the holder is registered
 }
 
 // layout is a way of reading records: the GeoIP2 ones use the models of
@@ -39,20 +40,30 @@ const (
 func (l layout) decode(res maxminddb.Result) (record, error) {
 	switch l {
 	case layoutGeoIP2ASN:
+		// GeoLite2-ASN records, plus the registered_country that hostwatch's
+		// own ASN file adds (GeoIP2 readers ignore it).
+		// (Two decodes: geoip2.ASN decodes itself and would hide the field if
+		// embedded. Records are decoded once and cached.)
 		var v geoip2.ASN
-		err := res.Decode(&v)
-		return record{asn: uint32(v.AutonomousSystemNumber), org: v.AutonomousSystemOrganization}, err
+		var reg struct {
+			RegisteredCountry struct {
+				ISOCode string `maxminddb:"iso_code"`
+			} `maxminddb:"registered_country"`
+		}
+		err := errors.Join(res.Decode(&v), res.Decode(&reg))
+		return record{asn: uint32(v.AutonomousSystemNumber), org: v.AutonomousSystemOrganization, registered: reg.RegisteredCountry.ISOCode}, err
 	case layoutGeoIP2Country:
 		var v geoip2.Country
 		err := res.Decode(&v)
-		return record{country: v.Country.ISOCode}, err
+		return record{country: v.Country.ISOCode, registered: v.RegisteredCountry.ISOCode}, err
 	case layoutGeoIP2Enterprise:
 		var v geoip2.Enterprise
 		err := res.Decode(&v)
 		return record{
-			asn:     uint32(v.Traits.AutonomousSystemNumber),
-			org:     v.Traits.AutonomousSystemOrganization,
-			country: v.Country.ISOCode,
+			asn:        uint32(v.Traits.AutonomousSystemNumber),
+			org:        v.Traits.AutonomousSystemOrganization,
+			country:    v.Country.ISOCode,
+			registered: v.RegisteredCountry.ISOCode,
 		}, err
 	case layoutFlat:
 		var v struct {

@@ -31,6 +31,8 @@ type Sources struct {
 	ASOrg   string `json:"as_org,omitempty"`
 	Prefix  string `json:"prefix,omitempty"`
 	Country string `json:"country,omitempty"`
+	// RegisteredCountry names the dataset that gave Result.RegisteredCountry.
+	RegisteredCountry string `json:"registered_country,omitempty"`
 }
 
 // Result is what is known of one address. Zero values mean "unknown".
@@ -39,6 +41,11 @@ type Result struct {
 	ASOrg   string
 	Prefix  netip.Prefix // the dataset block containing the address
 	Country string       // ISO 3166-1 alpha-2 code the datasets give for the address
+	// RegisteredCountry is the registry's record of where the holder is
+	// registered: the country of the AS announcing the block (RIR
+	// statistics) in the embedded data, GeoIP2's registered_country in a
+	// user's file. It is kept apart from Country and never replaces it.
+	RegisteredCountry string
 	// SpecialUse names the special-purpose block (RFC 6890) that holds the
 	// address, such as "private-use (RFC 1918)". Such an address is not
 	// globally reachable: no dataset is asked and no network or country is claimed.

@@ -68,11 +68,7 @@ func Update(ctx context.Context, opts UpdateOptions) (UpdateResult, error) {
 		opts.Log = io.Discard
 	}
 	if opts.HTTP == nil {
-		o := retryablehttp.DefaultOptionsSingle
-		o.Timeout = 5 * time.Minute
-		o.RetryMax = 3
-		o.RespReadLimit = maxDownload
-		opts.HTTP = retryablehttp.NewClient(o)
+		opts.HTTP = NewHTTPClient(5*time.Minute, 3)
 	}
 	before, err := OpenWith(Config{DataDir: opts.Dir})
 	if err != nil {
@@ -91,7 +87,7 @@ func Update(ctx context.Context, opts UpdateOptions) (UpdateResult, error) {
 	defer os.RemoveAll(staging)
 
 	var pkgs []*dataset.Package
-	for _, name := range []string{dataset.ASNPackage, dataset.CountryMMDBPackage} {
+	for _, name := range []string{dataset.ASNPackage, dataset.CountryMMDBPackage, dataset.ASNCountryPackage} {
 		files := map[string][]byte{}
 		for _, f := range dataset.RequiredFiles(name) {
 			u := strings.TrimSuffix(opts.BaseURL, "/") + "/" + name + "/" + f
@@ -130,6 +126,22 @@ func Update(ctx context.Context, opts UpdateOptions) (UpdateResult, error) {
 	res.After = after.Datasets()
 	after.Close()
 	return res, nil
+}
+
+// NewHTTPClient returns a retrying HTTP client that verifies TLS
+// certificates and uses the system's resolver. (retryablehttp's default
+// transports skip certificate checks and dial through hard-coded public
+// resolvers; data that hostwatch publishes claims from must not come that way.)
+func NewHTTPClient(timeout time.Duration, retries int) *retryablehttp.Client {
+	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: timeout}
+	o := retryablehttp.DefaultOptionsSingle
+	o.Timeout = timeout
+	o.RetryMax = retries
+	o.RespReadLimit = maxDownload
+	o.HttpClient = hc
+	c := retryablehttp.NewClient(o)
+	c.HTTPClient2 = hc // its HTTP/2 fallback would otherwise use the insecure default
+	return c
 }
 
 // fetch downloads one file whole: a body shorter than its Content-Length, an

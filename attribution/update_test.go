@@ -25,16 +25,19 @@ func publisher(t *testing.T, version string, edit func(name string, b []byte) []
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var v4, v6 strings.Builder
+	var v4, v6, r4, r6 strings.Builder
 	for _, s := range []string{"8.8.8.8", "1.1.1.1", "170.33.13.55", "2001:4860:4860::8888"} {
 		ip := netip.MustParseAddr(s)
 		r := db.Lookup(ip)
 		rng := netipx.RangeOfPrefix(r.Prefix)
 		row := fmt.Sprintf("%s,%s,%d,%q\n", rng.From(), rng.To(), r.ASN, r.ASOrg)
+		reg := fmt.Sprintf("%s,%s,%s\n", rng.From(), rng.To(), r.RegisteredCountry)
 		if ip.Is4() {
 			v4.WriteString(row)
+			r4.WriteString(reg)
 		} else {
 			v6.WriteString(row)
+			r6.WriteString(reg)
 		}
 	}
 	notice := "Licensed under a Creative Commons Attribution 4.0 International License.\n"
@@ -48,6 +51,10 @@ func publisher(t *testing.T, version string, edit func(name string, b []byte) []
 		"/@ip-location-db/geo-whois-asn-country-mmdb/package.json":               []byte(`{"name":"@ip-location-db/geo-whois-asn-country-mmdb","version":"` + version + `","license":"CC0-1.0"}`),
 		"/@ip-location-db/geo-whois-asn-country-mmdb/NRO_LICENSE":                []byte(notice),
 		"/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb": embeddedCountry,
+		"/@ip-location-db/asn-country/package.json":                              []byte(`{"name":"@ip-location-db/asn-country","version":"` + version + `","license":"CC0-1.0"}`),
+		"/@ip-location-db/asn-country/NRO_LICENSE":                               []byte(notice),
+		"/@ip-location-db/asn-country/asn-country-ipv4.csv":                      []byte(r4.String()),
+		"/@ip-location-db/asn-country/asn-country-ipv6.csv":                      []byte(r6.String()),
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, ok := files[r.URL.Path]
@@ -103,7 +110,7 @@ func TestUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := db.Lookup(netip.MustParseAddr("170.33.13.55")); r.ASN != 134963 || r.Country != "SG" {
+	if r := db.Lookup(netip.MustParseAddr("170.33.13.55")); r.ASN != 134963 || r.Country != "SG" || r.RegisteredCountry != "SG" {
 		t.Errorf("updated data: 170.33.13.55 = %+v", r)
 	}
 	if p := db.Datasets()[0].Path; !strings.HasPrefix(p, filepath.Join(dir, "current")) {

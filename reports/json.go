@@ -50,6 +50,9 @@ type Address struct {
 	ASOrg   string `json:"as_org"`
 	Prefix  string `json:"prefix"`
 	Country string `json:"country"`
+	// RegisteredCountry is where the holder is registered (the registry's
+	// record), kept apart from Country, which is where the address is said to be.
+	RegisteredCountry string `json:"registered_country"`
 	// SpecialUse names the special-purpose block (RFC 6890) of an address that
 	// is not globally reachable; no network or country is claimed for it.
 	SpecialUse string              `json:"special_use,omitempty"`

@@ -50,7 +50,7 @@ func newAddress(ip netip.Addr, ttl uint32, r attribution.Result) Address {
 	}
 	return Address{
 		IP: ip.String(), Version: version, TTL: ttl,
-		ASN: r.ASN, ASOrg: r.ASOrg, Prefix: prefix, Country: r.Country,
+		ASN: r.ASN, ASOrg: r.ASOrg, Prefix: prefix, Country: r.Country, RegisteredCountry: r.RegisteredCountry,
 		SpecialUse: r.SpecialUse, Sources: r.Sources,
 	}
 }

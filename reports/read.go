@@ -99,7 +99,8 @@ func readTarget(t Target) (probe.Observation, error) {
 			return o, fmt.Errorf("address %s: %w", a.IP, err)
 		}
 		o.Addresses = append(o.Addresses, probe.Address{IP: ip, TTL: a.TTL, Extra: x, Result: attribution.Result{
-			ASN: a.ASN, ASOrg: a.ASOrg, Prefix: prefix, Country: a.Country, SpecialUse: a.SpecialUse, Sources: a.Sources,
+			ASN: a.ASN, ASOrg: a.ASOrg, Prefix: prefix, Country: a.Country, RegisteredCountry: a.RegisteredCountry,
+			SpecialUse: a.SpecialUse, Sources: a.Sources,
 		}})
 	}
 	return o, nil

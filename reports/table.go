@@ -51,6 +51,9 @@ func WriteTable(w io.Writer, r probe.Report) error {
 				asn = fmt.Sprintf("AS%d", a.ASN)
 			}
 			addRow(cols, name, a.IP.String(), asn, a.Country, organisation(a.Result))
+			if a.RegisteredCountry != "" && a.Country != "" && a.RegisteredCountry != a.Country {
+				addRow(cols, spanMark+fmt.Sprintf("    located %s by %s; registered in %s (%s)", a.Country, a.Sources.Country, a.RegisteredCountry, a.Sources.RegisteredCountry), "", "", "", "")
+			}
 			for _, line := range extraLines(a.Extra) {
 				addRow(cols, spanMark+"    "+line, "", "", "", "")
 			}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/maxmind/mmdbwriter"
+	"github.com/maxmind/mmdbwriter/inserter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
 	"github.com/oschwald/maxminddb-golang/v2"
 	"go4.org/netipx"
@@ -20,6 +21,9 @@ const (
 	ASNPackage         = "@ip-location-db/asn"
 	CountryPackage     = "@ip-location-db/geo-whois-asn-country"
 	CountryMMDBPackage = "@ip-location-db/geo-whois-asn-country-mmdb"
+	// ASNCountryPackage gives, per range, the country in which the AS that
+	// announces it is registered (RIR statistics); it is optional.
+	ASNCountryPackage = "@ip-location-db/asn-country"
 
 	asnLicense     = "CC BY 4.0"
 	asnAttribution = "IP to ASN data: ip-location-db/asn by sapics, merged from " +
@@ -59,7 +63,12 @@ func treeOptions(p *Package, dbType, desc string) mmdbwriter.Options {
 
 // buildASN writes the asn CSV files into an MMDB with the GeoLite2-ASN layout:
 // autonomous_system_number (uint32), autonomous_system_organization (string).
-func buildASN(p *Package, log io.Writer) (manifest.Dataset, []byte, error) {
+//
+// Given reg (the asn-country package), records also carry
+// registered_country.iso_code: the country the RIR statistics record for the
+// block (the registry's record of its holder), merged into the ASN records
+// range by range.
+func buildASN(p, reg *Package, log io.Writer) (manifest.Dataset, []byte, error) {
 	d := manifest.Dataset{
 		ID:          "ip-location-db/asn",
 		Version:     p.Date.Format("2006-01-02"),
@@ -78,6 +87,14 @@ func buildASN(p *Package, log io.Writer) (manifest.Dataset, []byte, error) {
 	tree, err := mmdbwriter.New(treeOptions(p, "ip-location-db-ASN (compat=GeoLite2-ASN)", asnDescription))
 	if err != nil {
 		return d, nil, err
+	}
+	if reg != nil {
+		if err := reg.checkTerms("CC0-1.0", "NRO_LICENSE"); err != nil {
+			return d, nil, err
+		}
+		d.Fields = append(d.Fields, "registered_country")
+		d.Attribution += " Registration countries: ip-location-db/asn-country by sapics (CC0-1.0), from the RIR statistics provided by the NRO (nro.net) under CC BY 4.0."
+		d.Package += " + " + reg.Name + "@" + reg.Version
 	}
 	type key struct {
 		asn uint32
@@ -112,6 +129,11 @@ func buildASN(p *Package, log io.Writer) (manifest.Dataset, []byte, error) {
 		fmt.Fprintf(log, "%s %s: %d rows, %d prefixes, %d overlapping rows\n", p.Name, name, rows, st.prefixes, st.overlaps)
 	}
 	fmt.Fprintf(log, "%s: %d distinct (ASN, organisation) records\n", p.Name, len(values))
+	if reg != nil {
+		if err := mergeRegistered(tree, reg, log); err != nil {
+			return d, nil, err
+		}
+	}
 	b, err := encode(tree)
 	return d, b, err
 }
@@ -250,4 +272,44 @@ func encode(tree *mmdbwriter.Tree) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// mergeRegistered adds registered_country to every record of tree that a
+// range of the asn-country package covers, splitting records where its
+// ranges and the ASN ranges do not line up.
+func mergeRegistered(tree *mmdbwriter.Tree, reg *Package, log io.Writer) error {
+	values := map[string]mmdbtype.Map{}
+	for _, name := range []string{"asn-country-ipv4.csv", "asn-country-ipv6.csv"} {
+		data, err := reg.file(name)
+		if err != nil {
+			return err
+		}
+		prefixes := 0
+		rows, err := eachLine(name, data, func(line string) error {
+			r, err := parseCountryLine(line)
+			if err != nil {
+				return err
+			}
+			if r.Start.Is6() != (name == "asn-country-ipv6.csv") || r.Start.Is6() && ipv4Space.Contains(r.Start) {
+				return fmt.Errorf("%s is in the wrong file for its family", r.Start)
+			}
+			v, ok := values[r.Country]
+			if !ok {
+				v = mmdbtype.Map{"registered_country": mmdbtype.Map{"iso_code": mmdbtype.String(r.Country)}}
+				values[r.Country] = v
+			}
+			for _, pfx := range netipx.IPRangeFrom(r.Start, r.End).Prefixes() {
+				if err := tree.InsertFunc(netipx.PrefixIPNet(pfx), inserter.TopLevelMergeWith(v)); err != nil {
+					return fmt.Errorf("insert %s: %w", pfx, err)
+				}
+				prefixes++
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", reg.Name, err)
+		}
+		fmt.Fprintf(log, "%s %s: %d rows, %d prefixes merged\n", reg.Name, name, rows, prefixes)
+	}
+	return nil
 }

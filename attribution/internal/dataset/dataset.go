@@ -17,10 +17,10 @@ import (
 // asn package and one of the country packages) and writes them into out,
 // each file replaced atomically. It checks the packages' licence terms first.
 func Build(pkgs []*Package, out string, log io.Writer) error {
-	if len(pkgs) > 2 {
-		return fmt.Errorf("want 2 packages, got %d", len(pkgs))
+	if len(pkgs) > 3 {
+		return fmt.Errorf("want 2 or 3 packages, got %d", len(pkgs))
 	}
-	var asnPkg, countryPkg *Package
+	var asnPkg, countryPkg, regPkg *Package
 	for _, p := range pkgs {
 		path := p.Path
 		var slot **Package
@@ -29,9 +29,11 @@ func Build(pkgs []*Package, out string, log io.Writer) error {
 			slot = &asnPkg
 		case CountryPackage, CountryMMDBPackage:
 			slot = &countryPkg
+		case ASNCountryPackage:
+			slot = &regPkg
 		default:
-			return fmt.Errorf("%s: package %s is not one this tool knows (%s, %s or %s)",
-				path, p.Name, ASNPackage, CountryPackage, CountryMMDBPackage)
+			return fmt.Errorf("%s: package %s is not one this tool knows (%s, %s, %s or %s)",
+				path, p.Name, ASNPackage, CountryPackage, CountryMMDBPackage, ASNCountryPackage)
 		}
 		if *slot != nil {
 			return fmt.Errorf("%s: %s: already have %s from %s", path, p.Name, (*slot).Name, (*slot).Path)
@@ -51,7 +53,7 @@ func Build(pkgs []*Package, out string, log io.Writer) error {
 		pkg   *Package
 		build func(*Package, io.Writer) (manifest.Dataset, []byte, error)
 	}{
-		{asnPkg, buildASN},
+		{asnPkg, func(p *Package, log io.Writer) (manifest.Dataset, []byte, error) { return buildASN(p, regPkg, log) }},
 		{countryPkg, buildCountry},
 	} {
 		d, mmdb, err := b.build(b.pkg, log)

@@ -112,6 +112,8 @@ func RequiredFiles(name string) []string {
 		return []string{"package.json", "NRO_LICENSE", PublishedCountryMMDB}
 	case CountryPackage:
 		return []string{"package.json", "NRO_LICENSE", "geo-whois-asn-country-ipv4.csv", "geo-whois-asn-country-ipv6.csv"}
+	case ASNCountryPackage:
+		return []string{"package.json", "NRO_LICENSE", "asn-country-ipv4.csv", "asn-country-ipv6.csv"}
 	}
 	return nil
 }

@@ -2,7 +2,8 @@
 // tarballs of ip-location-db: asn.mmdb, country.mmdb and datasets.json.
 //
 //	go run ./attribution/internal/mkdataset -out attribution/data \
-//	    ip-location-db-asn-VERSION.tgz ip-location-db-geo-whois-asn-country-mmdb-VERSION.tgz
+//	    ip-location-db-asn-VERSION.tgz ip-location-db-geo-whois-asn-country-mmdb-VERSION.tgz \
+//	    ip-location-db-asn-country-VERSION.tgz
 //
 // asn.mmdb is built from the asn package's CSV files. country.mmdb is the
 // geo-whois-asn-country-mmdb package's file as published, or, given the CSV
@@ -35,7 +36,7 @@ func run(args []string, log io.Writer) error {
 	fs.SetOutput(log)
 	out := fs.String("out", "", "directory to write asn.mmdb, country.mmdb and "+manifest.FileName+" to")
 	fs.Usage = func() {
-		fmt.Fprintln(log, "usage: mkdataset -out DIR ASN.tgz COUNTRY.tgz")
+		fmt.Fprintln(log, "usage: mkdataset -out DIR ASN.tgz COUNTRY.tgz [ASN-COUNTRY.tgz]")
 		fmt.Fprintln(log, "ASN.tgz is "+dataset.ASNPackage+"; COUNTRY.tgz is "+dataset.CountryMMDBPackage+
 			" (its MMDB is kept as published) or "+dataset.CountryPackage+" (its CSV is converted)")
 		fs.PrintDefaults()
@@ -47,8 +48,8 @@ func run(args []string, log io.Writer) error {
 		fs.Usage()
 		return errors.New("need -out and the package tarballs")
 	}
-	if fs.NArg() > 2 {
-		return fmt.Errorf("want 2 tarballs, got %d", fs.NArg())
+	if fs.NArg() > 3 {
+		return fmt.Errorf("want 2 or 3 tarballs, got %d", fs.NArg())
 	}
 
 	var pkgs []*dataset.Package
