@@ -16,6 +16,7 @@ import (
 	retryablehttp "github.com/projectdiscovery/retryablehttp-go"
 
 	"github.com/hostwatch/hostwatch/attribution/internal/dataset"
+	"github.com/hostwatch/hostwatch/attribution/rdap"
 )
 
 // DefaultBaseURL is where db update fetches ip-location-db's files: the
@@ -68,7 +69,7 @@ func Update(ctx context.Context, opts UpdateOptions) (UpdateResult, error) {
 		opts.Log = io.Discard
 	}
 	if opts.HTTP == nil {
-		opts.HTTP = NewHTTPClient(5*time.Minute, 3)
+		opts.HTTP = NewHTTPClient(5*time.Minute, 3, true)
 	}
 	before, err := OpenWith(Config{DataDir: opts.Dir})
 	if err != nil {
@@ -132,8 +133,13 @@ func Update(ctx context.Context, opts UpdateOptions) (UpdateResult, error) {
 // certificates and uses the system's resolver. (retryablehttp's default
 // transports skip certificate checks and dial through hard-coded public
 // resolvers; data that hostwatch publishes claims from must not come that way.)
-func NewHTTPClient(timeout time.Duration, retries int) *retryablehttp.Client {
+// With follow false, redirects come back to the caller (RDAP follows them
+// itself, to count and rate-limit each hop).
+func NewHTTPClient(timeout time.Duration, retries int, follow bool) *retryablehttp.Client {
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: timeout}
+	if !follow {
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
 	o := retryablehttp.DefaultOptionsSingle
 	o.Timeout = timeout
 	o.RetryMax = retries
@@ -142,6 +148,19 @@ func NewHTTPClient(timeout time.Duration, retries int) *retryablehttp.Client {
 	c := retryablehttp.NewClient(o)
 	c.HTTPClient2 = hc // its HTTP/2 fallback would otherwise use the insecure default
 	return c
+}
+
+// Doer adapts a retryablehttp client to the plain Do(*http.Request) that
+// package rdap takes. Redirects are left to the caller.
+type Doer struct{ C *retryablehttp.Client }
+
+// Do sends req through the retrying client.
+func (d Doer) Do(req *http.Request) (*http.Response, error) {
+	r, err := retryablehttp.FromRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	return d.C.Do(r)
 }
 
 // fetch downloads one file whole: a body shorter than its Content-Length, an
@@ -270,4 +289,77 @@ func Revert(dir string) error {
 		return os.Rename(tmp, prev)
 	}
 	return nil
+}
+
+// DefaultBootstrapURL is where IANA publishes the RDAP bootstrap files
+// (RFC 9224): BASE/ipv4.json and BASE/ipv6.json.
+const DefaultBootstrapURL = "https://data.iana.org/rdap"
+
+// bootstrapDir is where UpdateBootstrap keeps the files, in the data directory.
+const bootstrapDir = "rdap"
+
+// UpdateBootstrap fetches IANA's RDAP bootstrap files from base, checks that
+// they parse, and replaces the copies in DIR/rdap (each file renamed into
+// place). The embedded copy is used until then.
+func UpdateBootstrap(ctx context.Context, dir, base string, c *retryablehttp.Client) (published string, err error) {
+	if base == "" {
+		base = DefaultBootstrapURL
+	}
+	if c == nil {
+		c = NewHTTPClient(time.Minute, 2, true)
+	}
+	files := map[string][]byte{}
+	for _, name := range []string{"ipv4.json", "ipv6.json"} {
+		b, err := fetch(ctx, c, strings.TrimSuffix(base, "/")+"/"+name)
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", ErrUpdate, err)
+		}
+		files[name] = b
+	}
+	bs, err := rdap.ParseBootstrap(files["ipv4.json"], files["ipv6.json"])
+	if err != nil {
+		return "", fmt.Errorf("%w: RDAP bootstrap: %w", ErrUpdate, err)
+	}
+	out := filepath.Join(dir, bootstrapDir)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
+	}
+	for name, b := range files {
+		if err := writeAtomic(filepath.Join(out, name), b); err != nil {
+			return "", err
+		}
+	}
+	return bs.Published(), nil
+}
+
+// Bootstrap returns the RDAP bootstrap that db update installed in dir, or
+// the embedded one when there is none (or it does not parse).
+func Bootstrap(dir string) *rdap.Bootstrap {
+	if dir != "" {
+		v4, err4 := os.ReadFile(filepath.Join(dir, bootstrapDir, "ipv4.json"))
+		v6, err6 := os.ReadFile(filepath.Join(dir, bootstrapDir, "ipv6.json"))
+		if err4 == nil && err6 == nil {
+			if bs, err := rdap.ParseBootstrap(v4, v6); err == nil {
+				return bs
+			}
+		}
+	}
+	return rdap.DefaultBootstrap()
+}
+
+// writeAtomic replaces path with b: a reader sees the old file or the new one.
+func writeAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

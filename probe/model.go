@@ -8,6 +8,7 @@ import (
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/attribution/cymru"
+	"github.com/hostwatch/hostwatch/attribution/rdap"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -63,6 +64,8 @@ type Extra struct {
 	PTRAsked bool
 	// Cymru is Team Cymru's view of the address (--cymru).
 	Cymru *cymru.Result
+	// RDAP is the registry's record of the network holding the address (--rdap).
+	RDAP *rdap.Network
 }
 
 // Failed reports whether the observation did not end with addresses.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/attribution/cymru"
+	"github.com/hostwatch/hostwatch/attribution/rdap"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -31,6 +32,11 @@ type CymruLooker interface {
 	Lookup(ctx context.Context, ip netip.Addr) cymru.Result
 }
 
+// RDAPLooker asks the registries about the network holding an address.
+type RDAPLooker interface {
+	Lookup(ctx context.Context, ip netip.Addr) rdap.Network
+}
+
 // DefaultConcurrency is how many targets Run resolves at once unless told otherwise.
 const DefaultConcurrency = 64
 
@@ -45,6 +51,8 @@ type Options struct {
 	// PTR and Cymru, when set, are asked about every address (--ptr, --cymru).
 	PTR   PTRLooker
 	Cymru CymruLooker
+	// RDAP, when set, is asked about every globally reachable address (--rdap).
+	RDAP RDAPLooker
 }
 
 // Run audits targets concurrently and calls emit with each observation in
@@ -166,9 +174,10 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 }
 
 // extra runs the opt-in lookups for one address. Addresses that are not
-// globally reachable are not sent to Team Cymru: it knows nothing of them.
+// globally reachable are not sent to Team Cymru or the registries: they
+// know nothing of them.
 func extra(ctx context.Context, ip netip.Addr, special bool, opts Options) *Extra {
-	if opts.PTR == nil && opts.Cymru == nil {
+	if opts.PTR == nil && opts.Cymru == nil && opts.RDAP == nil {
 		return nil
 	}
 	x := &Extra{}
@@ -183,6 +192,10 @@ func extra(ctx context.Context, ip netip.Addr, special bool, opts Options) *Extr
 	if opts.Cymru != nil && !special {
 		res := opts.Cymru.Lookup(ctx, ip)
 		x.Cymru = &res
+	}
+	if opts.RDAP != nil && !special {
+		n := opts.RDAP.Lookup(ctx, ip)
+		x.RDAP = &n
 	}
 	return x
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/attribution/cymru"
+	"github.com/hostwatch/hostwatch/attribution/rdap"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -61,6 +62,8 @@ type Address struct {
 	PTR      *[]string  `json:"ptr,omitempty"`
 	PTRError string     `json:"ptr_error,omitempty"`
 	Cymru    *CymruJSON `json:"cymru,omitempty"`
+	// RDAP is the registry's record of the network (only with --rdap).
+	RDAP *rdap.Network `json:"rdap,omitempty"`
 }
 
 // CymruJSON is Team Cymru's view of an address, with the queries behind it.
@@ -114,6 +117,7 @@ func withExtra(a Address, x *probe.Extra) Address {
 		a.PTR, a.PTRError = &ptr, x.PTRError
 	}
 	a.Cymru = newCymruJSON(x.Cymru)
+	a.RDAP = x.RDAP
 	return a
 }
 

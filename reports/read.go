@@ -124,10 +124,10 @@ func readQueries(qs []Query) ([]resolvers.Exchange, error) {
 
 // readExtra reads back what --ptr and --cymru added to an address.
 func readExtra(a Address) (*probe.Extra, error) {
-	if a.PTR == nil && a.PTRError == "" && a.Cymru == nil {
+	if a.PTR == nil && a.PTRError == "" && a.Cymru == nil && a.RDAP == nil {
 		return nil, nil
 	}
-	x := &probe.Extra{PTRError: a.PTRError, PTRAsked: a.PTR != nil || a.PTRError != ""}
+	x := &probe.Extra{PTRError: a.PTRError, PTRAsked: a.PTR != nil || a.PTRError != "", RDAP: a.RDAP}
 	if a.PTR != nil && len(*a.PTR) > 0 {
 		x.PTR = *a.PTR
 	}

@@ -120,6 +120,27 @@ func extraLines(x *probe.Extra) []string {
 			out = append(out, fmt.Sprintf("cymru: %s %s %s (%s, %s)", o.Prefix, strings.Join(asns, " / "), o.Country, o.Registry, o.Allocated))
 		}
 	}
+	if n := x.RDAP; n != nil {
+		if n.Status != "ok" {
+			out = append(out, fmt.Sprintf("rdap: %s %s", n.Status, n.Error))
+		} else {
+			cidrs := make([]string, len(n.CIDRs))
+			for i, p := range n.CIDRs {
+				cidrs[i] = p.String()
+			}
+			line := fmt.Sprintf("rdap: %s %s %s", n.Handle, n.Name, strings.Join(cidrs, " "))
+			if n.Country != "" {
+				line += " (" + n.Country + ")"
+			}
+			if n.Registrant != "" {
+				line += ", holder " + n.Registrant
+			}
+			if n.AbuseEmail != "" {
+				line += ", abuse " + n.AbuseEmail
+			}
+			out = append(out, line)
+		}
+	}
 	return out
 }
 
@@ -150,7 +171,12 @@ func writeColumns(b *strings.Builder, cols []*column) {
 			}
 			text := cell(c)
 			if rest, ok := strings.CutPrefix(text, spanMark); ok {
-				line.WriteString(clip(rest, max(TableWidth-used, c.width)))
+				if used > 0 {
+					rest = clip(rest, max(TableWidth-used, c.width))
+				}
+				// A line of its own (a CNAME chain, a detail of an
+				// address) is never cut: it holds facts to copy whole.
+				line.WriteString(rest)
 				break
 			}
 			text = clip(text, c.width)

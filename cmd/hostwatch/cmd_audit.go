@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/attribution/cymru"
+	"github.com/hostwatch/hostwatch/attribution/rdap"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports"
 	"github.com/hostwatch/hostwatch/resolvers"
@@ -33,6 +35,7 @@ type auditOptions struct {
 	strict      bool
 	ptr         bool
 	cymru       bool
+	rdap        bool
 }
 
 // bind binds every audit flag.
@@ -52,6 +55,7 @@ func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.IntVar(&o.concurrency, "concurrency", probe.DefaultConcurrency, "domains resolved at once")
 	bindMMDB(fs, &o.mmdbs)
 	fs.BoolVar(&o.ptr, "ptr", false, "also look up the reverse DNS (PTR) name of every address")
+	fs.BoolVar(&o.rdap, "rdap", false, "also fetch the registry's record of each address's network (RDAP: netblock name, handle, holder, abuse contact); cached for a day")
 	fs.BoolVar(&o.cymru, "cymru", false, "also cross-check ASN and prefix with Team Cymru's DNS service (origin.asn.cymru.com), through the same resolvers")
 }
 
@@ -170,6 +174,21 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	if opts.cymru {
 		run.options.Cymru = cymru.New(run.client)
 	}
+	if opts.rdap {
+		cfg := rdap.Config{HTTPClient: attribution.Doer{C: attribution.NewHTTPClient(opts.rdapTimeout(), 0, false)}}
+		if dir, err := attribution.DefaultDataDir(); err == nil {
+			cfg.Bootstrap = attribution.Bootstrap(dir)
+		}
+		if dir, err := os.UserCacheDir(); err == nil {
+			cfg.CacheDir = filepath.Join(dir, "hostwatch", "rdap")
+		}
+		c, err := rdap.New(cfg)
+		if err != nil {
+			run.Close()
+			return nil, err
+		}
+		run.options.RDAP = c
+	}
 	return run, nil
 }
 
@@ -277,4 +296,9 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		return errTargetsFailed
 	}
 	return nil
+}
+
+// rdapTimeout bounds one RDAP request: registries are slower than resolvers.
+func (o *auditOptions) rdapTimeout() time.Duration {
+	return max(10*time.Second, o.timeout)
 }

@@ -31,8 +31,9 @@ func openAttribution(mmdbs []string) (*attribution.DB, error) {
 }
 
 type dbUpdateOptions struct {
-	baseURL string
-	revert  bool
+	baseURL      string
+	bootstrapURL string
+	revert       bool
 }
 
 func newDBUpdateCmd(streams IOStreams) *cobra.Command {
@@ -60,6 +61,7 @@ Exit codes:
 		},
 	}
 	cmd.Flags().StringVar(&opts.baseURL, "base-url", attribution.DefaultBaseURL, "fetch the packages' files from `URL`/PACKAGE/FILE (a mirror)")
+	cmd.Flags().StringVar(&opts.bootstrapURL, "rdap-bootstrap-url", attribution.DefaultBootstrapURL, "fetch IANA's RDAP bootstrap files from `URL`/ipv4.json and /ipv6.json")
 	cmd.Flags().BoolVar(&opts.revert, "revert", false, "put the data the last update replaced back in use")
 	return cmd
 }
@@ -96,6 +98,11 @@ func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) 
 	for _, d := range res.After {
 		fmt.Fprintf(streams.Out, "  %s %s\n", d.ID, d.Version)
 	}
+	published, err := attribution.UpdateBootstrap(ctx, dir, opts.bootstrapURL, nil)
+	if err != nil {
+		return runError{fmt.Errorf("the datasets are updated, but the RDAP bootstrap is not: %w", err)}
+	}
+	fmt.Fprintf(streams.Out, "  RDAP bootstrap published %s\n", published)
 	return nil
 }
 

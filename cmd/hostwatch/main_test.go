@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,6 +65,9 @@ func TestScripts(t *testing.T) {
 			env.Defer(func() { msrv.Close() })
 			env.Values[movingKey{}] = moving
 			env.Setenv("MOVING", msrv.Addr)
+			rdapSrv := httptest.NewServer(rdapFixture())
+			env.Defer(rdapSrv.Close)
+			env.Setenv("RDAP", rdapSrv.URL)
 			env.Setenv("DNS", srv.Addr)
 			env.Setenv("DNS_PORT", srv.Addr[strings.LastIndexByte(srv.Addr, ':')+1:])
 			env.Setenv("SILENT", silent.LocalAddr().String())
@@ -140,4 +145,29 @@ func cmdZone(ts *testscript.TestScript, neg bool, args []string) {
 	m.mu.Lock()
 	m.handler, m.silent = h, silent
 	m.mu.Unlock()
+}
+
+// rdapFixture answers RDAP queries for 36.86.63.182 with an IP network
+// object shaped like an APNIC answer; its contents are a fixture (TEST-*
+// handles, example.net addresses), not facts about the network. Other
+// addresses get 404, and 36.86.63.183 gets 429.
+func rdapFixture() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ip/36.86.63.182":
+			w.Header().Set("Content-Type", "application/rdap+json")
+			fmt.Fprint(w, `{"objectClassName":"ip network","handle":"TEST-36-86","startAddress":"36.86.0.0",
+"endAddress":"36.86.255.255","ipVersion":"v4","name":"TEST-NET-FIXTURE","type":"ALLOCATED PORTABLE","country":"ZZ",
+"events":[{"eventAction":"registration","eventDate":"2012-01-10T00:00:00Z"},{"eventAction":"last changed","eventDate":"2024-02-14T08:00:00Z"}],
+"entities":[{"objectClassName":"entity","handle":"TEST-ORG","roles":["registrant"],
+  "vcardArray":["vcard",[["version",{},"text","4.0"],["fn",{},"text","Fixture Holder"],["org",{},"text","Fixture Holder Org"]]],
+  "entities":[{"objectClassName":"entity","handle":"TEST-ABUSE","roles":["abuse"],
+    "vcardArray":["vcard",[["version",{},"text","4.0"],["fn",{},"text","Abuse"],["email",{},"text","abuse@example.net"]]]}]}]}`)
+		case "/ip/36.86.63.183":
+			w.Header().Set("Retry-After", "60")
+			w.WriteHeader(http.StatusTooManyRequests)
+		default:
+			http.NotFound(w, r)
+		}
+	})
 }

@@ -1,0 +1,302 @@
+package rdap
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go4.org/netipx"
+)
+
+// ipNetwork is the part of an RFC 9083 "ip network" object that hostwatch
+// reads, with the cidr0 extension's prefixes.
+type ipNetwork struct {
+	ObjectClassName string   `json:"objectClassName"`
+	Handle          string   `json:"handle"`
+	StartAddress    string   `json:"startAddress"`
+	EndAddress      string   `json:"endAddress"`
+	IPVersion       string   `json:"ipVersion"`
+	Name            string   `json:"name"`
+	Type            string   `json:"type"`
+	Country         string   `json:"country"`
+	ParentHandle    string   `json:"parentHandle"`
+	Events          []event  `json:"events"`
+	Entities        []entity `json:"entities"`
+	CIDR0           []cidr0  `json:"cidr0_cidrs"`
+}
+
+// event is an RFC 9083 section 4.5 event.
+type event struct {
+	Action string `json:"eventAction"`
+	Date   string `json:"eventDate"`
+}
+
+// entity is an RFC 9083 section 5.1 entity, which may hold further entities.
+type entity struct {
+	Handle   string          `json:"handle"`
+	Roles    []string        `json:"roles"`
+	VCard    json.RawMessage `json:"vcardArray"`
+	Entities []entity        `json:"entities"`
+}
+
+// cidr0 is one prefix of the cidr0 extension (cidr0_cidrs), used by most RIRs.
+type cidr0 struct {
+	V4Prefix string `json:"v4prefix"`
+	V6Prefix string `json:"v6prefix"`
+	Length   *int   `json:"length"`
+}
+
+// errorObject is an RFC 9083 section 6 error response.
+type errorObject struct {
+	ErrorCode   int      `json:"errorCode"`
+	Title       string   `json:"title"`
+	Description []string `json:"description"`
+}
+
+// maxEntities bounds the entities visited in one response, so a hostile
+// response cannot make the search for contacts expensive.
+const maxEntities = 1000
+
+// parseNetwork reads an RDAP ip network object into the registry facts of a
+// Network. It fails on malformed JSON, on an object of another class, and on
+// an object with neither a handle nor a start and end address.
+func parseNetwork(data []byte) (Network, error) {
+	var obj ipNetwork
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return Network{}, fmt.Errorf("malformed RDAP JSON: %w", err)
+	}
+	if obj.ObjectClassName != "" && obj.ObjectClassName != "ip network" {
+		return Network{}, fmt.Errorf("RDAP object is an %q, not an \"ip network\"", obj.ObjectClassName)
+	}
+	var n Network
+	n.Handle = strings.TrimSpace(obj.Handle)
+	n.Name = strings.TrimSpace(obj.Name)
+	n.Type = strings.TrimSpace(obj.Type)
+	n.Country = strings.ToUpper(strings.TrimSpace(obj.Country))
+	n.ParentHandle = strings.TrimSpace(obj.ParentHandle)
+
+	start, errS := parseRangeEnd(obj.StartAddress)
+	end, errE := parseRangeEnd(obj.EndAddress)
+	if errS == nil && errE == nil {
+		start, end = start.Unmap().WithZone(""), end.Unmap().WithZone("")
+		if start.BitLen() != end.BitLen() || end.Less(start) {
+			return Network{}, fmt.Errorf("RDAP network has an invalid range %s - %s", start, end)
+		}
+		n.Start, n.End = start, end
+	} else if obj.StartAddress != "" || obj.EndAddress != "" {
+		return Network{}, fmt.Errorf("RDAP network has an unreadable range %q - %q", obj.StartAddress, obj.EndAddress)
+	}
+	if n.Handle == "" && !n.Start.IsValid() {
+		return Network{}, errors.New("not an RDAP ip network object: no handle and no address range")
+	}
+
+	n.CIDRs = cidrsOf(obj.CIDR0)
+	if len(n.CIDRs) == 0 && n.Start.IsValid() {
+		n.CIDRs = netipx.IPRangeFrom(n.Start, n.End).Prefixes()
+	}
+
+	for _, ev := range obj.Events {
+		t, ok := parseEventDate(ev.Date)
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(ev.Action)) {
+		case "last changed":
+			if t.After(n.LastChanged) {
+				n.LastChanged = t
+			}
+		case "registration":
+			if n.Registered.IsZero() || t.Before(n.Registered) {
+				n.Registered = t
+			}
+		}
+	}
+
+	n.Registrant, n.AbuseEmail = contacts(obj.Entities)
+	return n, nil
+}
+
+// parseRangeEnd reads a startAddress or endAddress. RIPE NCC's server has
+// been seen to write IPv6 ones with a "/128" suffix, which is dropped.
+func parseRangeEnd(s string) (netip.Addr, error) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		s = s[:i]
+	}
+	return netip.ParseAddr(s)
+}
+
+// cidrsOf turns cidr0_cidrs into prefixes, skipping entries it cannot read.
+func cidrsOf(list []cidr0) []netip.Prefix {
+	var out []netip.Prefix
+	for _, c := range list {
+		s := c.V4Prefix
+		if s == "" {
+			s = c.V6Prefix
+		}
+		if s == "" || c.Length == nil {
+			continue
+		}
+		p, err := netip.ParsePrefix(fmt.Sprintf("%s/%d", strings.TrimSpace(s), *c.Length))
+		if err != nil {
+			continue
+		}
+		out = append(out, p.Masked())
+	}
+	return out
+}
+
+// parseEventDate reads an RFC 3339 event date, tolerating the date-only and
+// zone-less forms some servers write; times are returned in UTC.
+func parseEventDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// contacts walks the entities breadth first, outermost first, and returns the
+// organisation (or, lacking one, the formatted name) of the first entity with
+// role registrant, and the first e-mail address of an entity with role abuse.
+func contacts(top []entity) (registrant, abuse string) {
+	queue := append([]entity(nil), top...)
+	for seen := 0; len(queue) > 0 && seen < maxEntities; seen++ {
+		e := queue[0]
+		queue = queue[1:]
+		queue = append(queue, e.Entities...)
+		var isRegistrant, isAbuse bool
+		for _, r := range e.Roles {
+			switch strings.ToLower(strings.TrimSpace(r)) {
+			case "registrant":
+				isRegistrant = true
+			case "abuse":
+				isAbuse = true
+			}
+		}
+		if !isRegistrant && !isAbuse {
+			continue
+		}
+		vc := parseVCard(e.VCard)
+		if isRegistrant && registrant == "" {
+			registrant = vc.org
+			if registrant == "" {
+				registrant = vc.fn
+			}
+		}
+		if isAbuse && abuse == "" {
+			abuse = vc.email
+		}
+		if registrant != "" && abuse != "" {
+			break
+		}
+	}
+	return registrant, abuse
+}
+
+// vcard holds the jCard properties hostwatch reads.
+type vcard struct {
+	fn, org, email string
+}
+
+// parseVCard reads a jCard (RFC 7095) vcardArray: ["vcard", [[name, params,
+// type, value...], ...]]. It keeps the first fn, org and email; org's value
+// may be structured, and then its first component (the organisation's name)
+// is kept. Anything it cannot read is skipped.
+func parseVCard(raw json.RawMessage) vcard {
+	var v vcard
+	var outer []json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &outer) != nil || len(outer) < 2 {
+		return v
+	}
+	var kind string
+	if json.Unmarshal(outer[0], &kind) != nil || kind != "vcard" {
+		return v
+	}
+	var props [][]json.RawMessage
+	if json.Unmarshal(outer[1], &props) != nil {
+		return v
+	}
+	for _, p := range props {
+		if len(p) < 4 {
+			continue
+		}
+		var name string
+		if json.Unmarshal(p[0], &name) != nil {
+			continue
+		}
+		value := textValue(p[3])
+		if value == "" {
+			continue
+		}
+		switch strings.ToLower(name) {
+		case "fn":
+			if v.fn == "" {
+				v.fn = value
+			}
+		case "org":
+			if v.org == "" {
+				v.org = value
+			}
+		case "email":
+			if v.email == "" {
+				v.email = value
+			}
+		}
+	}
+	return v
+}
+
+// textValue returns a jCard value as text: a string as it is, a structured
+// value (array) by its first non-empty string component.
+func textValue(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	var parts []json.RawMessage
+	if json.Unmarshal(raw, &parts) != nil {
+		return ""
+	}
+	for _, part := range parts {
+		if json.Unmarshal(part, &s) == nil && strings.TrimSpace(s) != "" {
+			return strings.TrimSpace(s)
+		}
+	}
+	return ""
+}
+
+// errorTitle returns the title and description of an RDAP error response, or
+// "" when body is not one.
+func errorTitle(body []byte) string {
+	var e errorObject
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	text := strings.TrimSpace(e.Title)
+	if len(e.Description) > 0 {
+		d := strings.TrimSpace(strings.Join(e.Description, " "))
+		if text != "" && d != "" {
+			text += ": "
+		}
+		text += d
+	}
+	return truncate(text, 200)
+}
+
+// truncate shortens s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
