@@ -17,14 +17,16 @@ import (
 	"github.com/oschwald/maxminddb-golang/v2"
 
 	"github.com/hostwatch/hostwatch/attribution/internal/manifest"
+	"github.com/hostwatch/hostwatch/attribution/provider"
 )
 
 // DB answers lookups from the user's MMDB files and the embedded data.
 // Lookup and Datasets are safe for concurrent use; Close is not safe to call
 // while lookups are running.
 type DB struct {
-	sources  []*source // user files in the order given, then embedded data
-	datasets []Dataset // sources[i] is described by datasets[i]
+	sources   []*source // user files in the order given, then embedded data
+	datasets  []Dataset // sources[i] is described by datasets[i]
+	providers *provider.Table
 }
 
 // source is one MMDB file and the records decoded from it so far.
@@ -90,6 +92,10 @@ func OpenWith(cfg Config) (*DB, error) {
 	if err := d.openEmbedded(updated); err != nil {
 		d.Close()
 		return nil, err
+	}
+	if d.providers, err = provider.Default(); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("embedded provider data: %w", err)
 	}
 	return d, nil
 }
@@ -269,6 +275,11 @@ func (d *DB) Lookup(ip netip.Addr) Result {
 			break
 		}
 	}
+	if info := d.providers.Classify(ip, res.ASN); info.Provider != "" || info.CDN {
+		res.Provider, res.ProviderKind, res.Region = info.Provider, info.Kind, info.Region
+		res.CDN, res.CDNName = info.CDN, info.CDNName
+		res.Sources.Provider = info.Source
+	}
 	return res
 }
 
@@ -304,7 +315,7 @@ func (s *source) record(found maxminddb.Result) *record {
 }
 
 // Datasets describes every source in use: the user's files in the order
-// given, then the embedded data.
+// given, then the embedded data, then the provider sources.
 func (d *DB) Datasets() []Dataset {
 	if d == nil {
 		return nil
@@ -313,7 +324,26 @@ func (d *DB) Datasets() []Dataset {
 	for i := range out {
 		out[i].Fields = slices.Clone(out[i].Fields)
 	}
+	for _, s := range d.providers.Sources() {
+		fields := []string{"provider", "provider_kind", "cdn"}
+		switch s.Name {
+		case provider.SourceCNAMEs:
+			fields = []string{"cdn"}
+		case provider.SourceASNTable:
+			fields = []string{"provider", "provider_kind"}
+		}
+		out = append(out, Dataset{ID: s.Name, Version: s.Version, License: s.License, Attribution: s.Attribution, Fields: fields, Description: s.URL})
+	}
 	return out
+}
+
+// CDNByCNAME reports whether a CNAME chain's names say the site is served
+// through a CDN (such as *.cloudfront.net), and which one.
+func (d *DB) CDNByCNAME(chain []string) (string, bool) {
+	if d == nil {
+		return "", false
+	}
+	return d.providers.CDNByCNAME(chain)
 }
 
 // Close releases the user's files. Lookups after Close find nothing.
@@ -327,5 +357,6 @@ func (d *DB) Close() error {
 			errs = append(errs, fmt.Errorf("close %s: %w", s.id, err))
 		}
 	}
+	d.providers = nil
 	return errors.Join(errs...)
 }

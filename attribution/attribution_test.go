@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -214,7 +215,7 @@ func sampleAddrs(t testing.TB, stride int) []netip.Addr {
 
 func TestEmbeddedDatasets(t *testing.T) {
 	t.Parallel()
-	ds := openDB(t).Datasets()
+	ds := mmdbDatasets(openDB(t).Datasets())
 	if len(ds) != 2 || ds[0].ID != embeddedASNID || ds[1].ID != embeddedCountryID {
 		t.Fatalf("Datasets() = %+v, want %s then %s", ds, embeddedASNID, embeddedCountryID)
 	}
@@ -514,13 +515,15 @@ func TestUserFiles(t *testing.T) {
 			}
 			got := db.Lookup(addr)
 			checkConsistent(t, addr, got)
-			// Registration countries have their own test (TestRegisteredCountry).
+			// Registration countries and providers have their own tests
+			// (TestRegisteredCountry, TestProviders, package provider).
 			got.RegisteredCountry, got.Sources.RegisteredCountry = "", ""
-			want := tt.want
+			got = withoutProvider(got)
+			want := withoutProvider(tt.want)
 			want.RegisteredCountry, want.Sources.RegisteredCountry = "", ""
 			if tt.ip != "" && tt.ip != "::ffff:8.8.8.8" {
 				// Past the user files: what the embedded data alone says.
-				want = openDB(t).Lookup(addr)
+				want = withoutProvider(openDB(t).Lookup(addr))
 				want.RegisteredCountry, want.Sources.RegisteredCountry = "", ""
 			}
 			for _, src := range []*string{&want.Sources.ASN, &want.Sources.ASOrg, &want.Sources.Prefix} {
@@ -572,7 +575,7 @@ func TestUserDatasets(t *testing.T) {
 	asn2 := fixture{dbType: "GeoLite2-ASN", records: map[string]mmdbtype.DataType{"8.8.8.0/24": geoASN(64501, "Y")}}.write(t, sub, "a.mmdb")
 
 	db := openDB(t, city, asn, lic, asn2)
-	ds := db.Datasets()
+	ds := mmdbDatasets(db.Datasets())
 	want := []Dataset{
 		{ID: "GeoLite2-City (c.mmdb)", Version: "2026-05-01", License: unknownLicense, Path: city, Fields: []string{"country"}, Description: "GeoLite2 City database"},
 		{ID: "GeoLite2-ASN (a.mmdb)", Version: "2026-05-01", License: unknownLicense, Path: asn, Fields: []string{"asn", "as_org", "prefix"}},
@@ -847,5 +850,49 @@ func TestRegisteredCountry(t *testing.T) {
 	got = openDB(t, other, country).Lookup(netip.MustParseAddr("8.8.8.8"))
 	if got.Country != "DE" || got.RegisteredCountry != "NL" || !strings.Contains(got.Sources.RegisteredCountry, "country.mmdb") {
 		t.Errorf("with a user country file: %+v", got)
+	}
+}
+
+// mmdbDatasets leaves out the provider sources that Datasets lists after the MMDB files.
+func mmdbDatasets(ds []Dataset) []Dataset {
+	var out []Dataset
+	for _, d := range ds {
+		if !slices.Contains(d.Fields, "provider") && !slices.Contains(d.Fields, "cdn") {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func withoutProvider(r Result) Result {
+	r.Provider, r.ProviderKind, r.Region, r.CDN, r.CDNName = "", "", "", false, ""
+	r.Sources.Provider, r.Sources.CDN = "", ""
+	return r
+}
+
+// TestProviders checks provider facts against the real embedded data.
+func TestProviders(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	for _, c := range []struct {
+		ip, provider, kind string
+		cdn                bool
+	}{
+		{"170.33.13.55", "Alibaba Cloud", "cloud", false},
+		{"47.96.1.10", "Alibaba Cloud", "cloud", false},
+		{"36.86.63.182", "Telkom Indonesia", "isp", false},
+		{"1.1.1.1", "Cloudflare", "cdn", true},
+		{"51.210.1.10", "OVHcloud", "hosting", false},
+	} {
+		got := db.Lookup(netip.MustParseAddr(c.ip))
+		if got.Provider != c.provider || got.ProviderKind != c.kind || got.CDN != c.cdn || got.Sources.Provider == "" {
+			t.Errorf("Lookup(%s) = provider %q kind %q cdn %v (source %q); want %q %q %v", c.ip, got.Provider, got.ProviderKind, got.CDN, got.Sources.Provider, c.provider, c.kind, c.cdn)
+		}
+	}
+	if got := db.Lookup(netip.MustParseAddr("10.0.0.1")); got.Provider != "" || got.CDN {
+		t.Errorf("a private address got a provider: %+v", got)
+	}
+	if name, ok := db.CDNByCNAME([]string{"d111.cloudfront.net"}); !ok || name == "" {
+		t.Errorf("CDNByCNAME(cloudfront) = %q, %v", name, ok)
 	}
 }

@@ -33,6 +33,10 @@ type Sources struct {
 	Country string `json:"country,omitempty"`
 	// RegisteredCountry names the dataset that gave Result.RegisteredCountry.
 	RegisteredCountry string `json:"registered_country,omitempty"`
+	// Provider names the source that gave Provider, ProviderKind, Region and
+	// CDN (by range or by ASN); CDN names the source when a CNAME made it a CDN.
+	Provider string `json:"provider,omitempty"`
+	CDN      string `json:"cdn,omitempty"`
 }
 
 // Result is what is known of one address. Zero values mean "unknown".
@@ -46,6 +50,15 @@ type Result struct {
 	// statistics) in the embedded data, GeoIP2's registered_country in a
 	// user's file. It is kept apart from Country and never replaces it.
 	RegisteredCountry string
+	// Provider is who runs the address ("Alibaba Cloud", "Cloudflare",
+	// "Telkom Indonesia"), ProviderKind what it does there (cloud, cdn,
+	// hosting, isp, service), Region the provider's region where its own
+	// feed says so.
+	Provider, ProviderKind, Region string
+	// CDN says the address is a CDN or WAF edge: the site is served through
+	// the edge and the origin server is not visible. CDNName names the CDN.
+	CDN     bool
+	CDNName string
 	// SpecialUse names the special-purpose block (RFC 6890) that holds the
 	// address, such as "private-use (RFC 1918)". Such an address is not
 	// globally reachable: no dataset is asked and no network or country is claimed.

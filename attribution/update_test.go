@@ -86,7 +86,7 @@ func versions(t *testing.T, dir string) string {
 	}
 	defer db.Close()
 	var vs []string
-	for _, d := range db.Datasets() {
+	for _, d := range mmdbDatasets(db.Datasets()) {
 		vs = append(vs, d.ID+"@"+d.Version)
 	}
 	return strings.Join(vs, " ")

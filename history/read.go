@@ -21,7 +21,8 @@ import (
 func (s *Store) Spans(ctx context.Context, domain string, since, until time.Time) ([]Span, error) {
 	query := `SELECT d.name, d.unicode, o.id, o.first_run_id, o.last_run_id, o.first_seen, o.last_seen, o.seen_count,
 		o.status, o.error, ans.cname_chain,
-		a.ip, a.asn, a.as_org, a.prefix, a.country, a.special_use, a.sources
+		a.ip, a.asn, a.as_org, a.prefix, a.country, a.special_use, a.sources,
+		a.registered_country, a.provider, a.provider_kind, a.region, a.cdn, a.cdn_name
 	FROM observations o
 	JOIN domains d ON d.id = o.domain_id
 	JOIN answers ans ON ans.id = o.answer_id
@@ -55,10 +56,13 @@ func (s *Store) Spans(ctx context.Context, domain string, since, until time.Time
 			first, last, status, chain             string
 			errText                                sql.NullString
 			ip, org, prefix, country, special, src sql.NullString
+			reg, prov, kind, region, cdnName       sql.NullString
+			cdn                                    sql.NullBool
 			asn                                    sql.NullInt64
 		)
 		err := rows.Scan(&sp.Domain, &sp.Unicode, &id, &sp.FirstRun, &sp.LastRun, &first, &last, &sp.Count,
-			&status, &errText, &chain, &ip, &asn, &org, &prefix, &country, &special, &src)
+			&status, &errText, &chain, &ip, &asn, &org, &prefix, &country, &special, &src,
+			&reg, &prov, &kind, &region, &cdn, &cdnName)
 		if err != nil {
 			return nil, s.wrap(fmt.Errorf("read spans: %w", err))
 		}
@@ -85,6 +89,8 @@ func (s *Store) Spans(ctx context.Context, domain string, since, until time.Time
 		if err != nil {
 			return nil, s.badRow("addresses", id, "", err)
 		}
+		a.RegisteredCountry, a.Provider, a.ProviderKind, a.Region = reg.String, prov.String, kind.String, region.String
+		a.CDN, a.CDNName = cdn.Bool, cdnName.String
 		o := &spans[len(spans)-1].Observation
 		o.Addresses = append(o.Addresses, a)
 	}

@@ -141,8 +141,9 @@ func newRecorder(ctx context.Context, tx *sql.Tx) (*recorder, error) {
 		{&r.extend, `UPDATE observations SET last_run_id = ?, last_seen = max(last_seen, ?), seen_count = seen_count + 1 WHERE id = ?`},
 		{&r.answerID, "SELECT id FROM answers WHERE fingerprint = ?"},
 		{&r.insertAnswer, "INSERT INTO answers (fingerprint, status, cname_chain) VALUES (?, ?, ?) RETURNING id"},
-		{&r.insertAddr, `INSERT OR IGNORE INTO addresses (answer_id, ip, version, asn, as_org, prefix, country, special_use, sources)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&r.insertAddr, `INSERT OR IGNORE INTO addresses (answer_id, ip, version, asn, as_org, prefix, country, special_use, sources,
+			registered_country, provider, provider_kind, region, cdn, cdn_name)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&r.insertObs, `INSERT INTO observations (domain_id, answer_id, first_run_id, last_run_id, first_seen, last_seen, seen_count, status, error)
 			VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`},
 	} {
@@ -251,7 +252,8 @@ func (r *recorder) answer(ctx context.Context, fp string, o probe.Observation, a
 			asn = sql.NullInt64{Int64: int64(a.ASN), Valid: true}
 		}
 		_, err := r.insertAddr.ExecContext(ctx, id, a.IP.String(), version, asn, nullString(a.ASOrg),
-			nullString(prefix), nullString(a.Country), nullString(a.SpecialUse), mustJSON(a.Sources))
+			nullString(prefix), nullString(a.Country), nullString(a.SpecialUse), mustJSON(a.Sources),
+			nullString(a.RegisteredCountry), nullString(a.Provider), nullString(a.ProviderKind), nullString(a.Region), a.CDN, nullString(a.CDNName))
 		if err != nil {
 			return 0, err
 		}
@@ -287,6 +289,8 @@ func fingerprint(o probe.Observation, addrs []probe.Address) string {
 	for _, a := range addrs {
 		fmt.Fprintf(h, "address %s %d %q %s %q %q %q %q %q %q\n", a.IP, a.ASN, a.ASOrg, a.Prefix, a.Country, a.SpecialUse,
 			a.Sources.ASN, a.Sources.ASOrg, a.Sources.Prefix, a.Sources.Country)
+		fmt.Fprintf(h, "  registered %q %q provider %q %q %q %q cdn %v %q %q\n", a.RegisteredCountry, a.Sources.RegisteredCountry,
+			a.Provider, a.ProviderKind, a.Region, a.Sources.Provider, a.CDN, a.CDNName, a.Sources.CDN)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }

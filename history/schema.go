@@ -3,7 +3,7 @@ package history
 // schemaVersion is the version of the newest schema this hostwatch knows: the
 // number of migrations. It is kept in PRAGMA user_version (bytes 60–63 of the
 // file header) and, for people reading the file, in meta.schema_version.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // applicationID marks the file as a hostwatch history (PRAGMA
 // application_id, bytes 68–71 of the header): "hstw".
@@ -92,6 +92,15 @@ CREATE VIEW run_datasets AS
 SELECT r.id AS run_id, d.name, d.version, d.license, d.id AS dataset_id
 FROM runs r, json_each(r.datasets) j
 JOIN datasets d ON d.id = j.value;
+`,
+		// 2: who runs each address, and where its holder is registered.
+		`
+ALTER TABLE addresses ADD COLUMN registered_country TEXT;
+ALTER TABLE addresses ADD COLUMN provider TEXT;
+ALTER TABLE addresses ADD COLUMN provider_kind TEXT;
+ALTER TABLE addresses ADD COLUMN region TEXT;
+ALTER TABLE addresses ADD COLUMN cdn INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE addresses ADD COLUMN cdn_name TEXT;
 `,
 	}
 }

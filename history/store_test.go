@@ -385,7 +385,7 @@ func TestRefuseNewerSchema(t *testing.T) {
 			// A newer hostwatch migrates the file.
 			newer := rawDB(t, path)
 			newer.SetMaxOpenConns(1)
-			if _, err := newer.Exec("BEGIN; CREATE TABLE newer (x); PRAGMA user_version = 2; UPDATE meta SET value = '2' WHERE key = 'schema_version'; COMMIT"); err != nil {
+			if _, err := newer.Exec("BEGIN; CREATE TABLE newer (x); PRAGMA user_version = 99; UPDATE meta SET value = '99' WHERE key = 'schema_version'; COMMIT"); err != nil {
 				t.Fatal(err)
 			}
 			if walPending {
@@ -559,5 +559,43 @@ func TestDefaultPath(t *testing.T) {
 		if want := filepath.Join(home, ".local", "share", "hostwatch", "history.db"); err != nil || got != want {
 			t.Errorf("with XDG_DATA_HOME=%q: %q, %v; want %q", xdg, got, err, want)
 		}
+	}
+}
+
+// A database of an older schema is migrated on open, keeping what it holds.
+func TestMigrateFromVersion1(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	path := filepath.Join(t.TempDir(), "history.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Record(t.Context(), ob.runInfo(at(0)), []probe.Observation{ob.ok("a.test", at(0), "36.86.63.182")}); err != nil {
+		t.Fatal(err)
+	}
+	// Take the file back to schema 1, as an older hostwatch left it.
+	for _, col := range []string{"registered_country", "provider", "provider_kind", "region", "cdn", "cdn_name"} {
+		if _, err := s.db.Exec("ALTER TABLE addresses DROP COLUMN " + col); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.db.Exec("PRAGMA user_version = 1; UPDATE meta SET value = '1' WHERE key = 'schema_version'"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("open a schema-1 file: %v", err)
+	}
+	defer s.Close()
+	var v int
+	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != schemaVersion {
+		t.Fatalf("user_version = %d (%v), want %d", v, err, schemaVersion)
+	}
+	spans, err := s.Spans(t.Context(), "a.test", time.Time{}, time.Time{})
+	if err != nil || len(spans) != 1 || len(spans[0].Observation.Addresses) != 1 {
+		t.Fatalf("after migration: %+v, %v", spans, err)
 	}
 }

@@ -37,6 +37,12 @@ type RDAPLooker interface {
 	Lookup(ctx context.Context, ip netip.Addr) rdap.Network
 }
 
+// CDNNamer tells from a CNAME chain whether a site is served through a CDN.
+// An Attributor that implements it marks the addresses behind such a chain.
+type CDNNamer interface {
+	CDNByCNAME(chain []string) (string, bool)
+}
+
 // DefaultConcurrency is how many targets Run resolves at once unless told otherwise.
 const DefaultConcurrency = 64
 
@@ -159,10 +165,21 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	obs.CNAMEChain = res.CNAMEChain
 	obs.Queries = res.Exchanges
 	obs.Addresses = make([]Address, 0, len(res.Answers))
+	cdnByName := ""
+	if namer, ok := a.(CDNNamer); ok && len(res.CNAMEChain) > 0 {
+		targets := make([]string, len(res.CNAMEChain))
+		for i, h := range res.CNAMEChain {
+			targets[i] = h.Target
+		}
+		cdnByName, _ = namer.CDNByCNAME(targets)
+	}
 	for _, ans := range res.Answers {
 		addr := Address{IP: ans.Addr, TTL: ans.TTL}
 		if a != nil {
 			addr.Result = a.Lookup(ans.Addr)
+		}
+		if cdnByName != "" && !addr.CDN && addr.SpecialUse == "" {
+			addr.CDN, addr.CDNName, addr.Sources.CDN = true, cdnByName, "hostwatch/cdn-cnames"
 		}
 		addr.Extra = extra(ctx, ans.Addr, addr.SpecialUse != "", opts)
 		obs.Addresses = append(obs.Addresses, addr)

@@ -54,6 +54,14 @@ type Address struct {
 	// RegisteredCountry is where the holder is registered (the registry's
 	// record), kept apart from Country, which is where the address is said to be.
 	RegisteredCountry string `json:"registered_country"`
+	// Provider runs the address; ProviderKind is cloud, cdn, hosting, isp or
+	// service; Region only where the provider's own feed gives one.
+	Provider     string `json:"provider"`
+	ProviderKind string `json:"provider_kind"`
+	Region       string `json:"region"`
+	// CDN is true for a CDN or WAF edge: the origin server is not visible.
+	CDN     bool   `json:"cdn"`
+	CDNName string `json:"cdn_name"`
 	// SpecialUse names the special-purpose block (RFC 6890) of an address that
 	// is not globally reachable; no network or country is claimed for it.
 	SpecialUse string              `json:"special_use,omitempty"`

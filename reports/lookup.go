@@ -51,6 +51,7 @@ func newAddress(ip netip.Addr, ttl uint32, r attribution.Result) Address {
 	return Address{
 		IP: ip.String(), Version: version, TTL: ttl,
 		ASN: r.ASN, ASOrg: r.ASOrg, Prefix: prefix, Country: r.Country, RegisteredCountry: r.RegisteredCountry,
+		Provider: r.Provider, ProviderKind: r.ProviderKind, Region: r.Region, CDN: r.CDN, CDNName: r.CDNName,
 		SpecialUse: r.SpecialUse, Sources: r.Sources,
 	}
 }
@@ -87,6 +88,7 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 			{header: "ASN"},
 			{header: "CC"},
 			{header: "PREFIX"},
+			{header: "PROVIDER", min: 12, squeeze: 2},
 			{header: "ORGANISATION", min: 16, squeeze: 1},
 		}
 		for _, a := range l.Addresses {
@@ -95,15 +97,27 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 			if ad.ASN != 0 {
 				asn = fmt.Sprintf("AS%d", ad.ASN)
 			}
-			addRow(cols, ad.IP, asn, ad.Country, ad.Prefix, organisation(a.Result))
+			addRow(cols, ad.IP, asn, ad.Country, ad.Prefix, providerCell(a.Result), organisation(a.Result))
 		}
 		var b strings.Builder
 		writeColumns(&b, cols)
 		b.WriteByte('\n')
+		if cdnEdges(l) {
+			b.WriteString("(CDN): " + cdnNote + "\n")
+		}
 		writeDatasets(&b, l.Datasets)
 		writeWarnings(&b, l.Warnings)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
 	return fmt.Errorf("unknown output format %q", format)
+}
+
+func cdnEdges(l Lookup) bool {
+	for _, a := range l.Addresses {
+		if a.CDN {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -37,26 +38,30 @@ func WriteTable(w io.Writer, r probe.Report) error {
 		{header: "ADDRESS"},
 		{header: "ASN"},
 		{header: "CC"},
+		{header: "PROVIDER", min: 10, squeeze: 3},
 		{header: "ORGANISATION", min: 20, squeeze: 1},
 	}
 	for _, o := range r.Observations {
 		name := displayName(o.Target)
 		if o.Status != resolvers.StatusOK {
 			// The error spans the last columns, so that it does not widen them.
-			addRow(cols, name, "["+string(o.Status)+"]", "", "", spanMark+o.Error)
+			addRow(cols, name, "["+string(o.Status)+"]", "", "", spanMark+o.Error, "")
 		}
 		for _, a := range o.Addresses {
 			asn := ""
 			if a.ASN != 0 {
 				asn = fmt.Sprintf("AS%d", a.ASN)
 			}
-			addRow(cols, name, a.IP.String(), asn, a.Country, organisation(a.Result))
+			addRow(cols, name, a.IP.String(), asn, a.Country, providerCell(a.Result), organisation(a.Result))
 			if a.RegisteredCountry != "" && a.Country != "" && a.RegisteredCountry != a.Country {
-				addRow(cols, spanMark+fmt.Sprintf("    located %s by %s; registered in %s (%s)", a.Country, a.Sources.Country, a.RegisteredCountry, a.Sources.RegisteredCountry), "", "", "", "")
+				addRow(cols, spanMark+fmt.Sprintf("    located %s by %s; registered in %s (%s)", a.Country, a.Sources.Country, a.RegisteredCountry, a.Sources.RegisteredCountry), "", "", "", "", "")
 			}
 			for _, line := range extraLines(a.Extra) {
-				addRow(cols, spanMark+"    "+line, "", "", "", "")
+				addRow(cols, spanMark+"    "+line, "", "", "", "", "")
 			}
+		}
+		if cdn := cdnName(o); cdn != "" {
+			addRow(cols, spanMark+"  ↳ "+cdnNote+" ("+cdn+")", "", "", "", "", "")
 		}
 		if len(o.CNAMEChain) > 0 {
 			// The chain gets a line of its own under the domain's addresses,
@@ -65,7 +70,7 @@ func WriteTable(w io.Writer, r probe.Report) error {
 			for i, h := range o.CNAMEChain {
 				hops[i] = h.Target
 			}
-			addRow(cols, spanMark+"  ↳ via CNAME "+strings.Join(hops, " → "), "", "", "", "")
+			addRow(cols, spanMark+"  ↳ via CNAME "+strings.Join(hops, " → "), "", "", "", "", "")
 		}
 	}
 	var b strings.Builder
@@ -87,6 +92,27 @@ func WriteTable(w io.Writer, r probe.Report) error {
 // spanMark starts a cell that may run on over the columns to its right, up to
 // the table's width, and takes no part in sizing its column.
 const spanMark = "\x00"
+
+// cdnNote is what every report says of a CDN edge.
+const cdnNote = "served through a CDN edge; the origin server is not visible"
+
+// cdnName names the CDN an observation's addresses are edges of, if any.
+func cdnName(o probe.Observation) string {
+	for _, a := range o.Addresses {
+		if a.CDN {
+			return cmp.Or(a.CDNName, a.Provider, "a CDN")
+		}
+	}
+	return ""
+}
+
+// providerCell shows the provider, marked when the address is a CDN edge.
+func providerCell(r attribution.Result) string {
+	if r.CDN {
+		return cmp.Or(r.CDNName, r.Provider, "a CDN") + " (CDN)"
+	}
+	return r.Provider
+}
 
 // extraLines sums up what the opt-in lookups found, one line each.
 func extraLines(x *probe.Extra) []string {

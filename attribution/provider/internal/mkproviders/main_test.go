@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hostwatch/hostwatch/attribution/provider"
+)
+
+// parseOutput maps every prefix of a ranges.txt to its list's id.
+func parseOutput(t *testing.T, data []byte) map[netip.Prefix]string {
+	t.Helper()
+	out := map[netip.Prefix]string{}
+	list := ""
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "source\t"):
+		case strings.HasPrefix(line, "list\t"):
+			list = strings.Split(line, "\t")[1]
+		default:
+			out[netip.MustParsePrefix(line)] = list
+		}
+	}
+	return out
+}
+
+func TestBuildRangesFixesCDNCheck(t *testing.T) {
+	t.Parallel()
+	data := sourcesData{
+		CDN: map[string][]string{
+			"google":     {"34.64.0.0/10", "8.34.208.0/20", "8.8.8.0/24"},
+			"cloudfront": {"54.192.0.0/16"},
+			"arvancloud": {"185.143.232.0/22"},
+			"gocache":    {"3.0.0.7/32"},
+		},
+		WAF: map[string][]string{
+			"arvancloud": {"185.143.232.0/22"},
+			"cloudflare": {"1.1.1.0/24"},
+		},
+		Cloud: map[string][]string{
+			"google":     {"34.80.0.0/15", "8.34.208.0/20", "34.64.0.0/11"},
+			"aws":        {"54.192.0.0/16", "3.0.0.0/15", "54.0.0.0/8"},
+			"arvancloud": {"185.143.232.0/22"},
+			"azure":      {"40.96.0.0/16"},
+			"office365":  {"40.96.0.0/13"},
+		},
+	}
+	var log bytes.Buffer
+	text, err := buildRanges(data, "v9.9.9", &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := parseOutput(t, text)
+	want := map[string]string{
+		"34.64.0.0/11":     "google-cloud", // Google Cloud, more general than a google prefix: it still wins
+		"34.96.0.0/11":     "google",       // the rest of goog.json's /10
+		"8.34.208.0/20":    "google-cloud", // equal prefixes: cloud, not CDN
+		"8.8.8.0/24":       "google",
+		"54.192.0.0/16":    "cloudfront", // equal to an AWS prefix: the CDN list is earlier
+		"3.0.0.7/32":       "gocache",    // longer than AWS's /15
+		"185.143.232.0/22": "arvancloud", // three cdncheck lists, one list
+		"1.1.1.0/24":       "cloudflare",
+		"40.96.0.0/13":     "microsoft-365", // Azure's longer prefix yields to Microsoft 365
+	}
+	for p, list := range want {
+		if got[netip.MustParsePrefix(p)] != list {
+			t.Errorf("%s: in list %q, want %q", p, got[netip.MustParsePrefix(p)], list)
+		}
+	}
+	for p, list := range got {
+		if list == "google" && p.Overlaps(netip.MustParsePrefix("34.64.0.0/11")) {
+			t.Errorf("%s is in google and Google Cloud's 34.64.0.0/11", p)
+		}
+		if list == "azure" {
+			t.Errorf("%s: azure should have yielded everywhere", p)
+		}
+	}
+	// AWS keeps what no one else has, around CloudFront and GoCache.
+	for _, p := range []string{"3.0.0.0/30", "3.0.0.8/29", "3.1.0.0/16", "54.0.0.0/9", "54.193.0.0/16"} {
+		if got[netip.MustParsePrefix(p)] != "aws" {
+			t.Errorf("%s: in list %q, want aws", p, got[netip.MustParsePrefix(p)])
+		}
+	}
+	if !bytes.Contains(text, []byte("source\tprojectdiscovery/cdncheck\tv9.9.9\tMIT\t")) {
+		t.Errorf("no source line:\n%s", text)
+	}
+	again, err := buildRanges(data, "v9.9.9", io.Discard)
+	if err != nil || !bytes.Equal(again, text) {
+		t.Errorf("a second run differs (%v)", err)
+	}
+}
+
+func TestBuildRangesErrors(t *testing.T) {
+	t.Parallel()
+	for name, data := range map[string]sourcesData{
+		"unmapped list": {CDN: map[string][]string{"newcdn": {"192.0.2.0/24"}}},
+		"bad prefix":    {Cloud: map[string][]string{"aws": {"192.0.2.0/33"}}},
+	} {
+		if _, err := buildRanges(data, "v1", io.Discard); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestLists(t *testing.T) {
+	t.Parallel()
+	for _, l := range lists() {
+		if !slices.Contains(provider.Kinds(), l.kind) || (l.kind == "cdn") != (l.cdnName != "") || l.provider == "" || len(l.from) == 0 {
+			t.Errorf("list %s: kind %q, CDN name %q", l.id, l.kind, l.cdnName)
+		}
+	}
+}
+
+// cdncheckDir is the cdncheck module in the module cache, if it is there.
+func cdncheckDir(t *testing.T) string {
+	t.Helper()
+	cache := os.Getenv("GOMODCACHE")
+	if cache == "" {
+		gopath := os.Getenv("GOPATH")
+		if gopath == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				t.Skip(err)
+			}
+			gopath = filepath.Join(home, "go")
+		}
+		cache = filepath.Join(filepath.SplitList(gopath)[0], "pkg", "mod")
+	}
+	dir := filepath.Join(cache, "github.com", "projectdiscovery", "cdncheck@v1.2.19")
+	if _, err := os.Stat(filepath.Join(dir, "sources_data.json")); err != nil {
+		t.Skipf("cdncheck v1.2.19 is not in the module cache: %v", err)
+	}
+	return dir
+}
+
+// TestCommittedDataIsReproducible runs the generator as its doc comment
+// says and compares its output with the committed files.
+func TestCommittedDataIsReproducible(t *testing.T) {
+	t.Parallel()
+	dir := cdncheckDir(t)
+	out := t.TempDir()
+	table, err := os.ReadFile("../../data/" + asnTableFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, asnTableFile), table, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	if err := run([]string{"-cdncheck", dir, "-dataset", "../../../data", "-out", out}, &log); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	for _, f := range []string{rangesFile, licenseFile, asnTableFile} {
+		got, err := os.ReadFile(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join("../../data", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the committed file: run the generator (see its doc comment)", f)
+		}
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{nil, {"-out", t.TempDir()}, {"-cdncheck", "x"}, {"-out", "x", "-dataset", "y", "extra"}} {
+		if err := run(args, io.Discard); err == nil {
+			t.Errorf("run(%q): no error", args)
+		}
+	}
+	if err := run([]string{"-cdncheck", t.TempDir(), "-out", t.TempDir()}, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "-cdncheck-version") {
+		t.Errorf("a directory without @VERSION: %v", err)
+	}
+}
