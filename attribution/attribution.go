@@ -59,14 +59,16 @@ type Config struct {
 	// MMDBs are the user's files (--mmdb), the first taking precedence.
 	MMDBs []string
 	// DataDir is where "hostwatch db update" keeps newer data; a dataset
-	// there replaces the embedded one of the same name when it is newer.
+	// there replaces the embedded one of the same name when it is newer, and
+	// the licensed databases it fetched (GeoLite2, IPinfo Lite) follow the
+	// user's MMDBs.
 	// "" means the embedded data only.
 	DataDir string
 }
 
 // OpenWith is Open with the data directory of db update as well.
 func OpenWith(cfg Config) (*DB, error) {
-	paths := cfg.MMDBs
+	paths := append(slices.Clone(cfg.MMDBs), licensedFiles(cfg.DataDir)...)
 	d := &DB{}
 	ids := map[string]int{}
 	for _, p := range paths {
@@ -97,6 +99,7 @@ func OpenWith(cfg Config) (*DB, error) {
 		d.Close()
 		return nil, fmt.Errorf("embedded provider data: %w", err)
 	}
+	d.providers = withFeeds(d.providers, cfg.DataDir)
 	return d, nil
 }
 

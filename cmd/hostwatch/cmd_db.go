@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,6 +36,7 @@ func openAttribution(mmdbs []string) (*attribution.DB, error) {
 type dbUpdateOptions struct {
 	baseURL      string
 	bootstrapURL string
+	feeds        []string
 	revert       bool
 }
 
@@ -46,6 +50,12 @@ exactly as the embedded copy is built (checking that the licence terms are
 still the ones hostwatch records), verifies it (complete downloads; the files
 open and answer known addresses), and only then puts it in use, keeping the
 data it replaces. A failed or partial download never replaces good data.
+
+With MAXMIND_LICENSE_KEY set it also fetches GeoLite2 ASN and City (checking
+MaxMind's published SHA-256), and with IPINFO_TOKEN IPinfo Lite; every command
+then uses them after any --mmdb files. It also refreshes IANA's RDAP bootstrap
+and the providers' own range feeds (AWS, Google Cloud, Oracle; Azure with
+--feed azure=URL), which carry regions.
 
 The data is kept in $XDG_DATA_HOME/hostwatch/data (else
 ~/.local/share/hostwatch/data) and used by every command from then on, in
@@ -62,11 +72,16 @@ Exit codes:
 	}
 	cmd.Flags().StringVar(&opts.baseURL, "base-url", attribution.DefaultBaseURL, "fetch the packages' files from `URL`/PACKAGE/FILE (a mirror)")
 	cmd.Flags().StringVar(&opts.bootstrapURL, "rdap-bootstrap-url", attribution.DefaultBootstrapURL, "fetch IANA's RDAP bootstrap files from `URL`/ipv4.json and /ipv6.json")
+	cmd.Flags().StringArrayVar(&opts.feeds, "feed", nil, "fetch a provider feed from another `NAME=URL` (aws, google-cloud, oracle, azure; azure has no default URL), or NAME=off")
 	cmd.Flags().BoolVar(&opts.revert, "revert", false, "put the data the last update replaced back in use")
 	return cmd
 }
 
 func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) error {
+	feeds, err := feedList(opts.feeds)
+	if err != nil {
+		return err
+	}
 	dir, err := attribution.DefaultDataDir()
 	if err != nil {
 		return runError{err}
@@ -103,7 +118,35 @@ func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) 
 		return runError{fmt.Errorf("the datasets are updated, but the RDAP bootstrap is not: %w", err)}
 	}
 	fmt.Fprintf(streams.Out, "  RDAP bootstrap published %s\n", published)
+	if err := attribution.UpdateFeeds(ctx, dir, feeds, nil, streams.ErrOut); err != nil {
+		return runError{fmt.Errorf("the datasets are updated, but not every provider feed: %w", err)}
+	}
+	fmt.Fprintln(streams.Out, "  provider feeds updated")
+	licensed := attribution.DefaultLicensed(os.Getenv, "", "")
+	if err := attribution.UpdateLicensed(ctx, dir, licensed, nil); err != nil {
+		return runError{fmt.Errorf("the datasets are updated, but not every licensed database: %w", err)}
+	}
+	for _, l := range licensed {
+		fmt.Fprintf(streams.Out, "  %s updated\n", l.Name)
+	}
 	return nil
+}
+
+// feedList applies --feed NAME=URL and NAME=off to the default feeds.
+func feedList(given []string) ([]attribution.Feed, error) {
+	feeds := attribution.DefaultFeeds()
+	for _, g := range given {
+		name, url, ok := strings.Cut(g, "=")
+		i := slices.IndexFunc(feeds, func(f attribution.Feed) bool { return f.Name == name })
+		if !ok || i < 0 {
+			return nil, fmt.Errorf("--feed %q: want NAME=URL with NAME one of aws, google-cloud, oracle, azure", g)
+		}
+		if url == "off" {
+			url = ""
+		}
+		feeds[i].URL = url
+	}
+	return feeds, nil
 }
 
 type dbStatusOptions struct {
