@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -90,16 +92,22 @@ line number), shown as "invalid", and the other names are still audited.
 
 // outputFormat checks -o and picks the default for where stdout goes.
 func outputFormat(given string, terminal bool) (string, error) {
-	switch given {
-	case "table", "json", "jsonl":
-		return given, nil
-	case "":
+	if given == "" {
 		if terminal {
 			return "table", nil
 		}
 		return "jsonl", nil
 	}
-	return "", fmt.Errorf("unknown output format %q (want table, json or jsonl)", given)
+	return given, checkFormat(given, "table", "json", "jsonl")
+}
+
+// checkFormat checks that -o names one of the formats a command writes.
+func checkFormat(given string, allowed ...string) error {
+	if slices.Contains(allowed, given) {
+		return nil
+	}
+	want := strings.Join(allowed[:len(allowed)-1], ", ") + " or " + allowed[len(allowed)-1]
+	return fmt.Errorf("unknown output format %q (want %s)", given, want)
 }
 
 // auditRun is a validated audit, ready to run.

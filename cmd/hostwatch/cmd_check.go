@@ -73,10 +73,8 @@ resolver that times out (unresolved) never reads as a move.
 }
 
 func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args []string) error {
-	switch opts.output {
-	case "table", "json", "markdown":
-	default:
-		return fmt.Errorf("unknown output format %q (want table, json or markdown)", opts.output)
+	if err := checkFormat(opts.output, "table", "json", "markdown"); err != nil {
+		return err
 	}
 	if opts.confirm < 1 {
 		return fmt.Errorf("--confirm must be 1 or more, got %d", opts.confirm)

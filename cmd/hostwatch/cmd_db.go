@@ -175,8 +175,8 @@ came from. Data older than 90 days is marked stale; every report warns about it.
 }
 
 func runDBStatus(_ context.Context, streams IOStreams, opts *dbStatusOptions) error {
-	if opts.output != "table" && opts.output != "json" {
-		return fmt.Errorf("unknown output format %q (want table or json)", opts.output)
+	if err := checkFormat(opts.output, "table", "json"); err != nil {
+		return err
 	}
 	db, err := openAttribution(opts.mmdbs)
 	if err != nil {

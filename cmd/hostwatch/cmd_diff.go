@@ -61,10 +61,8 @@ func readReportFile(path string) (probe.Report, error) {
 }
 
 func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath, afterPath string) error {
-	switch opts.output {
-	case "table", "json", "markdown":
-	default:
-		return fmt.Errorf("unknown output format %q (want table, json or markdown)", opts.output)
+	if err := checkFormat(opts.output, "table", "json", "markdown"); err != nil {
+		return err
 	}
 	failOn, err := parseFailOn(opts.failOn)
 	if err != nil {

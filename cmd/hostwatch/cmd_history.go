@@ -74,10 +74,8 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 		}
 		opts.output = "csv"
 	}
-	switch opts.output {
-	case "table", "json", "csv", "markdown":
-	default:
-		return fmt.Errorf("unknown output format %q (want table, json, csv or markdown)", opts.output)
+	if err := checkFormat(opts.output, "table", "json", "csv", "markdown"); err != nil {
+		return err
 	}
 	if opts.confirm < 1 {
 		return fmt.Errorf("--confirm must be 1 or more, got %d", opts.confirm)
