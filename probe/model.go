@@ -42,6 +42,24 @@ type Observation struct {
 	// StartedAt and Duration time the whole resolution of the target.
 	StartedAt time.Time
 	Duration  time.Duration
+	// Answers holds each resolver's own answer when several were asked side
+	// by side (--resolvers); the fields above then hold their union.
+	Answers []ResolverAnswer
+	// Consistency is "consistent" or "inconsistent" (OONI's words) when
+	// several resolvers were asked, else "". OddOnesOut names the resolvers
+	// whose answer agrees with no other's.
+	Consistency string
+	OddOnesOut  []string
+}
+
+// ResolverAnswer is what one resolver answered for a target.
+type ResolverAnswer struct {
+	Resolver   string
+	Status     resolvers.Status
+	Error      string
+	CNAMEChain []resolvers.Hop
+	Addresses  []netip.Addr
+	ASNs       []uint32 // of Addresses, from the attribution, sorted
 }
 
 // Address is one resolved address with its attribution.

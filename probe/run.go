@@ -59,6 +59,15 @@ type Options struct {
 	Cymru CymruLooker
 	// RDAP, when set, is asked about every globally reachable address (--rdap).
 	RDAP RDAPLooker
+	// Compare, when set, replaces Resolver: each is asked separately, side by
+	// side, and the observation keeps every answer and says whether they agree.
+	Compare []NamedResolver
+}
+
+// NamedResolver is one resolver asked on its own, with the name reports give it.
+type NamedResolver struct {
+	Name string
+	Resolver
 }
 
 // Run audits targets concurrently and calls emit with each observation in
@@ -153,7 +162,12 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	if ctx.Err() != nil {
 		return obs, false
 	}
-	res := r.Resolve(ctx, t.Domain)
+	var res resolvers.Result
+	if len(opts.Compare) > 0 {
+		res, obs.Answers = resolveEach(ctx, t.Domain, opts.Compare)
+	} else {
+		res = r.Resolve(ctx, t.Domain)
+	}
 	if ctx.Err() != nil {
 		return obs, false
 	}
@@ -186,6 +200,9 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	}
 	if ctx.Err() != nil {
 		return obs, false
+	}
+	if len(obs.Answers) > 0 {
+		obs.Consistency, obs.OddOnesOut = consistency(obs.Answers, obs.Addresses)
 	}
 	return obs, true
 }

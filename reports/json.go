@@ -40,6 +40,21 @@ type Target struct {
 	CNAMEChain []resolvers.Hop `json:"cname_chain"`
 	Addresses  []Address       `json:"addresses"`
 	Queries    []Query         `json:"queries"`
+	// Consistency, OddOnesOut and Answers are present when several
+	// resolvers were asked side by side (--resolvers).
+	Consistency string           `json:"consistency,omitempty"`
+	OddOnesOut  []string         `json:"odd_ones_out,omitempty"`
+	Answers     []ResolverAnswer `json:"answers,omitempty"`
+}
+
+// ResolverAnswer is the JSON form of one resolver's own answer.
+type ResolverAnswer struct {
+	Resolver   string          `json:"resolver"`
+	Status     string          `json:"status"`
+	Error      string          `json:"error"`
+	CNAMEChain []resolvers.Hop `json:"cname_chain"`
+	Addresses  []string        `json:"addresses"`
+	ASNs       []uint32        `json:"asns"`
 }
 
 // Address is the JSON form of one attributed address. Unknown facts are 0 or "".
@@ -205,6 +220,15 @@ func NewTarget(o probe.Observation) Target {
 		t.Addresses = append(t.Addresses, withExtra(newAddress(a.IP, a.TTL, a.Result), a.Extra))
 	}
 	t.Queries = newQueries(o.Queries)
+	t.Consistency, t.OddOnesOut = o.Consistency, o.OddOnesOut
+	for _, a := range o.Answers {
+		ra := ResolverAnswer{Resolver: a.Resolver, Status: string(a.Status), Error: a.Error,
+			CNAMEChain: nonNil(a.CNAMEChain), Addresses: make([]string, 0, len(a.Addresses)), ASNs: nonNil(a.ASNs)}
+		for _, ip := range a.Addresses {
+			ra.Addresses = append(ra.Addresses, ip.String())
+		}
+		t.Answers = append(t.Answers, ra)
+	}
 	return t
 }
 

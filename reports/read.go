@@ -76,6 +76,18 @@ func readTarget(t Target) (probe.Observation, error) {
 		Error:      t.Error,
 		CNAMEChain: t.CNAMEChain,
 	}
+	o.Consistency, o.OddOnesOut = t.Consistency, t.OddOnesOut
+	for _, a := range t.Answers {
+		ra := probe.ResolverAnswer{Resolver: a.Resolver, Status: resolvers.Status(a.Status), Error: a.Error, CNAMEChain: a.CNAMEChain, ASNs: a.ASNs}
+		for _, s := range a.Addresses {
+			ip, err := netip.ParseAddr(s)
+			if err != nil {
+				return o, fmt.Errorf("answer of %s: address %q: %w", a.Resolver, s, err)
+			}
+			ra.Addresses = append(ra.Addresses, ip)
+		}
+		o.Answers = append(o.Answers, ra)
+	}
 	var err error
 	if o.StartedAt, err = parseTime("observed_at", t.ObservedAt); err != nil {
 		return o, err

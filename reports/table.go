@@ -60,6 +60,9 @@ func WriteTable(w io.Writer, r probe.Report) error {
 				addRow(cols, spanMark+"    "+line, "", "", "", "", "")
 			}
 		}
+		if o.Consistency == "inconsistent" {
+			addRow(cols, spanMark+"  ↳ the resolvers disagree: "+disagreement(o), "", "", "", "", "")
+		}
 		if cdn := cdnName(o); cdn != "" {
 			addRow(cols, spanMark+"  ↳ "+cdnNote+" ("+cdn+")", "", "", "", "", "")
 		}
@@ -92,6 +95,27 @@ func WriteTable(w io.Writer, r probe.Report) error {
 // spanMark starts a cell that may run on over the columns to its right, up to
 // the table's width, and takes no part in sizing its column.
 const spanMark = "\x00"
+
+// disagreement says what each resolver answered, naming the odd ones out.
+func disagreement(o probe.Observation) string {
+	parts := make([]string, 0, len(o.Answers))
+	for _, a := range o.Answers {
+		what := string(a.Status)
+		if len(a.Addresses) > 0 {
+			ips := make([]string, len(a.Addresses))
+			for i, ip := range a.Addresses {
+				ips[i] = ip.String()
+			}
+			what = strings.Join(ips, " ")
+		}
+		parts = append(parts, a.Resolver+" → "+what)
+	}
+	s := strings.Join(parts, "; ")
+	if len(o.OddOnesOut) > 0 {
+		s += " (odd one out: " + strings.Join(o.OddOnesOut, ", ") + ")"
+	}
+	return s
+}
 
 // cdnNote is what every report says of a CDN edge.
 const cdnNote = "served through a CDN edge; the origin server is not visible"

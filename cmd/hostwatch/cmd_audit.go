@@ -38,6 +38,7 @@ type auditOptions struct {
 	ptr         bool
 	cymru       bool
 	rdap        bool
+	compare     []string
 }
 
 // bind binds every audit flag.
@@ -52,6 +53,7 @@ func (o *auditOptions) bind(fs *pflag.FlagSet) {
 func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&o.files, "file", "f", nil, "read domains from `FILE`, one per line (- for stdin; # starts a comment)")
 	fs.StringArrayVar(&o.resolvers, "resolver", nil, "ask `HOST[:PORT]`: an IP address, or a host name looked up once (repeatable; default: the system's resolvers)")
+	fs.StringArrayVar(&o.compare, "resolvers", nil, "ask each of these resolvers on its own, side by side, and say whether they agree: `LIST` of HOST[:PORT], comma-separated, or the preset \"public\" (the system's, Cloudflare 1.1.1.1, Google 8.8.8.8, Quad9 9.9.9.9)")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "time to wait for each DNS reply")
 	fs.IntVar(&o.retries, "retries", 2, "extra rounds over the resolvers after a timeout or failure")
 	fs.IntVar(&o.concurrency, "concurrency", probe.DefaultConcurrency, "domains resolved at once")
@@ -118,11 +120,15 @@ type auditRun struct {
 	db        *attribution.DB
 	resolvers []string
 	options   probe.Options
+	compare   []*resolvers.Client
 }
 
 func (r *auditRun) Close() {
 	if r.client != nil {
 		r.client.Close()
+	}
+	for _, c := range r.compare {
+		c.Close()
 	}
 	if r.db != nil {
 		r.db.Close()
@@ -157,7 +163,17 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	if run.invalid == len(targets) {
 		return nil, errInputRejected
 	}
+	if len(opts.compare) > 0 && len(opts.resolvers) > 0 {
+		return nil, errors.New("--resolver and --resolvers do not go together: --resolver gives resolvers to fail over between, --resolvers ones to compare")
+	}
+	compare, err := compareList(ctx, opts.compare)
+	if err != nil {
+		return nil, err
+	}
 	servers, err := resolverList(ctx, opts.resolvers)
+	if len(compare) > 0 {
+		servers, err = compare, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -176,6 +192,15 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		return nil, runError{err}
 	}
 	run.options = probe.Options{Resolver: run.client, Attributor: run.db, Concurrency: opts.concurrency, Now: streams.Now}
+	for _, srv := range compare {
+		c, err := resolvers.New(resolvers.Config{Servers: []string{srv}, Timeout: opts.timeout, Retries: retries})
+		if err != nil {
+			run.Close()
+			return nil, runError{err}
+		}
+		run.compare = append(run.compare, c)
+		run.options.Compare = append(run.options.Compare, probe.NamedResolver{Name: srv, Resolver: c})
+	}
 	if opts.ptr {
 		run.options.PTR = run.client
 	}
@@ -223,6 +248,48 @@ func readTargets(stdin io.Reader, files, args []string) ([]probe.Target, error) 
 		targets = append(targets, probe.ParseTarget(a, "args", 0))
 	}
 	return targets, nil
+}
+
+// publicResolvers is the "public" preset of --resolvers, after the system's:
+// Cloudflare, Google and Quad9.
+func publicResolvers() []string { return []string{"1.1.1.1:53", "8.8.8.8:53", "9.9.9.9:53"} }
+
+// compareList parses --resolvers values: comma-separated resolvers, or the
+// preset "public" (the system's resolvers, then publicResolvers).
+func compareList(ctx context.Context, given []string) ([]string, error) {
+	var out []string
+	for _, g := range given {
+		for item := range strings.SplitSeq(g, ",") {
+			item = strings.TrimSpace(item)
+			switch item {
+			case "":
+				continue
+			case "public":
+				if sys, err := resolvers.SystemServers(resolvConf); err == nil {
+					out = append(out, sys...)
+				}
+				out = append(out, publicResolvers()...)
+				continue
+			}
+			addr, err := resolvers.LookupServer(ctx, item)
+			if err != nil {
+				return nil, fmt.Errorf("--resolvers %q: %w", item, err)
+			}
+			out = append(out, addr)
+		}
+	}
+	seen := map[string]bool{}
+	uniq := out[:0]
+	for _, s := range out {
+		if !seen[s] {
+			seen[s] = true
+			uniq = append(uniq, s)
+		}
+	}
+	if len(given) > 0 && len(uniq) < 2 {
+		return nil, fmt.Errorf("--resolvers needs at least two different resolvers to compare, got %d", len(uniq))
+	}
+	return uniq, nil
 }
 
 // resolverList parses --resolver values, or reads the system's resolvers.

@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the end-to-end scripts in testdata/script against the
 // hostwatch binary. Each script gets its own loopback DNS servers:
-// $DNS serves testdata/demo/kpu.go.id.zone, $SILENT never answers, and
+// $DNS and $DNS2 serve testdata/demo/kpu.go.id.zone, $SILENT never answers, and
 // $MOVING serves whatever zone the script last set with "zone FILE", so that
 // answers can change between runs.
 func TestScripts(t *testing.T) {
@@ -68,6 +68,12 @@ func TestScripts(t *testing.T) {
 			rdapSrv := httptest.NewServer(rdapFixture())
 			env.Defer(rdapSrv.Close)
 			env.Setenv("RDAP", rdapSrv.URL)
+			srv2, err := resolverstest.Listen("127.0.0.1:0", h)
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { srv2.Close() })
+			env.Setenv("DNS2", srv2.Addr)
 			env.Setenv("DNS", srv.Addr)
 			env.Setenv("DNS_PORT", srv.Addr[strings.LastIndexByte(srv.Addr, ':')+1:])
 			env.Setenv("SILENT", silent.LocalAddr().String())
