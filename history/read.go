@@ -223,3 +223,22 @@ func (s *Store) Runs(ctx context.Context) ([]Run, error) {
 	}
 	return runs, nil
 }
+
+// Vantages returns the distinct vantage names of the recorded runs, sorted
+// ("" for runs taken without --vantage).
+func (s *Store) Vantages(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT vantage FROM runs ORDER BY vantage")
+	if err != nil {
+		return nil, s.wrap(fmt.Errorf("read vantages: %w", err))
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, s.wrap(err)
+		}
+		out = append(out, v)
+	}
+	return out, s.wrap(rows.Err())
+}

@@ -100,4 +100,26 @@ type Report struct {
 	Interrupted bool
 	// Warnings are about the run as a whole, such as stale data.
 	Warnings []string
+	// Vantage says where the report was taken from.
+	Vantage Vantage
+}
+
+// Vantage is where a run was taken from: answers from different vantages
+// may differ by design (geo-DNS, CDNs), so they are never compared as one.
+type Vantage struct {
+	// Name is the user's name for the place (--vantage), "" when not given.
+	Name string
+	// TimeZone is the local time zone of the machine, e.g. "Asia/Jakarta (+07:00)".
+	TimeZone string
+	// Egress is, per resolver, the address the resolver itself uses to ask
+	// authoritative servers, as a "whoami" name reports it.
+	Egress []Egress
+}
+
+// Egress is a resolver's outgoing address as a whoami name saw it.
+type Egress struct {
+	Resolver string
+	Address  netip.Addr // invalid when unknown
+	Method   string     // the name asked, e.g. "whoami.akamai.net A"
+	Error    string
 }

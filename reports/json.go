@@ -26,7 +26,35 @@ type Document struct {
 	Warnings    []string              `json:"warnings"`
 	Datasets    []attribution.Dataset `json:"datasets"`
 	Resolvers   []string              `json:"resolvers"`
+	Vantage     VantageJSON           `json:"vantage"`
 	Targets     []Target              `json:"targets"`
+}
+
+// VantageJSON says where a report was taken from.
+type VantageJSON struct {
+	Name     string       `json:"name"`
+	TimeZone string       `json:"time_zone"`
+	Egress   []EgressJSON `json:"egress"`
+}
+
+// EgressJSON is a resolver's outgoing address, as a whoami name saw it.
+type EgressJSON struct {
+	Resolver string `json:"resolver"`
+	Address  string `json:"address"`
+	Method   string `json:"method"`
+	Error    string `json:"error,omitempty"`
+}
+
+func newVantageJSON(v probe.Vantage) VantageJSON {
+	j := VantageJSON{Name: v.Name, TimeZone: v.TimeZone, Egress: make([]EgressJSON, 0, len(v.Egress))}
+	for _, e := range v.Egress {
+		addr := ""
+		if e.Address.IsValid() {
+			addr = e.Address.String()
+		}
+		j.Egress = append(j.Egress, EgressJSON{Resolver: e.Resolver, Address: addr, Method: e.Method, Error: e.Error})
+	}
+	return j
 }
 
 // Target is the JSON form of one observation; it is also one line of JSONL output.
@@ -196,6 +224,7 @@ func NewDocument(r probe.Report) Document {
 		Warnings:    nonNil(r.Warnings),
 		Datasets:    nonNil(r.Datasets),
 		Resolvers:   nonNil(r.Resolvers),
+		Vantage:     newVantageJSON(r.Vantage),
 		Targets:     make([]Target, 0, len(r.Observations)),
 	}
 	for _, o := range r.Observations {

@@ -34,6 +34,17 @@ func ReadReport(r io.Reader) (probe.Report, error) {
 		return probe.Report{}, fmt.Errorf("%w: schema is %q, want %q", ErrNotReport, doc.Schema, probe.Schema)
 	}
 	rep := probe.Report{ToolVersion: doc.ToolVersion, Datasets: doc.Datasets, Resolvers: doc.Resolvers, Interrupted: doc.Interrupted, Warnings: doc.Warnings}
+	rep.Vantage = probe.Vantage{Name: doc.Vantage.Name, TimeZone: doc.Vantage.TimeZone}
+	for _, e := range doc.Vantage.Egress {
+		ge := probe.Egress{Resolver: e.Resolver, Method: e.Method, Error: e.Error}
+		if e.Address != "" {
+			var err error
+			if ge.Address, err = netip.ParseAddr(e.Address); err != nil {
+				return probe.Report{}, fmt.Errorf("%w: vantage egress %q: %w", ErrNotReport, e.Address, err)
+			}
+		}
+		rep.Vantage.Egress = append(rep.Vantage.Egress, ge)
+	}
 	var err error
 	if rep.GeneratedAt, err = parseTime("generated_at", doc.GeneratedAt); err != nil {
 		return probe.Report{}, err

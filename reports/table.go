@@ -85,6 +85,9 @@ func WriteTable(w io.Writer, r probe.Report) error {
 	if len(r.Resolvers) > 0 {
 		fmt.Fprintf(&b, "Resolvers: %s\n", strings.Join(r.Resolvers, ", "))
 	}
+	if v := vantageLine(r.Vantage); v != "" {
+		b.WriteString(v + "\n")
+	}
 	if r.Interrupted {
 		b.WriteString("Interrupted: the run was stopped before every domain was done.\n")
 	}
@@ -95,6 +98,27 @@ func WriteTable(w io.Writer, r probe.Report) error {
 // spanMark starts a cell that may run on over the columns to its right, up to
 // the table's width, and takes no part in sizing its column.
 const spanMark = "\x00"
+
+// vantageLine says where a report was taken from, in one line.
+func vantageLine(v probe.Vantage) string {
+	if v.Name == "" && v.TimeZone == "" && len(v.Egress) == 0 {
+		return ""
+	}
+	s := "Vantage: " + cmp.Or(v.Name, "(unnamed; --vantage names it)")
+	if v.TimeZone != "" {
+		s += ", time zone " + v.TimeZone
+	}
+	var egress []string
+	for _, e := range v.Egress {
+		if e.Address.IsValid() {
+			egress = append(egress, e.Resolver+" leaves from "+e.Address.String())
+		}
+	}
+	if len(egress) > 0 {
+		s += "; " + strings.Join(egress, ", ")
+	}
+	return s
+}
 
 // disagreement says what each resolver answered, naming the odd ones out.
 func disagreement(o probe.Observation) string {

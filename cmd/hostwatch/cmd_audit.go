@@ -39,6 +39,7 @@ type auditOptions struct {
 	cymru       bool
 	rdap        bool
 	compare     []string
+	vantage     string
 }
 
 // bind binds every audit flag.
@@ -53,6 +54,7 @@ func (o *auditOptions) bind(fs *pflag.FlagSet) {
 func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&o.files, "file", "f", nil, "read domains from `FILE`, one per line (- for stdin; # starts a comment)")
 	fs.StringArrayVar(&o.resolvers, "resolver", nil, "ask `HOST[:PORT]`: an IP address, or a host name looked up once (repeatable; default: the system's resolvers)")
+	fs.StringVar(&o.vantage, "vantage", "", "name the place this run is taken from (`NAME`, e.g. jakarta-telkom); reports from different vantages are never compared as one")
 	fs.StringArrayVar(&o.compare, "resolvers", nil, "ask each of these resolvers on its own, side by side, and say whether they agree: `LIST` of HOST[:PORT], comma-separated, or the preset \"public\" (the system's, Cloudflare 1.1.1.1, Google 8.8.8.8, Quad9 9.9.9.9)")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "time to wait for each DNS reply")
 	fs.IntVar(&o.retries, "retries", 2, "extra rounds over the resolvers after a timeout or failure")
@@ -121,6 +123,39 @@ type auditRun struct {
 	resolvers []string
 	options   probe.Options
 	compare   []*resolvers.Client
+	// vantageName is --vantage; timeout bounds the whoami queries.
+	vantageName string
+	timeout     time.Duration
+}
+
+// egress starts asking each resolver for its outgoing address (whoami), in
+// the background; the returned function waits for the answers.
+func (r *auditRun) egress(ctx context.Context) func() []probe.Egress {
+	done := make(chan []probe.Egress, 1)
+	go func() {
+		qs := map[string]probe.Querier{}
+		for _, srv := range r.resolvers {
+			c, err := resolvers.New(resolvers.Config{Servers: []string{srv}, Timeout: r.timeout, Retries: -1})
+			if err != nil {
+				continue
+			}
+			defer c.Close()
+			qs[srv] = c
+		}
+		var order []string
+		for _, srv := range r.resolvers {
+			if qs[srv] != nil {
+				order = append(order, srv)
+			}
+		}
+		done <- probe.Egresses(ctx, qs, order)
+	}()
+	return func() []probe.Egress { return <-done }
+}
+
+// vantage says where the run was taken from.
+func (r *auditRun) vantage(streams IOStreams, egress func() []probe.Egress) probe.Vantage {
+	return probe.Vantage{Name: r.vantageName, TimeZone: probe.LocalTimeZone(streams.Now()), Egress: egress()}
 }
 
 func (r *auditRun) Close() {
@@ -153,7 +188,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	if len(targets) == 0 {
 		return nil, errors.New("no domains given: name some, or use -f FILE")
 	}
-	run := &auditRun{targets: targets}
+	run := &auditRun{targets: targets, vantageName: strings.TrimSpace(opts.vantage), timeout: opts.timeout}
 	for _, t := range targets {
 		if t.Err != nil {
 			run.invalid++
@@ -323,6 +358,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	}
 	defer run.Close()
 
+	egress := run.egress(ctx)
 	report := probe.Report{
 		GeneratedAt: streams.Now().UTC(),
 		ToolVersion: streams.Version,
@@ -353,6 +389,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		return runError{runErr}
 	}
 	report.Interrupted = interrupted
+	report.Vantage = run.vantage(streams, egress)
 	switch format {
 	case "json":
 		err = reports.WriteJSON(streams.Out, report)

@@ -103,6 +103,9 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		return err
 	}
 	defer store.Close()
+	if err := sameVantage(ctx, store, path, run.vantageName); err != nil {
+		return err
+	}
 
 	started := streams.Now().UTC()
 	var obs []probe.Observation
@@ -132,7 +135,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	}
 	info := history.RunInfo{
 		StartedAt: started, FinishedAt: streams.Now().UTC(), ToolVersion: streams.Version,
-		Datasets: run.db.Datasets(), Resolvers: run.resolvers,
+		Datasets: run.db.Datasets(), Resolvers: run.resolvers, Vantage: run.vantageName,
 	}
 	if _, err := store.Record(ctx, info, obs); err != nil {
 		return runError{fmt.Errorf("record the run in %s: %w", path, err)}
@@ -196,4 +199,20 @@ func runFailure(obs []probe.Observation) string {
 		return ""
 	}
 	return "no resolver answered any query"
+}
+
+// sameVantage refuses to record a run from one vantage in a database that
+// holds runs from another: geo-DNS and CDNs answer differently by place, so
+// comparing them would report moves that are only a change of viewpoint.
+func sameVantage(ctx context.Context, store *history.Store, path, vantage string) error {
+	vs, err := store.Vantages(ctx)
+	if err != nil {
+		return runError{err}
+	}
+	for _, v := range vs {
+		if v != vantage {
+			return fmt.Errorf("%s holds runs taken from vantage %q, and this run is from %q: answers from two places would be compared as if from one; use one --db per vantage", path, v, vantage)
+		}
+	}
+	return nil
 }

@@ -16,8 +16,9 @@ import (
 )
 
 type diffOptions struct {
-	output string
-	failOn []string
+	output         string
+	failOn         []string
+	acrossVantages bool
 }
 
 func newDiffCmd(streams IOStreams) *cobra.Command {
@@ -44,6 +45,7 @@ Exit codes:
 	}
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table, json or markdown")
 	cmd.Flags().StringArrayVar(&opts.failOn, "fail-on", nil, failOnHelp)
+	cmd.Flags().BoolVar(&opts.acrossVantages, "across-vantages", false, "compare reports taken from different vantages (--vantage) anyway")
 	return cmd
 }
 
@@ -75,6 +77,9 @@ func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath
 	after, err := readReportFile(afterPath)
 	if err != nil {
 		return err
+	}
+	if b, a := before.Vantage.Name, after.Vantage.Name; b != a && !opts.acrossVantages {
+		return fmt.Errorf("%s was taken from vantage %q and %s from %q: answers from two places are not compared as if from one (--across-vantages does it anyway)", beforePath, b, afterPath, a)
 	}
 	result := reports.Check{
 		GeneratedAt: streams.Now().UTC(), ToolVersion: streams.Version,
