@@ -50,6 +50,8 @@ type Observation struct {
 	// whose answer agrees with no other's.
 	Consistency string
 	OddOnesOut  []string
+	// Records holds the other record types asked for (--records).
+	Records []RecordSet
 }
 
 // ResolverAnswer is what one resolver answered for a target.

@@ -59,6 +59,10 @@ type Options struct {
 	Cymru CymruLooker
 	// RDAP, when set, is asked about every globally reachable address (--rdap).
 	RDAP RDAPLooker
+	// Records lists the record types to ask for beyond A and AAAA
+	// (--records), through Query.
+	Records []uint16
+	Query   Querier
 	// Compare, when set, replaces Resolver: each is asked separately, side by
 	// side, and the observation keeps every answer and says whether they agree.
 	Compare []NamedResolver
@@ -203,6 +207,12 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	}
 	if len(obs.Answers) > 0 {
 		obs.Consistency, obs.OddOnesOut = consistency(obs.Answers, obs.Addresses)
+	}
+	if len(opts.Records) > 0 && opts.Query != nil {
+		obs.Records = lookupRecords(ctx, t.Domain, opts.Records, opts.Query, opts)
+	}
+	if ctx.Err() != nil {
+		return obs, false
 	}
 	return obs, true
 }

@@ -73,6 +73,25 @@ type Target struct {
 	Consistency string           `json:"consistency,omitempty"`
 	OddOnesOut  []string         `json:"odd_ones_out,omitempty"`
 	Answers     []ResolverAnswer `json:"answers,omitempty"`
+	// Records is present when --records asked for other record types.
+	Records []RecordSetJSON `json:"records,omitempty"`
+}
+
+// RecordSetJSON is the JSON form of one record type of a domain.
+type RecordSetJSON struct {
+	Type    string       `json:"type"`
+	Owner   string       `json:"owner"`
+	Status  string       `json:"status"`
+	Error   string       `json:"error,omitempty"`
+	Records []RecordJSON `json:"records"`
+}
+
+// RecordJSON is one record; NS and MX hosts come with their attributed addresses.
+type RecordJSON struct {
+	Value      string    `json:"value"`
+	Host       string    `json:"host,omitempty"`
+	Preference uint16    `json:"preference,omitempty"`
+	Addresses  []Address `json:"addresses,omitempty"`
 }
 
 // ResolverAnswer is the JSON form of one resolver's own answer.
@@ -250,6 +269,17 @@ func NewTarget(o probe.Observation) Target {
 	}
 	t.Queries = newQueries(o.Queries)
 	t.Consistency, t.OddOnesOut = o.Consistency, o.OddOnesOut
+	for _, rs := range o.Records {
+		j := RecordSetJSON{Type: rs.Type, Owner: rs.Owner, Status: string(rs.Status), Error: rs.Error, Records: []RecordJSON{}}
+		for _, r := range rs.Records {
+			rj := RecordJSON{Value: r.Value, Host: r.Host, Preference: r.Preference}
+			for _, a := range r.Addresses {
+				rj.Addresses = append(rj.Addresses, newAddress(a.IP, a.TTL, a.Result))
+			}
+			j.Records = append(j.Records, rj)
+		}
+		t.Records = append(t.Records, j)
+	}
 	for _, a := range o.Answers {
 		ra := ResolverAnswer{Resolver: a.Resolver, Status: string(a.Status), Error: a.Error,
 			CNAMEChain: nonNil(a.CNAMEChain), Addresses: make([]string, 0, len(a.Addresses)), ASNs: nonNil(a.ASNs)}

@@ -60,6 +60,9 @@ func WriteTable(w io.Writer, r probe.Report) error {
 				addRow(cols, spanMark+"    "+line, "", "", "", "", "")
 			}
 		}
+		for _, rs := range o.Records {
+			addRow(cols, spanMark+"  ↳ "+recordLine(rs), "", "", "", "", "")
+		}
 		if o.Consistency == "inconsistent" {
 			addRow(cols, spanMark+"  ↳ the resolvers disagree: "+disagreement(o), "", "", "", "", "")
 		}
@@ -98,6 +101,26 @@ func WriteTable(w io.Writer, r probe.Report) error {
 // spanMark starts a cell that may run on over the columns to its right, up to
 // the table's width, and takes no part in sizing its column.
 const spanMark = "\x00"
+
+// recordLine sums up one record type: its values, and where NS and MX hosts are.
+func recordLine(rs probe.RecordSet) string {
+	head := rs.Type
+	if rs.Owner != "" {
+		head += " (" + rs.Owner + ")"
+	}
+	if rs.Status != "ok" {
+		return head + ": [" + string(rs.Status) + "] " + rs.Error
+	}
+	parts := make([]string, 0, len(rs.Records))
+	for _, r := range rs.Records {
+		p := r.Value
+		for _, a := range r.Addresses {
+			p += fmt.Sprintf(" [%s AS%d %s %s]", a.IP, a.ASN, a.Country, cmp.Or(a.Provider, a.ASOrg))
+		}
+		parts = append(parts, p)
+	}
+	return head + ": " + strings.Join(parts, "; ")
+}
 
 // vantageLine says where a report was taken from, in one line.
 func vantageLine(v probe.Vantage) string {

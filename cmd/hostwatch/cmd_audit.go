@@ -40,6 +40,7 @@ type auditOptions struct {
 	rdap        bool
 	compare     []string
 	vantage     string
+	records     []string
 }
 
 // bind binds every audit flag.
@@ -54,6 +55,7 @@ func (o *auditOptions) bind(fs *pflag.FlagSet) {
 func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&o.files, "file", "f", nil, "read domains from `FILE`, one per line (- for stdin; # starts a comment)")
 	fs.StringArrayVar(&o.resolvers, "resolver", nil, "ask `HOST[:PORT]`: an IP address, or a host name looked up once (repeatable; default: the system's resolvers)")
+	fs.StringArrayVar(&o.records, "records", nil, "also ask for these record `TYPES`: ns, mx, soa, txt, caa (comma-separated; a, aaaa and cname are always asked); NS and MX hosts are resolved and attributed")
 	fs.StringVar(&o.vantage, "vantage", "", "name the place this run is taken from (`NAME`, e.g. jakarta-telkom); reports from different vantages are never compared as one")
 	fs.StringArrayVar(&o.compare, "resolvers", nil, "ask each of these resolvers on its own, side by side, and say whether they agree: `LIST` of HOST[:PORT], comma-separated, or the preset \"public\" (the system's, Cloudflare 1.1.1.1, Google 8.8.8.8, Quad9 9.9.9.9)")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "time to wait for each DNS reply")
@@ -181,6 +183,10 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	case opts.concurrency < 1:
 		return nil, fmt.Errorf("--concurrency must be 1 or more, got %d", opts.concurrency)
 	}
+	recordTypes, err := probe.ParseRecordTypes(opts.records)
+	if err != nil {
+		return nil, err
+	}
 	targets, err := readTargets(streams.In, opts.files, args)
 	if err != nil {
 		return nil, err
@@ -226,7 +232,8 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		run.Close()
 		return nil, runError{err}
 	}
-	run.options = probe.Options{Resolver: run.client, Attributor: run.db, Concurrency: opts.concurrency, Now: streams.Now}
+	run.options = probe.Options{Resolver: run.client, Attributor: run.db, Concurrency: opts.concurrency, Now: streams.Now,
+		Records: recordTypes, Query: run.client}
 	for _, srv := range compare {
 		c, err := resolvers.New(resolvers.Config{Servers: []string{srv}, Timeout: opts.timeout, Retries: retries})
 		if err != nil {
