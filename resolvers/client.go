@@ -3,6 +3,8 @@ package resolvers
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -27,7 +29,8 @@ const (
 // Config says which resolvers a Client asks and how patiently.
 type Config struct {
 	// Servers are the resolvers, as accepted by ParseServer ("192.0.2.1",
-	// "[2001:db8::1]:5353"); they are asked in this order.
+	// "[2001:db8::1]:5353", "tls://192.0.2.1", "https://dns.example/dns-query");
+	// they are asked in this order.
 	Servers []string
 	// Timeout bounds each query attempt; 0 means DefaultTimeout.
 	Timeout time.Duration
@@ -39,6 +42,9 @@ type Config struct {
 	SocketsPerServer int
 	// UDPSize is the EDNS0 UDP payload size advertised; 0 means DefaultUDPSize.
 	UDPSize uint16
+	// RootCAs are the certificate authorities trusted for tls:// and https://
+	// resolvers; nil means the system's. Certificates are always verified.
+	RootCAs *x509.CertPool
 }
 
 // Client resolves names through a fixed list of resolvers. It is safe for
@@ -54,11 +60,15 @@ type Client struct {
 	closeErr  error
 }
 
-// server is one resolver and the UDP sockets kept open to it.
+// server is one resolver and the UDP sockets kept open to it, or, for a
+// tls:// or https:// resolver, its encrypted transport.
 type server struct {
-	addr  string
+	addr  string // as the evidence names it: host:port, or the URL
 	conns []*udpConn
 	next  atomic.Uint32
+
+	enc       encrypted // nil for UDP (and TCP) resolvers
+	transport string    // the encrypted transport: "dot" or "doh"
 }
 
 func (s *server) conn() *udpConn {
@@ -89,7 +99,26 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.tcp = &dns.Client{Net: "tcp", Timeout: c.timeout}
 	nsock := cmp.Or(cfg.SocketsPerServer, DefaultSocketsPerServer)
+	var tlsConf *tls.Config
 	for _, s := range cfg.Servers {
+		if isURLServer(s) {
+			ep, err := parseURLServer(s)
+			if err != nil {
+				c.Close()
+				return nil, fmt.Errorf("resolvers: %w", err)
+			}
+			if tlsConf == nil {
+				tlsConf = tlsBase(cfg.RootCAs)
+			}
+			srv := &server{addr: ep.name, transport: ep.transport}
+			if ep.transport == "dot" {
+				srv.enc = newDoT(ep, c.timeout, tlsConf)
+			} else {
+				srv.enc = newDoH(ep, c.timeout, tlsConf)
+			}
+			c.servers = append(c.servers, srv)
+			continue
+		}
 		addr, err := ParseServer(s)
 		if err != nil {
 			c.Close()
@@ -115,6 +144,11 @@ func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		var errs []error
 		for _, s := range c.servers {
+			if s.enc != nil {
+				if err := s.enc.close(); err != nil {
+					errs = append(errs, err)
+				}
+			}
 			for _, u := range s.conns {
 				if err := u.close(); err != nil {
 					errs = append(errs, err)
@@ -126,7 +160,8 @@ func (c *Client) Close() error {
 	return c.closeErr
 }
 
-// Servers returns the resolvers asked, as host:port, in order.
+// Servers returns the resolvers asked, in order, as the evidence names them:
+// host:port, or the URL of a tls:// or https:// resolver.
 func (c *Client) Servers() []string {
 	out := make([]string, len(c.servers))
 	for i, s := range c.servers {
@@ -401,7 +436,16 @@ func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exc
 			if err := ctx.Err(); err != nil {
 				return nil, ctxStatus(err), fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], context.Cause(ctx))
 			}
-			m, status, err := c.attempt(ctx, s, q, pkt, ex)
+			var (
+				m      *dns.Msg
+				status Status
+				err    error
+			)
+			if s.enc == nil {
+				m, status, err = c.attempt(ctx, s, q, pkt, ex)
+			} else {
+				m, status, err = c.attemptEncrypted(ctx, s, q, ex)
+			}
 			if err == nil {
 				return m, status, nil
 			}

@@ -18,7 +18,22 @@ import (
 // into host:port form ("1.1.1.1" → "1.1.1.1:53", "2001:db8::1" → "[2001:db8::1]:53").
 // Host names are rejected: a resolver must be named by its address, so that the
 // evidence says exactly who was asked (LookupServer turns a name into one).
+//
+// An encrypted resolver is given as a URL, and its host may be a name, since
+// the certificate is checked against it:
+//   - tls://HOST[:PORT] is DNS over TLS (RFC 7858), port 853 by default
+//     ("tls://9.9.9.9" → "tls://9.9.9.9:853");
+//   - https://HOST[:PORT][/PATH][?QUERY] is DNS over HTTPS (RFC 8484) with POST,
+//     path /dns-query by default;
+//   - https+get://… is the same with GET and ?dns=.
+//
+// The result is the canonical URL, which the evidence names and which
+// ParseServer gives back unchanged.
 func ParseServer(s string) (string, error) {
+	if isURLServer(s) {
+		ep, err := parseURLServer(s)
+		return ep.name, err
+	}
 	orig := s
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -82,11 +97,12 @@ func SystemServers(path string) ([]string, error) {
 // a port ("localhost:5353", "dns.example"). The name is looked up once, with
 // the system's resolver (and /etc/hosts), and its first IPv4 address is used
 // (else its first IPv6 address), so that the evidence still names the exact
-// address asked.
+// address asked. A tls:// or https:// resolver is only parsed: its host name
+// is looked up when connecting, and its certificate must match that name.
 func LookupServer(ctx context.Context, s string) (string, error) {
 	hp, err := ParseServer(s)
-	if err == nil {
-		return hp, nil
+	if err == nil || isURLServer(s) {
+		return hp, err
 	}
 	host, port := strings.TrimSpace(s), "53"
 	if h, p, splitErr := net.SplitHostPort(host); splitErr == nil {

@@ -61,7 +61,7 @@ func FuzzParseServer(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := resolvers.ParseServer(s)
-		if err != nil {
+		if err != nil || strings.Contains(s, "://") { // URLs: FuzzParseResolverURL
 			return
 		}
 		ap, err := netip.ParseAddrPort(got)

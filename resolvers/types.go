@@ -30,8 +30,8 @@ type Hop struct {
 
 // Exchange is the evidence of one query: who was asked what, when, and what came back.
 type Exchange struct {
-	Resolver  string        // host:port of the resolver asked
-	Transport string        // "udp" or "tcp"
+	Resolver  string        // the resolver asked: host:port, or its tls:// or https:// URL
+	Transport string        // "udp", "tcp", "dot" (DNS over TLS) or "doh" (DNS over HTTPS)
 	Name      string        // the name asked for (ASCII, fully qualified without the trailing dot)
 	Type      string        // "A", "AAAA", ...
 	Rcode     string        // "NOERROR", "NXDOMAIN", ... empty when no reply came
