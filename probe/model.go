@@ -9,6 +9,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/attribution/rdap"
+	"github.com/hostwatch/hostwatch/probe/frontdoor"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -52,6 +53,15 @@ type Observation struct {
 	OddOnesOut  []string
 	// Records holds the other record types asked for (--records).
 	Records []RecordSet
+	// HTTP is what the web server itself said (--http).
+	HTTP *FrontDoor
+}
+
+// FrontDoor is the outcome of fetching a domain's front page, with the
+// address each hop connected to attributed (Connected[i] for Hops[i]).
+type FrontDoor struct {
+	frontdoor.Result
+	Connected []Address
 }
 
 // ResolverAnswer is what one resolver answered for a target.

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/attribution/rdap"
+	"github.com/hostwatch/hostwatch/probe/frontdoor"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -59,6 +61,9 @@ type Options struct {
 	Cymru CymruLooker
 	// RDAP, when set, is asked about every globally reachable address (--rdap).
 	RDAP RDAPLooker
+	// HTTP, when set, fetches each domain's front page (--http) with these
+	// options; its Resolve is filled in with Resolver.
+	HTTP *frontdoor.Options
 	// Records lists the record types to ask for beyond A and AAAA
 	// (--records), through Query.
 	Records []uint16
@@ -208,6 +213,9 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	if len(obs.Answers) > 0 {
 		obs.Consistency, obs.OddOnesOut = consistency(obs.Answers, obs.Addresses)
 	}
+	if opts.HTTP != nil && obs.Status == resolvers.StatusOK {
+		obs.HTTP = frontDoor(ctx, t.Domain, opts)
+	}
 	if len(opts.Records) > 0 && opts.Query != nil {
 		obs.Records = lookupRecords(ctx, t.Domain, opts.Records, opts.Query, opts)
 	}
@@ -242,4 +250,31 @@ func extra(ctx context.Context, ip netip.Addr, special bool, opts Options) *Extr
 		x.RDAP = &n
 	}
 	return x
+}
+
+// frontDoor fetches the domain's front page, resolving every hop's host
+// through the run's own resolver (so the evidence matches the audit), and
+// attributes the address each hop connected to.
+func frontDoor(ctx context.Context, domain string, opts Options) *FrontDoor {
+	o := *opts.HTTP
+	o.Resolve = func(ctx context.Context, host string) ([]netip.Addr, error) {
+		res := opts.Resolver.Resolve(ctx, host)
+		if res.Status != resolvers.StatusOK {
+			return nil, fmt.Errorf("resolve %s: %s", host, res.Status)
+		}
+		out := make([]netip.Addr, 0, len(res.Answers))
+		for _, a := range res.Answers {
+			out = append(out, a.Addr)
+		}
+		return out, nil
+	}
+	fd := &FrontDoor{Result: frontdoor.Fetch(ctx, domain, o)}
+	for _, h := range fd.Hops {
+		a := Address{IP: h.ConnectedTo.Addr()}
+		if a.IP.IsValid() && opts.Attributor != nil {
+			a.Result = opts.Attributor.Lookup(a.IP)
+		}
+		fd.Connected = append(fd.Connected, a)
+	}
+	return fd
 }

@@ -75,6 +75,78 @@ type Target struct {
 	Answers     []ResolverAnswer `json:"answers,omitempty"`
 	// Records is present when --records asked for other record types.
 	Records []RecordSetJSON `json:"records,omitempty"`
+	// HTTP is present with --http: what the web server itself said.
+	HTTP *FrontDoorJSON `json:"http,omitempty"`
+}
+
+// FrontDoorJSON is the JSON form of a front-page fetch.
+type FrontDoorJSON struct {
+	Scheme string    `json:"scheme"`
+	Error  string    `json:"error"`
+	Status int       `json:"status"` // of the final response; 0 when none came
+	Hops   []HopJSON `json:"hops"`
+}
+
+// HopJSON is one request of the fetch: a redirect or the final answer.
+type HopJSON struct {
+	URL         string              `json:"url"`
+	Status      int                 `json:"status"`
+	Error       string              `json:"error"`
+	Failure     string              `json:"failure"`
+	Host        string              `json:"host"`
+	Addresses   []string            `json:"addresses"`
+	ConnectedTo *Address            `json:"connected_to"`
+	Headers     map[string][]string `json:"headers"`
+	TLS         *TLSJSON            `json:"tls"`
+	StartedAt   string              `json:"started_at"`
+	DurationMS  float64             `json:"duration_ms"`
+	BodyBytes   int64               `json:"body_bytes"`
+	BodySHA256  string              `json:"body_sha256"`
+}
+
+// TLSJSON is what the server's certificate says, and whether it is trusted.
+type TLSJSON struct {
+	Version     string   `json:"version"`
+	CipherSuite string   `json:"cipher_suite"`
+	Verified    bool     `json:"verified"`
+	VerifyError string   `json:"verify_error"`
+	Subject     string   `json:"subject"`
+	Issuer      string   `json:"issuer"`
+	SANs        []string `json:"sans"`
+	NotBefore   string   `json:"not_before"`
+	NotAfter    string   `json:"not_after"`
+	SHA256      string   `json:"sha256"`
+}
+
+func newFrontDoorJSON(fd *probe.FrontDoor) *FrontDoorJSON {
+	if fd == nil {
+		return nil
+	}
+	j := &FrontDoorJSON{Scheme: fd.Scheme, Error: fd.Error, Hops: []HopJSON{}}
+	if fd.Final != nil {
+		j.Status = fd.Final.Status
+	}
+	for i, h := range fd.Hops {
+		hj := HopJSON{URL: h.URL, Status: h.Status, Error: h.Error, Failure: h.Failure, Host: h.Host,
+			Addresses: []string{}, Headers: h.Headers, StartedAt: timestamp(h.StartedAt),
+			DurationMS: float64(h.Duration.Microseconds()) / 1000, BodyBytes: h.BodyBytes, BodySHA256: h.BodySHA256}
+		if hj.Headers == nil {
+			hj.Headers = map[string][]string{}
+		}
+		for _, a := range h.Addresses {
+			hj.Addresses = append(hj.Addresses, a.String())
+		}
+		if i < len(fd.Connected) && fd.Connected[i].IP.IsValid() {
+			a := newAddress(fd.Connected[i].IP, 0, fd.Connected[i].Result)
+			hj.ConnectedTo = &a
+		}
+		if t := h.TLS; t != nil {
+			hj.TLS = &TLSJSON{Version: t.Version, CipherSuite: t.CipherSuite, Verified: t.Verified, VerifyError: t.VerifyError,
+				Subject: t.Subject, Issuer: t.Issuer, SANs: nonNil(t.SANs), NotBefore: clock(t.NotBefore), NotAfter: clock(t.NotAfter), SHA256: t.SHA256}
+		}
+		j.Hops = append(j.Hops, hj)
+	}
+	return j
 }
 
 // RecordSetJSON is the JSON form of one record type of a domain.
@@ -269,6 +341,7 @@ func NewTarget(o probe.Observation) Target {
 	}
 	t.Queries = newQueries(o.Queries)
 	t.Consistency, t.OddOnesOut = o.Consistency, o.OddOnesOut
+	t.HTTP = newFrontDoorJSON(o.HTTP)
 	for _, rs := range o.Records {
 		j := RecordSetJSON{Type: rs.Type, Owner: rs.Owner, Status: string(rs.Status), Error: rs.Error, Records: []RecordJSON{}}
 		for _, r := range rs.Records {

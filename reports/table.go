@@ -60,6 +60,9 @@ func WriteTable(w io.Writer, r probe.Report) error {
 				addRow(cols, spanMark+"    "+line, "", "", "", "", "")
 			}
 		}
+		for _, line := range httpLines(o.HTTP) {
+			addRow(cols, spanMark+"  ↳ "+line, "", "", "", "", "")
+		}
 		for _, rs := range o.Records {
 			addRow(cols, spanMark+"  ↳ "+recordLine(rs), "", "", "", "", "")
 		}
@@ -101,6 +104,43 @@ func WriteTable(w io.Writer, r probe.Report) error {
 // spanMark starts a cell that may run on over the columns to its right, up to
 // the table's width, and takes no part in sizing its column.
 const spanMark = "\x00"
+
+// httpLines sums up a front-page fetch: each hop, where it connected, and the
+// certificate, saying plainly when it is not trusted.
+func httpLines(fd *probe.FrontDoor) []string {
+	if fd == nil {
+		return nil
+	}
+	var out []string
+	for i, h := range fd.Hops {
+		line := fmt.Sprintf("%s %s", fd.Scheme, h.URL)
+		if h.Status != 0 {
+			line += fmt.Sprintf(" → %d", h.Status)
+		}
+		if i < len(fd.Connected) && fd.Connected[i].IP.IsValid() {
+			c := fd.Connected[i]
+			line += fmt.Sprintf(" from %s (AS%d %s %s)", c.IP, c.ASN, c.Country, cmp.Or(c.Provider, c.ASOrg))
+		}
+		if h.Error != "" {
+			line += " [" + cmp.Or(h.Failure, "error") + "]"
+		}
+		for _, k := range h.HeaderNames() {
+			line += fmt.Sprintf("; %s: %s", k, strings.Join(h.Headers[k], ", "))
+		}
+		if t := h.TLS; t != nil {
+			trust := "trusted"
+			if !t.Verified {
+				trust = "NOT TRUSTED: " + t.VerifyError
+			}
+			line += fmt.Sprintf("; certificate %s, issued by %s, %s", t.Subject, t.Issuer, trust)
+		}
+		out = append(out, line)
+	}
+	if len(fd.Hops) == 0 && fd.Error != "" {
+		out = append(out, "http: "+fd.Error)
+	}
+	return out
+}
 
 // recordLine sums up one record type: its values, and where NS and MX hosts are.
 func recordLine(rs probe.RecordSet) string {

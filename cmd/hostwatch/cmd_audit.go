@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/attribution/rdap"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/probe/frontdoor"
 	"github.com/hostwatch/hostwatch/reports"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -41,6 +43,9 @@ type auditOptions struct {
 	compare     []string
 	vantage     string
 	records     []string
+	http        bool
+	httpPorts   [2]uint16 // https, http
+	resolverCA  string
 }
 
 // bind binds every audit flag.
@@ -54,7 +59,11 @@ func (o *auditOptions) bind(fs *pflag.FlagSet) {
 // every command that runs an audit shares.
 func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&o.files, "file", "f", nil, "read domains from `FILE`, one per line (- for stdin; # starts a comment)")
-	fs.StringArrayVar(&o.resolvers, "resolver", nil, "ask `HOST[:PORT]`: an IP address, or a host name looked up once (repeatable; default: the system's resolvers)")
+	fs.StringArrayVar(&o.resolvers, "resolver", nil, "ask `RESOLVER`: HOST[:PORT] (an IP address, or a host name looked up once), tls://HOST[:853] (DNS over TLS), https://HOST/dns-query (DNS over HTTPS; https+get:// for GET); repeatable, tried in order; default: the system's resolvers")
+	fs.BoolVar(&o.http, "http", false, "also GET / over HTTPS (then HTTP): status, redirect chain with every hop resolved and attributed, the address connected to, hosting and CDN headers, and the TLS certificate (reported, not trusted, when it does not verify)")
+	fs.Uint16Var(&o.httpPorts[0], "https-port", 443, "with --http, the `PORT` HTTPS is tried on")
+	fs.Uint16Var(&o.httpPorts[1], "http-port", 80, "with --http, the `PORT` plain HTTP is tried on when HTTPS fails")
+	fs.StringVar(&o.resolverCA, "resolver-ca", "", "trust the certificate authorities in the PEM `FILE` for tls:// and https:// resolvers (as well as the system's)")
 	fs.StringArrayVar(&o.records, "records", nil, "also ask for these record `TYPES`: ns, mx, soa, txt, caa (comma-separated; a, aaaa and cname are always asked); NS and MX hosts are resolved and attributed")
 	fs.StringVar(&o.vantage, "vantage", "", "name the place this run is taken from (`NAME`, e.g. jakarta-telkom); reports from different vantages are never compared as one")
 	fs.StringArrayVar(&o.compare, "resolvers", nil, "ask each of these resolvers on its own, side by side, and say whether they agree: `LIST` of HOST[:PORT], comma-separated, or the preset \"public\" (the system's, Cloudflare 1.1.1.1, Google 8.8.8.8, Quad9 9.9.9.9)")
@@ -227,7 +236,12 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	if retries == 0 {
 		retries = -1 // resolvers.Config reads 0 as "the default"
 	}
-	run.client, err = resolvers.New(resolvers.Config{Servers: servers, Timeout: opts.timeout, Retries: retries})
+	roots, err := resolverRoots(opts.resolverCA)
+	if err != nil {
+		run.Close()
+		return nil, err
+	}
+	run.client, err = resolvers.New(resolvers.Config{Servers: servers, Timeout: opts.timeout, Retries: retries, RootCAs: roots})
 	if err != nil {
 		run.Close()
 		return nil, runError{err}
@@ -235,7 +249,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	run.options = probe.Options{Resolver: run.client, Attributor: run.db, Concurrency: opts.concurrency, Now: streams.Now,
 		Records: recordTypes, Query: run.client}
 	for _, srv := range compare {
-		c, err := resolvers.New(resolvers.Config{Servers: []string{srv}, Timeout: opts.timeout, Retries: retries})
+		c, err := resolvers.New(resolvers.Config{Servers: []string{srv}, Timeout: opts.timeout, Retries: retries, RootCAs: roots})
 		if err != nil {
 			run.Close()
 			return nil, runError{err}
@@ -248,6 +262,10 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	}
 	if opts.cymru {
 		run.options.Cymru = cymru.New(run.client)
+	}
+	if opts.http {
+		run.options.HTTP = &frontdoor.Options{UserAgent: "hostwatch/" + streams.Version,
+			HTTPSPort: opts.httpPorts[0], HTTPPort: opts.httpPorts[1]}
 	}
 	if opts.rdap {
 		cfg := rdap.Config{HTTPClient: attribution.Doer{C: attribution.NewHTTPClient(opts.rdapTimeout(), 0, false)}}
@@ -415,6 +433,25 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		return errTargetsFailed
 	}
 	return nil
+}
+
+// resolverRoots reads --resolver-ca: the system's roots plus the file's.
+func resolverRoots(path string) (*x509.CertPool, error) {
+	if path == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--resolver-ca: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--resolver-ca %s: no PEM certificate in the file", path)
+	}
+	return pool, nil
 }
 
 // rdapTimeout bounds one RDAP request: registries are slower than resolvers.

@@ -65,6 +65,19 @@ func TestScripts(t *testing.T) {
 			env.Defer(func() { msrv.Close() })
 			env.Values[movingKey{}] = moving
 			env.Setenv("MOVING", msrv.Addr)
+			web := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/" {
+					http.Redirect(w, r, "/home", http.StatusMovedPermanently)
+					return
+				}
+				w.Header().Set("Server", "fixture-web")
+				w.Header().Set("X-Cache", "MISS")
+				w.Header().Set("Set-Cookie", "not=kept")
+				fmt.Fprint(w, "hello")
+			}))
+			web.StartTLS()
+			env.Defer(web.Close)
+			env.Setenv("HTTPS_PORT", web.URL[strings.LastIndexByte(web.URL, ':')+1:])
 			rdapSrv := httptest.NewServer(rdapFixture())
 			env.Defer(rdapSrv.Close)
 			env.Setenv("RDAP", rdapSrv.URL)
