@@ -271,7 +271,16 @@ func newQueries(qs []resolvers.Exchange) []Query {
 			Rcode: q.Rcode, Status: string(q.Status), Error: q.Error,
 			AskedAt:   timestamp(q.AskedAt),
 			RTTMillis: float64(q.RTT.Microseconds()) / 1000,
+			ECSSource: q.ECSSource,
 		})
+		if q.ECSSource != "" {
+			if q.ECSScope >= 0 {
+				scope := q.ECSScope
+				out[len(out)-1].ECSScope = &scope
+			} else {
+				out[len(out)-1].ECSIgnored = q.Rcode != ""
+			}
+		}
 	}
 	return out
 }
@@ -287,6 +296,11 @@ type Query struct {
 	Error     string  `json:"error"`
 	AskedAt   string  `json:"asked_at"`
 	RTTMillis float64 `json:"rtt_ms"`
+	// ECSSource is the EDNS Client Subnet sent (--ecs, --as-seen-from);
+	// ECSScope the scope the reply gave; ECSIgnored says the reply gave none.
+	ECSSource  string `json:"ecs_source,omitempty"`
+	ECSScope   *int   `json:"ecs_scope,omitempty"`
+	ECSIgnored bool   `json:"ecs_ignored,omitempty"`
 }
 
 // timestamp formats t in RFC 3339, UTC, with the precision it has.

@@ -140,7 +140,8 @@ func readQueries(qs []Query) ([]resolvers.Exchange, error) {
 		out = append(out, resolvers.Exchange{
 			Resolver: q.Resolver, Transport: q.Transport, Name: q.Name, Type: q.Type, Rcode: q.Rcode,
 			Status: resolvers.Status(q.Status), Error: q.Error, AskedAt: asked,
-			RTT: time.Duration(q.RTTMillis * float64(time.Millisecond)),
+			RTT:       time.Duration(q.RTTMillis * float64(time.Millisecond)),
+			ECSSource: q.ECSSource, ECSScope: ecsScope(q),
 		})
 	}
 	return out, nil
@@ -174,4 +175,11 @@ func readExtra(a Address) (*probe.Extra, error) {
 		x.Cymru = r
 	}
 	return x, nil
+}
+
+func ecsScope(q Query) int {
+	if q.ECSScope != nil {
+		return *q.ECSScope
+	}
+	return -1
 }

@@ -45,6 +45,9 @@ type Config struct {
 	// RootCAs are the certificate authorities trusted for tls:// and https://
 	// resolvers; nil means the system's. Certificates are always verified.
 	RootCAs *x509.CertPool
+	// ECS, when valid, is sent as the EDNS Client Subnet (RFC 7871) of every
+	// query: the answer is asked for as if from a client in that prefix.
+	ECS netip.Prefix
 }
 
 // Client resolves names through a fixed list of resolvers. It is safe for
@@ -55,6 +58,7 @@ type Client struct {
 	retries int
 	udpSize uint16
 	tcp     *dns.Client
+	ecs     netip.Prefix
 
 	closeOnce sync.Once
 	closeErr  error
@@ -90,6 +94,7 @@ func New(cfg Config) (*Client, error) {
 		timeout: cmp.Or(cfg.Timeout, DefaultTimeout),
 		retries: cfg.Retries,
 		udpSize: cmp.Or(cfg.UDPSize, DefaultUDPSize),
+		ecs:     cfg.ECS.Masked(),
 	}
 	switch {
 	case c.retries == 0:
@@ -415,6 +420,9 @@ func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exc
 	q.RecursionDesired = true
 	q.Question = []dns.Question{{Name: name + ".", Qtype: qtype, Qclass: dns.ClassINET}}
 	q.SetEdns0(c.udpSize, false)
+	if c.ecs.IsValid() {
+		q.IsEdns0().Option = append(q.IsEdns0().Option, ecsOption(c.ecs))
+	}
 	bp := packPool.Get().(*[]byte)
 	defer packPool.Put(bp)
 	pkt, err := q.PackBuffer(*bp)
@@ -441,10 +449,14 @@ func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exc
 				status Status
 				err    error
 			)
+			before := len(*ex)
 			if s.enc == nil {
 				m, status, err = c.attempt(ctx, s, q, pkt, ex)
 			} else {
 				m, status, err = c.attemptEncrypted(ctx, s, q, ex)
+			}
+			if c.ecs.IsValid() {
+				noteECS((*ex)[before:], c.ecs, m)
 			}
 			if err == nil {
 				return m, status, nil

@@ -40,6 +40,11 @@ type Exchange struct {
 	Error     string        // the failure, when there was one
 	AskedAt   time.Time     // when the query was sent (UTC)
 	RTT       time.Duration // round-trip time; 0 when no reply came
+	// ECSSource is the EDNS Client Subnet sent (--ecs), "" when none;
+	// ECSScope the scope prefix length the reply gave for it, or -1 when the
+	// reply carried no subnet option: the server ignored it.
+	ECSSource string
+	ECSScope  int
 }
 
 // Answer is one address record at the end of a chain.

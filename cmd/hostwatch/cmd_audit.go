@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,6 +47,8 @@ type auditOptions struct {
 	http        bool
 	httpPorts   [2]uint16 // https, http
 	resolverCA  string
+	ecs         []string
+	seenFrom    []string
 }
 
 // bind binds every audit flag.
@@ -65,6 +68,8 @@ func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.Uint16Var(&o.httpPorts[1], "http-port", 80, "with --http, the `PORT` plain HTTP is tried on when HTTPS fails")
 	fs.StringVar(&o.resolverCA, "resolver-ca", "", "trust the certificate authorities in the PEM `FILE` for tls:// and https:// resolvers (as well as the system's)")
 	fs.StringArrayVar(&o.records, "records", nil, "also ask for these record `TYPES`: ns, mx, soa, txt, caa (comma-separated; a, aaaa and cname are always asked); NS and MX hosts are resolved and attributed")
+	fs.StringArrayVar(&o.ecs, "ecs", nil, "send this EDNS Client Subnet (`CIDR`, e.g. 36.64.0.0/24) with every query; several are asked side by side")
+	fs.StringArrayVar(&o.seenFrom, "as-seen-from", nil, "send as client subnet a real prefix of an access network in `CC` (the first such /24 of the shipped data; see db status); several are asked side by side")
 	fs.StringVar(&o.vantage, "vantage", "", "name the place this run is taken from (`NAME`, e.g. jakarta-telkom); reports from different vantages are never compared as one")
 	fs.StringArrayVar(&o.compare, "resolvers", nil, "ask each of these resolvers on its own, side by side, and say whether they agree: `LIST` of HOST[:PORT], comma-separated, or the preset \"public\" (the system's, Cloudflare 1.1.1.1, Google 8.8.8.8, Quad9 9.9.9.9)")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "time to wait for each DNS reply")
@@ -134,6 +139,7 @@ type auditRun struct {
 	resolvers []string
 	options   probe.Options
 	compare   []*resolvers.Client
+	subnets   []probe.NamedResolver
 	// vantageName is --vantage; timeout bounds the whoami queries.
 	vantageName string
 	timeout     time.Duration
@@ -246,8 +252,31 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		run.Close()
 		return nil, runError{err}
 	}
+	subnets, err := clientSubnets(run.db, opts.ecs, opts.seenFrom)
+	if err != nil {
+		run.Close()
+		return nil, err
+	}
+	if len(subnets) > 0 && len(compare) > 0 {
+		run.Close()
+		return nil, errors.New("--resolvers does not go together with --ecs or --as-seen-from: compare resolvers, or client subnets, one at a time")
+	}
+	for _, sn := range subnets {
+		c, err := resolvers.New(resolvers.Config{Servers: servers, Timeout: opts.timeout, Retries: retries, RootCAs: roots, ECS: sn.prefix})
+		if err != nil {
+			run.Close()
+			return nil, runError{err}
+		}
+		run.compare = append(run.compare, c)
+		run.subnets = append(run.subnets, probe.NamedResolver{Name: sn.name, Resolver: c})
+	}
 	run.options = probe.Options{Resolver: run.client, Attributor: run.db, Concurrency: opts.concurrency, Now: streams.Now,
 		Records: recordTypes, Query: run.client}
+	run.options.Compare = run.subnets
+	if len(run.subnets) == 1 {
+		// One subnet: nothing to compare; every query carries it.
+		run.options.Resolver, run.options.Compare = run.subnets[0].Resolver, nil
+	}
 	for _, srv := range compare {
 		c, err := resolvers.New(resolvers.Config{Servers: []string{srv}, Timeout: opts.timeout, Retries: retries, RootCAs: roots})
 		if err != nil {
@@ -433,6 +462,36 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		return errTargetsFailed
 	}
 	return nil
+}
+
+// clientSubnet is one EDNS Client Subnet to ask as, and how reports name it.
+type clientSubnet struct {
+	name   string
+	prefix netip.Prefix
+}
+
+// clientSubnets reads --ecs and --as-seen-from.
+func clientSubnets(db *attribution.DB, ecs, seenFrom []string) ([]clientSubnet, error) {
+	var out []clientSubnet
+	for _, e := range ecs {
+		p, err := netip.ParsePrefix(strings.TrimSpace(e))
+		if err != nil {
+			return nil, fmt.Errorf("--ecs %q: want a prefix such as 36.64.0.0/24: %w", e, err)
+		}
+		out = append(out, clientSubnet{name: "ecs " + p.Masked().String(), prefix: p.Masked()})
+	}
+	for _, cc := range seenFrom {
+		cc = strings.ToUpper(strings.TrimSpace(cc))
+		if len(cc) != 2 {
+			return nil, fmt.Errorf("--as-seen-from %q: want a two-letter country code such as ID", cc)
+		}
+		p, err := db.PrefixIn(cc)
+		if err != nil {
+			return nil, fmt.Errorf("--as-seen-from %s: %w", cc, err)
+		}
+		out = append(out, clientSubnet{name: "as seen from " + cc + " (" + p.String() + ")", prefix: p})
+	}
+	return out, nil
 }
 
 // resolverRoots reads --resolver-ca: the system's roots plus the file's.

@@ -81,6 +81,12 @@ func TestScripts(t *testing.T) {
 			rdapSrv := httptest.NewServer(rdapFixture())
 			env.Defer(rdapSrv.Close)
 			env.Setenv("RDAP", rdapSrv.URL)
+			ecs, err := resolverstest.Listen("127.0.0.1:0", ecsAware())
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { ecs.Close() })
+			env.Setenv("ECS", ecs.Addr)
 			srv2, err := resolverstest.Listen("127.0.0.1:0", h)
 			if err != nil {
 				return err
@@ -188,5 +194,39 @@ func rdapFixture() http.Handler {
 		default:
 			http.NotFound(w, r)
 		}
+	})
+}
+
+// ecsAware answers geo.kpu.go.id by client subnet, as a CDN would: clients
+// in 36.0.0.0/8 get 36.86.63.182, others 170.33.13.55, with scope /16;
+// plain.kpu.go.id ignores the subnet (no option in the reply).
+func ecsAware() dns.Handler {
+	return dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		q := r.Question[0]
+		var sub *dns.EDNS0_SUBNET
+		if opt := r.IsEdns0(); opt != nil {
+			for _, o := range opt.Option {
+				if s, ok := o.(*dns.EDNS0_SUBNET); ok {
+					sub = s
+				}
+			}
+		}
+		if q.Qtype == dns.TypeA && (q.Name == "geo.kpu.go.id." || q.Name == "plain.kpu.go.id.") {
+			ip := "170.33.13.55"
+			if q.Name == "geo.kpu.go.id." && sub != nil && sub.Address.To4() != nil && sub.Address.To4()[0] == 36 {
+				ip = "36.86.63.182"
+			}
+			rr, _ := dns.NewRR(q.Name + " 60 IN A " + ip)
+			m.Answer = append(m.Answer, rr)
+		}
+		m.SetEdns0(1232, false)
+		if sub != nil && q.Name == "geo.kpu.go.id." {
+			echo := *sub
+			echo.SourceScope = 16
+			m.IsEdns0().Option = append(m.IsEdns0().Option, &echo)
+		}
+		w.WriteMsg(m)
 	})
 }
