@@ -55,6 +55,13 @@ type Observation struct {
 	Records []RecordSet
 	// HTTP is what the web server itself said (--http).
 	HTTP *FrontDoor
+	// Authoritative holds what each of the zone's own name servers answered,
+	// asked directly without recursion (--authoritative);
+	// AuthoritativeConsistency compares them with each other and with the
+	// recursive view (named "recursive" in AuthoritativeOdd).
+	Authoritative            []ResolverAnswer
+	AuthoritativeConsistency string
+	AuthoritativeOdd         []string
 }
 
 // FrontDoor is the outcome of fetching a domain's front page, with the

@@ -64,6 +64,9 @@ type Options struct {
 	// HTTP, when set, fetches each domain's front page (--http) with these
 	// options; its Resolve is filled in with Resolver.
 	HTTP *frontdoor.Options
+	// Authoritative, when set, also asks the zone's own name servers
+	// (--authoritative), through Query for the NS set.
+	Authoritative *AuthoritativeOptions
 	// Records lists the record types to ask for beyond A and AAAA
 	// (--records), through Query.
 	Records []uint16
@@ -215,6 +218,13 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	}
 	if opts.HTTP != nil && obs.Status == resolvers.StatusOK {
 		obs.HTTP = frontDoor(ctx, t.Domain, opts)
+	}
+	if opts.Authoritative != nil && opts.Query != nil {
+		rec := ResolverAnswer{Resolver: "recursive", Status: obs.Status, CNAMEChain: obs.CNAMEChain}
+		for _, a := range obs.Addresses {
+			rec.Addresses = append(rec.Addresses, a.IP)
+		}
+		obs.Authoritative, obs.AuthoritativeConsistency, obs.AuthoritativeOdd = authoritative(ctx, t.Domain, rec, opts)
 	}
 	if len(opts.Records) > 0 && opts.Query != nil {
 		obs.Records = lookupRecords(ctx, t.Domain, opts.Records, opts.Query, opts)

@@ -77,6 +77,29 @@ type Target struct {
 	Records []RecordSetJSON `json:"records,omitempty"`
 	// HTTP is present with --http: what the web server itself said.
 	HTTP *FrontDoorJSON `json:"http,omitempty"`
+	// Authoritative is present with --authoritative.
+	Authoritative *AuthoritativeJSON `json:"authoritative,omitempty"`
+}
+
+// AuthoritativeJSON is what the zone's own name servers answered, asked
+// directly, compared with each other and with the recursive view.
+type AuthoritativeJSON struct {
+	Consistency string           `json:"consistency"`
+	OddOnesOut  []string         `json:"odd_ones_out"`
+	Answers     []ResolverAnswer `json:"answers"`
+}
+
+func newResolverAnswers(as []probe.ResolverAnswer) []ResolverAnswer {
+	out := make([]ResolverAnswer, 0, len(as))
+	for _, a := range as {
+		ra := ResolverAnswer{Resolver: a.Resolver, Status: string(a.Status), Error: a.Error,
+			CNAMEChain: nonNil(a.CNAMEChain), Addresses: make([]string, 0, len(a.Addresses)), ASNs: nonNil(a.ASNs)}
+		for _, ip := range a.Addresses {
+			ra.Addresses = append(ra.Addresses, ip.String())
+		}
+		out = append(out, ra)
+	}
+	return out
 }
 
 // FrontDoorJSON is the JSON form of a front-page fetch.
@@ -367,13 +390,12 @@ func NewTarget(o probe.Observation) Target {
 		}
 		t.Records = append(t.Records, j)
 	}
-	for _, a := range o.Answers {
-		ra := ResolverAnswer{Resolver: a.Resolver, Status: string(a.Status), Error: a.Error,
-			CNAMEChain: nonNil(a.CNAMEChain), Addresses: make([]string, 0, len(a.Addresses)), ASNs: nonNil(a.ASNs)}
-		for _, ip := range a.Addresses {
-			ra.Addresses = append(ra.Addresses, ip.String())
-		}
-		t.Answers = append(t.Answers, ra)
+	if len(o.Answers) > 0 {
+		t.Answers = newResolverAnswers(o.Answers)
+	}
+	if o.Authoritative != nil {
+		t.Authoritative = &AuthoritativeJSON{Consistency: o.AuthoritativeConsistency, OddOnesOut: nonNil(o.AuthoritativeOdd),
+			Answers: newResolverAnswers(o.Authoritative)}
 	}
 	return t
 }

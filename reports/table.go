@@ -66,6 +66,10 @@ func WriteTable(w io.Writer, r probe.Report) error {
 		for _, rs := range o.Records {
 			addRow(cols, spanMark+"  ↳ "+recordLine(rs), "", "", "", "", "")
 		}
+		if len(o.Authoritative) > 0 {
+			addRow(cols, spanMark+"  ↳ authoritative ("+cmp.Or(o.AuthoritativeConsistency, "unknown")+"): "+
+				disagreement(probe.Observation{Answers: o.Authoritative, OddOnesOut: o.AuthoritativeOdd}), "", "", "", "", "")
+		}
 		if o.Consistency == "inconsistent" {
 			addRow(cols, spanMark+"  ↳ the resolvers disagree: "+disagreement(o), "", "", "", "", "")
 		}

@@ -48,6 +48,9 @@ type Config struct {
 	// ECS, when valid, is sent as the EDNS Client Subnet (RFC 7871) of every
 	// query: the answer is asked for as if from a client in that prefix.
 	ECS netip.Prefix
+	// NoRecursion clears the RD bit: for asking a zone's own (authoritative)
+	// name servers directly.
+	NoRecursion bool
 }
 
 // Client resolves names through a fixed list of resolvers. It is safe for
@@ -59,6 +62,7 @@ type Client struct {
 	udpSize uint16
 	tcp     *dns.Client
 	ecs     netip.Prefix
+	noRD    bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -95,6 +99,7 @@ func New(cfg Config) (*Client, error) {
 		retries: cfg.Retries,
 		udpSize: cmp.Or(cfg.UDPSize, DefaultUDPSize),
 		ecs:     cfg.ECS.Masked(),
+		noRD:    cfg.NoRecursion,
 	}
 	switch {
 	case c.retries == 0:
@@ -417,7 +422,7 @@ var packPool = sync.Pool{New: func() any { b := make([]byte, 512); return &b }}
 func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exchange) (*dns.Msg, Status, error) {
 	q := new(dns.Msg)
 	q.Id = uint16(rand.Uint32())
-	q.RecursionDesired = true
+	q.RecursionDesired = !c.noRD
 	q.Question = []dns.Question{{Name: name + ".", Qtype: qtype, Qclass: dns.ClassINET}}
 	q.SetEdns0(c.udpSize, false)
 	if c.ecs.IsValid() {

@@ -49,6 +49,8 @@ type auditOptions struct {
 	resolverCA  string
 	ecs         []string
 	seenFrom    []string
+	auth        bool
+	authPort    uint16
 }
 
 // bind binds every audit flag.
@@ -68,6 +70,8 @@ func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.Uint16Var(&o.httpPorts[1], "http-port", 80, "with --http, the `PORT` plain HTTP is tried on when HTTPS fails")
 	fs.StringVar(&o.resolverCA, "resolver-ca", "", "trust the certificate authorities in the PEM `FILE` for tls:// and https:// resolvers (as well as the system's)")
 	fs.StringArrayVar(&o.records, "records", nil, "also ask for these record `TYPES`: ns, mx, soa, txt, caa (comma-separated; a, aaaa and cname are always asked); NS and MX hosts are resolved and attributed")
+	fs.BoolVar(&o.auth, "authoritative", false, "also ask the zone's own name servers directly, without recursion, and compare them with each other and with the recursive view")
+	fs.Uint16Var(&o.authPort, "authoritative-port", 53, "the `PORT` name servers are asked on with --authoritative (53; other values for labs and tests)")
 	fs.StringArrayVar(&o.ecs, "ecs", nil, "send this EDNS Client Subnet (`CIDR`, e.g. 36.64.0.0/24) with every query; several are asked side by side")
 	fs.StringArrayVar(&o.seenFrom, "as-seen-from", nil, "send as client subnet a real prefix of an access network in `CC` (the first such /24 of the shipped data; see db status); several are asked side by side")
 	fs.StringVar(&o.vantage, "vantage", "", "name the place this run is taken from (`NAME`, e.g. jakarta-telkom); reports from different vantages are never compared as one")
@@ -291,6 +295,10 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	}
 	if opts.cymru {
 		run.options.Cymru = cymru.New(run.client)
+	}
+	if opts.auth {
+		run.options.Authoritative = &probe.AuthoritativeOptions{
+			Config: resolvers.Config{Timeout: opts.timeout, Retries: retries, RootCAs: roots}, Port: opts.authPort}
 	}
 	if opts.http {
 		run.options.HTTP = &frontdoor.Options{UserAgent: "hostwatch/" + streams.Version,

@@ -87,6 +87,11 @@ func TestScripts(t *testing.T) {
 			}
 			env.Defer(func() { ecs.Close() })
 			env.Setenv("ECS", ecs.Addr)
+			port, err := authoritativePair(env)
+			if err != nil {
+				return err
+			}
+			env.Setenv("AUTH_PORT", port)
 			srv2, err := resolverstest.Listen("127.0.0.1:0", h)
 			if err != nil {
 				return err
@@ -229,4 +234,37 @@ func ecsAware() dns.Handler {
 		}
 		w.WriteMsg(m)
 	})
+}
+
+// authoritativePair starts two name servers for kpu.go.id on one port, at
+// 127.0.0.1 (up to date) and 127.0.0.2 (stale: an older answer), and returns
+// the port.
+func authoritativePair(env *testscript.Env) (string, error) {
+	zone := func(web string) string {
+		return "$ORIGIN kpu.go.id.\n@ 300 IN SOA ns1 hostmaster 2 3600 900 604800 300\n" +
+			"@ 300 IN NS ns1\n@ 300 IN NS ns2\nns1 300 IN A 127.0.0.1\nns2 300 IN A 127.0.0.2\nweb 300 IN A " + web + "\n"
+	}
+	fresh, err := resolverstest.NewZoneHandler(zone("36.86.63.182"))
+	if err != nil {
+		return "", err
+	}
+	stale, err := resolverstest.NewZoneHandler(zone("170.33.13.55"))
+	if err != nil {
+		return "", err
+	}
+	for range 20 {
+		a, err := resolverstest.Listen("127.0.0.1:0", fresh)
+		if err != nil {
+			return "", err
+		}
+		port := a.Addr[strings.LastIndexByte(a.Addr, ':')+1:]
+		b, err := resolverstest.Listen("127.0.0.2:"+port, stale)
+		if err != nil {
+			a.Close()
+			continue // the port is taken at 127.0.0.2: try another
+		}
+		env.Defer(func() { a.Close(); b.Close() })
+		return port, nil
+	}
+	return "", fmt.Errorf("no port free at both 127.0.0.1 and 127.0.0.2")
 }

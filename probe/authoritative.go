@@ -1,0 +1,93 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/miekg/dns"
+
+	"github.com/hostwatch/hostwatch/resolvers"
+)
+
+// AuthoritativeOptions say how a zone's own name servers are asked (--authoritative).
+type AuthoritativeOptions struct {
+	// Config is the template for the client of each name server; its Servers
+	// are set per server and NoRecursion is forced on.
+	Config resolvers.Config
+	// Port is the port name servers listen on (53 unless a lab says otherwise).
+	Port uint16
+}
+
+// authoritative finds the zone's NS set through the recursive view, asks each
+// name server's every address directly, without recursion, and compares
+// their answers with each other and with the recursive view.
+func authoritative(ctx context.Context, domain string, recursive ResolverAnswer, opts Options) ([]ResolverAnswer, string, []string) {
+	nsSets := lookupRecords(ctx, domain, []uint16{dns.TypeNS}, opts.Query, opts)
+	var answers []ResolverAnswer
+	if len(nsSets) == 1 && nsSets[0].Status != resolvers.StatusOK {
+		answers = append(answers, ResolverAnswer{Resolver: "NS of " + domain, Status: nsSets[0].Status, Error: nsSets[0].Error})
+		return answers, "", nil
+	}
+	port := cmpOr(opts.Authoritative.Port, 53)
+	for _, set := range nsSets {
+		for _, rec := range set.Records {
+			for _, a := range rec.Addresses {
+				name := fmt.Sprintf("%s (%s)", rec.Host, a.IP)
+				cfg := opts.Authoritative.Config
+				cfg.Servers = []string{netip.AddrPortFrom(a.IP, port).String()}
+				cfg.NoRecursion = true
+				cfg.SocketsPerServer = 1
+				c, err := resolvers.New(cfg)
+				if err != nil {
+					answers = append(answers, ResolverAnswer{Resolver: name, Status: resolvers.StatusError, Error: err.Error()})
+					continue
+				}
+				res := c.Resolve(ctx, domain)
+				c.Close()
+				ra := ResolverAnswer{Resolver: name, Status: res.Status, CNAMEChain: res.CNAMEChain}
+				if res.Err != nil {
+					ra.Error = res.Err.Error()
+				}
+				for _, ans := range res.Answers {
+					ra.Addresses = append(ra.Addresses, ans.Addr)
+				}
+				answers = append(answers, ra)
+			}
+		}
+	}
+	slices.SortStableFunc(answers, func(x, y ResolverAnswer) int { return compareStrings(x.Resolver, y.Resolver) })
+	// Attribute what the name servers said, to compare networks too.
+	var attributed []Address
+	for _, a := range append([]ResolverAnswer{recursive}, answers...) {
+		for _, ip := range a.Addresses {
+			addr := Address{IP: ip}
+			if opts.Attributor != nil {
+				addr.Result = opts.Attributor.Lookup(ip)
+			}
+			attributed = append(attributed, addr)
+		}
+	}
+	all := append([]ResolverAnswer{recursive}, answers...)
+	c, odd := consistency(all, attributed)
+	copy(answers, all[1:])
+	return answers, c, odd
+}
+
+func cmpOr(p, def uint16) uint16 {
+	if p == 0 {
+		return def
+	}
+	return p
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
