@@ -139,6 +139,8 @@ type TLSJSON struct {
 	NotBefore   string   `json:"not_before"`
 	NotAfter    string   `json:"not_after"`
 	SHA256      string   `json:"sha256"`
+	// ChainPEM is the certificate chain as sent, kept with --evidence.
+	ChainPEM []string `json:"chain_pem,omitempty"`
 }
 
 func newFrontDoorJSON(fd *probe.FrontDoor) *FrontDoorJSON {
@@ -294,7 +296,7 @@ func newQueries(qs []resolvers.Exchange) []Query {
 			Rcode: q.Rcode, Status: string(q.Status), Error: q.Error,
 			AskedAt:   timestamp(q.AskedAt),
 			RTTMillis: float64(q.RTT.Microseconds()) / 1000,
-			ECSSource: q.ECSSource,
+			ECSSource: q.ECSSource, RawResponse: q.Raw,
 		})
 		if q.ECSSource != "" {
 			if q.ECSScope >= 0 {
@@ -324,6 +326,8 @@ type Query struct {
 	ECSSource  string `json:"ecs_source,omitempty"`
 	ECSScope   *int   `json:"ecs_scope,omitempty"`
 	ECSIgnored bool   `json:"ecs_ignored,omitempty"`
+	// RawResponse is the reply in wire form, base64 (OONI's name), kept with --evidence.
+	RawResponse []byte `json:"raw_response,omitempty"`
 }
 
 // timestamp formats t in RFC 3339, UTC, with the precision it has.

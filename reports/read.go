@@ -141,7 +141,7 @@ func readQueries(qs []Query) ([]resolvers.Exchange, error) {
 			Resolver: q.Resolver, Transport: q.Transport, Name: q.Name, Type: q.Type, Rcode: q.Rcode,
 			Status: resolvers.Status(q.Status), Error: q.Error, AskedAt: asked,
 			RTT:       time.Duration(q.RTTMillis * float64(time.Millisecond)),
-			ECSSource: q.ECSSource, ECSScope: ecsScope(q),
+			ECSSource: q.ECSSource, ECSScope: ecsScope(q), Raw: q.RawResponse,
 		})
 	}
 	return out, nil

@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
@@ -51,6 +52,9 @@ type Config struct {
 	// NoRecursion clears the RD bit: for asking a zone's own (authoritative)
 	// name servers directly.
 	NoRecursion bool
+	// KeepRaw keeps every reply's wire form in its Exchange (Raw), as
+	// evidence that can be re-checked later.
+	KeepRaw bool
 }
 
 // Client resolves names through a fixed list of resolvers. It is safe for
@@ -63,6 +67,7 @@ type Client struct {
 	tcp     *dns.Client
 	ecs     netip.Prefix
 	noRD    bool
+	keepRaw bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -100,6 +105,7 @@ func New(cfg Config) (*Client, error) {
 		udpSize: cmp.Or(cfg.UDPSize, DefaultUDPSize),
 		ecs:     cfg.ECS.Masked(),
 		noRD:    cfg.NoRecursion,
+		keepRaw: cfg.KeepRaw,
 	}
 	switch {
 	case c.retries == 0:
@@ -508,6 +514,9 @@ func (c *Client) attempt(ctx context.Context, s *server, q *dns.Msg, pkt []byte,
 		e.RTT = at.Sub(start)
 		m = new(dns.Msg)
 		err = m.Unpack(*buf)
+		if c.keepRaw {
+			e.Raw = bytes.Clone(*buf)
+		}
 		putReplyBuf(buf)
 		if err != nil {
 			err = fmt.Errorf("unpack reply: %w", err)
@@ -536,6 +545,9 @@ func (c *Client) attempt(ctx context.Context, s *server, q *dns.Msg, pkt []byte,
 		if isTimeout(err) {
 			err = fmt.Errorf("%w: over TCP: %w", ErrTimeout, err)
 		}
+	}
+	if c.keepRaw && m != nil {
+		e.Raw, _ = m.Pack() // as received over TCP, packed again by miekg/dns
 	}
 	status, err = record(&e, m, err)
 	*ex = append(*ex, e)

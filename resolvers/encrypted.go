@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -71,6 +72,9 @@ func (c *Client) attemptEncrypted(ctx context.Context, s *server, q *dns.Msg, ex
 		case err == nil:
 			e.RTT = time.Since(start)
 			m = new(dns.Msg)
+			if c.keepRaw {
+				e.Raw = bytes.Clone(buf)
+			}
 			if err = m.Unpack(buf); err != nil {
 				err = fmt.Errorf("unpack reply: %w", err)
 				m = nil

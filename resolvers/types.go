@@ -45,6 +45,9 @@ type Exchange struct {
 	// reply carried no subnet option: the server ignored it.
 	ECSSource string
 	ECSScope  int
+	// Raw is the reply in wire form, kept only when Config.KeepRaw asks
+	// (over TCP, as miekg/dns packs the parsed reply again).
+	Raw []byte
 }
 
 // Answer is one address record at the end of a chain.

@@ -51,6 +51,7 @@ type auditOptions struct {
 	seenFrom    []string
 	auth        bool
 	authPort    uint16
+	evidence    string
 }
 
 // bind binds every audit flag.
@@ -70,6 +71,7 @@ func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.Uint16Var(&o.httpPorts[1], "http-port", 80, "with --http, the `PORT` plain HTTP is tried on when HTTPS fails")
 	fs.StringVar(&o.resolverCA, "resolver-ca", "", "trust the certificate authorities in the PEM `FILE` for tls:// and https:// resolvers (as well as the system's)")
 	fs.StringArrayVar(&o.records, "records", nil, "also ask for these record `TYPES`: ns, mx, soa, txt, caa (comma-separated; a, aaaa and cname are always asked); NS and MX hosts are resolved and attributed")
+	fs.StringVar(&o.evidence, "evidence", "", "keep the raw evidence of each domain in `DIR`/DOMAIN.json: DNS replies in wire form (base64) and certificate chains (PEM), to re-check a published claim later")
 	fs.BoolVar(&o.auth, "authoritative", false, "also ask the zone's own name servers directly, without recursion, and compare them with each other and with the recursive view")
 	fs.Uint16Var(&o.authPort, "authoritative-port", 53, "the `PORT` name servers are asked on with --authoritative (53; other values for labs and tests)")
 	fs.StringArrayVar(&o.ecs, "ecs", nil, "send this EDNS Client Subnet (`CIDR`, e.g. 36.64.0.0/24) with every query; several are asked side by side")
@@ -251,7 +253,8 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		run.Close()
 		return nil, err
 	}
-	run.client, err = resolvers.New(resolvers.Config{Servers: servers, Timeout: opts.timeout, Retries: retries, RootCAs: roots})
+	keep := opts.evidence != ""
+	run.client, err = resolvers.New(resolvers.Config{Servers: servers, Timeout: opts.timeout, Retries: retries, RootCAs: roots, KeepRaw: keep})
 	if err != nil {
 		run.Close()
 		return nil, runError{err}
@@ -266,7 +269,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		return nil, errors.New("--resolvers does not go together with --ecs or --as-seen-from: compare resolvers, or client subnets, one at a time")
 	}
 	for _, sn := range subnets {
-		c, err := resolvers.New(resolvers.Config{Servers: servers, Timeout: opts.timeout, Retries: retries, RootCAs: roots, ECS: sn.prefix})
+		c, err := resolvers.New(resolvers.Config{Servers: servers, Timeout: opts.timeout, Retries: retries, RootCAs: roots, ECS: sn.prefix, KeepRaw: keep})
 		if err != nil {
 			run.Close()
 			return nil, runError{err}
@@ -282,7 +285,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		run.options.Resolver, run.options.Compare = run.subnets[0].Resolver, nil
 	}
 	for _, srv := range compare {
-		c, err := resolvers.New(resolvers.Config{Servers: []string{srv}, Timeout: opts.timeout, Retries: retries, RootCAs: roots})
+		c, err := resolvers.New(resolvers.Config{Servers: []string{srv}, Timeout: opts.timeout, Retries: retries, RootCAs: roots, KeepRaw: keep})
 		if err != nil {
 			run.Close()
 			return nil, runError{err}
@@ -298,7 +301,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	}
 	if opts.auth {
 		run.options.Authoritative = &probe.AuthoritativeOptions{
-			Config: resolvers.Config{Timeout: opts.timeout, Retries: retries, RootCAs: roots}, Port: opts.authPort}
+			Config: resolvers.Config{Timeout: opts.timeout, Retries: retries, RootCAs: roots, KeepRaw: keep}, Port: opts.authPort}
 	}
 	if opts.http {
 		run.options.HTTP = &frontdoor.Options{UserAgent: "hostwatch/" + streams.Version,
@@ -442,6 +445,11 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	count := func(o probe.Observation) error {
 		if o.Failed() && o.Status != resolvers.StatusInvalid {
 			failed++
+		}
+		if opts.evidence != "" && o.Status != resolvers.StatusInvalid {
+			if err := reports.WriteEvidence(opts.evidence, o); err != nil {
+				return err
+			}
 		}
 		return emit(o)
 	}
