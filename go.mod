@@ -7,6 +7,7 @@ require (
 	github.com/miekg/dns v1.1.73
 	github.com/oschwald/geoip2-golang/v2 v2.5.0
 	github.com/oschwald/maxminddb-golang/v2 v2.9.0
+	github.com/projectdiscovery/retryablehttp-go v1.1.0
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/spf13/cobra v1.10.2
@@ -43,7 +44,6 @@ require (
 	github.com/projectdiscovery/hmap v0.0.96 // indirect
 	github.com/projectdiscovery/networkpolicy v0.1.29 // indirect
 	github.com/projectdiscovery/retryabledns v1.0.109 // indirect
-	github.com/projectdiscovery/retryablehttp-go v1.1.0 // indirect
 	github.com/projectdiscovery/utils v0.7.1 // indirect
 	github.com/refraction-networking/utls v1.7.1 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
