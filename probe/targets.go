@@ -72,7 +72,7 @@ func normalizeName(name string) (ascii, uni, reason string) {
 	if name == "" {
 		return "", "", "empty name"
 	}
-	if _, err := netip.ParseAddr(strings.Trim(name, "[]")); err == nil {
+	if _, err := netip.ParseAddr(strings.Trim(strings.TrimSuffix(name, "."), "[]")); err == nil {
 		return "", "", `is an IP address, not a domain name (use "hostwatch lookup" for addresses)`
 	}
 	if strings.Contains(name, "://") {

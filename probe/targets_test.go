@@ -36,6 +36,7 @@ func TestParseTarget(t *testing.T) {
 		{in: "-lead.example", reason: "hyphen"},
 		{in: "trail-.example", reason: "hyphen"},
 		{in: "170.33.13.55", reason: "IP address"},
+		{in: "170.33.13.55.", reason: "IP address"},
 		{in: "2001:4860:4860::8888", reason: "IP address"},
 		{in: "[::1]", reason: "IP address"},
 		{in: "https://example.org/", reason: "URL"},
