@@ -1,10 +1,12 @@
 package probe
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/miekg/dns"
 
@@ -30,7 +32,7 @@ func authoritative(ctx context.Context, domain string, recursive ResolverAnswer,
 		answers = append(answers, ResolverAnswer{Resolver: "NS of " + domain, Status: nsSets[0].Status, Error: nsSets[0].Error})
 		return answers, "", nil
 	}
-	port := cmpOr(opts.Authoritative.Port, 53)
+	port := cmp.Or(opts.Authoritative.Port, 53)
 	for _, set := range nsSets {
 		for _, rec := range set.Records {
 			for _, a := range rec.Addresses {
@@ -57,7 +59,7 @@ func authoritative(ctx context.Context, domain string, recursive ResolverAnswer,
 			}
 		}
 	}
-	slices.SortStableFunc(answers, func(x, y ResolverAnswer) int { return compareStrings(x.Resolver, y.Resolver) })
+	slices.SortStableFunc(answers, func(x, y ResolverAnswer) int { return strings.Compare(x.Resolver, y.Resolver) })
 	// Attribute what the name servers said, to compare networks too.
 	var attributed []Address
 	for _, a := range append([]ResolverAnswer{recursive}, answers...) {
@@ -73,21 +75,4 @@ func authoritative(ctx context.Context, domain string, recursive ResolverAnswer,
 	c, odd := consistency(all, attributed)
 	copy(answers, all[1:])
 	return answers, c, odd
-}
-
-func cmpOr(p, def uint16) uint16 {
-	if p == 0 {
-		return def
-	}
-	return p
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
