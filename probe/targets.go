@@ -185,3 +185,43 @@ func ReadTargets(r io.Reader, source string) ([]Target, error) {
 	}
 	return targets, nil
 }
+
+// Seen keeps the first of each canonical name (Target.Domain) in a list or a
+// stream of targets, so that "Example.org." and "example.org" are observed once.
+// Its memory is one map entry per distinct canonical name met so far; the zero
+// value is ready to use.
+type Seen struct {
+	names map[string]struct{}
+}
+
+// First reports whether t is the first target with its canonical name, and
+// remembers the name. An invalid target (Err set) is always first, and not
+// remembered: each one is reported where it was given.
+func (s *Seen) First(t Target) bool {
+	if t.Err != nil {
+		return true
+	}
+	if _, dup := s.names[t.Domain]; dup {
+		return false
+	}
+	if s.names == nil {
+		s.names = make(map[string]struct{})
+	}
+	s.names[t.Domain] = struct{}{}
+	return true
+}
+
+// Dedupe returns the targets that are First of their canonical name, in their
+// order, and how many later duplicates it dropped. It reuses the array of
+// targets, as slices.DeleteFunc does.
+func Dedupe(targets []Target) (kept []Target, dropped int) {
+	var seen Seen
+	kept = targets[:0]
+	for _, t := range targets {
+		if seen.First(t) {
+			kept = append(kept, t)
+		}
+	}
+	clear(targets[len(kept):])
+	return kept, len(targets) - len(kept)
+}

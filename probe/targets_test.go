@@ -2,6 +2,7 @@ package probe
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -130,4 +131,69 @@ func FuzzReadTargets(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestDedupe(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		in      []string
+		want    []string // Input of each kept target, in order
+		dropped int
+	}{
+		{name: "empty", in: nil, want: nil},
+		{name: "distinct", in: []string{"a.example", "b.example"}, want: []string{"a.example", "b.example"}},
+		{name: "repeated", in: []string{"a.example", "b.example", "a.example"}, want: []string{"a.example", "b.example"}, dropped: 1},
+		{name: "case and trailing dot", in: []string{"sirekap-web.kpu.go.id", "SIREKAP-WEB.kpu.go.id.", "Sirekap-Web.KPU.go.id"},
+			want: []string{"sirekap-web.kpu.go.id"}, dropped: 2},
+		{name: "first position kept", in: []string{"B.example.", "a.example", "b.example"}, want: []string{"B.example.", "a.example"}, dropped: 1},
+		{name: "unicode and punycode", in: []string{"bücher.example", "xn--bcher-kva.example", "BÜCHER.example"},
+			want: []string{"bücher.example"}, dropped: 2},
+		{name: "fullwidth", in: []string{"ＥＸＡＭＰＬＥ.com", "example.com"}, want: []string{"ＥＸＡＭＰＬＥ.com"}, dropped: 1},
+		{name: "invalid never dropped", in: []string{"a..b", "a..b", "170.33.13.55", "170.33.13.55"},
+			want: []string{"a..b", "a..b", "170.33.13.55", "170.33.13.55"}},
+		{name: "invalid between duplicates", in: []string{"a.example", "a..b", "A.example"}, want: []string{"a.example", "a..b"}, dropped: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var targets []Target
+			for i, s := range tt.in {
+				targets = append(targets, ParseTarget(s, "args", i+1))
+			}
+			kept, dropped := Dedupe(targets)
+			var got []string
+			for _, k := range kept {
+				got = append(got, k.Input)
+			}
+			if !slices.Equal(got, tt.want) || dropped != tt.dropped {
+				t.Fatalf("Dedupe(%q) = %q, %d dropped; want %q, %d dropped", tt.in, got, dropped, tt.want, tt.dropped)
+			}
+		})
+	}
+}
+
+// TestSeenStream checks that a zero Seen works one target at a time, as on a stream.
+func TestSeenStream(t *testing.T) {
+	t.Parallel()
+	var seen Seen
+	steps := []struct {
+		in    string
+		first bool
+	}{
+		{"kpu.go.id", true},
+		{"KPU.go.id.", false},
+		{"bad..name", true},
+		{"bad..name", true},
+		{"web.kpu.go.id", true},
+		{"kpu.go.id", false},
+	}
+	for _, s := range steps {
+		if got := seen.First(ParseTarget(s.in, "-", 0)); got != s.first {
+			t.Errorf("First(%q) = %v, want %v", s.in, got, s.first)
+		}
+	}
+	if len(seen.names) != 2 {
+		t.Errorf("Seen holds %d names, want 2 (one per distinct valid name)", len(seen.names))
+	}
 }

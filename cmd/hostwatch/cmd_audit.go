@@ -215,6 +215,14 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	if len(targets) == 0 {
 		return nil, errors.New("no domains given: name some, or use -f FILE")
 	}
+	targets, dropped := probe.Dedupe(targets)
+	if dropped > 0 {
+		noun := "names"
+		if dropped == 1 {
+			noun = "name"
+		}
+		fmt.Fprintf(streams.ErrOut, "hostwatch: dropped %d duplicate %s (same name after IDNA, lower case and trailing dot)\n", dropped, noun)
+	}
 	run := &auditRun{targets: targets, vantageName: strings.TrimSpace(opts.vantage), timeout: opts.timeout}
 	for _, t := range targets {
 		if t.Err != nil {
@@ -325,7 +333,8 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	return run, nil
 }
 
-// readTargets reads the -f files, then the arguments, in that order.
+// readTargets reads the -f files, then the arguments, in that order; prepareAudit
+// then keeps the first of each name.
 func readTargets(stdin io.Reader, files, args []string) ([]probe.Target, error) {
 	var targets []probe.Target
 	for _, name := range files {

@@ -48,7 +48,9 @@ func runLookup(_ context.Context, streams IOStreams, opts *lookupOptions, args [
 		return errors.New("no addresses given")
 	}
 	addrs := make([]netip.Addr, 0, len(args))
+	seen := make(map[netip.Addr]struct{}, len(args))
 	var bad []string
+	dropped := 0
 	for _, a := range args {
 		ip, err := netip.ParseAddr(strings.TrimSpace(a))
 		if err != nil || ip.Zone() != "" {
@@ -56,10 +58,25 @@ func runLookup(_ context.Context, streams IOStreams, opts *lookupOptions, args [
 			fmt.Fprintf(streams.ErrOut, "hostwatch: invalid IP address %q\n", a)
 			continue
 		}
-		addrs = append(addrs, ip.Unmap())
+		// Keep the first of each address as parsed: "2001:db8::1" and
+		// "2001:DB8:0::1", or "::ffff:8.8.8.8" and "8.8.8.8", are one.
+		ip = ip.Unmap()
+		if _, dup := seen[ip]; dup {
+			dropped++
+			continue
+		}
+		seen[ip] = struct{}{}
+		addrs = append(addrs, ip)
 	}
 	if len(bad) > 0 {
 		return errInputRejected
+	}
+	if dropped > 0 {
+		noun := "addresses"
+		if dropped == 1 {
+			noun = "address"
+		}
+		fmt.Fprintf(streams.ErrOut, "hostwatch: dropped %d duplicate %s (same address once parsed)\n", dropped, noun)
 	}
 	db, err := openAttribution(opts.mmdbs)
 	if err != nil {
