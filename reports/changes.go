@@ -19,8 +19,37 @@ type HostingJSON struct {
 	CNAME     []string `json:"cname"`
 	Addresses []string `json:"addresses"`
 	ASNs      []uint32 `json:"asns"`
+	Prefixes  []string `json:"prefixes"`
 	ASOrgs    []string `json:"as_orgs"`
 	Countries []string `json:"countries"`
+	// Providers and Places are what moves are counted on (probe.MoveRule).
+	Providers []string    `json:"providers"`
+	Places    []PlaceJSON `json:"places"`
+}
+
+// PlaceJSON is the JSON form of a place: a provider in a country (no
+// country for a CDN edge).
+type PlaceJSON struct {
+	Provider string `json:"provider"`
+	Country  string `json:"country"`
+}
+
+func newPlacesJSON(ps []probe.Place) []PlaceJSON {
+	out := make([]PlaceJSON, len(ps))
+	for i, p := range ps {
+		out[i] = PlaceJSON{Provider: p.Provider, Country: p.Country}
+	}
+	return out
+}
+
+// ViewJSON is the JSON form of a view: how a domain was asked.
+type ViewJSON struct {
+	Resolvers []string `json:"resolvers"`
+	Subnets   []string `json:"subnets"`
+}
+
+func newViewJSON(v probe.View) ViewJSON {
+	return ViewJSON{Resolvers: nonNil(v.Resolvers), Subnets: nonNil(v.Subnets)}
 }
 
 func newHostingJSON(h probe.Hosting) HostingJSON {
@@ -29,23 +58,40 @@ func newHostingJSON(h probe.Hosting) HostingJSON {
 		CNAME:     nonNil(h.CNAME),
 		Addresses: make([]string, 0, len(h.Addresses)),
 		ASNs:      nonNil(h.ASNs),
+		Prefixes:  make([]string, 0, len(h.Prefixes)),
 		ASOrgs:    nonNil(h.Orgs),
 		Countries: nonNil(h.Countries),
+		Providers: nonNil(h.Providers),
+		Places:    newPlacesJSON(h.Places),
 	}
 	for _, a := range h.Addresses {
 		j.Addresses = append(j.Addresses, a.String())
+	}
+	for _, p := range h.Prefixes {
+		j.Prefixes = append(j.Prefixes, p.String())
 	}
 	return j
 }
 
 // ChangeJSON is the JSON form of a change.
 type ChangeJSON struct {
-	Domain      string      `json:"domain"`
-	Kind        string      `json:"kind"`
-	Kinds       []string    `json:"kinds"`
-	Move        bool        `json:"move"`
+	Domain  string   `json:"domain"`
+	Vantage string   `json:"vantage"`
+	Kind    string   `json:"kind"`
+	Kinds   []string `json:"kinds"`
+	// CountsAsMove says the change is a confirmed move under probe.MoveRule;
+	// Move is the same, kept for readers of older reports.
+	CountsAsMove bool `json:"counts_as_move"`
+	Move         bool `json:"move"`
+	// Pending says the change awaits confirmation: it has held for Seen of
+	// the Confirm observations it needs, and counts for nothing yet.
+	Pending     bool        `json:"pending"`
+	Seen        int         `json:"seen"`
+	Confirm     int         `json:"confirm"`
 	Before      HostingJSON `json:"before"`
 	After       HostingJSON `json:"after"`
+	BeforeView  ViewJSON    `json:"before_view"`
+	AfterView   ViewJSON    `json:"after_view"`
 	BeforeAt    string      `json:"before_at"`
 	AfterAt     string      `json:"after_at"`
 	ConfirmedAt string      `json:"confirmed_at"`
@@ -53,8 +99,10 @@ type ChangeJSON struct {
 
 func newChangeJSON(c probe.Change) ChangeJSON {
 	j := ChangeJSON{
-		Domain: c.Domain, Kind: string(c.Kind()), Move: c.IsMove(),
+		Domain: c.Domain, Vantage: c.Vantage, Kind: string(c.Kind()), CountsAsMove: c.IsMove(), Move: c.IsMove(),
+		Pending: c.Pending(), Seen: c.Seen, Confirm: c.Confirm,
 		Before: newHostingJSON(c.Before), After: newHostingJSON(c.After),
+		BeforeView: newViewJSON(c.BeforeView), AfterView: newViewJSON(c.AfterView),
 		BeforeAt: timestamp(c.BeforeAt), AfterAt: timestamp(c.AfterAt), ConfirmedAt: timestamp(c.ConfirmedAt),
 		Kinds: make([]string, 0, len(c.Kinds)),
 	}
@@ -77,13 +125,21 @@ type ViolationJSON struct {
 type Check struct {
 	GeneratedAt time.Time
 	ToolVersion string
-	Database    string
-	Datasets    []attribution.Dataset
-	Warnings    []string
-	Resolvers   []string
-	Domains     int
-	Changes     []probe.Change
-	Violations  []probe.Violation
+	// Database is where the run was to be recorded; Recorded says it was
+	// (the run's write committed).
+	Database string
+	Recorded bool
+	// Vantage is where the run was made from; Confirm the --confirm it used.
+	Vantage   string
+	Confirm   int
+	Datasets  []attribution.Dataset
+	Warnings  []string
+	Resolvers []string
+	Domains   int
+	// Changes are what the run brought, those still awaiting confirmation
+	// (Pending) among them: these count for nothing yet.
+	Changes    []probe.Change
+	Violations []probe.Violation
 	// Matched lists what made the run fail (--fail-on kinds and policy
 	// violations), in words; empty when the run passes.
 	Matched []string
@@ -97,6 +153,12 @@ type CheckDocument struct {
 	GeneratedAt string                `json:"generated_at"`
 	ToolVersion string                `json:"tool_version"`
 	Database    string                `json:"database"`
+	Recorded    bool                  `json:"recorded"`
+	Vantage     string                `json:"vantage"`
+	Confirm     int                   `json:"confirm"`
+	MoveRule    string                `json:"move_rule"`
+	Moves       int                   `json:"moves"`
+	Pending     int                   `json:"pending"`
 	Warnings    []string              `json:"warnings"`
 	Datasets    []attribution.Dataset `json:"datasets"`
 	Resolvers   []string              `json:"resolvers"`
@@ -114,9 +176,11 @@ func WriteCheck(w io.Writer, format string, c Check) error {
 	var b strings.Builder
 	switch format {
 	case "json":
+		_, full := c.rule()
 		doc := CheckDocument{
 			Schema: CheckSchema, GeneratedAt: c.GeneratedAt.UTC().Format(time.RFC3339),
-			ToolVersion: c.ToolVersion, Database: c.Database,
+			ToolVersion: c.ToolVersion, Database: c.Database, Recorded: c.Recorded, Vantage: c.Vantage,
+			Confirm: c.Confirm, MoveRule: full, Moves: c.moves(), Pending: c.pending(),
 			Warnings: nonNil(c.Warnings), Datasets: nonNil(c.Datasets), Resolvers: nonNil(c.Resolvers), Domains: c.Domains,
 			Changes: make([]ChangeJSON, 0, len(c.Changes)), Violations: make([]ViolationJSON, 0, len(c.Violations)),
 			Failed: len(c.Matched) > 0 || c.RunFailed != "", Matched: nonNil(c.Matched), RunFailed: c.RunFailed,
@@ -140,7 +204,8 @@ func WriteCheck(w io.Writer, format string, c Check) error {
 }
 
 // describe sums up a hosting in one line for people: countries, networks,
-// organisations, addresses.
+// providers (AS organisations where no provider is known), addresses, and
+// the CNAME chain.
 func describe(h probe.Hosting) string {
 	if h.Status != "ok" {
 		return "[" + string(h.Status) + "]"
@@ -149,13 +214,9 @@ func describe(h probe.Hosting) string {
 	for i, a := range h.ASNs {
 		asns[i] = fmt.Sprintf("AS%d", a)
 	}
-	addrs := make([]string, len(h.Addresses))
-	for i, a := range h.Addresses {
-		addrs[i] = a.String()
-	}
-	parts := []string{orDash(strings.Join(h.Countries, "+")), orDash(strings.Join(asns, "+")), orDash(strings.Join(h.Orgs, " + ")), strings.Join(addrs, " ")}
+	parts := []string{orDash(strings.Join(h.Countries, "+")), orDash(strings.Join(asns, "+")), orDash(providerList(h, " + ")), addrList(h)}
 	if len(h.CNAME) > 0 {
-		parts = append(parts, "via "+strings.Join(h.CNAME, " → "))
+		parts = append(parts, "CNAME "+strings.Join(h.CNAME, " → "))
 	}
 	return strings.Join(parts, "  ")
 }
@@ -185,42 +246,113 @@ func kindsText(c probe.Change) string {
 	return s
 }
 
-func writeCheckText(b *strings.Builder, c Check) {
+// settled and waiting split a check's changes: those it reports, and those
+// still awaiting confirmation.
+func (c Check) settled() []probe.Change {
+	var out []probe.Change
 	for _, ch := range c.Changes {
-		fmt.Fprintf(b, "%s: %s\n", ch.Domain, kindsText(ch))
-		if !ch.BeforeAt.IsZero() {
-			fmt.Fprintf(b, "  before: %s  (last seen %s)\n", describe(ch.Before), clock(ch.BeforeAt))
+		if !ch.Pending() {
+			out = append(out, ch)
 		}
-		fmt.Fprintf(b, "  after:  %s  (first seen %s)\n", describe(ch.After), clock(ch.AfterAt))
+	}
+	return out
+}
+
+func (c Check) waiting() []probe.Change {
+	var out []probe.Change
+	for _, ch := range c.Changes {
+		if ch.Pending() {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+func (c Check) moves() int {
+	n := 0
+	for _, ch := range c.Changes {
+		if ch.IsMove() {
+			n++
+		}
+	}
+	return n
+}
+
+func (c Check) pending() int { return len(c.waiting()) }
+
+// rule words the rule for moves in a few words and in full, with the
+// --confirm the run used; a Check without one (diff of two reports) has
+// nothing to confirm over.
+func (c Check) rule() (short, full string) {
+	if c.Confirm == 0 {
+		return ruleShort, probe.MoveRule
+	}
+	return ruleText(c.Confirm), moveRule(c.Confirm)
+}
+
+// pendingText names a change awaiting confirmation: "pending (1 of 2): kinds".
+func pendingText(c probe.Change) string {
+	return fmt.Sprintf("pending (%d of %d): %s", c.Seen, c.Confirm, kindsList(c))
+}
+
+// viewSuffix names the resolvers a side of a change of view was asked through.
+func viewSuffix(c probe.Change, v probe.View) string {
+	if c.Kind() != probe.ChangeView {
+		return ""
+	}
+	return " via " + v.String()
+}
+
+func writeCheckText(b *strings.Builder, c Check) {
+	sides := func(ch probe.Change) {
+		if !ch.BeforeAt.IsZero() {
+			textLine(b, "  before: %s  (last seen %s)%s", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(ch, ch.BeforeView))
+		}
+		textLine(b, "  after:  %s  (first seen %s)%s", describe(ch.After), clock(ch.AfterAt), viewSuffix(ch, ch.AfterView))
+	}
+	for _, ch := range c.settled() {
+		textLine(b, "%s: %s", ch.Domain, kindsText(ch))
+		sides(ch)
+	}
+	for _, ch := range c.waiting() {
+		textLine(b, "%s: %s", ch.Domain, pendingText(ch))
+		sides(ch)
 	}
 	for _, v := range c.Violations {
-		fmt.Fprintf(b, "%s: policy: %s %s\n", v.Domain, v.Address, v.Rule)
+		textLine(b, "%s: policy: %s %s", v.Domain, v.Address, v.Rule)
 	}
 	if len(c.Changes)+len(c.Violations) > 0 {
 		b.WriteByte('\n')
 	}
-	b.WriteString(checkSummary(c) + "\n")
+	textLine(b, "%s", checkSummary(c))
+	short, _ := c.rule()
+	textLine(b, "Moves: %s", short)
 	writeDatasets(b, c.Datasets)
 	writeWarnings(b, c.Warnings)
 	if len(c.Resolvers) > 0 {
-		fmt.Fprintf(b, "Resolvers: %s\n", strings.Join(c.Resolvers, ", "))
+		textLine(b, "Resolvers: %s", strings.Join(c.Resolvers, ", "))
 	}
-	if c.Database != "" {
-		fmt.Fprintf(b, "Recorded in: %s\n", c.Database)
+	if c.Vantage != "" {
+		textLine(b, "Vantage: %s", c.Vantage)
+	}
+	switch {
+	case c.Recorded:
+		textLine(b, "Recorded in: %s", c.Database)
+	case c.Database != "":
+		textLine(b, "Nothing was recorded in %s", c.Database)
 	}
 }
 
-// checkSummary is the one line that says how the check ended.
+// checkSummary is the one line that says how the check ended. Changes
+// awaiting confirmation are counted apart, never as changes or moves.
 func checkSummary(c Check) string {
-	moves := 0
-	for _, ch := range c.Changes {
-		if ch.IsMove() {
-			moves++
-		}
+	moves, settled, waiting := c.moves(), len(c.settled()), c.pending()
+	s := fmt.Sprintf("%d %s checked: %s (%d %s)", c.Domains, plural(c.Domains, "domain", "domains"),
+		count(settled, "change", "changes"), moves, plural(moves, "move", "moves"))
+	if waiting > 0 {
+		s += fmt.Sprintf(", %d pending", waiting)
 	}
-	s := fmt.Sprintf("%d %s checked: %s (%d %s), %s", c.Domains, plural(c.Domains, "domain", "domains"),
-		count(len(c.Changes), "change", "changes"), moves, plural(moves, "move", "moves"),
-		count(len(c.Violations), "policy violation", "policy violations"))
+	s += ", " + count(len(c.Violations), "policy violation", "policy violations")
 	switch {
 	case c.RunFailed != "":
 		s += "; the run failed: " + c.RunFailed
@@ -241,19 +373,36 @@ func plural(n int, one, many string) string {
 
 func count(n int, one, many string) string { return fmt.Sprintf("%d %s", n, plural(n, one, many)) }
 
-// mdEscape keeps text from breaking a Markdown table cell.
+// mdEscape keeps outside text from breaking a Markdown table cell or
+// formatting what it is in: it escapes the characters Markdown acts on
+// (emphasis, links, code, pipes, backslashes), writes <, > and & as
+// entities, and joins lines.
 func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+	return mdReplacer.Replace(s)
 }
+
+var mdReplacer = strings.NewReplacer(
+	"\\", `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`,
+	"<", "&lt;", ">", "&gt;", "&", "&amp;", "\r\n", " ", "\n", " ", "\r", " ",
+)
 
 func writeCheckMarkdown(b *strings.Builder, c Check) {
 	b.WriteString("## hostwatch check\n\n")
-	b.WriteString(checkSummary(c) + "\n\n")
+	b.WriteString(mdEscape(checkSummary(c)) + "\n\n")
+	short, _ := c.rule()
+	fmt.Fprintf(b, "Moves: %s.\n\n", mdEscape(short))
 	if len(c.Changes) > 0 {
 		b.WriteString("| Domain | Change | Before | After | Last seen before | First seen after |\n|---|---|---|---|---|---|\n")
-		for _, ch := range c.Changes {
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", mdEscape(ch.Domain), mdEscape(kindsText(ch)),
-				mdEscape(describe(ch.Before)), mdEscape(describe(ch.After)), clock(ch.BeforeAt), clock(ch.AfterAt))
+		row := func(ch probe.Change, what string) {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", mdEscape(ch.Domain), mdEscape(what),
+				mdEscape(describe(ch.Before)+viewSuffix(ch, ch.BeforeView)), mdEscape(describe(ch.After)+viewSuffix(ch, ch.AfterView)),
+				clock(ch.BeforeAt), clock(ch.AfterAt))
+		}
+		for _, ch := range c.settled() {
+			row(ch, kindsText(ch))
+		}
+		for _, ch := range c.waiting() {
+			row(ch, pendingText(ch))
 		}
 		b.WriteByte('\n')
 	}

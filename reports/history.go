@@ -1,11 +1,14 @@
 package reports
 
 import (
-	"encoding/csv"
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hostwatch/hostwatch/probe"
 )
@@ -13,20 +16,34 @@ import (
 // HistorySchema names the version of the history report format.
 const HistorySchema = "hostwatch.history/v1"
 
-// DomainHistory is one domain's timeline: its periods and the changes between them.
+// DomainHistory is one domain's timeline as seen from one vantage: its
+// periods and the changes between them.
 type DomainHistory struct {
-	Domain  string
+	Domain string
+	// Vantage is where the timeline was observed from ("" for runs taken
+	// without --vantage).
+	Vantage string
+	// Confirm is the --confirm the timeline was read with; 0 leaves it to
+	// History.Confirm, or to what the changes say.
+	Confirm int
 	Periods []probe.Period
 	Changes []probe.Change
 }
 
-// History is the timeline of every domain asked for.
+// History is the timeline of every domain and vantage asked for.
 type History struct {
 	GeneratedAt  time.Time
 	ToolVersion  string
 	Database     string
 	Since, Until time.Time
-	Domains      []DomainHistory
+	// Confirm is the --confirm the timelines were read with; 0 means as
+	// recorded with each run.
+	Confirm int
+	// Vantages are the vantages read, sorted.
+	Vantages []string
+	// Domains holds one timeline per domain and vantage, a domain's
+	// timelines next to each other.
+	Domains []DomainHistory
 }
 
 // PeriodJSON is the JSON form of a period.
@@ -34,30 +51,56 @@ type PeriodJSON struct {
 	From         string `json:"from"`
 	To           string `json:"to"`
 	Observations int    `json:"observations"`
+	Vantage      string `json:"vantage"`
 	HostingJSON
+	// CNAMEChains are every distinct chain seen in the period, in the order
+	// first seen; cname (of HostingJSON) is the last one.
+	CNAMEChains [][]string `json:"cname_chains"`
+	// Resolvers and Subnets are the period's view: how it was asked.
+	Resolvers []string `json:"resolvers"`
+	Subnets   []string `json:"subnets"`
 }
 
-// DomainHistoryJSON is the JSON form of one domain's timeline.
+// DomainHistoryJSON is the JSON form of one domain's timeline from one vantage.
 type DomainHistoryJSON struct {
-	Domain  string       `json:"domain"`
-	Summary string       `json:"summary"`
-	Moves   int          `json:"moves"`
-	Periods []PeriodJSON `json:"periods"`
-	Changes []ChangeJSON `json:"changes"`
+	Domain  string `json:"domain"`
+	Vantage string `json:"vantage"`
+	Summary string `json:"summary"`
+	// Moves counts the confirmed moves, under MoveRule.
+	Moves    int          `json:"moves"`
+	MoveRule string       `json:"move_rule"`
+	Confirm  int          `json:"confirm"`
+	Periods  []PeriodJSON `json:"periods"`
+	Changes  []ChangeJSON `json:"changes"`
+}
+
+// DisagreementJSON is the JSON form of a Disagreement.
+type DisagreementJSON struct {
+	Domain   string        `json:"domain"`
+	Vantages []string      `json:"vantages"`
+	From     string        `json:"from"`
+	To       string        `json:"to"`
+	Where    []string      `json:"where"`
+	Places   [][]PlaceJSON `json:"places"`
 }
 
 // HistoryDocument is the JSON form of a History.
 type HistoryDocument struct {
-	Schema      string              `json:"schema"`
-	GeneratedAt string              `json:"generated_at"`
-	ToolVersion string              `json:"tool_version"`
-	Database    string              `json:"database"`
-	Since       string              `json:"since,omitempty"`
-	Until       string              `json:"until,omitempty"`
-	Domains     []DomainHistoryJSON `json:"domains"`
+	Schema      string `json:"schema"`
+	GeneratedAt string `json:"generated_at"`
+	ToolVersion string `json:"tool_version"`
+	Database    string `json:"database"`
+	Since       string `json:"since,omitempty"`
+	Until       string `json:"until,omitempty"`
+	// Confirm is the --confirm asked for; 0 means as recorded (each
+	// domain's own confirm is in its entry).
+	Confirm       int                 `json:"confirm"`
+	Vantages      []string            `json:"vantages"`
+	Domains       []DomainHistoryJSON `json:"domains"`
+	Disagreements []DisagreementJSON  `json:"disagreements"`
 }
 
-// moves counts the changes that moved the domain's servers.
+// moves counts the confirmed moves of a timeline.
 func moves(d DomainHistory) int {
 	n := 0
 	for _, c := range d.Changes {
@@ -68,16 +111,108 @@ func moves(d DomainHistory) int {
 	return n
 }
 
-// where names a period's place: its countries, or its status when it had no addresses.
+// timelineConfirm is the --confirm a timeline was read with: its own, the
+// history's, or the one its changes were confirmed with (a change that ends
+// a period, or one still pending, carries it); 0 when none says.
+func timelineConfirm(h History, d DomainHistory) int {
+	if d.Confirm > 0 {
+		return d.Confirm
+	}
+	if h.Confirm > 0 {
+		return h.Confirm
+	}
+	n := 0
+	for _, c := range d.Changes {
+		if c.Confirm > 1 || c.Move || c.Pending() || endsPeriod(c) {
+			n = max(n, c.Confirm)
+		}
+	}
+	return n
+}
+
+// endsPeriod reports whether a change is a change of status, which ends a
+// period like a move does (and is confirmed like one).
+func endsPeriod(c probe.Change) bool {
+	return slices.Contains(c.Kinds, probe.ChangeGone) || slices.Contains(c.Kinds, probe.ChangeStatus)
+}
+
+// confirmText says how moves were confirmed.
+func confirmText(n int) string {
+	switch {
+	case n > 1:
+		return fmt.Sprintf("confirmed over %d runs", n)
+	case n == 1:
+		return "counted at once (--confirm 1)"
+	}
+	return "confirmed as each run recorded (--confirm)"
+}
+
+// ruleShort is the rule for moves in a few words; probe.MoveRule words it in full.
+const ruleShort = "a move is a new provider or country"
+
+// ruleText is the rule for moves in a few words, with how they were confirmed.
+func ruleText(confirm int) string {
+	return ruleShort + ", " + confirmText(confirm)
+}
+
+// moveRule is the rule for moves in full (probe.MoveRule), with how they were confirmed.
+func moveRule(confirm int) string {
+	return probe.MoveRule + "; " + confirmText(confirm)
+}
+
+// where names a hosting's place: its countries; for one without countries
+// (only CDN edges), its providers; its status when it had no addresses.
 func where(h probe.Hosting) string {
 	if h.Status != "ok" {
 		return "[" + string(h.Status) + "]"
 	}
-	return orDash(strings.Join(h.Countries, "+"))
+	if len(h.Countries) > 0 {
+		return strings.Join(h.Countries, "+")
+	}
+	return orDash(strings.Join(h.Providers, "+"))
 }
 
-// Summary is the one line that sums up a domain's timeline, such as
-// "moved 3 times since 2024-02-01: ID → SG → FR → SG".
+// countryCell is what the CC column shows: the countries, or the status.
+func countryCell(h probe.Hosting) string {
+	if h.Status != "ok" {
+		return "[" + string(h.Status) + "]"
+	}
+	return strings.Join(h.Countries, "+")
+}
+
+// providerList names the providers of a hosting, or its AS organisations
+// when no address has a provider.
+func providerList(h probe.Hosting, sep string) string {
+	if len(h.Providers) > 0 {
+		return strings.Join(h.Providers, sep)
+	}
+	return strings.Join(h.Orgs, sep)
+}
+
+// placeList names every place of a hosting: "Alibaba Cloud/SG+OVHcloud/FR".
+func placeList(h probe.Hosting) string {
+	s := make([]string, len(h.Places))
+	for i, p := range h.Places {
+		s[i] = p.String()
+	}
+	return strings.Join(s, "+")
+}
+
+// vantageName names a vantage for people.
+func vantageName(v string) string { return cmp.Or(v, "(no vantage)") }
+
+// timelineName heads a timeline: the domain, and where it was seen from.
+func timelineName(d DomainHistory) string {
+	if d.Vantage == "" {
+		return d.Domain
+	}
+	return d.Domain + " from " + d.Vantage
+}
+
+// Summary is the one line that sums up a timeline, such as
+// "moved 2 times since 2024-02-01: ID → SG → FR": the count is of confirmed
+// moves only, and the chain names each period's place (its countries, or
+// for a CDN-only period its providers).
 func Summary(d DomainHistory) string {
 	if len(d.Periods) == 0 {
 		return "no observations"
@@ -98,29 +233,166 @@ func Summary(d DomainHistory) string {
 	return head + ": " + strings.Join(places, " → ")
 }
 
+// events are the sentences listing a timeline's telling changes, in time
+// order, then those awaiting confirmation: moves, changes of view,
+// renumbering and changes of status.
+func events(d DomainHistory) []string {
+	var out, waiting []string
+	for _, c := range d.Changes {
+		switch {
+		case c.Pending():
+			waiting = append(waiting, fmt.Sprintf("pending (%d of %d): %s → %s since %s (not counted until confirmed)",
+				c.Seen, c.Confirm, where(c.Before), where(c.After), clock(c.AfterAt)))
+		case c.IsMove():
+			out = append(out, fmt.Sprintf("moved between %s and %s: %s → %s (%s)",
+				clock(c.BeforeAt), clock(c.AfterAt), where(c.Before), where(c.After), kindsList(c)))
+		case c.Kind() == probe.ChangeView:
+			out = append(out, fmt.Sprintf("view changed at %s: resolvers %s → %s (not compared: a change of view is never a move)",
+				clock(c.AfterAt), c.BeforeView, c.AfterView))
+		case slices.Contains(c.Kinds, probe.ChangeNetwork):
+			from, to := asnList(c.Before), asnList(c.After)
+			if from == to || to == "" {
+				from, to = prefixList(c.Before), prefixList(c.After)
+			}
+			out = append(out, fmt.Sprintf("network changed at %s: %s → %s in %s (renumbering, not a move)",
+				clock(c.AfterAt), orDash(from), orDash(to), orDash(placeList(c.After))))
+		case endsPeriod(c) && !c.BeforeAt.IsZero():
+			out = append(out, fmt.Sprintf("status changed between %s and %s: %s → %s (%s; not a move)",
+				clock(c.BeforeAt), clock(c.AfterAt), c.Before.Status, c.After.Status, kindsList(c)))
+		}
+	}
+	return append(out, waiting...)
+}
+
+// Disagreement is a stretch of time in which two vantages saw one domain
+// hosted in different places (or with different statuses).
+type Disagreement struct {
+	Domain string
+	// Vantages are the two vantages, sorted; Where says what each saw,
+	// worded as the summary words places (countries, else providers), or
+	// each place in full when those words are the same.
+	Vantages [2]string
+	Where    [2]string
+	// Periods are the two periods that overlap, in the order of Vantages.
+	Periods [2]probe.Period
+	// From and To bound the overlap.
+	From, To time.Time
+}
+
+// Disagreements finds, for each domain with timelines from two or more
+// vantages, every pair of periods from two vantages that overlap in time
+// and whose places or statuses differ. It is sorted by domain, time and
+// vantages.
+func Disagreements(h History) []Disagreement {
+	byDomain := map[string][]DomainHistory{}
+	var domains []string
+	for _, d := range h.Domains {
+		if _, ok := byDomain[d.Domain]; !ok {
+			domains = append(domains, d.Domain)
+		}
+		byDomain[d.Domain] = append(byDomain[d.Domain], d)
+	}
+	var out []Disagreement
+	for _, name := range domains {
+		ds := byDomain[name]
+		slices.SortStableFunc(ds, func(a, b DomainHistory) int { return cmp.Compare(a.Vantage, b.Vantage) })
+		for i := range ds {
+			for j := i + 1; j < len(ds); j++ {
+				if ds[i].Vantage == ds[j].Vantage {
+					continue
+				}
+				for _, a := range ds[i].Periods {
+					for _, b := range ds[j].Periods {
+						if dis, ok := disagree(name, ds[i].Vantage, ds[j].Vantage, a, b); ok {
+							out = append(out, dis)
+						}
+					}
+				}
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Disagreement) int {
+		return cmp.Or(cmp.Compare(a.Domain, b.Domain), a.From.Compare(b.From), a.To.Compare(b.To),
+			cmp.Compare(a.Vantages[0], b.Vantages[0]), cmp.Compare(a.Vantages[1], b.Vantages[1]))
+	})
+	return out
+}
+
+// disagree compares two periods of one domain seen from two vantages.
+func disagree(domain, va, vb string, a, b probe.Period) (Disagreement, bool) {
+	from, to := maxTime(a.From, b.From), minTime(a.To, b.To)
+	if to.Before(from) {
+		return Disagreement{}, false
+	}
+	ha, hb := a.Hosting, b.Hosting
+	if ha.Status == hb.Status && slices.Equal(ha.Places, hb.Places) {
+		return Disagreement{}, false
+	}
+	wa, wb := where(ha), where(hb)
+	if wa == wb {
+		wa, wb = orDash(placeList(ha)), orDash(placeList(hb))
+	}
+	return Disagreement{Domain: domain, Vantages: [2]string{va, vb}, Where: [2]string{wa, wb},
+		Periods: [2]probe.Period{a, b}, From: from, To: to}, true
+}
+
+// sentence words a disagreement for people.
+func (d Disagreement) sentence() string {
+	return fmt.Sprintf("%s and %s disagree from %s to %s: %s vs %s", vantageName(d.Vantages[0]), vantageName(d.Vantages[1]),
+		clock(d.From), clock(d.To), d.Where[0], d.Where[1])
+}
+
+// vantageCounts counts each domain's timelines from distinct vantages.
+func vantageCounts(h History) map[string]int {
+	seen := map[[2]string]bool{}
+	n := map[string]int{}
+	for _, d := range h.Domains {
+		if k := [2]string{d.Domain, d.Vantage}; !seen[k] {
+			seen[k] = true
+			n[d.Domain]++
+		}
+	}
+	return n
+}
+
+// domainEnds reports, for each index of h.Domains, whether it is the last
+// timeline of its domain: where the domain's disagreements are told.
+func domainEnds(h History) []bool {
+	last := map[string]int{}
+	for i, d := range h.Domains {
+		last[d.Domain] = i
+	}
+	ends := make([]bool, len(h.Domains))
+	for _, i := range last {
+		ends[i] = true
+	}
+	return ends
+}
+
+// disagreementLines are the sentences on where a domain's vantages
+// disagree, for a domain seen from two or more vantages.
+func disagreementLines(domain string, vantages int, all []Disagreement) []string {
+	if vantages < 2 {
+		return nil
+	}
+	var out []string
+	for _, d := range all {
+		if d.Domain == domain {
+			out = append(out, d.sentence())
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, fmt.Sprintf("the %d vantages agree wherever their timelines overlap", vantages))
+	}
+	return out
+}
+
 // WriteHistory writes timelines as a table, JSON, CSV (one row per period) or Markdown.
 func WriteHistory(w io.Writer, format string, h History) error {
 	var b strings.Builder
 	switch format {
 	case "json":
-		doc := HistoryDocument{
-			Schema: HistorySchema, GeneratedAt: h.GeneratedAt.UTC().Format(time.RFC3339),
-			ToolVersion: h.ToolVersion, Database: h.Database,
-			Since: timestamp(h.Since), Until: timestamp(h.Until),
-			Domains: make([]DomainHistoryJSON, 0, len(h.Domains)),
-		}
-		for _, d := range h.Domains {
-			dj := DomainHistoryJSON{Domain: d.Domain, Summary: Summary(d), Moves: moves(d),
-				Periods: make([]PeriodJSON, 0, len(d.Periods)), Changes: make([]ChangeJSON, 0, len(d.Changes))}
-			for _, p := range d.Periods {
-				dj.Periods = append(dj.Periods, PeriodJSON{From: timestamp(p.From), To: timestamp(p.To), Observations: p.Observations, HostingJSON: newHostingJSON(p.Hosting)})
-			}
-			for _, c := range d.Changes {
-				dj.Changes = append(dj.Changes, newChangeJSON(c))
-			}
-			doc.Domains = append(doc.Domains, dj)
-		}
-		return writeDocument(w, doc)
+		return writeDocument(w, newHistoryDocument(h))
 	case "csv":
 		return writePeriodsCSV(w, h)
 	case "table":
@@ -134,10 +406,57 @@ func WriteHistory(w io.Writer, format string, h History) error {
 	return err
 }
 
+func newHistoryDocument(h History) HistoryDocument {
+	doc := HistoryDocument{
+		Schema: HistorySchema, GeneratedAt: h.GeneratedAt.UTC().Format(time.RFC3339),
+		ToolVersion: h.ToolVersion, Database: h.Database,
+		Since: timestamp(h.Since), Until: timestamp(h.Until), Confirm: h.Confirm, Vantages: nonNil(h.Vantages),
+		Domains: make([]DomainHistoryJSON, 0, len(h.Domains)), Disagreements: []DisagreementJSON{},
+	}
+	for _, d := range h.Domains {
+		confirm := timelineConfirm(h, d)
+		dj := DomainHistoryJSON{Domain: d.Domain, Vantage: d.Vantage, Summary: Summary(d), Moves: moves(d),
+			MoveRule: moveRule(confirm), Confirm: confirm,
+			Periods: make([]PeriodJSON, 0, len(d.Periods)), Changes: make([]ChangeJSON, 0, len(d.Changes))}
+		for _, p := range d.Periods {
+			dj.Periods = append(dj.Periods, newPeriodJSON(p))
+		}
+		for _, c := range d.Changes {
+			dj.Changes = append(dj.Changes, newChangeJSON(c))
+		}
+		doc.Domains = append(doc.Domains, dj)
+	}
+	for _, d := range Disagreements(h) {
+		doc.Disagreements = append(doc.Disagreements, DisagreementJSON{
+			Domain: d.Domain, Vantages: d.Vantages[:], From: timestamp(d.From), To: timestamp(d.To), Where: d.Where[:],
+			Places: [][]PlaceJSON{newPlacesJSON(d.Periods[0].Hosting.Places), newPlacesJSON(d.Periods[1].Hosting.Places)},
+		})
+	}
+	return doc
+}
+
+func newPeriodJSON(p probe.Period) PeriodJSON {
+	j := PeriodJSON{From: timestamp(p.From), To: timestamp(p.To), Observations: p.Observations, Vantage: p.Vantage,
+		HostingJSON: newHostingJSON(p.Hosting), CNAMEChains: make([][]string, 0, len(p.CNAMEChains)),
+		Resolvers: nonNil(p.View.Resolvers), Subnets: nonNil(p.View.Subnets)}
+	for _, c := range p.CNAMEChains {
+		j.CNAMEChains = append(j.CNAMEChains, nonNil(c))
+	}
+	return j
+}
+
 func asnList(h probe.Hosting) string {
 	s := make([]string, len(h.ASNs))
 	for i, a := range h.ASNs {
 		s[i] = fmt.Sprintf("AS%d", a)
+	}
+	return strings.Join(s, " ")
+}
+
+func prefixList(h probe.Hosting) string {
+	s := make([]string, len(h.Prefixes))
+	for i, p := range h.Prefixes {
+		s[i] = p.String()
 	}
 	return strings.Join(s, " ")
 }
@@ -151,24 +470,24 @@ func addrList(h probe.Hosting) string {
 }
 
 func writeHistoryText(b *strings.Builder, h History) {
+	all := Disagreements(h)
+	counts := vantageCounts(h)
+	ends := domainEnds(h)
 	for i, d := range h.Domains {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		fmt.Fprintf(b, "%s: %s\n", d.Domain, Summary(d))
-		cols := []*column{
-			{header: "FROM"}, {header: "TO"}, {header: "CC"}, {header: "ASN"},
-			{header: "ORGANISATION", min: 16, squeeze: 1}, {header: "ADDRESSES", min: 15, squeeze: 2},
+		textLine(b, "%s: %s", timelineName(d), Summary(d))
+		textLine(b, "  rule: %s (the full rule is in -o json, move_rule)", ruleText(timelineConfirm(h, d)))
+		if len(d.Periods) > 0 {
+			writePeriodsTable(b, d.Periods)
 		}
-		for _, p := range d.Periods {
-			addRow(cols, clock(p.From), clock(p.To), where(p.Hosting), asnList(p.Hosting),
-				strings.Join(p.Hosting.Orgs, " + "), addrList(p.Hosting))
+		for _, e := range events(d) {
+			textLine(b, "  %s", e)
 		}
-		writeColumns(b, cols)
-		for _, c := range d.Changes {
-			if c.IsMove() {
-				fmt.Fprintf(b, "  moved between %s and %s: %s → %s (%s)\n", clock(c.BeforeAt), clock(c.AfterAt),
-					where(c.Before), where(c.After), kindsList(c))
+		if ends[i] {
+			for _, line := range disagreementLines(d.Domain, counts[d.Domain], all) {
+				textLine(b, "  %s", line)
 			}
 		}
 	}
@@ -181,35 +500,152 @@ func writeHistoryText(b *strings.Builder, h History) {
 	}
 }
 
-func writeHistoryMarkdown(b *strings.Builder, h History) {
-	b.WriteString("## hostwatch history\n\n")
-	for _, d := range h.Domains {
-		fmt.Fprintf(b, "### %s\n\n%s\n\n", mdEscape(d.Domain), mdEscape(Summary(d)))
-		b.WriteString("| From | To | Country | ASN | Organisation | Addresses |\n|---|---|---|---|---|---|\n")
-		for _, p := range d.Periods {
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", clock(p.From), clock(p.To), mdEscape(where(p.Hosting)),
-				asnList(p.Hosting), mdEscape(strings.Join(p.Hosting.Orgs, " + ")), addrList(p.Hosting))
+// Budgets of the ASN and ADDRESSES cells of the periods table: past them,
+// whole items are left out and counted ("AS45102 +1"), never cut.
+const (
+	asnBudget     = 8
+	addressBudget = 22
+)
+
+// writePeriodsTable writes one row per period. The table fits TableWidth
+// for periods of one network and two IPv4 addresses; longer lists are
+// shortened to whole items and a count, and a note says where they are in full.
+func writePeriodsTable(b *strings.Builder, periods []probe.Period) {
+	cols := []*column{
+		{header: "FROM"}, {header: "TO"}, {header: "CC"}, {header: "ASN"},
+		{header: "PROVIDER", min: 12, squeeze: 1}, {header: "ADDRESSES"},
+	}
+	short := false
+	for _, p := range periods {
+		asns := strings.Fields(asnList(p.Hosting))
+		addrs := strings.Fields(addrList(p.Hosting))
+		asnCell, cutASN := fewer(asns, asnBudget)
+		addrCell, cutAddr := fewer(addrs, addressBudget)
+		short = short || cutASN || cutAddr
+		addRow(cols, clock(p.From), clock(p.To), countryCell(p.Hosting), asnCell, providerList(p.Hosting, " + "), addrCell)
+	}
+	writeColumns(b, cols)
+	if short {
+		b.WriteString("  (+N: N more networks or addresses; -o json and -o csv list them all)\n")
+	}
+}
+
+// fewer joins as many whole items as fit in budget (at least one) and
+// counts the others: "8.219.1.1 170.33.13.55 +3".
+func fewer(items []string, budget int) (string, bool) {
+	n, width := 0, 0
+	for n < len(items) {
+		w := utf8.RuneCountInString(items[n])
+		if n > 0 {
+			w++
 		}
-		b.WriteByte('\n')
+		if n > 0 && width+w > budget {
+			break
+		}
+		width += w
+		n++
+	}
+	s := strings.Join(items[:n], " ")
+	if n < len(items) {
+		return fmt.Sprintf("%s +%d", s, len(items)-n), true
+	}
+	return s, false
+}
+
+func writeHistoryMarkdown(b *strings.Builder, h History) {
+	all := Disagreements(h)
+	counts := vantageCounts(h)
+	ends := domainEnds(h)
+	b.WriteString("## hostwatch history\n\n")
+	for i, d := range h.Domains {
+		fmt.Fprintf(b, "### %s\n\n%s\n\n", mdEscape(timelineName(d)), mdEscape(Summary(d)))
+		fmt.Fprintf(b, "Rule: %s.\n\n", mdEscape(ruleText(timelineConfirm(h, d))))
+		if len(d.Periods) > 0 {
+			b.WriteString("| From | To | Country | ASN | Provider | Addresses |\n|---|---|---|---|---|---|\n")
+			for _, p := range d.Periods {
+				fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", clock(p.From), clock(p.To), mdEscape(countryCell(p.Hosting)),
+					asnList(p.Hosting), mdEscape(providerList(p.Hosting, " + ")), addrList(p.Hosting))
+			}
+			b.WriteByte('\n')
+		}
+		lines := events(d)
+		if ends[i] {
+			lines = append(lines, disagreementLines(d.Domain, counts[d.Domain], all)...)
+		}
+		for _, e := range lines {
+			fmt.Fprintf(b, "- %s\n", mdEscape(e))
+		}
+		if len(lines) > 0 {
+			b.WriteByte('\n')
+		}
 	}
 	if len(h.Domains) == 0 {
 		b.WriteString("No observations recorded.\n")
 	}
 }
 
-// writePeriodsCSV writes one row per domain and period.
+// periodsHeader names the columns of the periods CSV.
+var periodsHeader = []string{"domain", "vantage", "from", "to", "status", "countries", "providers", "asns", "as_orgs",
+	"addresses", "cname_chains", "resolvers", "observations"}
+
+// writePeriodsCSV writes one row per domain, vantage and period. Lists
+// within a cell are separated by spaces (countries, ASNs, addresses) or
+// "; " (names); cname_chains joins each chain's targets with " > " and the
+// chains with " | ", a chain-less answer among others shown as "(none)".
 func writePeriodsCSV(w io.Writer, h History) error {
-	cw := csv.NewWriter(w)
-	rows := [][]string{{"domain", "from", "to", "status", "countries", "asns", "as_orgs", "addresses", "cname", "observations"}}
+	rows := [][]string{periodsHeader}
 	for _, d := range h.Domains {
 		for _, p := range d.Periods {
-			rows = append(rows, []string{d.Domain, clock(p.From), clock(p.To), string(p.Hosting.Status),
-				strings.Join(p.Hosting.Countries, " "), asnList(p.Hosting), strings.Join(p.Hosting.Orgs, "; "),
-				addrList(p.Hosting), strings.Join(p.Hosting.CNAME, " "), fmt.Sprint(p.Observations)})
+			rows = append(rows, []string{d.Domain, d.Vantage, clock(p.From), clock(p.To), string(p.Hosting.Status),
+				strings.Join(p.Hosting.Countries, " "), strings.Join(p.Hosting.Providers, "; "), asnList(p.Hosting),
+				strings.Join(p.Hosting.Orgs, "; "), addrList(p.Hosting), chainsCell(p.CNAMEChains), viewCell(p.View),
+				strconv.Itoa(p.Observations)})
 		}
 	}
-	if err := cw.WriteAll(rows); err != nil {
-		return fmt.Errorf("write csv: %w", err)
+	return writeCSV(w, rows)
+}
+
+// chainsCell joins CNAME chains for one CSV cell.
+func chainsCell(chains [][]string) string {
+	if len(chains) == 1 && len(chains[0]) == 0 {
+		return ""
 	}
-	return nil
+	s := make([]string, len(chains))
+	for i, c := range chains {
+		s[i] = cmp.Or(strings.Join(c, " > "), "(none)")
+	}
+	return strings.Join(s, " | ")
+}
+
+// Timelines sorts the periods and changes of history.Timeline into one
+// DomainHistory per domain and vantage, sorted by domain then vantage, each
+// keeping the order it was given. Confirm is left 0 (see DomainHistory).
+func Timelines(periods []probe.Period, changes []probe.Change) []DomainHistory {
+	type key struct{ domain, vantage string }
+	byKey := map[key]*DomainHistory{}
+	get := func(domain, vantage string) *DomainHistory {
+		k := key{domain, vantage}
+		if d, ok := byKey[k]; ok {
+			return d
+		}
+		d := &DomainHistory{Domain: domain, Vantage: vantage}
+		byKey[k] = d
+		return d
+	}
+	for _, p := range periods {
+		d := get(p.Domain, p.Vantage)
+		d.Periods = append(d.Periods, p)
+	}
+	for _, c := range changes {
+		d := get(c.Domain, c.Vantage)
+		d.Changes = append(d.Changes, c)
+	}
+	out := make([]DomainHistory, 0, len(byKey))
+	for _, d := range byKey {
+		out = append(out, *d)
+	}
+	slices.SortFunc(out, func(a, b DomainHistory) int {
+		return cmp.Or(cmp.Compare(a.Domain, b.Domain), cmp.Compare(a.Vantage, b.Vantage))
+	})
+	return out
 }

@@ -310,8 +310,10 @@ func writeColumns(b *strings.Builder, cols []*column) {
 			if c.width == 0 {
 				continue
 			}
+			// Cells hold outside text: nothing in them may drive the terminal.
 			text := cell(c)
 			if rest, ok := strings.CutPrefix(text, spanMark); ok {
+				rest = termSafe(rest)
 				if used > 0 {
 					rest = clip(rest, max(TableWidth-used, c.width))
 				}
@@ -320,7 +322,7 @@ func writeColumns(b *strings.Builder, cols []*column) {
 				line.WriteString(rest)
 				break
 			}
-			text = clip(text, c.width)
+			text = clip(termSafe(text), c.width)
 			line.WriteString(text)
 			line.WriteString(strings.Repeat(" ", c.width-utf8.RuneCountInString(text)+2))
 			used += c.width + 2

@@ -1,0 +1,164 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hostwatch/hostwatch/history"
+	"github.com/hostwatch/hostwatch/probe"
+)
+
+// sampleCheck is what a check run from jakarta reports at each of the
+// sample's telling runs: the change of resolver, the move to FR, and the
+// last run's change awaiting confirmation.
+func sampleCheck(t *testing.T) Check {
+	t.Helper()
+	_, changes := history.Timeline(sampleSpans(t), history.Options{})
+	var picked []probe.Change
+	for _, c := range changes {
+		if c.Vantage != "jakarta" {
+			continue
+		}
+		if c.Kind() == probe.ChangeView || c.Pending() || c.IsMove() && c.After.Countries[0] == "FR" {
+			picked = append(picked, c)
+		}
+	}
+	if len(picked) != 3 {
+		t.Fatalf("picked %d changes, want 3: %+v", len(picked), picked)
+	}
+	return Check{
+		GeneratedAt: time.Date(2024, 2, 18, 0, 0, 0, 0, time.UTC), ToolVersion: "v0.1.0-test", Database: "history.db",
+		Recorded: true, Vantage: "jakarta", Confirm: 2,
+		Resolvers: []string{"192.0.2.54:53"}, Domains: 1, Changes: picked,
+		Violations: []probe.Violation{{Domain: "sirekap-web.kpu.go.id", Address: netip.MustParseAddr("51.210.1.10"), ASN: 16276, Country: "FR", Rule: "country FR is not allowed (--allow-country ID)"}},
+		Matched:    []string{"country_changed (sirekap-web.kpu.go.id)", "policy (sirekap-web.kpu.go.id 51.210.1.10)"},
+	}
+}
+
+func TestWriteCheck(t *testing.T) {
+	t.Parallel()
+	c := sampleCheck(t)
+	for format, name := range map[string]string{"table": "check.txt.golden", "markdown": "check.md.golden", "json": "check.json.golden"} {
+		var buf bytes.Buffer
+		if err := WriteCheck(&buf, format, c); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name, buf.Bytes())
+	}
+}
+
+func TestCheckText(t *testing.T) {
+	t.Parallel()
+	base := sampleCheck(t)
+	tests := []struct {
+		name      string
+		edit      func(c *Check)
+		want, not []string
+	}{{
+		name: "recorded",
+		want: []string{
+			"1 domain checked: 2 changes (1 move), 1 pending, 1 policy violation; failing on",
+			"\nMoves: a move is a new provider or country, confirmed over 2 runs\n",
+			"sirekap-web.kpu.go.id: country_changed, provider_changed, asn_changed, addresses_changed (moved)\n",
+			"sirekap-web.kpu.go.id: view_changed\n",
+			"(last seen 2024-02-16T10:00:00Z) via 192.0.2.53:53\n",
+			"(first seen 2024-02-16T11:00:00Z) via 192.0.2.54:53\n",
+			"sirekap-web.kpu.go.id: pending (1 of 2): country_changed, provider_changed, asn_changed, addresses_changed\n",
+			"  after:  SG  AS45102  Alibaba Cloud  8.219.1.1  (first seen 2024-02-17T05:00:00Z)\n",
+			"Vantage: jakarta\n", "Recorded in: history.db\n",
+		},
+		not: []string{"Nothing was recorded", "pending (1 of 2): country_changed, provider_changed, asn_changed, addresses_changed (moved)"},
+	}, {
+		name: "nothing recorded",
+		edit: func(c *Check) {
+			c.Recorded, c.Changes, c.Violations, c.Matched, c.RunFailed = false, nil, nil, nil, "no resolver answered"
+		},
+		want: []string{"1 domain checked: 0 changes (0 moves), 0 policy violations; the run failed: no resolver answered\n",
+			"Nothing was recorded in history.db\n"},
+		not: []string{"Recorded in", "pending"},
+	}, {
+		name: "no database",
+		edit: func(c *Check) { c.Recorded, c.Database, c.Vantage, c.Confirm = false, "", "", 1 },
+		want: []string{"Moves: a move is a new provider or country, counted at once (--confirm 1)\n"},
+		not:  []string{"Recorded in", "Nothing was recorded", "Vantage:"},
+	}, {
+		name: "diff of two reports",
+		edit: func(c *Check) { c.Recorded, c.Database, c.Vantage, c.Confirm = false, "", "", 0 },
+		want: []string{"\nMoves: a move is a new provider or country\n"},
+		not:  []string{"--confirm", "Recorded in", "Nothing was recorded"},
+	}, {
+		name: "control characters from outside",
+		edit: func(c *Check) {
+			c.Violations[0].Rule = "country FR \x1b[2J\x1b]0;pwned\x07is not allowed\u202e"
+		},
+		want: []string{"country FR ␛[2J␛]0;pwned␇is not allowed\uFFFD\n"},
+		not:  []string{"\x1b", "\x07", "\u202e"},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := base
+			c.Changes = append([]probe.Change(nil), base.Changes...)
+			c.Violations = append([]probe.Violation(nil), base.Violations...)
+			if tt.edit != nil {
+				tt.edit(&c)
+			}
+			var buf bytes.Buffer
+			if err := WriteCheck(&buf, "table", c); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(buf.String(), w) {
+					t.Errorf("the check does not say %q:\n%s", w, buf.String())
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(buf.String(), n) {
+					t.Errorf("the check says %q:\n%s", n, buf.String())
+				}
+			}
+		})
+	}
+}
+
+func TestCheckJSON(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := WriteCheck(&buf, "json", sampleCheck(t)); err != nil {
+		t.Fatal(err)
+	}
+	var doc CheckDocument
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !doc.Recorded || doc.Vantage != "jakarta" || doc.Confirm != 2 || doc.Moves != 1 || doc.Pending != 1 ||
+		!strings.HasPrefix(doc.MoveRule, probe.MoveRule) {
+		t.Errorf("document: recorded %v, vantage %q, confirm %d, moves %d, pending %d", doc.Recorded, doc.Vantage, doc.Confirm, doc.Moves, doc.Pending)
+	}
+	for _, c := range doc.Changes {
+		if c.Vantage != "jakarta" || c.Move != c.CountsAsMove || c.Pending && c.CountsAsMove {
+			t.Errorf("change %s: vantage %q, move %v, counts_as_move %v, pending %v", c.Kind, c.Vantage, c.Move, c.CountsAsMove, c.Pending)
+		}
+	}
+}
+
+func TestMarkdownEscape(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"a|b":                 `a\|b`,
+		"[x](javascript:1)":   `\[x\](javascript:1)`,
+		"<script>":            "&lt;script&gt;",
+		"+Net & Telecom":      "+Net &amp; Telecom",
+		"two\nlines":          "two lines",
+		`back\|slash`:         `back\\\|slash`,
+		"_dmarc.*example*`x`": "\\_dmarc.\\*example\\*\\`x\\`",
+	} {
+		if got := mdEscape(in); got != want {
+			t.Errorf("mdEscape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package reports
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// CSVWriter writes the CSV of every hostwatch export: RFC 4180 (as Python's
+// csv module reads it in strict mode, and csvkit), with every cell passed
+// through CSVCell so that a spreadsheet opening the file runs nothing.
+// Unknown values are empty cells.
+type CSVWriter struct {
+	w *csv.Writer
+}
+
+// NewCSVWriter returns a CSVWriter writing to w.
+func NewCSVWriter(w io.Writer) *CSVWriter {
+	return &CSVWriter{w: csv.NewWriter(w)}
+}
+
+// Write writes one row, each cell made safe by CSVCell.
+func (c *CSVWriter) Write(row []string) error {
+	safe := make([]string, len(row))
+	for i, cell := range row {
+		safe[i] = CSVCell(cell)
+	}
+	if err := c.w.Write(safe); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+// Flush writes what is buffered and returns the first error of any write.
+func (c *CSVWriter) Flush() error {
+	c.w.Flush()
+	if err := c.w.Error(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+// writeCSV writes rows through a CSVWriter.
+func writeCSV(w io.Writer, rows [][]string) error {
+	cw := NewCSVWriter(w)
+	for _, row := range rows {
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	return cw.Flush()
+}
+
+// formulaStart reports whether a spreadsheet would take a cell that begins
+// with s's first byte as a formula (OWASP "CSV injection": =, +, -, @, tab,
+// carriage return), or as the start of another line (a newline).
+func formulaStart(s string) bool {
+	return s != "" && strings.IndexByte("=+-@\t\r\n", s[0]) >= 0
+}
+
+// CSVCell makes one cell safe to open in a spreadsheet and exact to read
+// back: invalid UTF-8 becomes U+FFFD, line breaks inside the cell become
+// "\n" (CSV readers, Go's among them, turn a quoted "\r\n" into "\n"), and a
+// cell that would run as a formula gets a leading "'", which spreadsheets
+// show as text. AS names such as "+Net & Telecom" and hostile CNAME targets
+// begin that way.
+func CSVCell(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.IndexByte(s, '\r') >= 0 {
+		s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	}
+	if formulaStart(s) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,174 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"net/netip"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/history"
+	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/resolvers"
+)
+
+func TestCSVCell(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"":                      "",
+		"OVH SAS":               "OVH SAS",
+		"+Net & Telecom":        "'+Net & Telecom",
+		"=HYPERLINK(\"x\")":     "'=HYPERLINK(\"x\")",
+		"-1":                    "'-1",
+		"@SUM(A1)":              "'@SUM(A1)",
+		"\t=1":                  "'\t=1",
+		"\r=1":                  "'\n=1",
+		"a\r\nb":                "a\nb",
+		"a,b":                   "a,b",
+		"2024-02-14":            "2024-02-14",
+		"AS7713 AS45102":        "AS7713 AS45102",
+		"bad \xff byte":         "bad \uFFFD byte",
+		" =1":                   " =1",
+		"'=already quoted once": "'=already quoted once",
+	} {
+		if got := CSVCell(in); got != want {
+			t.Errorf("CSVCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// hostileSpans are observations whose outside text would run in a
+// spreadsheet: an AS name, a provider and CNAME targets chosen that way.
+func hostileSpans() []history.Span {
+	at := time.Date(2024, 2, 14, 6, 0, 0, 0, time.UTC)
+	ip := netip.MustParseAddr("192.0.2.10")
+	o := probe.Observation{
+		Target: probe.ParseTarget("evil.example", "args", 0), Status: resolvers.StatusOK,
+		CNAMEChain: []resolvers.Hop{{Name: "evil.example", Target: "=cmd|' /C calc'!A0"}, {Name: "=cmd|' /C calc'!A0", Target: "-2+3"}},
+		Addresses: []probe.Address{{IP: ip, Result: attribution.Result{ASN: 64500, ASOrg: "+Net & Telecom", Prefix: netip.MustParsePrefix("192.0.2.0/24"),
+			Country: "ID", RegisteredCountry: "ID", Provider: "@provider\r\nline", CDNName: "\tcdn"}}},
+	}
+	return []history.Span{{Domain: "evil.example", Vantage: "=vantage", View: probe.View{Resolvers: []string{"+1.2.3.4:53"}},
+		Observation: o, FirstSeen: at, LastSeen: at.Add(time.Hour), Count: 2, Datasets: "-data"}}
+}
+
+// hostileCSVs are every CSV hostwatch writes, of the hostile spans.
+func hostileCSVs(t *testing.T) map[string][]byte {
+	t.Helper()
+	spans := hostileSpans()
+	var daily, periods bytes.Buffer
+	if err := WriteDailyCSV(&daily, spans); err != nil {
+		t.Fatal(err)
+	}
+	ps, cs := history.Timeline(spans, history.Options{Confirm: 1})
+	if err := WriteHistory(&periods, "csv", History{Domains: Timelines(ps, cs)}); err != nil {
+		t.Fatal(err)
+	}
+	return map[string][]byte{"daily": daily.Bytes(), "periods": periods.Bytes()}
+}
+
+func TestCSVNeutralised(t *testing.T) {
+	t.Parallel()
+	for name, data := range hostileCSVs(t) {
+		rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(rows) < 2 {
+			t.Fatalf("%s: %d rows", name, len(rows))
+		}
+		for _, r := range rows {
+			for _, cell := range r {
+				if formulaStart(cell) {
+					t.Errorf("%s: cell %q would run in a spreadsheet", name, cell)
+				}
+			}
+		}
+		if !bytes.Contains(data, []byte("'+Net & Telecom")) && !bytes.Contains(data, []byte("'@provider")) {
+			t.Errorf("%s: the AS name is not kept as text:\n%s", name, data)
+		}
+	}
+}
+
+// TestCSVPython reads every CSV with Python's csv module in strict mode,
+// as spreadsheet-averse users do, and checks it sees the cells Go's reader sees.
+func TestCSVPython(t *testing.T) {
+	t.Parallel()
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not installed")
+	}
+	csvs := hostileCSVs(t)
+	var golden bytes.Buffer
+	if err := WriteDailyCSV(&golden, sampleSpans(t)); err != nil {
+		t.Fatal(err)
+	}
+	csvs["sample daily"] = golden.Bytes()
+	for name, data := range csvs {
+		cmd := exec.CommandContext(t.Context(), python, "-c",
+			"import csv, json, sys\nrows = list(csv.reader(open(0, newline=''), strict=True))\njson.dump(rows, sys.stdout)")
+		cmd.Stdin = bytes.NewReader(data)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: python's csv refuses it: %v\n%s\n%s", name, err, stderr.String(), data)
+		}
+		var got [][]string
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatal(err)
+		}
+		want, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("%s: python reads\n%q\nGo reads\n%q", name, got, want)
+		}
+	}
+}
+
+func FuzzCSVCell(f *testing.F) {
+	for _, s := range []string{"", "+Net & Telecom", "=1+1", "-", "@", "\t", "\r", "\r\n=1", "a\"b", "\xff=", " ", "\\.", "a,b\nc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cell := CSVCell(s)
+		if cell != "" && strings.IndexByte("=+-@\t\r", cell[0]) >= 0 {
+			t.Fatalf("CSVCell(%q) = %q starts with %q", s, cell, cell[0])
+		}
+		if strings.ContainsRune(cell, '\r') || !utf8.ValidString(cell) {
+			t.Fatalf("CSVCell(%q) = %q keeps a CR or invalid UTF-8", s, cell)
+		}
+		if utf8.ValidString(s) && !strings.ContainsRune(s, '\r') {
+			want := s
+			if s != "" && strings.IndexByte("=+-@\t\n", s[0]) >= 0 {
+				want = "'" + s
+			}
+			if cell != want {
+				t.Fatalf("CSVCell(%q) = %q, want %q", s, cell, want)
+			}
+		}
+		var buf bytes.Buffer
+		cw := NewCSVWriter(&buf)
+		if err := cw.Write([]string{s, "end"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := cw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatalf("CSVCell(%q) = %q does not read back: %v", s, cell, err)
+		}
+		if len(rows) != 1 || len(rows[0]) != 2 || rows[0][0] != cell {
+			t.Fatalf("CSVCell(%q) = %q reads back as %q", s, cell, rows)
+		}
+	})
+}
