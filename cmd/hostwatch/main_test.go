@@ -33,7 +33,8 @@ func TestMain(m *testing.M) {
 // hostwatch binary. Each script gets its own loopback DNS servers:
 // $DNS and $DNS2 serve testdata/demo/kpu.go.id.zone, $SILENT never answers, and
 // $MOVING serves whatever zone the script last set with "zone FILE", so that
-// answers can change between runs.
+// answers can change between runs; $MOVING2 is a second server answering
+// from the same zone (another resolver, the same answers).
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	zone, err := os.ReadFile(filepath.Join("..", "..", "testdata", "demo", "kpu.go.id.zone"))
@@ -65,6 +66,12 @@ func TestScripts(t *testing.T) {
 			env.Defer(func() { msrv.Close() })
 			env.Values[movingKey{}] = moving
 			env.Setenv("MOVING", msrv.Addr)
+			msrv2, err := resolverstest.Listen("127.0.0.1:0", moving)
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { msrv2.Close() })
+			env.Setenv("MOVING2", msrv2.Addr)
 			web := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == "/" {
 					http.Redirect(w, r, "/home", http.StatusMovedPermanently)
