@@ -1,9 +1,7 @@
 package history
 
 import (
-	"context"
 	"net/netip"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -78,32 +76,3 @@ func withCNAME(o probe.Observation, targets ...string) probe.Observation {
 	return o
 }
 
-// newStore opens a new database in a temporary directory.
-func newStore(t testing.TB) (*Store, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "history.db")
-	s, err := Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s, path
-}
-
-// runInfo describes a run started at when, with the real datasets.
-func (ob observer) runInfo(when time.Time) RunInfo {
-	return RunInfo{
-		StartedAt: when, FinishedAt: when.Add(time.Second), ToolVersion: "v1.2.3-test",
-		Datasets: ob.db.Datasets(), Resolvers: []string{"127.0.0.1:5300"}, Vantage: "test",
-	}
-}
-
-// record records one run of obs.
-func (ob observer) record(s *Store, when time.Time, obs ...probe.Observation) int64 {
-	ob.t.Helper()
-	id, err := s.Record(context.Background(), ob.runInfo(when), obs)
-	if err != nil {
-		ob.t.Fatal(err)
-	}
-	return id
-}

@@ -1,332 +1,159 @@
 package history
 
 import (
-	"bytes"
 	"context"
-	"database/sql"
-	"encoding/binary"
 	"errors"
-	"fmt"
-	"io"
-	"math/rand/v2"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strconv"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/probe"
 )
 
-// Errors that callers tell apart with errors.Is. Each error returned names
-// the database's path.
+// Errors that every backend returns (wrapped, naming the store) for what
+// callers must tell apart with errors.Is.
 var (
-	// ErrNewerSchema: the file was written by a newer hostwatch. It is
+	// ErrNewerSchema: the store was written by a newer hostwatch. It is
 	// refused and left unchanged.
 	ErrNewerSchema = errors.New("written by a newer hostwatch")
-	// ErrNotDatabase: the file is not a hostwatch history (not SQLite,
-	// corrupt, or another program's SQLite database). It is refused and never
-	// overwritten.
+	// ErrNotDatabase: the location does not hold a hostwatch history (not
+	// SQLite, corrupt, or another program's database). It is refused and
+	// never overwritten.
 	ErrNotDatabase = errors.New("not a hostwatch history database")
-	// ErrLocked: another process kept the database locked for longer than
-	// the busy timeout.
+	// ErrLocked: another process kept the store locked for longer than the
+	// store waits.
 	ErrLocked = errors.New("locked by another process")
 )
 
-// busyTimeout is how long a write waits for another process's write to
-// finish before it fails with ErrLocked.
-const busyTimeout = 10 * time.Second
-
-// timeLayout is how times are stored: RFC 3339 in UTC with a fixed-width
-// fraction, so that text order is time order and times read back exactly.
-const timeLayout = "2006-01-02T15:04:05.000000000Z"
-
-// sqliteHeader starts every SQLite 3 database file.
-const sqliteHeader = "SQLite format 3\x00"
-
-// Store is an open history database. Its methods may be called from several
-// goroutines; several processes may use one file at once.
-type Store struct {
-	db   *sql.DB
-	path string
-	busy time.Duration
+// Store keeps observations over time. Backends (history/sqlite, …) live in
+// their own packages and pass the conformance suite in history/storetest.
+// Its methods may be called from several goroutines, and several processes
+// may use one store at once.
+type Store interface {
+	// Begin starts recording a run. Nothing of it is visible to readers
+	// until its Commit succeeds.
+	Begin(ctx context.Context, run RunInfo) (Recording, error)
+	// Spans returns the spans q asks for, whole, ordered by domain, vantage
+	// and time.
+	Spans(ctx context.Context, q Query) ([]Span, error)
+	// Domains returns the names (ASCII form) of every domain with
+	// observations, sorted.
+	Domains(ctx context.Context) ([]string, error)
+	// Vantages returns the distinct vantage names of the recorded runs,
+	// sorted ("" for runs taken without --vantage).
+	Vantages(ctx context.Context) ([]string, error)
+	// Runs returns every recorded run, oldest first.
+	Runs(ctx context.Context) ([]Run, error)
+	Close() error
 }
 
-// DefaultPath returns where the history is kept when no path is given:
-// $XDG_DATA_HOME/hostwatch/history.db, else ~/.local/share/hostwatch/history.db.
-func DefaultPath() (string, error) {
-	if dir := os.Getenv("XDG_DATA_HOME"); dir != "" && filepath.IsAbs(dir) {
-		return filepath.Join(dir, "hostwatch", "history.db"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("history database location: %w", err)
-	}
-	return filepath.Join(home, ".local", "share", "hostwatch", "history.db"), nil
+// Recording is one run being recorded. Add may be called as observations
+// arrive: a backend keeps them out of memory until Commit.
+type Recording interface {
+	// Add stages one observation. Observations with status invalid are
+	// ignored; a domain given twice keeps its first observation.
+	Add(ctx context.Context, o probe.Observation) error
+	// Commit writes the run in one transaction and, inside it, compares each
+	// observation with what was committed before (see Latest), calling emit
+	// with each change the run brought. When Commit fails nothing of the run
+	// is stored, so a caller must not publish what emit gave it until Commit
+	// has returned nil.
+	Commit(ctx context.Context, emit func(probe.Change) error) (runID int64, err error)
+	// Abort drops the run; it is safe after Commit.
+	Abort() error
 }
 
-// Open opens the history database at path, creating it (and its directory)
-// when missing, and brings its schema up to date. A file written by a newer
-// hostwatch (ErrNewerSchema) or that is not a hostwatch history
-// (ErrNotDatabase) is refused before anything is written to it.
-func Open(ctx context.Context, path string) (*Store, error) {
-	return open(ctx, path, busyTimeout)
+// Query selects spans.
+type Query struct {
+	// Domains are names in ASCII form; none means every domain.
+	Domains []string
+	// Vantage is the vantage to read; "" with AllVantages false reads the
+	// runs taken without --vantage.
+	Vantage     string
+	AllVantages bool
+	// Since and Until keep the spans that overlap that time (a zero time
+	// leaves that end open).
+	Since, Until time.Time
 }
 
-// open opens the store, retrying while another process is setting the same
-// file up: SQLite does not wait on busy_timeout for every step of that
-// (switching to WAL needs the file to itself), so open waits here instead.
-func open(ctx context.Context, path string, busy time.Duration) (*Store, error) {
-	deadline := time.Now().Add(busy)
-	for {
-		s, err := openOnce(ctx, path, busy)
-		if !errors.Is(err, ErrLocked) || time.Now().After(deadline) {
-			return s, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(time.Duration(20+rand.IntN(30)) * time.Millisecond):
-		}
-	}
+// RunInfo describes one run of observations: when, with which hostwatch and
+// data, through which resolvers and client subnets, from where.
+type RunInfo struct {
+	// StartedAt is when the run began; when zero, Begin uses the time it is
+	// called. FinishedAt, when zero, is the time Commit is called, by Now
+	// (time.Now when nil).
+	StartedAt, FinishedAt time.Time
+	Now                   func() time.Time
+	ToolVersion           string
+	Datasets              []attribution.Dataset
+	// View is how the run asked: resolvers as given and client subnets.
+	View probe.View
+	// Vantage names where the run was made from (free text, e.g. a CI runner).
+	Vantage string
+	// Confirm is the --confirm the run used, kept so that history reads the
+	// record the way check did (1 when zero).
+	Confirm int
 }
 
-func openOnce(ctx context.Context, path string, busy time.Duration) (*Store, error) {
-	if path == "" {
-		return nil, errors.New("history database: empty path")
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("history database %s: %w", path, err)
-	}
-	s := &Store{path: path, busy: busy}
-	fresh, err := s.inspect(ctx, abs)
-	if err != nil {
-		return nil, err
-	}
-	if fresh {
-		if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
-			return nil, fmt.Errorf("history database %s: %w", path, err)
-		}
-	}
-	db, err := sql.Open("sqlite", dsn(abs, false, busy))
-	if err != nil {
-		return nil, s.wrap(err)
-	}
-	s.db = db
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := s.useWAL(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return s, nil
+// Run is a recorded run, as Runs returns it.
+type Run struct {
+	ID int64
+	RunInfo
+	// Targets is how many observations the run recorded.
+	Targets int
 }
 
-// dsn is the driver's name for the file at abs: an SQLite URI (so that any
-// character may appear in the path) with the connection settings.
-func dsn(abs string, readOnly bool, busy time.Duration) string {
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
-	q.Add("_pragma", "foreign_keys(1)")
-	// Writers take the write lock when they begin, so two runs queue on
-	// busy_timeout instead of failing when a read lock cannot be upgraded.
-	q.Set("_txlock", "immediate")
-	if readOnly {
-		q.Set("mode", "ro")
-	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
-	return u.String()
+// Span is a run of identical consecutive observations of one domain, from
+// one vantage through one view, within one UTC day, stored once.
+type Span struct {
+	// Domain is the name in ASCII form; Unicode its Unicode form.
+	Domain, Unicode string
+	Vantage         string
+	View            probe.View
+	// Observation is what was observed: Target, Status, Error (the text of
+	// the span's first observation), ErrorKind, CNAMEChain and attributed
+	// Addresses. TTLs are not kept, and StartedAt is FirstSeen.
+	Observation probe.Observation
+	// FirstSeen and LastSeen are the times of the first and last observation.
+	FirstSeen, LastSeen time.Time
+	// Count is how many observations the span holds.
+	Count int
+	// FirstRun and LastRun are the IDs of the runs that made them.
+	FirstRun, LastRun int64
+	// Confirm is the --confirm recorded with the span's last run.
+	Confirm int
+	// Datasets is the version of the attribution data of the span's last run,
+	// e.g. "ip-location-db/asn 2026-06-17".
+	Datasets string
 }
 
-// inspect checks an existing file before SQLite writes anything to it, and
-// reports whether there is no database yet (no file, or an empty one).
-func (s *Store) inspect(ctx context.Context, abs string) (fresh bool, err error) {
-	f, err := os.Open(abs)
-	if errors.Is(err, os.ErrNotExist) {
-		return true, nil
-	}
+// SameDay reports whether two times fall on one UTC day: spans never cross
+// midnight, so that the daily export is exact.
+func SameDay(a, b time.Time) bool {
+	ay, am, ad := a.UTC().Date()
+	by, bm, bd := b.UTC().Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// Record records a run of observations held in memory (Begin, Add, Commit)
+// and returns its ID and the changes it brought: for tests and small runs.
+func Record(ctx context.Context, s Store, run RunInfo, obs []probe.Observation) (int64, []probe.Change, error) {
+	rec, err := s.Begin(ctx, run)
 	if err != nil {
-		return false, fmt.Errorf("history database %s: %w", s.path, err)
+		return 0, nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return false, fmt.Errorf("history database %s: %w", s.path, err)
-	}
-	if st.IsDir() {
-		return false, fmt.Errorf("history database %s: is a directory", s.path)
-	}
-	if st.Size() == 0 {
-		return true, nil
-	}
-	header := make([]byte, 100)
-	if _, err := io.ReadFull(f, header); err != nil || !bytes.HasPrefix(header, []byte(sqliteHeader)) {
-		return false, fmt.Errorf("history database %s: %w: it is not an SQLite file; it was left unchanged", s.path, ErrNotDatabase)
-	}
-	version := int64(binary.BigEndian.Uint32(header[60:]))
-	app := int64(binary.BigEndian.Uint32(header[68:]))
-	// The header can be behind the write-ahead log; when there is one, ask
-	// SQLite, read-only.
-	if wal, err := os.Stat(abs + "-wal"); err == nil && wal.Size() > 0 {
-		if version, app, err = s.readVersions(ctx, abs); err != nil {
-			return false, err
+	defer rec.Abort()
+	for _, o := range obs {
+		if err := rec.Add(ctx, o); err != nil {
+			return 0, nil, err
 		}
 	}
-	return false, s.checkVersions(version, app)
-}
-
-// readVersions reads user_version and application_id through a read-only
-// connection.
-func (s *Store) readVersions(ctx context.Context, abs string) (version, app int64, err error) {
-	db, err := sql.Open("sqlite", dsn(abs, true, s.busy))
-	if err != nil {
-		return 0, 0, s.wrap(err)
-	}
-	defer db.Close()
-	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return 0, 0, s.wrap(err)
-	}
-	if err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
-		return 0, 0, s.wrap(err)
-	}
-	return version, app, nil
-}
-
-// checkVersions refuses a database of another program or of a newer hostwatch.
-func (s *Store) checkVersions(version, app int64) error {
-	switch {
-	case app != 0 && app != applicationID, app == 0 && version != 0:
-		return fmt.Errorf("history database %s: %w: it is another program's SQLite database; it was left unchanged", s.path, ErrNotDatabase)
-	case version > schemaVersion:
-		return fmt.Errorf("history database %s: %w (schema version %d; this hostwatch knows up to %d): use a newer hostwatch; the file was left unchanged",
-			s.path, ErrNewerSchema, version, schemaVersion)
-	}
-	return nil
-}
-
-// migrate brings the schema up to date in one transaction. A database that is
-// already up to date is only read.
-func (s *Store) migrate(ctx context.Context) error {
-	version, app, err := s.versions(ctx, s.db)
-	if err != nil {
-		return err
-	}
-	if err := s.checkVersions(version, app); err != nil {
-		return err
-	}
-	if version == schemaVersion {
+	var changes []probe.Change
+	id, err := rec.Commit(ctx, func(c probe.Change) error {
+		changes = append(changes, c)
 		return nil
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	})
 	if err != nil {
-		return s.wrap(err)
+		return 0, nil, err
 	}
-	defer tx.Rollback()
-	// Another process may have migrated since the first look.
-	if version, app, err = s.versions(ctx, tx); err != nil {
-		return err
-	}
-	if err := s.checkVersions(version, app); err != nil {
-		return err
-	}
-	if version == schemaVersion {
-		return nil
-	}
-	if version == 0 {
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
-			return s.wrap(err)
-		}
-		if n > 0 {
-			return fmt.Errorf("history database %s: %w: it is another program's SQLite database; it was left unchanged", s.path, ErrNotDatabase)
-		}
-	}
-	for i, step := range migrations()[version:] {
-		if _, err := tx.ExecContext(ctx, step); err != nil {
-			return s.wrap(fmt.Errorf("migrate to schema version %d: %w", int(version)+i+1, err))
-		}
-	}
-	if version == 0 {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO meta(key, value) VALUES ('created_at', ?)", formatTime(time.Now())); err != nil {
-			return s.wrap(err)
-		}
-		if _, err := tx.ExecContext(ctx, "PRAGMA application_id = "+strconv.Itoa(applicationID)); err != nil {
-			return s.wrap(err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", strconv.Itoa(schemaVersion)); err != nil {
-		return s.wrap(err)
-	}
-	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(schemaVersion)); err != nil {
-		return s.wrap(err)
-	}
-	return s.wrap(tx.Commit())
+	return id, changes, nil
 }
-
-// querier is what versions needs from a *sql.DB or *sql.Tx.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func (s *Store) versions(ctx context.Context, q querier) (version, app int64, err error) {
-	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return 0, 0, s.wrap(err)
-	}
-	if err := q.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
-		return 0, 0, s.wrap(err)
-	}
-	return version, app, nil
-}
-
-// useWAL switches the file to write-ahead logging (it stays so): readers do
-// not block the writer, and a killed writer leaves only an unfinished log
-// that the next open discards.
-func (s *Store) useWAL(ctx context.Context) error {
-	var mode string
-	if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		return s.wrap(err)
-	}
-	if mode == "wal" {
-		return nil
-	}
-	if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
-		return s.wrap(err)
-	}
-	if mode != "wal" {
-		return fmt.Errorf("history database %s: cannot use write-ahead logging (journal mode stays %q)", s.path, mode)
-	}
-	return nil
-}
-
-// Close closes the database.
-func (s *Store) Close() error {
-	return s.wrap(s.db.Close())
-}
-
-// wrap names the path in an SQLite error and maps the codes callers must
-// tell apart to ErrLocked and ErrNotDatabase.
-func (s *Store) wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return fmt.Errorf("history database %s: %w", s.path, err)
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return fmt.Errorf("history database %s: %w (still busy after %s): another hostwatch is probably writing to it; try again when it has finished: %w",
-			s.path, ErrLocked, s.busy, err)
-	case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
-		return fmt.Errorf("history database %s: %w: the file is corrupt: %w", s.path, ErrNotDatabase, err)
-	}
-	return fmt.Errorf("history database %s: %w", s.path, err)
-}
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func parseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }

@@ -3,6 +3,7 @@
 package probe
 
 import (
+	"errors"
 	"net/netip"
 	"time"
 
@@ -34,9 +35,12 @@ type Target struct {
 
 // Observation is everything learned about one target in one run.
 type Observation struct {
-	Target     Target
-	Status     resolvers.Status
-	Error      string
+	Target Target
+	Status resolvers.Status
+	Error  string
+	// ErrorKind is why the domain did not resolve, told apart with errors.Is
+	// when the error was made.
+	ErrorKind  ErrorKind
 	CNAMEChain []resolvers.Hop
 	Addresses  []Address
 	Queries    []resolvers.Exchange
@@ -141,4 +145,44 @@ type Egress struct {
 	Address  netip.Addr // invalid when unknown
 	Method   string     // the name asked, e.g. "whoami.akamai.net A"
 	Error    string
+}
+
+// ErrorKind names why a domain did not resolve, as history compares and
+// stores it: the status alone for most failures, the cause for status error.
+// The wording of an error names the resolver, which may change; its kind does not.
+type ErrorKind string
+
+// The kinds of error, set where the error is made (see ErrorKindOf).
+const (
+	ErrorNone         ErrorKind = ""
+	ErrorCNAMELoop    ErrorKind = "cname_loop"
+	ErrorCNAMETooLong ErrorKind = "cname_chain_too_long"
+	ErrorBadRcode     ErrorKind = "unexpected_rcode"
+	ErrorConnRefused  ErrorKind = "connection_refused"
+	ErrorTimeout      ErrorKind = "timeout"
+	ErrorOther        ErrorKind = "other"
+)
+
+// ErrorKindOf tells the kind of a resolution error with errors.Is. Only
+// status error has a kind of its own: for the other statuses the status
+// says why.
+func ErrorKindOf(status resolvers.Status, err error) ErrorKind {
+	if status != resolvers.StatusError || err == nil {
+		return ErrorNone
+	}
+	for _, k := range []struct {
+		err  error
+		kind ErrorKind
+	}{
+		{resolvers.ErrCNAMELoop, ErrorCNAMELoop},
+		{resolvers.ErrCNAMEChainTooLong, ErrorCNAMETooLong},
+		{resolvers.ErrBadRcode, ErrorBadRcode},
+		{resolvers.ErrConnRefused, ErrorConnRefused},
+		{resolvers.ErrTimeout, ErrorTimeout},
+	} {
+		if errors.Is(err, k.err) {
+			return k.kind
+		}
+	}
+	return ErrorOther
 }

@@ -188,6 +188,7 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	if res.Err != nil {
 		obs.Error = res.Err.Error()
 	}
+	obs.ErrorKind = ErrorKindOf(res.Status, res.Err)
 	obs.CNAMEChain = res.CNAMEChain
 	obs.Queries = res.Exchanges
 	obs.Addresses = make([]Address, 0, len(res.Answers))

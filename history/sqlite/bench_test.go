@@ -1,4 +1,4 @@
-package history
+package sqlite
 
 import (
 	"context"
@@ -27,9 +27,9 @@ func benchRuns(b testing.TB, domains, runs int, rotate bool) [][]probe.Observati
 			if rotate {
 				k = (r + d) % 3
 			}
-			o := ob.ok(fmt.Sprintf("site-%03d.kpu.go.id", d), at(r), pool[k], pool[(k+1)%3])
+			o := ob.ok(fmt.Sprintf("site-%05d.kpu.go.id", d), at(r), pool[k], pool[(k+1)%3])
 			if d%4 == 0 {
-				o = withCNAME(o, fmt.Sprintf("lb-%03d.cdn.kpu.go.id", d))
+				o = withCNAME(o, fmt.Sprintf("lb-%05d.cdn.kpu.go.id", d))
 			}
 			out[r] = append(out[r], o)
 		}
@@ -56,7 +56,7 @@ func BenchmarkRecord(b *testing.B) {
 					b.Fatal(err)
 				}
 				for i, obs := range runs {
-					if _, err := s.Record(context.Background(), ob.runInfo(at(i)), obs); err != nil {
+					if _, err := s.recordRun(context.Background(), ob.runInfo(at(i)), obs); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -87,7 +87,7 @@ func TestSizeOfUnchanged(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := from; i < to; i++ {
-			if _, err := s.Record(t.Context(), ob.runInfo(at(i)), runs[i]); err != nil {
+			if _, err := s.recordRun(t.Context(), ob.runInfo(at(i)), runs[i]); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -107,7 +107,7 @@ func TestSizeOfUnchanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	spans, err := s.Spans(t.Context(), "", at(0), at(200))
+	spans, err := s.spansOf(t.Context(), "", at(0), at(200))
 	if err != nil || len(spans) != 100 {
 		t.Fatalf("%d spans (%v), want 100", len(spans), err)
 	}
@@ -128,4 +128,39 @@ func fileSize(t testing.TB, path string) int64 {
 		t.Fatalf("%s-wal is left after Close", path)
 	}
 	return st.Size()
+}
+
+// BenchmarkBulkRun records two runs of 20,000 domains, as two checks of a
+// long list do: the first (every domain new), then one where nothing changed.
+func BenchmarkBulkRun(b *testing.B) {
+	runs := benchRuns(b, 20000, 2, false)
+	ob := newObserver(b)
+	for _, phase := range []string{"first", "unchanged"} {
+		b.Run(phase, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				path := filepath.Join(b.TempDir(), "history.db")
+				s, err := Open(context.Background(), path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if phase == "unchanged" {
+					if _, err := s.recordRun(context.Background(), ob.runInfo(at(0)), runs[0]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				i := 0
+				if phase == "unchanged" {
+					i = 1
+				}
+				if _, err := s.recordRun(context.Background(), ob.runInfo(at(i)), runs[i]); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+		})
+	}
 }

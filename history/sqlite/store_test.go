@@ -1,4 +1,4 @@
-package history
+package sqlite
 
 import (
 	"bytes"
@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hostwatch/hostwatch/history"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -53,7 +55,7 @@ func TestRecordCompactsAndReopens(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	spans, err := s.Spans(t.Context(), "", time.Time{}, time.Time{})
+	spans, err := s.spansOf(t.Context(), "", time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +83,7 @@ func TestRecordCompactsAndReopens(t *testing.T) {
 	if len(runs) != 10 {
 		t.Fatalf("%d runs, want 10", len(runs))
 	}
-	wantRun := Run{ID: 10, RunInfo: ob.runInfo(at(9)), Targets: 1}
+	wantRun := history.Run{ID: 10, RunInfo: ob.runInfo(at(9)), Targets: 1}
 	if !reflect.DeepEqual(runs[9], wantRun) {
 		t.Errorf("run read back:\n%+v\nwant\n%+v", runs[9], wantRun)
 	}
@@ -158,7 +160,7 @@ func TestRecordSpans(t *testing.T) {
 			for i, run := range tt.runs {
 				ob.record(s, at(i), run...)
 			}
-			spans, err := s.Spans(t.Context(), "", time.Time{}, time.Time{})
+			spans, err := s.spansOf(t.Context(), "", time.Time{}, time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,7 +198,7 @@ func TestSpansWindow(t *testing.T) {
 		{"unknown.test", time.Time{}, time.Time{}, nil},
 	}
 	for _, tt := range tests {
-		spans, err := s.Spans(t.Context(), tt.domain, tt.since, tt.until)
+		spans, err := s.spansOf(t.Context(), tt.domain, tt.since, tt.until)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +234,7 @@ func TestRecordConcurrent(t *testing.T) {
 				for _, d := range domains {
 					obs = append(obs, ob.ok(d, at(w*runs+i), "36.86.63.182"))
 				}
-				if _, err := s.Record(t.Context(), ob.runInfo(at(w*runs+i)), obs); err != nil {
+				if _, err := s.recordRun(t.Context(), ob.runInfo(at(w*runs+i)), obs); err != nil {
 					errs <- err
 				}
 			}
@@ -252,7 +254,7 @@ func TestRecordConcurrent(t *testing.T) {
 	if err != nil || len(all) != writers*runs {
 		t.Fatalf("%d runs (%v), want %d", len(all), err, writers*runs)
 	}
-	spans, err := s.Spans(t.Context(), "", time.Time{}, time.Time{})
+	spans, err := s.spansOf(t.Context(), "", time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,14 +287,14 @@ func TestLocked(t *testing.T) {
 		t.Fatalf("opening an up-to-date database must not wait for a writer: %v", err)
 	}
 	defer s.Close()
-	_, err = s.Record(t.Context(), ob.runInfo(at(0)), []probe.Observation{ob.ok("kpu.go.id", at(0), "36.86.63.182")})
+	_, err = s.recordRun(t.Context(), ob.runInfo(at(0)), []probe.Observation{ob.ok("kpu.go.id", at(0), "36.86.63.182")})
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Record while locked: %v; want ErrLocked naming %s", err, path)
 	}
 	if _, err := conn.ExecContext(t.Context(), "ROLLBACK"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Record(t.Context(), ob.runInfo(at(0)), []probe.Observation{ob.ok("kpu.go.id", at(0), "36.86.63.182")}); err != nil {
+	if _, err := s.recordRun(t.Context(), ob.runInfo(at(0)), []probe.Observation{ob.ok("kpu.go.id", at(0), "36.86.63.182")}); err != nil {
 		t.Fatalf("Record after the lock was released: %v", err)
 	}
 }
@@ -302,7 +304,7 @@ func TestFailedRecordKeepsEarlierRuns(t *testing.T) {
 	ob := newObserver(t)
 	s, path := newStore(t)
 	ob.record(s, at(0), ob.ok("kpu.go.id", at(0), "36.86.63.182"))
-	before, err := s.Spans(t.Context(), "", time.Time{}, time.Time{})
+	before, err := s.spansOf(t.Context(), "", time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +321,7 @@ func TestFailedRecordKeepsEarlierRuns(t *testing.T) {
 		{"fails half-way", t.Context(), []probe.Observation{ob.ok("kpu.go.id", at(1), "170.33.13.55"), ob.ok("new.test", at(1), "8.219.1.1"), bad}},
 		{"cancelled", cancelled, []probe.Observation{ob.ok("kpu.go.id", at(1), "170.33.13.55")}},
 	} {
-		if _, err := s.Record(attempt.ctx, ob.runInfo(at(1)), attempt.obs); err == nil || !strings.Contains(err.Error(), path) {
+		if _, err := s.recordRun(attempt.ctx, ob.runInfo(at(1)), attempt.obs); err == nil || !strings.Contains(err.Error(), path) {
 			t.Fatalf("%s: Record = %v, want an error naming the database", attempt.name, err)
 		}
 	}
@@ -330,7 +332,7 @@ func TestFailedRecordKeepsEarlierRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	after, err := s2.Spans(t.Context(), "", time.Time{}, time.Time{})
+	after, err := s2.spansOf(t.Context(), "", time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -562,40 +564,180 @@ func TestDefaultPath(t *testing.T) {
 	}
 }
 
-// A database of an older schema is migrated on open, keeping what it holds.
-func TestMigrateFromVersion1(t *testing.T) {
+// TestMigrateFromLanded opens a file that the landed hostwatch (schema 2)
+// wrote: five `check --vantage jakarta` runs of testdata/landed-v2.zone, the
+// third and fourth with sirekap-web moved to 170.33.13.55. Every run and span
+// is kept, and the timeline reads as it did.
+func TestMigrateFromLanded(t *testing.T) {
 	t.Parallel()
-	ob := newObserver(t)
+	raw, err := os.ReadFile(filepath.Join("testdata", "landed-v2.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(t.TempDir(), "history.db")
+	writeFile(t, path, raw)
 	s, err := Open(t.Context(), path)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Record(t.Context(), ob.runInfo(at(0)), []probe.Observation{ob.ok("a.test", at(0), "36.86.63.182")}); err != nil {
-		t.Fatal(err)
-	}
-	// Take the file back to schema 1, as an older hostwatch left it.
-	for _, col := range []string{"registered_country", "provider", "provider_kind", "region", "cdn", "cdn_name"} {
-		if _, err := s.db.Exec("ALTER TABLE addresses DROP COLUMN " + col); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := s.db.Exec("PRAGMA user_version = 1; UPDATE meta SET value = '1' WHERE key = 'schema_version'"); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-
-	s, err = Open(t.Context(), path)
-	if err != nil {
-		t.Fatalf("open a schema-1 file: %v", err)
+		t.Fatalf("open a schema-2 file: %v", err)
 	}
 	defer s.Close()
 	var v int
 	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != schemaVersion {
 		t.Fatalf("user_version = %d (%v), want %d", v, err, schemaVersion)
 	}
-	spans, err := s.Spans(t.Context(), "a.test", time.Time{}, time.Time{})
-	if err != nil || len(spans) != 1 || len(spans[0].Observation.Addresses) != 1 {
-		t.Fatalf("after migration: %+v, %v", spans, err)
+	runs, err := s.Runs(t.Context())
+	if err != nil || len(runs) != 5 {
+		t.Fatalf("%d runs (%v), want 5", len(runs), err)
+	}
+	if runs[0].Vantage != "jakarta" || !slices.Equal(runs[0].View.Resolvers, []string{"127.0.0.1:53999"}) || runs[0].Confirm != 1 {
+		t.Errorf("run 1 read back as %+v", runs[0])
+	}
+	spans, err := s.spansOf(t.Context(), "sirekap-web.kpu.go.id", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(spans) != 3 {
+		t.Fatalf("%d spans of sirekap-web, want 3", len(spans))
+	}
+	for _, sp := range spans {
+		if sp.Vantage != "jakarta" || sp.View.String() != "127.0.0.1:53999" {
+			t.Errorf("span kept vantage %q and view %q, want jakarta and the run's resolver", sp.Vantage, sp.View)
+		}
+	}
+	_, changes := history.Timeline(spans, history.Options{})
+	moves := 0
+	for _, c := range changes {
+		if c.IsMove() {
+			moves++
+		}
+	}
+	if moves != 2 {
+		t.Errorf("%d moves after migration, want 2 (ID → SG → ID)", moves)
+	}
+	loop, err := s.spansOf(t.Context(), "loop-a.kpu.go.id", time.Time{}, time.Time{})
+	if err != nil || len(loop) != 1 || loop[0].Observation.ErrorKind != probe.ErrorCNAMELoop {
+		t.Errorf("loop-a after migration: %+v, %v; want its error kind cname_loop", loop, err)
+	}
+	if err := s.db.QueryRow("PRAGMA integrity_check").Scan(new(string)); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestTimelineMoves checks a move's Before and After in full, from spans
+// read back from a real database.
+func TestTimelineMoves(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	s, _ := newStore(t)
+	const d = "sirekap-api.kpu.go.id"
+	steps := []string{"36.86.63.182", "36.86.63.182", "170.33.13.55", "51.210.1.10", "51.210.1.10"}
+	for i, ip := range steps {
+		ob.record(s, at(i), ob.ok(d, at(i), ip))
+	}
+	spans, err := s.spansOf(t.Context(), d, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	periods, changes := history.Timeline(spans, history.Options{})
+	var moves []probe.Change
+	for _, c := range changes {
+		if c.IsMove() {
+			moves = append(moves, c)
+		}
+	}
+	if len(periods) != 3 || len(moves) != 2 {
+		t.Fatalf("%d periods and %d moves, want 3 and 2", len(periods), len(moves))
+	}
+	want := probe.Change{
+		Domain:      d,
+		Vantage:     "test",
+		Move:        true,
+		Seen:        1,
+		Confirm:     1,
+		BeforeView:  probe.View{Resolvers: []string{"127.0.0.1:5300"}},
+		AfterView:   probe.View{Resolvers: []string{"127.0.0.1:5300"}},
+		Kinds:       []probe.ChangeKind{probe.ChangeCountry, probe.ChangeProvider, probe.ChangeASN, probe.ChangeAddresses},
+		Before:      probe.HostingOf(ob.ok(d, at(1), "36.86.63.182")),
+		After:       probe.HostingOf(ob.ok(d, at(2), "170.33.13.55")),
+		BeforeAt:    at(1),
+		AfterAt:     at(2),
+		ConfirmedAt: at(2),
+	}
+	if !reflect.DeepEqual(moves[0], want) {
+		t.Errorf("first move:\n%+v\nwant\n%+v", moves[0], want)
+	}
+	if got := periods[2]; got.From != at(3) || got.To != at(4) || got.Observations != 2 {
+		t.Errorf("last period %+v, want checks 3–4, 2 observations", got)
+	}
+}
+
+
+// TestLatest runs checks one after another through a real database, as
+// `check` does, and expects every change of the final timeline to be
+// reported exactly once, by the run that confirmed it.
+func TestLatest(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	const d = "sirekap-web.kpu.go.id"
+	ok := func(ip string) func(int) probe.Observation {
+		return func(i int) probe.Observation { return ob.ok(d, at(i), ip) }
+	}
+	timeout := func(i int) probe.Observation { return observation(d, at(i), resolvers.StatusTimeout) }
+	id, sg, fr := ok("36.86.63.182"), ok("170.33.13.55"), ok("51.210.1.10")
+	tests := []struct {
+		name    string
+		confirm int
+		steps   []func(int) probe.Observation
+		want    []string // per run, the kinds reported ("" for none)
+	}{
+		{"moves", 1, []func(int) probe.Observation{id, id, sg, sg, fr}, []string{"new", "", "country_changed", "", "country_changed"}},
+		{"--confirm 2", 2, []func(int) probe.Observation{id, sg, sg, sg, sg}, []string{"new", "pending(1/2)", "country_changed", "", ""}},
+		{"--confirm 3", 3, []func(int) probe.Observation{id, sg, timeout, sg, sg, sg}, []string{"new", "pending(1/3)", "pending(1/3) unresolved", "pending(2/3)", "country_changed", ""}},
+		{"blip", 2, []func(int) probe.Observation{id, sg, id, id}, []string{"new", "pending(1/2)", "", ""}},
+		{"unresolved once", 1, []func(int) probe.Observation{id, timeout, timeout, id}, []string{"new", "unresolved", "", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, _ := newStore(t)
+			var got []string
+			for i, step := range tt.steps {
+				run := ob.runInfo(at(i))
+				run.Confirm = tt.confirm
+				_, changes, err := history.Record(t.Context(), s, run, []probe.Observation{step(i)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var kinds []string
+				for _, c := range changes {
+					if c.Pending() {
+						kinds = append(kinds, fmt.Sprintf("pending(%d/%d)", c.Seen, c.Confirm))
+						continue
+					}
+					kinds = append(kinds, string(c.Kind()))
+				}
+				got = append(got, strings.Join(kinds, " "))
+			}
+			spans, err := s.spansOf(t.Context(), d, time.Time{}, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("reported per run: %q, want %q", got, tt.want)
+			}
+			_, all := history.Timeline(spans, history.Options{})
+			all = slices.DeleteFunc(all, probe.Change.Pending)
+			confirmed := 0
+			for _, g := range got {
+				for k := range strings.FieldsSeq(g) {
+					if !strings.HasPrefix(k, "pending") {
+						confirmed++
+					}
+				}
+			}
+			if n := confirmed; n != len(all) {
+				t.Errorf("%d changes reported, the timeline has %d", n, len(all))
+			}
+		})
 	}
 }

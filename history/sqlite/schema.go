@@ -1,9 +1,9 @@
-package history
+package sqlite
 
 // schemaVersion is the version of the newest schema this hostwatch knows: the
 // number of migrations. It is kept in PRAGMA user_version (bytes 60–63 of the
 // file header) and, for people reading the file, in meta.schema_version.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // applicationID marks the file as a hostwatch history (PRAGMA
 // application_id, bytes 68–71 of the header): "hstw".
@@ -101,6 +101,57 @@ ALTER TABLE addresses ADD COLUMN provider_kind TEXT;
 ALTER TABLE addresses ADD COLUMN region TEXT;
 ALTER TABLE addresses ADD COLUMN cdn INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE addresses ADD COLUMN cdn_name TEXT;
+`,
+		// 3: many vantages and views in one file, errors by kind, spans
+		// within a UTC day, the confirm each run used, and the indexes plain
+		// SQL needs. Spans written before keep their vantage and view: those
+		// of the run that started them (one vantage per file was enforced).
+		`
+CREATE TABLE views (
+	id        INTEGER PRIMARY KEY,
+	resolvers TEXT NOT NULL,
+	subnets   TEXT NOT NULL,
+	UNIQUE (resolvers, subnets)
+);
+INSERT OR IGNORE INTO views (resolvers, subnets) SELECT DISTINCT resolvers, '[]' FROM runs;
+ALTER TABLE runs ADD COLUMN view_id INTEGER REFERENCES views(id);
+ALTER TABLE runs ADD COLUMN subnets TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE runs ADD COLUMN confirm INTEGER NOT NULL DEFAULT 1;
+UPDATE runs SET view_id = (SELECT v.id FROM views v WHERE v.resolvers = runs.resolvers AND v.subnets = '[]');
+CREATE INDEX runs_vantage ON runs(vantage, id);
+
+ALTER TABLE observations ADD COLUMN vantage TEXT NOT NULL DEFAULT '';
+ALTER TABLE observations ADD COLUMN view_id INTEGER REFERENCES views(id);
+ALTER TABLE observations ADD COLUMN error_kind TEXT;
+UPDATE observations SET
+	vantage = (SELECT r.vantage FROM runs r WHERE r.id = observations.first_run_id),
+	view_id = (SELECT r.view_id FROM runs r WHERE r.id = observations.first_run_id),
+	error_kind = CASE
+		WHEN status <> 'error' THEN NULL
+		WHEN error LIKE '%CNAME loop%' THEN 'cname_loop'
+		WHEN error LIKE '%CNAME chain too long%' THEN 'cname_chain_too_long'
+		WHEN error LIKE '%unexpected rcode%' THEN 'unexpected_rcode'
+		WHEN error LIKE '%connection refused%' THEN 'connection_refused'
+		WHEN error LIKE '%timeout%' THEN 'timeout'
+		ELSE 'other' END;
+DROP INDEX observations_domain_last_seen;
+CREATE INDEX observations_domain_vantage ON observations(domain_id, vantage, last_seen);
+CREATE INDEX observations_first_seen ON observations(first_seen);
+CREATE INDEX observations_last_seen ON observations(last_seen);
+CREATE INDEX addresses_ip ON addresses(ip);
+CREATE INDEX addresses_country ON addresses(country);
+
+DROP VIEW hosting;
+CREATE VIEW hosting AS
+SELECT d.name AS domain, o.vantage, o.first_seen, o.last_seen, o.seen_count, o.status, o.error_kind,
+       a.ip, a.asn, a.as_org, a.prefix, a.country, a.registered_country,
+       a.provider, a.provider_kind, a.region, a.cdn, a.cdn_name, a.special_use,
+       v.resolvers, v.subnets,
+       o.first_run_id, o.last_run_id, o.id AS observation_id, o.answer_id
+FROM observations o
+JOIN domains d ON d.id = o.domain_id
+LEFT JOIN views v ON v.id = o.view_id
+LEFT JOIN addresses a ON a.answer_id = o.answer_id;
 `,
 	}
 }

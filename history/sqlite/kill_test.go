@@ -1,4 +1,4 @@
-package history
+package sqlite
 
 import (
 	"bufio"
@@ -61,7 +61,7 @@ func TestKilledWriter(t *testing.T) {
 	if len(runs) < committed {
 		t.Fatalf("%d runs in the file, but %d were committed", len(runs), committed)
 	}
-	spans, err := s.Spans(t.Context(), "", time.Time{}, time.Time{})
+	spans, err := s.spansOf(t.Context(), "", time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func killedWriter(t *testing.T, path string) {
 		for j := range obs {
 			obs[j].StartedAt = at(i)
 		}
-		if _, err := s.Record(context.Background(), ob.runInfo(at(i)), obs); err != nil {
+		if _, err := s.recordRun(context.Background(), ob.runInfo(at(i)), obs); err != nil {
 			t.Fatal(err)
 		}
 		fmt.Printf("committed %d\n", i+1)
