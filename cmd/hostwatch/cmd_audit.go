@@ -176,6 +176,15 @@ func (r *auditRun) egress(ctx context.Context) func() []probe.Egress {
 	return func() []probe.Egress { return <-done }
 }
 
+// view says how the run asks: its resolvers as given, and client subnets.
+func (r *auditRun) view() probe.View {
+	v := probe.View{Resolvers: slices.Clone(r.resolvers)}
+	for _, sn := range r.subnets {
+		v.Subnets = append(v.Subnets, sn.Name)
+	}
+	return v
+}
+
 // vantage says where the run was taken from.
 func (r *auditRun) vantage(streams IOStreams, egress func() []probe.Egress) probe.Vantage {
 	return probe.Vantage{Name: r.vantageName, TimeZone: probe.LocalTimeZone(streams.Now()), Egress: egress()}

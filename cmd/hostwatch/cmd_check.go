@@ -47,9 +47,18 @@ changes. With --fail-on it fails when a change of those kinds is found; with
 --allow-country, --deny-country and --allow-asn it checks a hosting policy on
 every run, changed or not.
 
-Moves are decided on the sets of networks and countries, not on single
-addresses, so a round-robin pool answering different subsets is no move, and a
-resolver that times out (unresolved) never reads as a move.
+One rule decides what is a move: a new (provider, country) pair among the
+domain's non-CDN addresses, or a new CDN, confirmed over --confirm runs. The
+provider is the attribution's provider, else the AS organisation, so a
+provider renumbering inside one country (network_changed), a round-robin pool
+answering different subsets, a resolver that times out (unresolved) and a
+change of resolvers or client subnets (view_changed) are never moves.
+
+Each run is compared only with earlier runs from the same --vantage: runs
+from many places share one database and keep a timeline each. Two checks on
+one database at once serialise their writes, and each reports exactly the
+changes it brought. --confirm is recorded with the run, and history reads the
+record with it.
 
 ` + checkExitHelp,
 		Example: `  hostwatch check -f watch.txt --db history.db
@@ -68,7 +77,7 @@ resolver that times out (unresolved) never reads as a move.
 	fs.StringArrayVar(&opts.allowCC, "allow-country", nil, "policy: every address must be in one of these `CC` codes (comma-separated, repeatable)")
 	fs.StringArrayVar(&opts.denyCC, "deny-country", nil, "policy: no address may be in these `CC` codes (comma-separated, repeatable)")
 	fs.StringArrayVar(&opts.allowAS, "allow-asn", nil, "policy: every address must be in one of these `ASN`s (7713 or AS7713; comma-separated, repeatable)")
-	fs.IntVar(&opts.confirm, "confirm", 1, "report a move only after it held for `N` consecutive observations")
+	fs.IntVar(&opts.confirm, "confirm", 1, "report a move or status change only after it held for `N` consecutive observations (recorded with the run)")
 	return cmd
 }
 
@@ -103,15 +112,27 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		return err
 	}
 	defer store.Close()
-	if err := sameVantage(ctx, store, path, run.vantageName); err != nil {
-		return err
-	}
 
 	started := streams.Now().UTC()
-	var obs []probe.Observation
+	rec, err := store.Begin(ctx, history.RunInfo{
+		StartedAt: started, Now: func() time.Time { return streams.Now().UTC() }, ToolVersion: streams.Version,
+		Datasets: run.db.Datasets(), View: run.view(), Vantage: run.vantageName, Confirm: opts.confirm,
+	})
+	if err != nil {
+		return runError{fmt.Errorf("record the run in %s: %w", path, err)}
+	}
+	defer rec.Abort()
+	result := reports.Check{
+		GeneratedAt: started, ToolVersion: streams.Version, Database: path,
+		Datasets: run.db.Datasets(), Resolvers: run.resolvers, Vantage: run.vantageName, Confirm: opts.confirm,
+		Warnings: attribution.StaleWarnings(run.db.Datasets(), streams.Now()),
+		Domains:  len(run.targets) - run.invalid,
+	}
+	var health runHealth
 	err = probe.Run(ctx, run.targets, run.options, func(o probe.Observation) error {
-		obs = append(obs, o)
-		return nil
+		health.add(o)
+		result.Violations = append(result.Violations, pol.violations(o)...)
+		return rec.Add(ctx, o)
 	})
 	if errors.Is(err, context.Canceled) {
 		// A partial run is not recorded, so it can never read as "nothing changed".
@@ -120,46 +141,29 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	if err != nil {
 		return runError{err}
 	}
-	result := reports.Check{
-		GeneratedAt: started, ToolVersion: streams.Version, Database: path,
-		Datasets: run.db.Datasets(), Resolvers: run.resolvers,
-		Warnings: attribution.StaleWarnings(run.db.Datasets(), streams.Now()),
-		Domains:  len(run.targets) - run.invalid,
-	}
-	if why := runFailure(obs); why != "" {
+	if why := health.failure(); why != "" {
 		result.RunFailed = why
 		if err := reports.WriteCheck(streams.Out, opts.output, result); err != nil {
 			return runError{err}
 		}
 		return runError{errors.New("the run failed: " + why + "; nothing was recorded")}
 	}
-	info := history.RunInfo{
-		StartedAt: started, FinishedAt: streams.Now().UTC(), ToolVersion: streams.Version,
-		Datasets: run.db.Datasets(), Resolvers: run.resolvers, Vantage: run.vantageName,
-	}
-	if _, err := store.Record(ctx, info, obs); err != nil {
+	// Changes are computed inside the write, against what is committed, and
+	// published only once the run is.
+	var changes []probe.Change
+	if _, err := rec.Commit(ctx, func(c probe.Change) error {
+		changes = append(changes, c)
+		return nil
+	}); err != nil {
 		return runError{fmt.Errorf("record the run in %s: %w", path, err)}
 	}
-	checked := map[string]bool{}
-	for _, o := range obs {
-		if o.Status == resolvers.StatusInvalid || checked[o.Target.Domain] {
-			continue
-		}
-		checked[o.Target.Domain] = true
-		spans, err := store.Spans(ctx, o.Target.Domain, time.Time{}, time.Time{})
-		if err != nil {
-			return runError{fmt.Errorf("read the history of %s: %w", o.Target.Domain, err)}
-		}
-		// Only what this run's observation brought: a change confirmed
-		// earlier is not reported again.
-		for _, c := range history.Latest(spans, history.Options{Confirm: opts.confirm}) {
-			result.Changes = append(result.Changes, c)
-			if matched := slices.ContainsFunc(c.Kinds, func(k probe.ChangeKind) bool { return slices.Contains(failOn, k) }); matched {
-				result.Matched = append(result.Matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
-			}
+	result.Recorded = true
+	for _, c := range changes {
+		result.Changes = append(result.Changes, c)
+		if failOn.matches(c) {
+			result.Matched = append(result.Matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
 		}
 	}
-	result.Violations = pol.violations(obs)
 	for _, v := range result.Violations {
 		result.Matched = append(result.Matched, fmt.Sprintf("policy (%s %s)", v.Domain, v.Address))
 	}
@@ -180,39 +184,27 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 // violation was found; the output says which.
 var errCheckFailed = errors.New("check failed")
 
-// runFailure says why a run told nothing at all: no resolver gave a single
-// reply for any domain. Such a run is not recorded.
-func runFailure(obs []probe.Observation) string {
-	asked := 0
-	for _, o := range obs {
-		if o.Status == resolvers.StatusInvalid {
-			continue
-		}
-		asked++
-		for _, q := range o.Queries {
-			if q.Rcode != "" {
-				return ""
-			}
-		}
+// runHealth tells whether a run told anything at all: a run in which no
+// resolver gave a single reply for any domain is not recorded.
+type runHealth struct {
+	asked    int
+	answered bool
+}
+
+func (h *runHealth) add(o probe.Observation) {
+	if o.Status == resolvers.StatusInvalid {
+		return
 	}
-	if asked == 0 {
+	h.asked++
+	if !h.answered {
+		h.answered = slices.ContainsFunc(o.Queries, func(q resolvers.Exchange) bool { return q.Rcode != "" })
+	}
+}
+
+// failure says why the run told nothing, or "".
+func (h *runHealth) failure() string {
+	if h.asked == 0 || h.answered {
 		return ""
 	}
 	return "no resolver answered any query"
-}
-
-// sameVantage refuses to record a run from one vantage in a database that
-// holds runs from another: geo-DNS and CDNs answer differently by place, so
-// comparing them would report moves that are only a change of viewpoint.
-func sameVantage(ctx context.Context, store *history.Store, path, vantage string) error {
-	vs, err := store.Vantages(ctx)
-	if err != nil {
-		return runError{err}
-	}
-	for _, v := range vs {
-		if v != vantage {
-			return fmt.Errorf("%s holds runs taken from vantage %q, and this run is from %q: answers from two places would be compared as if from one; use one --db per vantage", path, v, vantage)
-		}
-	}
-	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -83,11 +82,11 @@ func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath
 	}
 	result := reports.Check{
 		GeneratedAt: streams.Now().UTC(), ToolVersion: streams.Version,
-		Datasets: after.Datasets, Resolvers: after.Resolvers, Domains: len(after.Observations),
+		Datasets: after.Datasets, Resolvers: after.Resolvers, Domains: len(after.Observations), Confirm: 1,
 	}
 	for _, c := range diffReports(before, after) {
 		result.Changes = append(result.Changes, c)
-		if slices.ContainsFunc(c.Kinds, func(k probe.ChangeKind) bool { return slices.Contains(failOn, k) }) {
+		if failOn.matches(c) {
 			result.Matched = append(result.Matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
 		}
 	}
@@ -116,13 +115,14 @@ func diffReports(before, after probe.Report) []probe.Change {
 			continue
 		}
 		seen[o.Target.Domain] = true
-		c := probe.Change{Domain: o.Target.Domain, After: probe.HostingOf(o), AfterAt: at(o, after)}
+		c := probe.Change{Domain: o.Target.Domain, Vantage: after.Vantage.Name, After: probe.HostingOf(o), AfterAt: at(o, after),
+			BeforeView: probe.View{Resolvers: before.Resolvers}, AfterView: probe.View{Resolvers: after.Resolvers}, Seen: 1, Confirm: 1}
 		prev, ok := last[o.Target.Domain]
 		if !ok {
 			c.Kinds = []probe.ChangeKind{probe.ChangeNew}
 		} else {
 			c.Before, c.BeforeAt = probe.HostingOf(prev), at(prev, before)
-			c.Kinds = history.Compare(c.Before, c.After)
+			c.Kinds, c.Move = history.Compare(c.Before, c.After)
 		}
 		if len(c.Kinds) > 0 {
 			c.ConfirmedAt = c.AfterAt

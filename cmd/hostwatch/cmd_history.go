@@ -20,6 +20,7 @@ type historyOptions struct {
 	until   string
 	daily   bool
 	confirm int
+	vantage *string // nil: every vantage
 }
 
 func newHistoryCmd(streams IOStreams) *cobra.Command {
@@ -30,13 +31,23 @@ func newHistoryCmd(streams IOStreams) *cobra.Command {
 		Long: `history reads the database that check writes and shows, for each domain (or
 the ones named), the periods in which its hosting did not move (from, to,
 addresses, networks, organisations, countries) and the moves between them,
-summed up in one line such as "moved 3 times since 2024-02-01: ID → SG → FR → SG".
+summed up in one line such as "moved 3 times since 2024-02-01: ID → SG → FR → SG",
+with the rule the count follows next to it: a move is a new (provider,
+country) pair among the domain's non-CDN addresses, or a new CDN, confirmed
+over --confirm runs (by default the value each check recorded). A change
+still waiting for its confirmation shows as "pending (1 of 2)".
 
---daily writes CSV with one row per day, domain and address.
+Every vantage (check --vantage) has its own timeline; history shows each,
+and where two vantages saw different places at the same time. --vantage
+shows one.
+
+--daily writes CSV with one row per day, vantage, domain and address that
+was observed that day: when it was first and last seen that day, and how
+many times.
 
 ` + exitCodesHelp,
 		Example: `  hostwatch history sirekap-web.kpu.go.id --db history.db
-  hostwatch history --db history.db -o csv --daily > daily.csv
+  hostwatch history --db history.db --vantage jakarta -o csv --daily > daily.csv
   hostwatch history --since 2024-02-01 --until 2024-03-01 -o markdown`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runHistory(cmd.Context(), streams, opts, args)
@@ -48,7 +59,13 @@ summed up in one line such as "moved 3 times since 2024-02-01: ID → SG → FR 
 	fs.StringVar(&opts.since, "since", "", "only observations from `TIME` on (YYYY-MM-DD or RFC 3339)")
 	fs.StringVar(&opts.until, "until", "", "only observations before `TIME` (YYYY-MM-DD or RFC 3339)")
 	fs.BoolVar(&opts.daily, "daily", false, "CSV with one row per day, domain and address (implies -o csv)")
-	fs.IntVar(&opts.confirm, "confirm", 1, "count a move only after it held for `N` consecutive observations")
+	fs.IntVar(&opts.confirm, "confirm", 0, "count a move only after it held for `N` consecutive observations (default: as each check recorded)")
+	vantage := fs.String("vantage", "", "show only the timeline seen from vantage `NAME` (as given to check --vantage)")
+	cmd.PreRun = func(cmd *cobra.Command, _ []string) {
+		if cmd.Flags().Changed("vantage") {
+			opts.vantage = vantage
+		}
+	}
 	return cmd
 }
 
@@ -77,7 +94,7 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 	if err := checkFormat(opts.output, "table", "json", "csv", "markdown"); err != nil {
 		return err
 	}
-	if opts.confirm < 1 {
+	if opts.confirm < 0 {
 		return fmt.Errorf("--confirm must be 1 or more, got %d", opts.confirm)
 	}
 	since, err := parseWhen("--since", opts.since)
@@ -104,35 +121,43 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 		return err
 	}
 	defer store.Close()
-	if len(domains) == 0 {
-		if domains, err = store.Domains(ctx); err != nil {
-			return runError{err}
-		}
+	q := history.Query{Domains: domains, Since: since, Until: until, AllVantages: opts.vantage == nil}
+	if opts.vantage != nil {
+		q.Vantage = strings.TrimSpace(*opts.vantage)
 	}
-	h := reports.History{GeneratedAt: streams.Now().UTC(), ToolVersion: streams.Version, Database: path, Since: since, Until: until}
-	var all []history.Span
+	spans, err := store.Spans(ctx, q)
+	if err != nil {
+		return runError{fmt.Errorf("read the history: %w", err)}
+	}
+	h := reports.History{GeneratedAt: streams.Now().UTC(), ToolVersion: streams.Version, Database: path,
+		Since: since, Until: until, Confirm: opts.confirm}
+	if opts.vantage != nil {
+		h.Vantages = []string{q.Vantage}
+	} else if h.Vantages, err = store.Vantages(ctx); err != nil {
+		return runError{err}
+	}
+	found := map[string]bool{}
+	for _, sp := range spans {
+		found[sp.Domain] = true
+	}
 	var unknown []string
 	for _, d := range domains {
-		spans, err := store.Spans(ctx, d, since, until)
-		if err != nil {
-			return runError{fmt.Errorf("read the history of %s: %w", d, err)}
-		}
-		if len(spans) == 0 {
+		if !found[d] {
 			unknown = append(unknown, d)
-			continue
 		}
-		if opts.daily {
-			all = append(all, spans...)
-			continue
-		}
-		periods, changes := history.Timeline(spans, history.Options{Confirm: opts.confirm})
-		h.Domains = append(h.Domains, reports.DomainHistory{Domain: d, Periods: periods, Changes: changes})
 	}
-	if len(unknown) > 0 && len(args) > 0 {
-		fmt.Fprintf(streams.ErrOut, "hostwatch: no observations of %s in %s\n", strings.Join(unknown, ", "), path)
+	if len(unknown) > 0 {
+		where := path
+		if opts.vantage != nil {
+			where = fmt.Sprintf("%s from vantage %q", path, q.Vantage)
+		}
+		fmt.Fprintf(streams.ErrOut, "hostwatch: no observations of %s in %s\n", strings.Join(unknown, ", "), where)
+	}
+	if !opts.daily {
+		h.Domains = timelines(spans, history.Options{Confirm: opts.confirm})
 	}
 	if opts.daily {
-		err = reports.WriteDailyCSV(streams.Out, all)
+		err = reports.WriteDailyCSV(streams.Out, spans)
 	} else {
 		err = reports.WriteHistory(streams.Out, opts.output, h)
 	}
@@ -140,4 +165,21 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 		return runError{err}
 	}
 	return nil
+}
+
+// timelines replays spans (ordered by domain and vantage, as Spans returns
+// them) into one timeline per domain and vantage, in that order.
+func timelines(spans []history.Span, opts history.Options) []reports.DomainHistory {
+	var out []reports.DomainHistory
+	for i := 0; i < len(spans); {
+		j := i
+		for j < len(spans) && spans[j].Domain == spans[i].Domain && spans[j].Vantage == spans[i].Vantage {
+			j++
+		}
+		periods, changes := history.Timeline(spans[i:j], opts)
+		out = append(out, reports.DomainHistory{Domain: spans[i].Domain, Vantage: spans[i].Vantage,
+			Confirm: history.ConfirmOf(spans[i:j], opts), Periods: periods, Changes: changes})
+		i = j
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hostwatch/hostwatch/history"
+	"github.com/hostwatch/hostwatch/history/sqlite"
 	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
 )
 
@@ -71,7 +72,7 @@ func TestKilledCheck(t *testing.T) {
 // checking that the first domain's record is whole.
 func recordedRuns(t *testing.T, path string) int {
 	t.Helper()
-	s, err := history.Open(t.Context(), path)
+	s, err := sqlite.Open(t.Context(), path)
 	if err != nil {
 		t.Fatalf("open after kill: %v", err)
 	}
@@ -80,7 +81,7 @@ func recordedRuns(t *testing.T, path string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spans, err := s.Spans(t.Context(), "h0.kpu.go.id", time.Time{}, time.Time{})
+	spans, err := s.Spans(t.Context(), history.Query{Domains: []string{"h0.kpu.go.id"}, AllVantages: true})
 	if err != nil || len(spans) != 1 || spans[0].Count != len(runs) {
 		t.Fatalf("h0.kpu.go.id after kill: %d spans (%v), want 1 seen in each of %d runs: %+v", len(spans), err, len(runs), spans)
 	}

@@ -9,33 +9,39 @@ import (
 	"github.com/hostwatch/hostwatch/probe"
 )
 
+// failOn is what --fail-on fails on: change kinds, and moves under probe.MoveRule.
+type failOn struct {
+	kinds []probe.ChangeKind
+	move  bool
+}
+
+// matches reports whether a change makes the check fail. A change still
+// waiting for confirmation never does.
+func (f failOn) matches(c probe.Change) bool {
+	if c.Pending() {
+		return false
+	}
+	return f.move && c.IsMove() || slices.ContainsFunc(c.Kinds, func(k probe.ChangeKind) bool { return slices.Contains(f.kinds, k) })
+}
+
 // failKinds maps the short names --fail-on takes to the change kinds they match.
 func failKinds(name string) ([]probe.ChangeKind, bool) {
-	switch name {
-	case "country":
-		return []probe.ChangeKind{probe.ChangeCountry}, true
-	case "asn":
-		return []probe.ChangeKind{probe.ChangeASN}, true
-	case "provider":
-		return []probe.ChangeKind{probe.ChangeProvider}, true
-	case "addresses":
-		return []probe.ChangeKind{probe.ChangeAddresses}, true
-	case "cname":
-		return []probe.ChangeKind{probe.ChangeCNAME}, true
-	case "status":
-		return []probe.ChangeKind{probe.ChangeStatus}, true
-	case "gone":
-		return []probe.ChangeKind{probe.ChangeGone}, true
-	case "new":
-		return []probe.ChangeKind{probe.ChangeNew}, true
-	case "unresolved":
-		return []probe.ChangeKind{probe.ChangeUnresolved}, true
-	case "move":
-		return []probe.ChangeKind{probe.ChangeCountry, probe.ChangeProvider, probe.ChangeASN}, true
-	case "any":
-		// Every kind but unresolved: a resolver that times out once is not
-		// a change of hosting (name it explicitly to fail on it).
-		return slices.DeleteFunc(probe.ChangeKinds(), func(k probe.ChangeKind) bool { return k == probe.ChangeUnresolved }), true
+	short := map[string]probe.ChangeKind{
+		"country": probe.ChangeCountry, "provider": probe.ChangeProvider, "asn": probe.ChangeASN,
+		"network": probe.ChangeNetwork, "addresses": probe.ChangeAddresses, "cname": probe.ChangeCNAME,
+		"status": probe.ChangeStatus, "gone": probe.ChangeGone, "new": probe.ChangeNew,
+		"unresolved": probe.ChangeUnresolved, "view": probe.ChangeView,
+	}
+	if k, ok := short[name]; ok {
+		return []probe.ChangeKind{k}, true
+	}
+	if name == "any" {
+		// Every kind but unresolved and view_changed: a resolver that times
+		// out once, or asking another way, is not a change of hosting (name
+		// them to fail on them).
+		return slices.DeleteFunc(probe.ChangeKinds(), func(k probe.ChangeKind) bool {
+			return k == probe.ChangeUnresolved || k == probe.ChangeView
+		}), true
 	}
 	for _, k := range probe.ChangeKinds() {
 		if string(k) == name {
@@ -45,29 +51,33 @@ func failKinds(name string) ([]probe.ChangeKind, bool) {
 	return nil, false
 }
 
-const failOnHelp = "fail (exit 1) on these changes: country, asn, provider, move (any of those three), addresses, cname, status, gone, new, unresolved, any (all but unresolved); comma-separated"
+const failOnHelp = "fail (exit 1) on these changes: move (a new provider or country, confirmed; see --help), country, provider, asn, network, addresses, cname, status, gone, new, unresolved, view, any (all but unresolved and view); comma-separated"
 
-// parseFailOn turns --fail-on values ("country,asn", repeatable) into kinds.
-func parseFailOn(values []string) ([]probe.ChangeKind, error) {
-	var kinds []probe.ChangeKind
+// parseFailOn turns --fail-on values ("move,gone", repeatable) into what to fail on.
+func parseFailOn(values []string) (failOn, error) {
+	var f failOn
 	for _, v := range values {
 		for name := range strings.SplitSeq(v, ",") {
 			name = strings.ToLower(strings.TrimSpace(name))
 			if name == "" {
 				continue
 			}
+			if name == "move" || name == "moves" {
+				f.move = true
+				continue
+			}
 			ks, ok := failKinds(name)
 			if !ok {
-				return nil, fmt.Errorf("--fail-on: unknown change %q (want country, asn, provider, move, addresses, cname, status, gone, new, unresolved or any)", name)
+				return failOn{}, fmt.Errorf("--fail-on: unknown change %q (want move, country, provider, asn, network, addresses, cname, status, gone, new, unresolved, view or any)", name)
 			}
 			for _, k := range ks {
-				if !slices.Contains(kinds, k) {
-					kinds = append(kinds, k)
+				if !slices.Contains(f.kinds, k) {
+					f.kinds = append(f.kinds, k)
 				}
 			}
 		}
 	}
-	return kinds, nil
+	return f, nil
 }
 
 // policy is a hosting policy checked on every run, changed or not.
@@ -114,12 +124,12 @@ func parseASNs(flag string, values []string) ([]uint32, error) {
 	return slices.Compact(out), nil
 }
 
-// violations lists the addresses of the observations that break the policy.
+// violations lists the addresses of an observation that break the policy.
 // Addresses in special-purpose blocks, and facts the data does not know, are
 // reported as breaking an allow-list: what cannot be shown allowed is not.
-func (p policy) violations(obs []probe.Observation) []probe.Violation {
+func (p policy) violations(o probe.Observation) []probe.Violation {
 	var out []probe.Violation
-	for _, o := range obs {
+	{
 		for _, a := range o.Addresses {
 			v := probe.Violation{Domain: o.Target.Domain, Address: a.IP, ASN: a.ASN, Country: a.Country}
 			switch {

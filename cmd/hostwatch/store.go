@@ -6,40 +6,75 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/hostwatch/hostwatch/history"
+	"github.com/hostwatch/hostwatch/history/sqlite"
 )
 
 func bindDB(fs *pflag.FlagSet, path *string) {
-	fs.StringVar(path, "db", "", "history database `PATH` (default: $XDG_DATA_HOME/hostwatch/history.db)")
+	fs.StringVar(path, "db", "", "history database: a `PATH` to an SQLite file (default: $HOSTWATCH_DB, else $XDG_DATA_HOME/hostwatch/history.db)")
 }
 
-// openStore opens the history database at path, or at the default path,
-// creating it when create is set (check) and refusing a missing one otherwise
-// (history: a mistyped path must not read as an empty record).
-// A database that cannot be used (newer schema, not SQLite) is an input error.
-func openStore(ctx context.Context, path string, create bool) (*history.Store, string, error) {
-	if path == "" {
-		p, err := history.DefaultPath()
+// backend opens one kind of history store from its location.
+type backend struct {
+	// scheme is the location's URL scheme ("" for a file path).
+	scheme string
+	open   func(ctx context.Context, location string, create bool) (history.Store, error)
+}
+
+// backends are the kinds of store a --db value can name, found by its URL
+// scheme (restic's location registry); a path is an SQLite file.
+func backends() []backend {
+	return []backend{
+		{scheme: "", open: openSQLite},
+	}
+}
+
+func openSQLite(ctx context.Context, path string, create bool) (history.Store, error) {
+	if !create {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no history database at %s (hostwatch check records one)", path)
+		}
+	}
+	return sqlite.Open(ctx, path)
+}
+
+// openStore opens the history store at location (--db, else $HOSTWATCH_DB,
+// else the default path), creating it when create is set (check) and
+// refusing a missing one otherwise (history: a mistyped path must not read
+// as an empty record). A store that cannot be used (newer schema, not a
+// history) is an input error; one that stays locked is a failure.
+func openStore(ctx context.Context, location string, create bool) (history.Store, string, error) {
+	if location == "" {
+		location = os.Getenv("HOSTWATCH_DB")
+	}
+	if location == "" {
+		p, err := sqlite.DefaultPath()
 		if err != nil {
 			return nil, "", fmt.Errorf("no --db given and no default location: %w", err)
 		}
-		path = p
+		location = p
 	}
-	if !create {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, path, fmt.Errorf("no history database at %s (hostwatch check records one)", path)
+	scheme := ""
+	if i := strings.Index(location, "://"); i > 0 {
+		scheme = strings.ToLower(location[:i])
+	}
+	for _, b := range backends() {
+		if b.scheme != scheme {
+			continue
 		}
+		s, err := b.open(ctx, location, create)
+		switch {
+		case errors.Is(err, history.ErrLocked):
+			// Busy, not wrong: another run held it past the wait.
+			return nil, location, runError{err}
+		case err != nil:
+			return nil, location, err
+		}
+		return s, location, nil
 	}
-	s, err := history.Open(ctx, path)
-	switch {
-	case errors.Is(err, history.ErrLocked):
-		// Busy, not wrong: another run held it past the wait.
-		return nil, path, runError{err}
-	case err != nil:
-		return nil, path, err
-	}
-	return s, path, nil
+	return nil, location, fmt.Errorf("--db %s: no history backend for %s:// (a path names an SQLite file)", location, scheme)
 }

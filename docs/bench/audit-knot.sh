@@ -66,3 +66,27 @@ for i, line in enumerate(open(sys.argv[1])):
     assert len(ips) == 2 and all(a["asn"] for a in t["addresses"]), (i, t["addresses"])
 print("every answer correct and attributed, in input order")
 PY
+
+# check of the same names, side by side with the audit above: the first run
+# records every name (all new), the second finds nothing changed and only
+# extends spans. File growth is measured after a checkpoint of the WAL.
+db="$dir/history.db"
+for run in first second; do
+  echo "hostwatch check --resolver 127.0.0.1:$port --concurrency 100 -o json -f names.txt --db history.db  ($run run)"
+  before=0
+  [ -f "$db" ] && before=$(stat -c %s "$db")
+  /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KB" \
+    bin/hostwatch check --resolver "127.0.0.1:$port" --concurrency 100 -o json -f "$dir/names.txt" --db "$db" >"$dir/check.json"
+  python3 - "$db" "$before" "$n" "$dir/check.json" <<'PY'
+import json, os, sqlite3, sys
+db, before, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+c = sqlite3.connect(db)
+c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+spans = c.execute("SELECT count(*), sum(seen_count) FROM observations").fetchone()
+c.close()
+after = os.path.getsize(db)
+changes = len(json.load(open(sys.argv[4]))["changes"])
+print("%d changes reported; %d spans holding %d observations; file %d bytes (+%d, %.2f KiB per 1,000 names)"
+      % (changes, spans[0], spans[1], after, after - before, (after - before) / 1024 / (n / 1000)))
+PY
+done
