@@ -75,4 +75,3 @@ func withCNAME(o probe.Observation, targets ...string) probe.Observation {
 	}
 	return o
 }
-

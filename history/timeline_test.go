@@ -347,4 +347,3 @@ func TestCompare(t *testing.T) {
 		}
 	}
 }
-

@@ -326,4 +326,5 @@ func (s *Store) wrap(err error) error {
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 func parseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
+
 var _ history.Store = (*Store)(nil)

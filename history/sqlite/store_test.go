@@ -671,7 +671,6 @@ func TestTimelineMoves(t *testing.T) {
 	}
 }
 
-
 // TestLatest runs checks one after another through a real database, as
 // `check` does, and expects every change of the final timeline to be
 // reported exactly once, by the run that confirmed it.
