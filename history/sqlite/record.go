@@ -1,12 +1,18 @@
 package sqlite
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"slices"
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
@@ -15,26 +21,23 @@ import (
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
-// stageBatch is how many staged observations share one transaction of the
-// connection's temporary database.
-const stageBatch = 1000
-
-// chunk is how many domains Commit compares at a time: the spans of a chunk
-// are read in one query, so memory is bounded by a chunk's history.
+// chunk is how many staged observations Commit handles at a time: the
+// latest span of each of their domains is read in one query, and the
+// unchanged ones are extended in one statement.
 const chunk = 1000
 
 // recording is a run being recorded. Observations are staged in a
-// temporary table of its own connection (on disk past SQLite's page cache,
-// never visible to other connections), so memory stays flat however many
-// there are, and nothing takes the file's write lock until Commit.
+// temporary file, in arrival order, so memory stays flat however many there
+// are, and nothing takes the database's write lock until Commit.
 type recording struct {
-	s      *Store
-	conn   *sql.Conn
-	run    history.RunInfo
-	stage  *sql.Stmt
-	inTx   bool
-	staged int
-	done   bool
+	s     *Store
+	run   history.RunInfo
+	file  *os.File
+	buf   *bufio.Writer
+	enc   *gob.Encoder
+	seen  map[string]struct{} // one entry per distinct domain
+	count int
+	done  bool
 }
 
 // Begin starts recording a run.
@@ -46,31 +49,37 @@ func (s *Store) Begin(ctx context.Context, run history.RunInfo) (history.Recordi
 		run.StartedAt = run.Now()
 	}
 	run.Confirm = max(run.Confirm, 1)
-	conn, err := s.db.Conn(ctx)
+	f, err := os.CreateTemp("", "hostwatch-run-*.gob")
 	if err != nil {
-		return nil, s.wrap(fmt.Errorf("begin recording: %w", err))
+		return nil, fmt.Errorf("history database %s: begin recording: %w", s.path, err)
 	}
-	r := &recording{s: s, conn: conn, run: run}
-	if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.staged;
-		CREATE TEMP TABLE staged (
-			seq INTEGER PRIMARY KEY, domain TEXT NOT NULL UNIQUE, unicode TEXT NOT NULL, at TEXT NOT NULL,
-			status TEXT NOT NULL, error TEXT, error_kind TEXT, cname_chain TEXT NOT NULL, addresses TEXT NOT NULL,
-			fingerprint TEXT NOT NULL)`); err != nil {
-		conn.Close()
-		return nil, s.wrap(fmt.Errorf("begin recording: %w", err))
-	}
-	r.stage, err = conn.PrepareContext(ctx, `INSERT OR IGNORE INTO temp.staged
-		(domain, unicode, at, status, error, error_kind, cname_chain, addresses, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		r.Abort()
-		return nil, s.wrap(fmt.Errorf("begin recording: %w", err))
-	}
-	return r, nil
+	// The file is only ever read through f: on Unix it is gone from the
+	// directory at once, and with it if hostwatch is killed.
+	os.Remove(f.Name())
+	buf := bufio.NewWriterSize(f, 64<<10)
+	return &recording{s: s, run: run, file: f, buf: buf, enc: gob.NewEncoder(buf), seen: map[string]struct{}{}}, nil
 }
 
-// storedAddress is an attributed address as staged: everything the history keeps.
+// staged is one observation as staged: everything the history keeps.
+type staged struct {
+	Domain, Unicode string
+	At              time.Time
+	Status          resolvers.Status
+	Error           string
+	ErrorKind       probe.ErrorKind
+	Chain           []chainHop
+	Addresses       []storedAddress
+	Fingerprint     string
+}
+
+type chainHop struct {
+	Name   string `json:"name"`
+	Target string `json:"target"`
+}
+
+// storedAddress is an attributed address as staged.
 type storedAddress struct {
-	IP string `json:"ip"`
+	IP netip.Addr
 	attribution.Result
 }
 
@@ -82,58 +91,37 @@ func (r *recording) Add(ctx context.Context, o probe.Observation) error {
 	if o.Target.Domain == "" {
 		return errors.New("record an observation: no domain")
 	}
+	if _, dup := r.seen[o.Target.Domain]; dup {
+		return nil
+	}
 	addrs, err := history.CanonicalAddresses(o.Addresses)
 	if err != nil {
 		return fmt.Errorf("history database %s: record %s: %w", r.s.path, o.Target.Domain, err)
 	}
-	at := cmp.Or(o.StartedAt, r.run.StartedAt)
-	stored := make([]storedAddress, len(addrs))
+	st := staged{Domain: o.Target.Domain, Unicode: cmp.Or(o.Target.Unicode, o.Target.Domain), At: cmp.Or(o.StartedAt, r.run.StartedAt).UTC(),
+		Status: o.Status, Error: o.Error, ErrorKind: o.ErrorKind, Fingerprint: history.Fingerprint(o, addrs),
+		Chain: make([]chainHop, len(o.CNAMEChain)), Addresses: make([]storedAddress, len(addrs))}
+	for i, h := range o.CNAMEChain {
+		st.Chain[i] = chainHop{h.Name, h.Target}
+	}
 	for i, a := range addrs {
-		stored[i] = storedAddress{IP: a.IP.String(), Result: a.Result}
+		st.Addresses[i] = storedAddress{IP: a.IP, Result: a.Result}
 	}
-	if !r.inTx {
-		if _, err := r.conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
-			return r.s.wrap(fmt.Errorf("stage %s: %w", o.Target.Domain, err))
-		}
-		r.inTx = true
+	if err := r.enc.Encode(&st); err != nil {
+		return fmt.Errorf("history database %s: stage %s: %w", r.s.path, o.Target.Domain, err)
 	}
-	_, err = r.stage.ExecContext(ctx, o.Target.Domain, cmp.Or(o.Target.Unicode, o.Target.Domain), formatTime(at),
-		string(o.Status), nullString(o.Error), nullString(string(o.ErrorKind)), chainJSON(o.CNAMEChain), mustJSON(stored),
-		history.Fingerprint(o, addrs))
-	if err != nil {
-		return r.s.wrap(fmt.Errorf("stage %s: %w", o.Target.Domain, err))
-	}
-	r.staged++
-	if r.staged%stageBatch == 0 {
-		return r.endStageTx(ctx)
-	}
+	r.seen[o.Target.Domain] = struct{}{}
+	r.count++
 	return nil
 }
 
-func (r *recording) endStageTx(ctx context.Context) error {
-	if !r.inTx {
-		return nil
-	}
-	r.inTx = false
-	if _, err := r.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return r.s.wrap(fmt.Errorf("stage observations: %w", err))
-	}
-	return nil
-}
-
-// Abort drops the run and gives the connection back.
+// Abort drops the run.
 func (r *recording) Abort() error {
 	if r.done {
 		return nil
 	}
 	r.done = true
-	ctx := context.Background()
-	if r.stage != nil {
-		r.stage.Close()
-	}
-	r.conn.ExecContext(ctx, "ROLLBACK")
-	r.conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.staged")
-	return r.conn.Close()
+	return r.file.Close()
 }
 
 // Commit writes the run in one write transaction: it takes the file's write
@@ -141,85 +129,68 @@ func (r *recording) Abort() error {
 // runs on one file serialise.
 func (r *recording) Commit(ctx context.Context, emit func(probe.Change) error) (runID int64, err error) {
 	defer r.Abort()
-	if err := r.endStageTx(ctx); err != nil {
-		return 0, err
+	if err := r.buf.Flush(); err != nil {
+		return 0, fmt.Errorf("history database %s: stage observations: %w", r.s.path, err)
 	}
-	if _, err := r.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if _, err := r.file.Seek(0, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("history database %s: stage observations: %w", r.s.path, err)
+	}
+	dec := gob.NewDecoder(bufio.NewReaderSize(r.file, 64<<10))
+	conn, err := r.s.db.Conn(ctx)
+	if err != nil {
 		return 0, r.s.wrap(fmt.Errorf("begin recording: %w", err))
 	}
-	r.inTx = true
-	w, err := newWriter(ctx, r.s, r.conn)
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return 0, r.s.wrap(fmt.Errorf("begin recording: %w", err))
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	w, err := newWriter(ctx, r.s, conn)
 	if err != nil {
 		return 0, r.s.wrap(err)
 	}
 	defer w.close()
-	if runID, err = w.run(ctx, r.run, r.staged); err != nil {
+	if runID, err = w.run(ctx, r.run, r.count); err != nil {
 		return 0, r.s.wrap(err)
 	}
-	if _, err := r.conn.ExecContext(ctx, `INSERT OR IGNORE INTO domains (name, unicode) SELECT domain, unicode FROM temp.staged`); err != nil {
-		return 0, r.s.wrap(fmt.Errorf("record domains: %w", err))
-	}
-	opts := history.Options{Confirm: r.run.Confirm}
-	after := ""
-	for {
-		batch, err := w.stagedAfter(ctx, after)
-		if err != nil {
-			return 0, r.s.wrap(err)
+	for read := 0; read < r.count; {
+		batch := make([]staged, 0, min(chunk, r.count-read))
+		for len(batch) < cap(batch) {
+			var st staged
+			if err := dec.Decode(&st); err != nil {
+				return 0, fmt.Errorf("history database %s: read staged observations: %w", r.s.path, err)
+			}
+			batch = append(batch, st)
 		}
-		if len(batch) == 0 {
-			break
-		}
-		after = batch[len(batch)-1].o.Target.Domain
-		names := make([]string, len(batch))
-		for i, st := range batch {
-			names[i] = st.o.Target.Domain
-		}
-		prior, err := r.s.readSpans(ctx, r.conn, history.Query{Domains: names, Vantage: r.run.Vantage}, true)
-		if err != nil {
+		read += len(batch)
+		if err := w.chunk(ctx, runID, batch, history.Options{Confirm: r.run.Confirm}, emit); err != nil {
 			return 0, err
 		}
-		byDomain := map[string][]storedSpan{}
-		for _, sp := range prior {
-			byDomain[sp.Domain] = append(byDomain[sp.Domain], sp)
-		}
-		for _, st := range batch {
-			spans, err := w.observation(ctx, runID, st, byDomain[st.o.Target.Domain])
-			if err != nil {
-				return 0, r.s.wrap(fmt.Errorf("record %s: %w", st.o.Target.Domain, err))
-			}
-			for _, c := range history.Latest(spans, opts) {
-				if err := emit(c); err != nil {
-					return 0, err
-				}
-			}
-		}
 	}
-	if _, err := r.conn.ExecContext(ctx, "COMMIT"); err != nil {
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, r.s.wrap(fmt.Errorf("commit run: %w", err))
 	}
-	r.inTx = false
+	committed = true
 	return runID, nil
-}
-
-// staged is one staged observation, read back.
-type staged struct {
-	o           probe.Observation
-	at          time.Time
-	fingerprint string
-	domainID    int64
-	chain, addr string // as stored
 }
 
 // writer holds the statements of one Commit.
 type writer struct {
-	s                                   *Store
-	conn                                *sql.Conn
-	viewID                              int64
-	view                                probe.View
-	confirm                             int
-	vantage                             string
-	extend, answerID, insertAnswer      *sql.Stmt
-	insertAddr, insertObs, readStagedAt *sql.Stmt
+	s       *Store
+	conn    *sql.Conn
+	viewID  int64
+	view    probe.View
+	confirm int
+	vantage string
+
+	addDomains, latest, answerIDs, extend *sql.Stmt
+	extendAll, insertAnswers              *bulk
+	insertAddrs, insertSpans              *bulk
 }
 
 func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
@@ -228,17 +199,18 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&w.extend, `UPDATE observations SET last_run_id = ?, last_seen = max(last_seen, ?), seen_count = seen_count + 1 WHERE id = ?`},
-		{&w.answerID, "SELECT id FROM answers WHERE fingerprint = ?"},
-		{&w.insertAnswer, "INSERT INTO answers (fingerprint, status, cname_chain) VALUES (?, ?, ?) RETURNING id"},
-		{&w.insertAddr, `INSERT OR IGNORE INTO addresses (answer_id, ip, version, asn, as_org, prefix, country, special_use, sources,
-			registered_country, provider, provider_kind, region, cdn, cdn_name)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&w.insertObs, `INSERT INTO observations (domain_id, answer_id, first_run_id, last_run_id, first_seen, last_seen, seen_count,
-			status, error, error_kind, vantage, view_id)
-			VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?) RETURNING id`},
-		{&w.readStagedAt, `SELECT s.domain, s.unicode, s.at, s.status, s.error, s.error_kind, s.cname_chain, s.addresses, s.fingerprint, d.id
-			FROM temp.staged s JOIN domains d ON d.name = s.domain WHERE s.domain > ? ORDER BY s.domain LIMIT ` + fmt.Sprint(chunk)},
+		{&w.addDomains, `INSERT INTO domains (name, unicode) SELECT j.value->>0, j.value->>1 FROM json_each(?) j RETURNING id, name`},
+		// The latest span of each domain from a vantage is its highest id:
+		// spans are added in the order runs commit, and only the latest is
+		// ever extended.
+		{&w.latest, `SELECT d.name, d.id, o.id, ans.fingerprint, o.view_id, o.last_seen, o.pending, r.confirm
+			FROM json_each(?1) j
+			JOIN domains d ON d.name = j.value
+			LEFT JOIN observations o ON o.id = (SELECT max(x.id) FROM observations x WHERE x.domain_id = d.id AND x.vantage = ?2)
+			LEFT JOIN answers ans ON ans.id = o.answer_id
+			LEFT JOIN runs r ON r.id = o.last_run_id`},
+		{&w.extend, `UPDATE observations SET last_run_id = ?, last_seen = max(last_seen, ?), seen_count = seen_count + 1, pending = ? WHERE id = ?`},
+		{&w.answerIDs, `SELECT id, fingerprint FROM answers WHERE fingerprint IN (SELECT value FROM json_each(?))`},
 	} {
 		st, err := conn.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -247,13 +219,25 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 		}
 		*p.stmt = st
 	}
+	w.extendAll = newBulk(conn, `UPDATE observations SET last_run_id = v.column1, last_seen = max(last_seen, v.column3),
+		seen_count = seen_count + 1 FROM (VALUES`, 3, `) AS v WHERE observations.id = v.column2`)
+	w.insertAnswers = newBulk(conn, `INSERT OR IGNORE INTO answers (fingerprint, status, cname_chain) VALUES`, 3, ` RETURNING id, fingerprint`)
+	w.insertAddrs = newBulk(conn, `INSERT OR IGNORE INTO addresses (answer_id, ip, version, asn, as_org, prefix, country, special_use, sources,
+		registered_country, provider, provider_kind, region, cdn, cdn_name) VALUES`, 15, "")
+	w.insertSpans = newBulk(conn, `INSERT INTO observations (domain_id, answer_id, first_run_id, last_run_id, first_seen, last_seen, seen_count,
+		status, error, error_kind, vantage, view_id, pending) VALUES`, 13, "")
 	return w, nil
 }
 
 func (w *writer) close() {
-	for _, st := range []*sql.Stmt{w.extend, w.answerID, w.insertAnswer, w.insertAddr, w.insertObs, w.readStagedAt} {
+	for _, st := range []*sql.Stmt{w.addDomains, w.latest, w.extend, w.answerIDs} {
 		if st != nil {
 			st.Close()
+		}
+	}
+	for _, b := range []*bulk{w.extendAll, w.insertAnswers, w.insertAddrs, w.insertSpans} {
+		if b != nil {
+			b.close()
 		}
 	}
 }
@@ -299,120 +283,288 @@ func (w *writer) run(ctx context.Context, run history.RunInfo, targets int) (int
 	return runID, nil
 }
 
-// stagedAfter reads the next chunk of staged observations, in domain order.
-func (w *writer) stagedAfter(ctx context.Context, after string) ([]staged, error) {
-	rows, err := w.readStagedAt.QueryContext(ctx, after)
+// last is what a chunk needs to know of a domain's latest span.
+type last struct {
+	domainID, spanID, viewID int64
+	fingerprint              string
+	lastSeen                 time.Time
+	settled                  bool // no change pending after it, under the same --confirm
+}
+
+// chunk writes a chunk of staged observations. An observation identical to
+// its domain's latest span, through the same view, on the same day, with no
+// change pending, only extends the span: all of those in one statement, with
+// no history read. The others are compared with their domain's whole
+// timeline (read in one query), written, and their changes emitted.
+func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts history.Options, emit func(probe.Change) error) error {
+	names := make([]string, len(batch))
+	for i, st := range batch {
+		names[i] = st.Domain
+	}
+	lasts, err := w.latestSpans(ctx, mustJSON(names))
 	if err != nil {
-		return nil, fmt.Errorf("read staged observations: %w", err)
+		return w.s.wrap(err)
+	}
+	var missing [][2]string
+	for _, st := range batch {
+		if _, ok := lasts[st.Domain]; !ok {
+			missing = append(missing, [2]string{st.Domain, st.Unicode})
+		}
+	}
+	if len(missing) > 0 {
+		if err := w.addMissing(ctx, mustJSON(missing), lasts); err != nil {
+			return w.s.wrap(fmt.Errorf("record domains: %w", err))
+		}
+	}
+	var extend [][]any
+	var slow []string
+	replay := map[string]bool{}
+	for _, st := range batch {
+		l := lasts[st.Domain]
+		if l.spanID != 0 && l.settled && l.fingerprint == st.Fingerprint && l.viewID == w.viewID && history.SameDay(l.lastSeen, st.At) {
+			extend = append(extend, []any{runID, l.spanID, formatTime(st.At)})
+		} else {
+			slow = append(slow, st.Domain)
+			replay[st.Domain] = true
+		}
+	}
+	if len(extend) > 0 {
+		if err := w.extendAll.run(ctx, extend, nil); err != nil {
+			return w.s.wrap(fmt.Errorf("extend spans: %w", err))
+		}
+	}
+	if len(slow) == 0 {
+		return nil
+	}
+	prior, err := w.s.readSpans(ctx, w.conn, history.Query{Domains: slow, Vantage: w.vantage}, true)
+	if err != nil {
+		return err
+	}
+	byDomain := map[string][]storedSpan{}
+	for _, sp := range prior {
+		byDomain[sp.Domain] = append(byDomain[sp.Domain], sp)
+	}
+	var starts []newSpan
+	for _, st := range batch {
+		if !replay[st.Domain] {
+			continue
+		}
+		if err := w.observation(ctx, runID, st, lasts[st.Domain].domainID, byDomain[st.Domain], opts, emit, &starts); err != nil {
+			return err
+		}
+	}
+	if err := w.insertAll(ctx, runID, starts); err != nil {
+		return w.s.wrap(fmt.Errorf("record new spans: %w", err))
+	}
+	return nil
+}
+
+// addMissing adds domains never seen before, noting their IDs in lasts.
+func (w *writer) addMissing(ctx context.Context, pairs string, lasts map[string]last) error {
+	rows, err := w.addDomains.QueryContext(ctx, pairs)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
-	var out []staged
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		lasts[name] = last{domainID: id}
+	}
+	return rows.Err()
+}
+
+// latestSpans reads the latest span from this vantage of each named domain.
+func (w *writer) latestSpans(ctx context.Context, names string) (map[string]last, error) {
+	rows, err := w.latest.QueryContext(ctx, names, w.vantage)
+	if err != nil {
+		return nil, fmt.Errorf("read latest spans: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]last{}
 	for rows.Next() {
 		var (
-			st                   staged
-			at, status, fp       string
-			errText, kind        sql.NullString
-			name, unicode, addrs string
+			name             string
+			l                last
+			spanID, viewID   sql.NullInt64
+			fp, seen         sql.NullString
+			pending, confirm sql.NullInt64
 		)
-		if err := rows.Scan(&name, &unicode, &at, &status, &errText, &kind, &st.chain, &addrs, &fp, &st.domainID); err != nil {
-			return nil, fmt.Errorf("read staged observations: %w", err)
+		if err := rows.Scan(&name, &l.domainID, &spanID, &fp, &viewID, &seen, &pending, &confirm); err != nil {
+			return nil, fmt.Errorf("read latest spans: %w", err)
 		}
-		if st.at, err = parseTime(at); err != nil {
-			return nil, err
-		}
-		o := &st.o
-		o.Target = probe.Target{Input: name, Domain: name, Unicode: unicode}
-		o.Status, o.Error, o.ErrorKind, o.StartedAt = resolvers.Status(status), errText.String, probe.ErrorKind(kind.String), st.at
-		if err := json.Unmarshal([]byte(st.chain), &o.CNAMEChain); err != nil {
-			return nil, err
-		}
-		var stored []storedAddress
-		if err := json.Unmarshal([]byte(addrs), &stored); err != nil {
-			return nil, err
-		}
-		for _, a := range stored {
-			pa := probe.Address{Result: a.Result}
-			if err := pa.IP.UnmarshalText([]byte(a.IP)); err != nil {
-				return nil, err
+		l.spanID, l.viewID, l.fingerprint = spanID.Int64, viewID.Int64, fp.String
+		if seen.Valid {
+			if l.lastSeen, err = parseTime(seen.String); err != nil {
+				return nil, fmt.Errorf("read latest spans: observation %d: %w", l.spanID, err)
 			}
-			o.Addresses = append(o.Addresses, pa)
 		}
-		st.fingerprint = fp
-		out = append(out, st)
+		// A span written before schema 3 has no pending mark: unknown, so
+		// its timeline is replayed once.
+		l.settled = pending.Valid && pending.Int64 == 0 && int(confirm.Int64) == w.confirm
+		out[name] = l
 	}
 	return out, rows.Err()
 }
 
-// observation writes one staged observation: it extends the domain's last
-// span from this vantage when the answer and view are the same and the day
-// has not changed, and starts a span otherwise. It returns the domain's
-// spans from this vantage as they stand after the write.
-func (w *writer) observation(ctx context.Context, runID int64, st staged, prior []storedSpan) ([]history.Span, error) {
-	spans := make([]history.Span, len(prior)+1)
-	last := -1
+// observation writes one staged observation whose domain's timeline must be
+// replayed: it extends the domain's latest span from this vantage when the
+// answer and view are the same and the day has not changed, and starts a
+// span otherwise; then it emits what the observation brought (history.Latest)
+// and marks the latest span with whether a change is left pending.
+func (w *writer) observation(ctx context.Context, runID int64, st staged, domainID int64, prior []storedSpan, opts history.Options, emit func(probe.Change) error, starts *[]newSpan) error {
+	o := probe.Observation{Target: probe.Target{Input: st.Domain, Domain: st.Domain, Unicode: st.Unicode},
+		Status: st.Status, Error: st.Error, ErrorKind: st.ErrorKind, StartedAt: st.At}
+	for _, h := range st.Chain {
+		o.CNAMEChain = append(o.CNAMEChain, resolvers.Hop{Name: h.Name, Target: h.Target})
+	}
+	for _, a := range st.Addresses {
+		o.Addresses = append(o.Addresses, probe.Address{IP: a.IP, Result: a.Result})
+	}
+	spans := make([]history.Span, len(prior), len(prior)+1)
+	latest := -1
 	for i, sp := range prior {
 		spans[i] = sp.Span
-		if last < 0 || sp.LastRun > prior[last].LastRun || sp.LastRun == prior[last].LastRun && !sp.LastSeen.Before(prior[last].LastSeen) {
-			last = i
+		if latest < 0 || sp.id > prior[latest].id {
+			latest = i
 		}
 	}
-	if last >= 0 {
-		l := prior[last]
-		if l.fingerprint == st.fingerprint && l.viewID == w.viewID && history.SameDay(l.LastSeen, st.at) {
-			if _, err := w.extend.ExecContext(ctx, runID, formatTime(st.at), l.id); err != nil {
-				return nil, err
-			}
-			sp := &spans[last]
-			sp.LastSeen, sp.LastRun, sp.Count = maxTime(sp.LastSeen, st.at), runID, sp.Count+1
-			return spans[:len(prior)], nil
+	var spanID int64
+	if l := latest; l >= 0 && prior[l].fingerprint == st.Fingerprint && prior[l].viewID == w.viewID && history.SameDay(prior[l].LastSeen, st.At) {
+		sp := &spans[l]
+		sp.LastSeen, sp.LastRun, sp.Count, spanID = maxTime(sp.LastSeen, st.At), runID, sp.Count+1, prior[l].id
+	} else {
+		spans = append(spans, history.Span{Domain: st.Domain, Unicode: st.Unicode, Vantage: w.vantage,
+			View: w.view, Confirm: w.confirm, Observation: o, FirstSeen: st.At, LastSeen: st.At, Count: 1, FirstRun: runID, LastRun: runID})
+	}
+	changes := history.Latest(spans, opts)
+	pending := slices.ContainsFunc(changes, probe.Change.Pending)
+	if spanID == 0 {
+		*starts = append(*starts, newSpan{domainID: domainID, st: st, pending: pending})
+	} else if _, err := w.extend.ExecContext(ctx, runID, formatTime(st.At), pending, spanID); err != nil {
+		return w.s.wrap(fmt.Errorf("record %s: %w", st.Domain, err))
+	}
+	for _, c := range changes {
+		if err := emit(c); err != nil {
+			return err
 		}
 	}
-	answerID, err := w.answer(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	o := st.o
-	if _, err := w.insertObs.ExecContext(ctx, st.domainID, answerID, runID, runID, formatTime(st.at), formatTime(st.at),
-		string(o.Status), nullString(o.Error), nullString(string(o.ErrorKind)), w.vantage, w.viewID); err != nil {
-		return nil, err
-	}
-	spans[len(prior)] = history.Span{Domain: o.Target.Domain, Unicode: o.Target.Unicode, Vantage: w.vantage,
-		View: w.view, Confirm: w.confirm, Observation: o, FirstSeen: st.at, LastSeen: st.at, Count: 1, FirstRun: runID, LastRun: runID}
-	return spans, nil
+	return nil
 }
 
-// answer returns the row ID of the staged observation's answer, adding it
-// (with its addresses) when new.
-func (w *writer) answer(ctx context.Context, st staged) (int64, error) {
+// newSpan is a span to start: the first observation of a new answer, view
+// or day of a domain.
+type newSpan struct {
+	domainID int64
+	st       staged
+	pending  bool
+}
+
+// insertAll starts spans in a few statements, whatever their number: the
+// answers not stored yet (with their addresses), then the spans.
+func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) error {
+	if len(starts) == 0 {
+		return nil
+	}
+	byFP := map[string]*staged{}
+	var answers [][]any
+	var fps []string
+	for i := range starts {
+		st := &starts[i].st
+		if _, ok := byFP[st.Fingerprint]; ok {
+			continue
+		}
+		byFP[st.Fingerprint] = st
+		fps = append(fps, st.Fingerprint)
+		answers = append(answers, []any{st.Fingerprint, string(st.Status), mustJSON(orNone(st.Chain))})
+	}
+	ids := map[string]int64{}
+	if err := w.insertAnswers.run(ctx, answers, func(r *sql.Rows) error { return scanID(r, ids) }); err != nil {
+		return fmt.Errorf("add answers: %w", err)
+	}
+	var addrs [][]any
+	for fp, id := range ids {
+		for _, a := range byFP[fp].Addresses {
+			version := 4
+			if a.IP.Is6() {
+				version = 6
+			}
+			var asn, prefix any
+			if a.ASN != 0 {
+				asn = a.ASN
+			}
+			if a.Prefix.IsValid() {
+				prefix = a.Prefix.String()
+			}
+			addrs = append(addrs, []any{id, a.IP.String(), version, asn, orNull(a.ASOrg), prefix, orNull(a.Country), orNull(a.SpecialUse),
+				mustJSON(a.Sources), orNull(a.RegisteredCountry), orNull(a.Provider), orNull(a.ProviderKind), orNull(a.Region), a.CDN, orNull(a.CDNName)})
+		}
+	}
+	if len(addrs) > 0 {
+		if err := w.insertAddrs.run(ctx, addrs, nil); err != nil {
+			return fmt.Errorf("add addresses: %w", err)
+		}
+	}
+	if len(ids) < len(fps) {
+		if err := scanIDs(ctx, w.answerIDs, mustJSON(fps), ids); err != nil {
+			return fmt.Errorf("find answers: %w", err)
+		}
+	}
+	rows := make([][]any, len(starts))
+	for i, n := range starts {
+		at := formatTime(n.st.At)
+		rows[i] = []any{n.domainID, ids[n.st.Fingerprint], runID, runID, at, at, 1, string(n.st.Status), orNull(n.st.Error),
+			orNull(string(n.st.ErrorKind)), w.vantage, w.viewID, n.pending}
+	}
+	if err := w.insertSpans.run(ctx, rows, nil); err != nil {
+		return fmt.Errorf("add spans: %w", err)
+	}
+	return nil
+}
+
+// scanIDs runs a query of (id, fingerprint) rows into ids.
+func scanIDs(ctx context.Context, st *sql.Stmt, arg string, ids map[string]int64) error {
+	rows, err := st.QueryContext(ctx, arg)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scanID(rows, ids); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// scanID reads one (id, fingerprint) row into ids.
+func scanID(rows *sql.Rows, ids map[string]int64) error {
 	var id int64
-	err := w.answerID.QueryRowContext(ctx, st.fingerprint).Scan(&id)
-	if err == nil || !errors.Is(err, sql.ErrNoRows) {
-		return id, err
+	var fp string
+	if err := rows.Scan(&id, &fp); err != nil {
+		return err
 	}
-	if err := w.insertAnswer.QueryRowContext(ctx, st.fingerprint, string(st.o.Status), st.chain).Scan(&id); err != nil {
-		return 0, err
+	ids[fp] = id
+	return nil
+}
+
+// orNull is an unknown fact as JSON null (SQL NULL once stored).
+func orNull(s string) any {
+	if s == "" {
+		return nil
 	}
-	for _, a := range st.o.Addresses {
-		version := 4
-		if a.IP.Is6() {
-			version = 6
-		}
-		prefix := ""
-		if a.Prefix.IsValid() {
-			prefix = a.Prefix.String()
-		}
-		var asn sql.NullInt64
-		if a.ASN != 0 {
-			asn = sql.NullInt64{Int64: int64(a.ASN), Valid: true}
-		}
-		_, err := w.insertAddr.ExecContext(ctx, id, a.IP.String(), version, asn, nullString(a.ASOrg),
-			nullString(prefix), nullString(a.Country), nullString(a.SpecialUse), mustJSON(a.Sources),
-			nullString(a.RegisteredCountry), nullString(a.Provider), nullString(a.ProviderKind), nullString(a.Region), a.CDN, nullString(a.CDNName))
-		if err != nil {
-			return 0, err
-		}
+	return s
+}
+
+// orNone makes a nil chain an empty one, stored as [].
+func orNone(c []chainHop) []chainHop {
+	if c == nil {
+		return []chainHop{}
 	}
-	return id, nil
+	return c
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -420,19 +572,6 @@ func maxTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// chainJSON is how a CNAME chain is stored: its hops without TTLs.
-func chainJSON(chain []resolvers.Hop) string {
-	type hop struct {
-		Name   string `json:"name"`
-		Target string `json:"target"`
-	}
-	out := make([]hop, 0, len(chain))
-	for _, h := range chain {
-		out = append(out, hop{h.Name, h.Target})
-	}
-	return mustJSON(out)
 }
 
 // orEmpty makes a nil list an empty one, so that it is stored as [] rather than null.

@@ -123,6 +123,7 @@ CREATE INDEX runs_vantage ON runs(vantage, id);
 ALTER TABLE observations ADD COLUMN vantage TEXT NOT NULL DEFAULT '';
 ALTER TABLE observations ADD COLUMN view_id INTEGER REFERENCES views(id);
 ALTER TABLE observations ADD COLUMN error_kind TEXT;
+ALTER TABLE observations ADD COLUMN pending INTEGER;
 UPDATE observations SET
 	vantage = (SELECT r.vantage FROM runs r WHERE r.id = observations.first_run_id),
 	view_id = (SELECT r.view_id FROM runs r WHERE r.id = observations.first_run_id),
@@ -135,9 +136,8 @@ UPDATE observations SET
 		WHEN error LIKE '%timeout%' THEN 'timeout'
 		ELSE 'other' END;
 DROP INDEX observations_domain_last_seen;
-CREATE INDEX observations_domain_vantage ON observations(domain_id, vantage, last_seen);
+CREATE INDEX observations_domain_vantage ON observations(domain_id, vantage);
 CREATE INDEX observations_first_seen ON observations(first_seen);
-CREATE INDEX observations_last_seen ON observations(last_seen);
 CREATE INDEX addresses_ip ON addresses(ip);
 CREATE INDEX addresses_country ON addresses(country);
 

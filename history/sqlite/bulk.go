@@ -1,0 +1,93 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+)
+
+// bulkRows is how many rows one bulk statement carries.
+const bulkRows = 200
+
+// bulk runs one statement over many rows, bulkRows at a time, as a
+// multi-row VALUES list between head and tail: SQLite binds plain values
+// and parses nothing per row. Statements are prepared once per row count.
+type bulk struct {
+	conn       *sql.Conn
+	head, tail string
+	cols       int
+	stmts      map[int]*sql.Stmt
+}
+
+func newBulk(conn *sql.Conn, head string, cols int, tail string) *bulk {
+	return &bulk{conn: conn, head: head, tail: tail, cols: cols, stmts: map[int]*sql.Stmt{}}
+}
+
+// run executes the statement over rows; when scan is set, it is called for
+// each row the statement returns (RETURNING).
+func (b *bulk) run(ctx context.Context, rows [][]any, scan func(*sql.Rows) error) error {
+	for len(rows) > 0 {
+		n := min(len(rows), bulkRows)
+		st, err := b.stmt(ctx, n)
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, n*b.cols)
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		rows = rows[n:]
+		if scan == nil {
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+			continue
+		}
+		res, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		for res.Next() {
+			if err := scan(res); err != nil {
+				res.Close()
+				return err
+			}
+		}
+		if err := res.Close(); err != nil {
+			return err
+		}
+		if err := res.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bulk) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	if st, ok := b.stmts[n]; ok {
+		return st, nil
+	}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", b.cols), ",") + ")"
+	var q strings.Builder
+	q.WriteString(b.head)
+	q.WriteByte(' ')
+	for i := range n {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString(row)
+	}
+	q.WriteString(b.tail)
+	st, err := b.conn.PrepareContext(ctx, q.String())
+	if err != nil {
+		return nil, err
+	}
+	b.stmts[n] = st
+	return st, nil
+}
+
+func (b *bulk) close() {
+	for _, st := range b.stmts {
+		st.Close()
+	}
+}
