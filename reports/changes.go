@@ -1,8 +1,13 @@
 package reports
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"strings"
 	"time"
 
@@ -137,14 +142,17 @@ type Check struct {
 	Resolvers []string
 	Domains   int
 	// Changes are what the run brought, those still awaiting confirmation
-	// (Pending) among them: these count for nothing yet.
-	Changes    []probe.Change
+	// (Pending) among them: these count for nothing yet. It may be walked
+	// more than once; a run of any size streams them from disk.
+	Changes    iter.Seq[probe.Change]
 	Violations []probe.Violation
 	// Matched lists what made the run fail (--fail-on kinds and policy
 	// violations), in words; empty when the run passes.
 	Matched []string
 	// RunFailed says the run itself failed (e.g. no resolver answered).
 	RunFailed string
+
+	counts checkCounts // set by WriteCheck
 }
 
 // CheckDocument is the JSON form of a Check.
@@ -173,33 +181,76 @@ type CheckDocument struct {
 // WriteCheck writes a check's outcome as a text summary ("table"), JSON, or
 // Markdown (for a CI step summary).
 func WriteCheck(w io.Writer, format string, c Check) error {
-	var b strings.Builder
+	if c.Changes == nil {
+		c.Changes = func(func(probe.Change) bool) {}
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	c.counts = c.tally()
 	switch format {
 	case "json":
-		_, full := c.rule()
-		doc := CheckDocument{
-			Schema: CheckSchema, GeneratedAt: c.GeneratedAt.UTC().Format(time.RFC3339),
-			ToolVersion: c.ToolVersion, Database: c.Database, Recorded: c.Recorded, Vantage: c.Vantage,
-			Confirm: c.Confirm, MoveRule: full, Moves: c.moves(), Pending: c.pending(),
-			Warnings: nonNil(c.Warnings), Datasets: nonNil(c.Datasets), Resolvers: nonNil(c.Resolvers), Domains: c.Domains,
-			Changes: make([]ChangeJSON, 0, len(c.Changes)), Violations: make([]ViolationJSON, 0, len(c.Violations)),
-			Failed: len(c.Matched) > 0 || c.RunFailed != "", Matched: nonNil(c.Matched), RunFailed: c.RunFailed,
+		if err := writeCheckJSON(bw, c); err != nil {
+			return err
 		}
-		for _, ch := range c.Changes {
-			doc.Changes = append(doc.Changes, newChangeJSON(ch))
-		}
-		for _, v := range c.Violations {
-			doc.Violations = append(doc.Violations, ViolationJSON{Domain: v.Domain, Address: v.Address.String(), ASN: v.ASN, Country: v.Country, Rule: v.Rule})
-		}
-		return writeDocument(w, doc)
 	case "table":
-		writeCheckText(&b, c)
+		writeCheckText(bw, c)
 	case "markdown":
-		writeCheckMarkdown(&b, c)
+		writeCheckMarkdown(bw, c)
 	default:
 		return fmt.Errorf("unknown output format %q", format)
 	}
-	_, err := io.WriteString(w, b.String())
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write check: %w", err)
+	}
+	return nil
+}
+
+// writeCheckJSON writes the document with its changes streamed one by one
+// into the "changes" list, so memory does not grow with their number.
+func writeCheckJSON(w *bufio.Writer, c Check) error {
+	_, full := c.rule()
+	doc := CheckDocument{
+		Schema: CheckSchema, GeneratedAt: c.GeneratedAt.UTC().Format(time.RFC3339),
+		ToolVersion: c.ToolVersion, Database: c.Database, Recorded: c.Recorded, Vantage: c.Vantage,
+		Confirm: c.Confirm, MoveRule: full, Moves: c.counts.moves, Pending: c.counts.pending,
+		Warnings: nonNil(c.Warnings), Datasets: nonNil(c.Datasets), Resolvers: nonNil(c.Resolvers), Domains: c.Domains,
+		Changes: []ChangeJSON{}, Violations: make([]ViolationJSON, 0, len(c.Violations)),
+		Failed: len(c.Matched) > 0 || c.RunFailed != "", Matched: nonNil(c.Matched), RunFailed: c.RunFailed,
+	}
+	for _, v := range c.Violations {
+		doc.Violations = append(doc.Violations, ViolationJSON{Domain: v.Domain, Address: v.Address.String(), ASN: v.ASN, Country: v.Country, Rule: v.Rule})
+	}
+	var head strings.Builder
+	if err := writeDocument(&head, doc); err != nil {
+		return err
+	}
+	const slot = "\n  \"changes\": [],"
+	i := strings.Index(head.String(), slot)
+	if i < 0 {
+		return errors.New("write json: no changes field")
+	}
+	w.WriteString(head.String()[:i+len(slot)-2])
+	var item bytes.Buffer
+	enc := json.NewEncoder(&item)
+	enc.SetIndent("    ", "  ")
+	enc.SetEscapeHTML(false)
+	n := 0
+	for ch := range c.Changes {
+		item.Reset()
+		if err := enc.Encode(newChangeJSON(ch)); err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+		if n > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n    ")
+		w.Write(bytes.TrimSuffix(item.Bytes(), []byte("\n")))
+		n++
+	}
+	if n > 0 {
+		w.WriteString("\n  ")
+	}
+	w.WriteString("],")
+	_, err := w.WriteString(head.String()[i+len(slot):])
 	return err
 }
 
@@ -246,39 +297,45 @@ func kindsText(c probe.Change) string {
 	return s
 }
 
-// settled and waiting split a check's changes: those it reports, and those
-// still awaiting confirmation.
-func (c Check) settled() []probe.Change {
-	var out []probe.Change
-	for _, ch := range c.Changes {
-		if !ch.Pending() {
-			out = append(out, ch)
-		}
-	}
-	return out
+// checkCounts are a check's changes counted: those it reports, the moves
+// among them, and those still awaiting confirmation.
+type checkCounts struct {
+	settled, moves, pending int
 }
 
-func (c Check) waiting() []probe.Change {
-	var out []probe.Change
-	for _, ch := range c.Changes {
-		if ch.Pending() {
-			out = append(out, ch)
-		}
-	}
-	return out
-}
-
-func (c Check) moves() int {
-	n := 0
-	for _, ch := range c.Changes {
-		if ch.IsMove() {
-			n++
+func (c Check) tally() checkCounts {
+	var n checkCounts
+	for ch := range c.Changes {
+		switch {
+		case ch.Pending():
+			n.pending++
+		case ch.IsMove():
+			n.moves++
+			n.settled++
+		default:
+			n.settled++
 		}
 	}
 	return n
 }
 
-func (c Check) pending() int { return len(c.waiting()) }
+// settled and waiting walk a check's changes: those it reports, and those
+// still awaiting confirmation.
+func (c Check) settled(yield func(probe.Change) bool) {
+	for ch := range c.Changes {
+		if !ch.Pending() && !yield(ch) {
+			return
+		}
+	}
+}
+
+func (c Check) waiting(yield func(probe.Change) bool) {
+	for ch := range c.Changes {
+		if ch.Pending() && !yield(ch) {
+			return
+		}
+	}
+}
 
 // rule words the rule for moves in a few words and in full, with the
 // --confirm the run used; a Check without one (diff of two reports) has
@@ -303,25 +360,25 @@ func viewSuffix(c probe.Change, v probe.View) string {
 	return " via " + v.String()
 }
 
-func writeCheckText(b *strings.Builder, c Check) {
+func writeCheckText(b textWriter, c Check) {
 	sides := func(ch probe.Change) {
 		if !ch.BeforeAt.IsZero() {
 			textLine(b, "  before: %s  (last seen %s)%s", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(ch, ch.BeforeView))
 		}
 		textLine(b, "  after:  %s  (first seen %s)%s", describe(ch.After), clock(ch.AfterAt), viewSuffix(ch, ch.AfterView))
 	}
-	for _, ch := range c.settled() {
+	for ch := range c.settled {
 		textLine(b, "%s: %s", ch.Domain, kindsText(ch))
 		sides(ch)
 	}
-	for _, ch := range c.waiting() {
+	for ch := range c.waiting {
 		textLine(b, "%s: %s", ch.Domain, pendingText(ch))
 		sides(ch)
 	}
 	for _, v := range c.Violations {
 		textLine(b, "%s: policy: %s %s", v.Domain, v.Address, v.Rule)
 	}
-	if len(c.Changes)+len(c.Violations) > 0 {
+	if c.counts.settled+c.counts.pending+len(c.Violations) > 0 {
 		b.WriteByte('\n')
 	}
 	textLine(b, "%s", checkSummary(c))
@@ -346,7 +403,7 @@ func writeCheckText(b *strings.Builder, c Check) {
 // checkSummary is the one line that says how the check ended. Changes
 // awaiting confirmation are counted apart, never as changes or moves.
 func checkSummary(c Check) string {
-	moves, settled, waiting := c.moves(), len(c.settled()), c.pending()
+	moves, settled, waiting := c.counts.moves, c.counts.settled, c.counts.pending
 	s := fmt.Sprintf("%d %s checked: %s (%d %s)", c.Domains, plural(c.Domains, "domain", "domains"),
 		count(settled, "change", "changes"), moves, plural(moves, "move", "moves"))
 	if waiting > 0 {
@@ -386,22 +443,22 @@ var mdReplacer = strings.NewReplacer(
 	"<", "&lt;", ">", "&gt;", "&", "&amp;", "\r\n", " ", "\n", " ", "\r", " ",
 )
 
-func writeCheckMarkdown(b *strings.Builder, c Check) {
+func writeCheckMarkdown(b textWriter, c Check) {
 	b.WriteString("## hostwatch check\n\n")
 	b.WriteString(mdEscape(checkSummary(c)) + "\n\n")
 	short, _ := c.rule()
 	fmt.Fprintf(b, "Moves: %s.\n\n", mdEscape(short))
-	if len(c.Changes) > 0 {
+	if c.counts.settled+c.counts.pending > 0 {
 		b.WriteString("| Domain | Change | Before | After | Last seen before | First seen after |\n|---|---|---|---|---|---|\n")
 		row := func(ch probe.Change, what string) {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", mdEscape(ch.Domain), mdEscape(what),
 				mdEscape(describe(ch.Before)+viewSuffix(ch, ch.BeforeView)), mdEscape(describe(ch.After)+viewSuffix(ch, ch.AfterView)),
 				clock(ch.BeforeAt), clock(ch.AfterAt))
 		}
-		for _, ch := range c.settled() {
+		for ch := range c.settled {
 			row(ch, kindsText(ch))
 		}
-		for _, ch := range c.waiting() {
+		for ch := range c.waiting {
 			row(ch, pendingText(ch))
 		}
 		b.WriteByte('\n')

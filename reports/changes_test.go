@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func sampleCheck(t *testing.T) Check {
 	return Check{
 		GeneratedAt: time.Date(2024, 2, 18, 0, 0, 0, 0, time.UTC), ToolVersion: "v0.1.0-test", Database: "history.db",
 		Recorded: true, Vantage: "jakarta", Confirm: 2,
-		Resolvers: []string{"192.0.2.54:53"}, Domains: 1, Changes: picked,
+		Resolvers: []string{"192.0.2.54:53"}, Domains: 1, Changes: slices.Values(picked),
 		Violations: []probe.Violation{{Domain: "sirekap-web.kpu.go.id", Address: netip.MustParseAddr("51.210.1.10"), ASN: 16276, Country: "FR", Rule: "country FR is not allowed (--allow-country ID)"}},
 		Matched:    []string{"country_changed (sirekap-web.kpu.go.id)", "policy (sirekap-web.kpu.go.id 51.210.1.10)"},
 	}
@@ -102,7 +103,6 @@ func TestCheckText(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := base
-			c.Changes = append([]probe.Change(nil), base.Changes...)
 			c.Violations = append([]probe.Violation(nil), base.Violations...)
 			if tt.edit != nil {
 				tt.edit(&c)

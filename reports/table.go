@@ -337,14 +337,14 @@ func writeColumns(b *strings.Builder, cols []*column) {
 }
 
 // writeDatasets writes the footnote naming every dataset used.
-func writeDatasets(b *strings.Builder, ds []attribution.Dataset) {
+func writeDatasets(b textWriter, ds []attribution.Dataset) {
 	for _, d := range ds {
 		fmt.Fprintf(b, "Data: %s %s (%s)\n", d.ID, d.Version, d.License)
 	}
 }
 
 // writeWarnings writes one line per warning.
-func writeWarnings(b *strings.Builder, ws []string) {
+func writeWarnings(b textWriter, ws []string) {
 	for _, w := range ws {
 		fmt.Fprintf(b, "Warning: %s\n", w)
 	}

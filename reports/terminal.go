@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -56,7 +57,15 @@ func unsafeRune(r rune) bool {
 
 // textLine writes one line of text output, its outside parts made safe
 // for a terminal, and the newline that ends it.
-func textLine(b *strings.Builder, format string, args ...any) {
+func textLine(b textWriter, format string, args ...any) {
 	b.WriteString(termSafe(fmt.Sprintf(format, args...)))
 	b.WriteByte('\n')
+}
+
+// textWriter is what the text renderers write to: a strings.Builder, or a
+// bufio.Writer when the output streams.
+type textWriter interface {
+	io.Writer
+	io.StringWriter
+	io.ByteWriter
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -149,25 +150,26 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		return runError{errors.New("the run failed: " + why + "; nothing was recorded")}
 	}
 	// Changes are computed inside the write, against what is committed, and
-	// published only once the run is.
-	var changes []probe.Change
+	// published only once the run is; they wait in a file meanwhile.
+	spool, err := newChangeSpool()
+	if err != nil {
+		return runError{err}
+	}
+	defer spool.Close()
 	if _, err := rec.Commit(ctx, func(c probe.Change) error {
-		changes = append(changes, c)
-		return nil
+		if failOn.matches(c) {
+			result.Matched = append(result.Matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
+		}
+		return spool.Add(c)
 	}); err != nil {
 		return runError{fmt.Errorf("record the run in %s: %w", path, err)}
 	}
 	result.Recorded = true
-	for _, c := range changes {
-		result.Changes = append(result.Changes, c)
-		if failOn.matches(c) {
-			result.Matched = append(result.Matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
-		}
-	}
+	result.Changes = spool.All()
 	for _, v := range result.Violations {
 		result.Matched = append(result.Matched, fmt.Sprintf("policy (%s %s)", v.Domain, v.Address))
 	}
-	if err := reports.WriteCheck(streams.Out, opts.output, result); err != nil {
+	if err := cmp.Or(reports.WriteCheck(streams.Out, opts.output, result), spool.Err()); err != nil {
 		return runError{err}
 	}
 	switch {

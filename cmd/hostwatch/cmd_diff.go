@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,8 +85,9 @@ func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath
 		GeneratedAt: streams.Now().UTC(), ToolVersion: streams.Version,
 		Datasets: after.Datasets, Resolvers: after.Resolvers, Domains: len(after.Observations), Confirm: 1,
 	}
-	for _, c := range diffReports(before, after) {
-		result.Changes = append(result.Changes, c)
+	changes := diffReports(before, after)
+	result.Changes = slices.Values(changes)
+	for _, c := range changes {
 		if failOn.matches(c) {
 			result.Matched = append(result.Matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
 		}
