@@ -208,8 +208,11 @@ type replay struct {
 	pending    []group
 	pendingN   int
 	unresolved bool // in a stretch of unresolved observations, already reported
-	periods    []probe.Period
-	changes    []probe.Change
+	// hosted is the last period that had addresses: where the domain was
+	// last hosted, for a domain that comes back.
+	hosted  *probe.Hosting
+	periods []probe.Period
+	changes []probe.Change
 }
 
 func (r *replay) run(spans []Span) {
@@ -229,7 +232,7 @@ func (r *replay) run(spans []Span) {
 	}
 	if len(r.pending) > 0 {
 		start := r.pending[0]
-		kinds, _, move := classify(r.cur.union, r.cur.last, start.h)
+		kinds, _, move := r.classify(start.h)
 		c := r.change(kinds, start)
 		c.Move, c.Seen, c.Confirm = move, r.pendingN, r.confirm
 		r.changes = append(r.changes, c)
@@ -237,6 +240,30 @@ func (r *replay) run(spans []Span) {
 	if r.cur != nil {
 		r.closePeriod()
 	}
+}
+
+// classify compares h with the current period. A domain coming back with
+// addresses after a stretch without (nxdomain, nodata, error) is compared
+// with where it was last hosted: back in another place, it moved.
+func (r *replay) classify(h probe.Hosting) (kinds []probe.ChangeKind, shift, move bool) {
+	kinds, shift, move = classify(r.cur.union, r.cur.last, h)
+	hosted := r.hosted
+	if r.cur.union.Status == resolvers.StatusOK || hosted == nil || h.Status != resolvers.StatusOK || len(h.Places) == 0 {
+		return kinds, shift, move
+	}
+	if subset(h.Places, hosted.Places, probe.ComparePlaces) {
+		return kinds, shift, false
+	}
+	country := !subset(h.Countries, hosted.Countries, cmp.Compare[string])
+	provider := !subset(h.Providers, hosted.Providers, cmp.Compare[string])
+	extra := map[probe.ChangeKind]bool{probe.ChangeCountry: country || !provider, probe.ChangeProvider: provider}
+	var out []probe.ChangeKind
+	for _, k := range probe.ChangeKinds() {
+		if extra[k] || slices.Contains(kinds, k) {
+			out = append(out, k)
+		}
+	}
+	return out, shift, true
 }
 
 // change describes a change to the observations of g, against the current period.
@@ -257,6 +284,10 @@ func (r *replay) emit(kinds []probe.ChangeKind, after group) {
 }
 
 func (r *replay) closePeriod() {
+	if r.cur.union.Status == resolvers.StatusOK {
+		h := r.cur.hosting()
+		r.hosted = &h
+	}
 	r.periods = append(r.periods, probe.Period{
 		Domain: r.domain, Vantage: r.vantage, View: r.cur.view, From: r.cur.from, To: r.cur.to,
 		Hosting: r.cur.hosting(), CNAMEChains: r.cur.chains, Observations: r.cur.count,
@@ -292,7 +323,7 @@ func (r *replay) step(g group) []group {
 		r.cur = newPeriod(g)
 		return nil
 	}
-	kinds, shift, move := classify(r.cur.union, r.cur.last, g.h)
+	kinds, shift, move := r.classify(g.h)
 	if !shift {
 		// Fits the period: a pending change was a blip.
 		r.pending, r.pendingN = nil, 0
@@ -311,7 +342,7 @@ func (r *replay) step(g group) []group {
 	start := r.pending[0]
 	rest := r.pending[1:]
 	r.pending, r.pendingN = nil, 0
-	kinds, _, move = classify(r.cur.union, r.cur.last, start.h)
+	kinds, _, move = r.classify(start.h)
 	c := r.change(kinds, start)
 	c.Move, c.Seen, c.Confirm, c.ConfirmedAt = move, r.confirm, r.confirm, g.at(g.k+need-1)
 	r.changes = append(r.changes, c)

@@ -240,6 +240,22 @@ func TestTimeline(t *testing.T) {
 			},
 		},
 		{
+			// Gone, then back in another country: the place it comes back to
+			// is compared with where it was last hosted.
+			name: "gone, and back elsewhere is a move",
+			obs:  []probe.Observation{ok(0, id), status(1, resolvers.StatusNXDomain), ok(2, sg)},
+			periods: []string{
+				d + " 0–0 ×1 ok AS[7713] [ID]",
+				d + " 1–1 ×1 nxdomain AS[] []",
+				d + " 2–2 ×1 ok AS[134963] [SG]",
+			},
+			changes: []string{
+				d + " new before - after 0 confirmed 0: [] → [ID]",
+				d + " gone before 0 after 1 confirmed 1: [ID] → []",
+				d + " country_changed,provider_changed,status_changed before 1 after 2 confirmed 2: [] → [SG]",
+			},
+		},
+		{
 			name: "status changes between resolved statuses",
 			obs:  []probe.Observation{ok(0, id), status(1, resolvers.StatusNoData), status(2, resolvers.StatusNXDomain), status(3, resolvers.StatusError)},
 			periods: []string{
@@ -344,6 +360,23 @@ func TestCompare(t *testing.T) {
 	for _, tt := range tests {
 		if got, _ := Compare(tt.before, tt.after); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: Compare = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// A domain gone and back in another place moved; back in the same place, not.
+func TestBackAfterGone(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	const d = "sirekap-web.kpu.go.id"
+	for _, tt := range []struct {
+		back string
+		move bool
+	}{{"170.33.13.55", true}, {"36.86.63.183", false}} {
+		spans := spansOf(t, ob.ok(d, at(0), "36.86.63.182"), observation(d, at(1), resolvers.StatusNXDomain), ob.ok(d, at(2), tt.back))
+		_, changes := Timeline(spans, Options{})
+		if last := changes[len(changes)-1]; last.IsMove() != tt.move {
+			t.Errorf("back at %s: %v move=%v, want %v", tt.back, last.Kinds, last.IsMove(), tt.move)
 		}
 	}
 }
