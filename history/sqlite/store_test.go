@@ -740,3 +740,45 @@ func TestLatest(t *testing.T) {
 		})
 	}
 }
+
+// TestSchemaWorkedQuery runs the query SCHEMA.md shows for "when did a
+// domain change country" on the migrated fixture: ID → SG → ID.
+func TestSchemaWorkedQuery(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join("..", "SCHEMA.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```sql\n")
+	query, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("SCHEMA.md shows no SQL query")
+	}
+	raw, err := os.ReadFile(filepath.Join("testdata", "landed-v2.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "history.db")
+	writeFile(t, path, raw)
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.db.QueryContext(t.Context(), query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var before, after, from, to string
+		if err := rows.Scan(&before, &after, &from, &to); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, from+"→"+to)
+	}
+	if want := []string{"ID→SG", "SG→ID"}; !slices.Equal(got, want) {
+		t.Errorf("the worked query gives %q, want %q", got, want)
+	}
+}
