@@ -198,6 +198,17 @@ func (p *period) hosting() probe.Hosting {
 	return h
 }
 
+type periodStart struct {
+	run    int64
+	hosted bool
+}
+
+// begin starts a period with g.
+func (r *replay) begin(g group) {
+	r.cur = newPeriod(g)
+	r.starts = append(r.starts, periodStart{run: g.span.FirstRun, hosted: g.h.Status == resolvers.StatusOK})
+}
+
 // replay walks one domain's observations from one vantage in time order.
 type replay struct {
 	key
@@ -212,6 +223,8 @@ type replay struct {
 	// last hosted, for a domain that comes back.
 	hosted  *probe.Hosting
 	periods []probe.Period
+	// starts are the first runs of the periods, and whether each had addresses.
+	starts  []periodStart
 	changes []probe.Change
 }
 
@@ -310,7 +323,7 @@ func (r *replay) step(g group) []group {
 	r.unresolved = false
 	if r.cur == nil {
 		r.emit([]probe.ChangeKind{probe.ChangeNew}, g)
-		r.cur = newPeriod(g)
+		r.begin(g)
 		return nil
 	}
 	if !g.span.View.Equal(r.cur.view) {
@@ -320,7 +333,7 @@ func (r *replay) step(g group) []group {
 		r.pending, r.pendingN = nil, 0
 		r.emit([]probe.ChangeKind{probe.ChangeView}, g)
 		r.closePeriod()
-		r.cur = newPeriod(g)
+		r.begin(g)
 		return nil
 	}
 	kinds, shift, move := r.classify(g.h)
@@ -349,7 +362,7 @@ func (r *replay) step(g group) []group {
 	r.closePeriod()
 	first := start
 	first.n = 1
-	r.cur = newPeriod(first)
+	r.begin(first)
 	var again []group
 	if start.n > 1 {
 		again = append(again, group{span: start.span, h: start.h, k: start.k + 1, n: start.n - 1})

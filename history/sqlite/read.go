@@ -42,8 +42,9 @@ func (s *Store) Spans(ctx context.Context, q history.Query) ([]history.Span, err
 	return out, nil
 }
 
-// readSpans reads spans in one query. Datasets are only described for
-// spans read for people (forWrite false).
+// readSpans reads spans in one query. Read for a write, only the spans of
+// each domain's current period (and the last one with addresses) are read;
+// datasets are only described for spans read for people.
 func (s *Store) readSpans(ctx context.Context, db queryer, q history.Query, forWrite bool) ([]storedSpan, error) {
 	query := `SELECT d.name, d.unicode, o.id, o.vantage, o.view_id, v.resolvers, v.subnets, o.first_run_id, o.last_run_id,
 		o.first_seen, o.last_seen, o.seen_count, o.status, o.error, o.error_kind, ans.fingerprint, ans.cname_chain,
@@ -69,6 +70,12 @@ func (s *Store) readSpans(ctx context.Context, db queryer, q history.Query, forW
 	if !q.AllVantages {
 		query += " AND o.vantage = ?"
 		args = append(args, q.Vantage)
+	}
+	if forWrite {
+		// Only what a new observation is compared with: from the run its
+		// domain's latest span says (history.Position), or all when unknown.
+		query += ` AND o.first_run_id >= coalesce((SELECT x.resume_run FROM observations x WHERE x.id =
+			(SELECT max(y.id) FROM observations y WHERE y.domain_id = o.domain_id AND y.vantage = o.vantage)), 0)`
 	}
 	if !q.Since.IsZero() {
 		query += " AND o.last_seen >= ?"

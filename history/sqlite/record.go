@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
@@ -190,7 +189,7 @@ type writer struct {
 
 	addDomains, latest, answerIDs, extend *sql.Stmt
 	extendAll, insertAnswers              *bulk
-	insertAddrs, insertSpans              *bulk
+	insertAddrs, insertSpans, setTips     *bulk
 }
 
 func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
@@ -203,13 +202,13 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 		// The latest span of each domain from a vantage is its highest id:
 		// spans are added in the order runs commit, and only the latest is
 		// ever extended.
-		{&w.latest, `SELECT d.name, d.id, o.id, ans.fingerprint, o.view_id, o.last_seen, o.pending, r.confirm
+		{&w.latest, `SELECT d.name, d.id, o.id, ans.fingerprint, o.view_id, o.last_seen, t.confirm, t.tip, o.resume_run
 			FROM json_each(?1) j
 			JOIN domains d ON d.name = j.value
 			LEFT JOIN observations o ON o.id = (SELECT max(x.id) FROM observations x WHERE x.domain_id = d.id AND x.vantage = ?2)
 			LEFT JOIN answers ans ON ans.id = o.answer_id
-			LEFT JOIN runs r ON r.id = o.last_run_id`},
-		{&w.extend, `UPDATE observations SET last_run_id = ?, last_seen = max(last_seen, ?), seen_count = seen_count + 1, pending = ? WHERE id = ?`},
+			LEFT JOIN tips t ON t.domain_id = d.id AND t.vantage = ?2 AND t.span_id = o.id`},
+		{&w.extend, `UPDATE observations SET last_run_id = ?, last_seen = max(last_seen, ?), seen_count = seen_count + 1, resume_run = ? WHERE id = ?`},
 		{&w.answerIDs, `SELECT id, fingerprint FROM answers WHERE fingerprint IN (SELECT value FROM json_each(?))`},
 	} {
 		st, err := conn.PrepareContext(ctx, p.sql)
@@ -225,7 +224,9 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 	w.insertAddrs = newBulk(conn, `INSERT OR IGNORE INTO addresses (answer_id, ip, version, asn, as_org, prefix, country, special_use, sources,
 		registered_country, provider, provider_kind, region, cdn, cdn_name) VALUES`, 15, "")
 	w.insertSpans = newBulk(conn, `INSERT INTO observations (domain_id, answer_id, first_run_id, last_run_id, first_seen, last_seen, seen_count,
-		status, error, error_kind, vantage, view_id, pending) VALUES`, 13, "")
+		status, error, error_kind, vantage, view_id, resume_run) VALUES`, 13, " RETURNING id, domain_id")
+	w.setTips = newBulk(conn, `INSERT INTO tips (domain_id, vantage, span_id, confirm, tip) VALUES`, 5,
+		` ON CONFLICT (domain_id, vantage) DO UPDATE SET span_id = excluded.span_id, confirm = excluded.confirm, tip = excluded.tip`)
 	return w, nil
 }
 
@@ -235,7 +236,7 @@ func (w *writer) close() {
 			st.Close()
 		}
 	}
-	for _, b := range []*bulk{w.extendAll, w.insertAnswers, w.insertAddrs, w.insertSpans} {
+	for _, b := range []*bulk{w.extendAll, w.insertAnswers, w.insertAddrs, w.insertSpans, w.setTips} {
 		if b != nil {
 			b.close()
 		}
@@ -285,17 +286,41 @@ func (w *writer) run(ctx context.Context, run history.RunInfo, targets int) (int
 
 // last is what a chunk needs to know of a domain's latest span.
 type last struct {
-	domainID, spanID, viewID int64
-	fingerprint              string
-	lastSeen                 time.Time
-	settled                  bool // no change pending after it, under the same --confirm
+	domainID, spanID, viewID, resume int64
+	fingerprint                      string
+	lastSeen                         time.Time
+	// settled says nothing is pending after the span, as read with this
+	// run's --confirm; tip is then where the timeline stands
+	// (history.Tip, as JSON), when worth keeping (Tip.Worth).
+	settled bool
+	tip     string
 }
 
-// chunk writes a chunk of staged observations. An observation identical to
-// its domain's latest span, through the same view, on the same day, with no
-// change pending, only extends the span: all of those in one statement, with
-// no history read. The others are compared with their domain's whole
-// timeline (read in one query), written, and their changes emitted.
+// tipFor decodes the tip, if the timeline has one read with confirm.
+func (l last) tipFor(confirm int) (*history.Tip, error) {
+	if l.tip == "" {
+		return nil, nil
+	}
+	var t history.Tip
+	if err := json.Unmarshal([]byte(l.tip), &t); err != nil {
+		return nil, fmt.Errorf("tips of observation %d: %w", l.spanID, err)
+	}
+	if t.Confirm != confirm {
+		return nil, nil
+	}
+	return &t, nil
+}
+
+// chunk writes a chunk of staged observations, in three ways:
+//   - identical to its domain's latest span (same answer, view and day) with
+//     a settled timeline: the span is extended, with all the others like it
+//     in one statement, and nothing is read;
+//   - fitting the current period (Tip.Next: a pool answering another subset,
+//     another CNAME chain): classified against the tip kept with the latest
+//     span, and a span started;
+//   - anything else (a move, a status change, a view change, a pending
+//     change, no tip): the domain's current period is read back (in one
+//     query for the chunk, from history.Position on) and replayed.
 func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts history.Options, emit func(probe.Change) error) error {
 	names := make([]string, len(batch))
 	for i, st := range batch {
@@ -316,45 +341,80 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 			return w.s.wrap(fmt.Errorf("record domains: %w", err))
 		}
 	}
-	var extend [][]any
-	var slow []string
-	replay := map[string]bool{}
+	var (
+		extend, tips [][]any
+		slow         []string
+		starts       []newSpan
+		replay       = map[string]bool{}
+	)
 	for _, st := range batch {
 		l := lasts[st.Domain]
-		if l.spanID != 0 && l.settled && l.fingerprint == st.Fingerprint && l.viewID == w.viewID && history.SameDay(l.lastSeen, st.At) {
-			extend = append(extend, []any{runID, l.spanID, formatTime(st.At)})
-		} else {
-			slow = append(slow, st.Domain)
-			replay[st.Domain] = true
+		if l.spanID == 0 || !l.settled {
+			slow, replay[st.Domain] = append(slow, st.Domain), true
+			continue
 		}
+		if l.fingerprint == st.Fingerprint && l.viewID == w.viewID && history.SameDay(l.lastSeen, st.At) {
+			extend = append(extend, []any{runID, l.spanID, formatTime(st.At)})
+			continue
+		}
+		t, err := l.tipFor(w.confirm)
+		if err != nil {
+			return w.s.wrap(err)
+		}
+		if t == nil {
+			slow, replay[st.Domain] = append(slow, st.Domain), true
+			continue
+		}
+		o := st.observation()
+		changes, tip, ok := t.Next(st.Domain, w.vantage, probe.HostingOf(o), w.view, st.At, l.lastSeen)
+		if !ok {
+			slow, replay[st.Domain] = append(slow, st.Domain), true
+			continue
+		}
+		for _, c := range changes {
+			if err := emit(c); err != nil {
+				return err
+			}
+		}
+		starts = append(starts, newSpan{domainID: l.domainID, st: st, resume: l.resume, settled: true, tip: worth(tip)})
 	}
 	if len(extend) > 0 {
 		if err := w.extendAll.run(ctx, extend, nil); err != nil {
 			return w.s.wrap(fmt.Errorf("extend spans: %w", err))
 		}
 	}
-	if len(slow) == 0 {
-		return nil
-	}
-	prior, err := w.s.readSpans(ctx, w.conn, history.Query{Domains: slow, Vantage: w.vantage}, true)
-	if err != nil {
-		return err
-	}
-	byDomain := map[string][]storedSpan{}
-	for _, sp := range prior {
-		byDomain[sp.Domain] = append(byDomain[sp.Domain], sp)
-	}
-	var starts []newSpan
-	for _, st := range batch {
-		if !replay[st.Domain] {
-			continue
-		}
-		if err := w.observation(ctx, runID, st, lasts[st.Domain].domainID, byDomain[st.Domain], opts, emit, &starts); err != nil {
+	if len(slow) > 0 {
+		prior, err := w.s.readSpans(ctx, w.conn, history.Query{Domains: slow, Vantage: w.vantage}, true)
+		if err != nil {
 			return err
 		}
+		byDomain := map[string][]storedSpan{}
+		for _, sp := range prior {
+			byDomain[sp.Domain] = append(byDomain[sp.Domain], sp)
+		}
+		for _, st := range batch {
+			if !replay[st.Domain] {
+				continue
+			}
+			if err := w.observation(ctx, runID, st, lasts[st.Domain].domainID, byDomain[st.Domain], opts, emit, &starts, &tips); err != nil {
+				return err
+			}
+		}
 	}
-	if err := w.insertAll(ctx, runID, starts); err != nil {
+	spanIDs, err := w.insertAll(ctx, runID, starts)
+	if err != nil {
 		return w.s.wrap(fmt.Errorf("record new spans: %w", err))
+	}
+	for _, n := range starts {
+		// A new span's id is new: a row left for an older span is ignored.
+		if n.settled {
+			tips = append(tips, n.tipRow(w, spanIDs[n.domainID]))
+		}
+	}
+	// A timeline's tip names the span it is the tip of: one row per
+	// timeline, rewritten in place.
+	if err := w.setTips.run(ctx, tips, nil); err != nil {
+		return w.s.wrap(fmt.Errorf("record tips: %w", err))
 	}
 	return nil
 }
@@ -387,35 +447,32 @@ func (w *writer) latestSpans(ctx context.Context, names string) (map[string]last
 	out := map[string]last{}
 	for rows.Next() {
 		var (
-			name             string
-			l                last
-			spanID, viewID   sql.NullInt64
-			fp, seen         sql.NullString
-			pending, confirm sql.NullInt64
+			name                   string
+			l                      last
+			spanID, viewID, resume sql.NullInt64
+			confirm                sql.NullInt64
+			fp, seen, tip          sql.NullString
 		)
-		if err := rows.Scan(&name, &l.domainID, &spanID, &fp, &viewID, &seen, &pending, &confirm); err != nil {
+		if err := rows.Scan(&name, &l.domainID, &spanID, &fp, &viewID, &seen, &confirm, &tip, &resume); err != nil {
 			return nil, fmt.Errorf("read latest spans: %w", err)
 		}
-		l.spanID, l.viewID, l.fingerprint = spanID.Int64, viewID.Int64, fp.String
+		l.spanID, l.viewID, l.fingerprint, l.resume = spanID.Int64, viewID.Int64, fp.String, resume.Int64
 		if seen.Valid {
 			if l.lastSeen, err = parseTime(seen.String); err != nil {
 				return nil, fmt.Errorf("read latest spans: observation %d: %w", l.spanID, err)
 			}
 		}
-		// A span written before schema 3 has no pending mark: unknown, so
-		// its timeline is replayed once.
-		l.settled = pending.Valid && pending.Int64 == 0 && int(confirm.Int64) == w.confirm
+		// A span written before schema 3, or after which a change is
+		// pending, has no tip: its timeline is replayed.
+		l.settled = confirm.Valid && int(confirm.Int64) == w.confirm
+		l.tip = tip.String
 		out[name] = l
 	}
 	return out, rows.Err()
 }
 
-// observation writes one staged observation whose domain's timeline must be
-// replayed: it extends the domain's latest span from this vantage when the
-// answer and view are the same and the day has not changed, and starts a
-// span otherwise; then it emits what the observation brought (history.Latest)
-// and marks the latest span with whether a change is left pending.
-func (w *writer) observation(ctx context.Context, runID int64, st staged, domainID int64, prior []storedSpan, opts history.Options, emit func(probe.Change) error, starts *[]newSpan) error {
+// observation is the staged observation as probe's model has it.
+func (st staged) observation() probe.Observation {
 	o := probe.Observation{Target: probe.Target{Input: st.Domain, Domain: st.Domain, Unicode: st.Unicode},
 		Status: st.Status, Error: st.Error, ErrorKind: st.ErrorKind, StartedAt: st.At}
 	for _, h := range st.Chain {
@@ -424,6 +481,17 @@ func (w *writer) observation(ctx context.Context, runID int64, st staged, domain
 	for _, a := range st.Addresses {
 		o.Addresses = append(o.Addresses, probe.Address{IP: a.IP, Result: a.Result})
 	}
+	return o
+}
+
+// observation writes one staged observation whose domain's timeline must be
+// replayed: it extends the domain's latest span from this vantage when the
+// answer and view are the same and the day has not changed, and starts a
+// span otherwise; then it emits what the observation brought
+// (history.Latest) and notes the timeline's tip (none if not settled).
+func (w *writer) observation(ctx context.Context, runID int64, st staged, domainID int64, prior []storedSpan, opts history.Options,
+	emit func(probe.Change) error, starts *[]newSpan, tips *[][]any) error {
+	o := st.observation()
 	spans := make([]history.Span, len(prior), len(prior)+1)
 	latest := -1
 	for i, sp := range prior {
@@ -441,11 +509,15 @@ func (w *writer) observation(ctx context.Context, runID int64, st staged, domain
 			View: w.view, Confirm: w.confirm, Observation: o, FirstSeen: st.At, LastSeen: st.At, Count: 1, FirstRun: runID, LastRun: runID})
 	}
 	changes := history.Latest(spans, opts)
-	pending := slices.ContainsFunc(changes, probe.Change.Pending)
+	resume, t, settled := history.Position(spans, opts)
+	n := newSpan{domainID: domainID, st: st, resume: resume, settled: settled, tip: worth(t)}
 	if spanID == 0 {
-		*starts = append(*starts, newSpan{domainID: domainID, st: st, pending: pending})
-	} else if _, err := w.extend.ExecContext(ctx, runID, formatTime(st.At), pending, spanID); err != nil {
-		return w.s.wrap(fmt.Errorf("record %s: %w", st.Domain, err))
+		*starts = append(*starts, n)
+	} else {
+		if _, err := w.extend.ExecContext(ctx, runID, formatTime(st.At), resume, spanID); err != nil {
+			return w.s.wrap(fmt.Errorf("record %s: %w", st.Domain, err))
+		}
+		*tips = append(*tips, n.tipRow(w, spanID))
 	}
 	for _, c := range changes {
 		if err := emit(c); err != nil {
@@ -455,19 +527,47 @@ func (w *writer) observation(ctx context.Context, runID int64, st staged, domain
 	return nil
 }
 
+// tipJSON is how a tip is stored: JSON, or NULL for none.
+func tipJSON(t *history.Tip) any {
+	if t == nil {
+		return nil
+	}
+	return mustJSON(t)
+}
+
 // newSpan is a span to start: the first observation of a new answer, view
 // or day of a domain.
 type newSpan struct {
 	domainID int64
 	st       staged
-	pending  bool
+	resume   int64        // history.Position after it
+	settled  bool         // nothing pending after it
+	tip      *history.Tip // the timeline's tip after it, when worth keeping
+}
+
+// tipRow is the tips row of a timeline whose latest span is spanID: it
+// marks the span settled (with the run's --confirm) or, with span 0,
+// marks nothing.
+func (n newSpan) tipRow(w *writer, spanID int64) []any {
+	if !n.settled {
+		spanID = 0
+	}
+	return []any{n.domainID, w.vantage, spanID, w.confirm, tipJSON(n.tip)}
+}
+
+// worth is the tip, when worth keeping.
+func worth(t history.Tip) *history.Tip {
+	if !t.Worth() {
+		return nil
+	}
+	return &t
 }
 
 // insertAll starts spans in a few statements, whatever their number: the
 // answers not stored yet (with their addresses), then the spans.
-func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) error {
+func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) (map[int64]int64, error) {
 	if len(starts) == 0 {
-		return nil
+		return nil, nil
 	}
 	byFP := map[string]*staged{}
 	var answers [][]any
@@ -483,7 +583,7 @@ func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) e
 	}
 	ids := map[string]int64{}
 	if err := w.insertAnswers.run(ctx, answers, func(r *sql.Rows) error { return scanID(r, ids) }); err != nil {
-		return fmt.Errorf("add answers: %w", err)
+		return nil, fmt.Errorf("add answers: %w", err)
 	}
 	var addrs [][]any
 	for fp, id := range ids {
@@ -505,24 +605,33 @@ func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) e
 	}
 	if len(addrs) > 0 {
 		if err := w.insertAddrs.run(ctx, addrs, nil); err != nil {
-			return fmt.Errorf("add addresses: %w", err)
+			return nil, fmt.Errorf("add addresses: %w", err)
 		}
 	}
 	if len(ids) < len(fps) {
 		if err := scanIDs(ctx, w.answerIDs, mustJSON(fps), ids); err != nil {
-			return fmt.Errorf("find answers: %w", err)
+			return nil, fmt.Errorf("find answers: %w", err)
 		}
 	}
 	rows := make([][]any, len(starts))
 	for i, n := range starts {
 		at := formatTime(n.st.At)
 		rows[i] = []any{n.domainID, ids[n.st.Fingerprint], runID, runID, at, at, 1, string(n.st.Status), orNull(n.st.Error),
-			orNull(string(n.st.ErrorKind)), w.vantage, w.viewID, n.pending}
+			orNull(string(n.st.ErrorKind)), w.vantage, w.viewID, n.resume}
 	}
-	if err := w.insertSpans.run(ctx, rows, nil); err != nil {
-		return fmt.Errorf("add spans: %w", err)
+	spans := make(map[int64]int64, len(starts))
+	err := w.insertSpans.run(ctx, rows, func(r *sql.Rows) error {
+		var id, domain int64
+		if err := r.Scan(&id, &domain); err != nil {
+			return err
+		}
+		spans[domain] = id
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add spans: %w", err)
 	}
-	return nil
+	return spans, nil
 }
 
 // scanIDs runs a query of (id, fingerprint) rows into ids.

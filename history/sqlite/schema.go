@@ -123,7 +123,7 @@ CREATE INDEX runs_vantage ON runs(vantage, id);
 ALTER TABLE observations ADD COLUMN vantage TEXT NOT NULL DEFAULT '';
 ALTER TABLE observations ADD COLUMN view_id INTEGER REFERENCES views(id);
 ALTER TABLE observations ADD COLUMN error_kind TEXT;
-ALTER TABLE observations ADD COLUMN pending INTEGER;
+ALTER TABLE observations ADD COLUMN resume_run INTEGER;
 UPDATE observations SET
 	vantage = (SELECT r.vantage FROM runs r WHERE r.id = observations.first_run_id),
 	view_id = (SELECT r.view_id FROM runs r WHERE r.id = observations.first_run_id),
@@ -138,6 +138,15 @@ UPDATE observations SET
 DROP INDEX observations_domain_last_seen;
 CREATE INDEX observations_domain_vantage ON observations(domain_id, vantage);
 CREATE INDEX observations_first_seen ON observations(first_seen);
+
+CREATE TABLE tips (
+	domain_id INTEGER NOT NULL REFERENCES domains(id),
+	vantage   TEXT NOT NULL,
+	span_id   INTEGER NOT NULL,
+	confirm   INTEGER NOT NULL,
+	tip       TEXT,
+	PRIMARY KEY (domain_id, vantage)
+) WITHOUT ROWID;
 CREATE INDEX addresses_ip ON addresses(ip);
 CREATE INDEX addresses_country ON addresses(country);
 

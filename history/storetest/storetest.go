@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"sync"
@@ -54,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"RecordedConfirm", s.confirm},
 		{"AbortedRunStaysInvisible", s.aborted},
 		{"ConcurrentWriters", s.concurrent},
+		{"RandomRunsAgreeWithTheTimeline", s.random},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -315,5 +317,91 @@ func (s suite) concurrent(t *testing.T) {
 	}
 	if all, err := st.Runs(t.Context()); err != nil || len(all) != writers*runs {
 		t.Errorf("%d runs recorded (%v), want %d", len(all), err, writers*runs)
+	}
+}
+
+// random records random runs (moves, renumbering, rotation, blips, gone and
+// back, timeouts, changes of resolver, midnights) through the store and
+// checks that what the runs reported, one by one, is exactly what the
+// timeline of the whole record says: however a backend shortcuts its
+// writes, it must report what a full replay would.
+func (s suite) random(t *testing.T) {
+	answers := [][]string{
+		{telkomID}, {"36.86.63.183"}, {telkomID, "36.86.63.183"}, {"36.86.63.183", "36.86.63.184"},
+		{alibabaSG}, {"8.219.0.1"}, {alibabaSG, "8.219.0.1"}, {ovhFR}, nil, nil,
+	}
+	for seed := range uint64(12) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewPCG(seed, 7))
+			st := s.store(t)
+			confirm := 1 + int(seed%3)
+			start := time.Date(2024, 2, 14, 23, 0, 0, 0, time.UTC)
+			type key struct {
+				domain, kinds string
+				after         int64
+				move          bool
+			}
+			reported := map[key]int{}
+			var pendingAtEnd int
+			const runs, domains = 40, 6
+			for run := range runs {
+				when := start.Add(time.Duration(run) * 7 * time.Minute)
+				resolver := "127.0.0.1:5301"
+				if rng.IntN(12) == 0 {
+					resolver = "127.0.0.1:5302"
+				}
+				var obs []probe.Observation
+				for d := range domains {
+					domain := fmt.Sprintf("r%d.kpu.go.id", d)
+					var o probe.Observation
+					switch a := answers[rng.IntN(len(answers))]; {
+					case a != nil:
+						o = s.ok(domain, when, a...)
+					case rng.IntN(2) == 0:
+						o = probe.Observation{Target: probe.Target{Input: domain, Domain: domain, Unicode: domain}, Status: resolvers.StatusNXDomain, StartedAt: when}
+					default:
+						o = probe.Observation{Target: probe.Target{Input: domain, Domain: domain, Unicode: domain}, Status: resolvers.StatusTimeout, StartedAt: when}
+					}
+					// Runs of the same answer, as real domains have.
+					if d%2 == 0 && run > 0 && rng.IntN(4) != 0 {
+						o = s.ok(domain, when, answers[d%len(answers)]...)
+					}
+					obs = append(obs, o)
+				}
+				for _, c := range record(t, st, s.run(when, "", resolver, confirm), obs...) {
+					if c.Pending() {
+						if run == runs-1 {
+							pendingAtEnd++
+						}
+						continue
+					}
+					reported[key{c.Domain, fmt.Sprint(c.Kinds), c.AfterAt.UnixNano(), c.IsMove()}]++
+				}
+			}
+			_, changes := history.Timeline(spans(t, st, history.Query{}), history.Options{})
+			timeline := map[key]int{}
+			pending := 0
+			for _, c := range changes {
+				if c.Pending() {
+					pending++
+					continue
+				}
+				timeline[key{c.Domain, fmt.Sprint(c.Kinds), c.AfterAt.UnixNano(), c.IsMove()}]++
+			}
+			for k, n := range timeline {
+				if reported[k] != n {
+					t.Errorf("the timeline has %d × %+v, the runs reported %d", n, k, reported[k])
+				}
+			}
+			for k, n := range reported {
+				if timeline[k] == 0 {
+					t.Errorf("the runs reported %d × %+v, not in the timeline", n, k)
+				}
+			}
+			if pending != pendingAtEnd {
+				t.Errorf("the timeline ends with %d pending changes, the last run reported %d", pending, pendingAtEnd)
+			}
+		})
 	}
 }
