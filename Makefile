@@ -65,8 +65,10 @@ bench: $(BENCHSTAT)
 		-count 6 ./probe/ ./attribution/ ./resolvers/ | tee $(BIN)/bench.txt
 	$(BENCHSTAT) $(BIN)/bench.txt
 
-# hostwatch as a bulk tool: 100,000 names through Knot DNS on loopback.
+# hostwatch as a bulk tool: 100,000 names through Knot DNS on loopback, audit
+# and then three checks of the same names, side by side in one run.
 bench-knot:
+	@command -v knotd >/dev/null && [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq knot time; }
 	docs/bench/audit-knot.sh 100000
 
 # Rebuild the embedded dataset from the pinned npm packages (needs npm).
