@@ -336,7 +336,7 @@ func (r *replay) step(g group) []group {
 		r.begin(g)
 		return nil
 	}
-	kinds, shift, move := r.classify(g.h)
+	kinds, shift, _ := r.classify(g.h)
 	if !shift {
 		// Fits the period: a pending change was a blip.
 		r.pending, r.pendingN = nil, 0
@@ -355,7 +355,7 @@ func (r *replay) step(g group) []group {
 	start := r.pending[0]
 	rest := r.pending[1:]
 	r.pending, r.pendingN = nil, 0
-	kinds, _, move = r.classify(start.h)
+	kinds, _, move := r.classify(start.h)
 	c := r.change(kinds, start)
 	c.Move, c.Seen, c.Confirm, c.ConfirmedAt = move, r.confirm, r.confirm, g.at(g.k+need-1)
 	r.changes = append(r.changes, c)

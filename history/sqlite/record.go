@@ -691,8 +691,6 @@ func orEmpty(l []string) []string {
 	return l
 }
 
-func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
-
 // mustJSON marshals values that cannot fail to marshal.
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
