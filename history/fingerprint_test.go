@@ -1,4 +1,4 @@
-package history
+package history_test
 
 import (
 	"crypto/sha256"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hostwatch/hostwatch/history"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -37,11 +38,11 @@ func TestFingerprintUnchanged(t *testing.T) {
 		observation("c.kpu.go.id", t0, resolvers.StatusNXDomain),
 		{Status: resolvers.StatusError, ErrorKind: probe.ErrorCNAMELoop},
 	} {
-		addrs, err := CanonicalAddresses(o.Addresses)
+		addrs, err := history.CanonicalAddresses(o.Addresses)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := Fingerprint(o, addrs), fingerprintFmt(o, addrs); got != want {
+		if got, want := history.Fingerprint(o, addrs), fingerprintFmt(o, addrs); got != want {
 			t.Errorf("%s: fingerprint %s, want %s", o.Target.Domain, got, want)
 		}
 	}
@@ -50,8 +51,8 @@ func TestFingerprintUnchanged(t *testing.T) {
 func BenchmarkFingerprint(b *testing.B) {
 	ob := newObserver(b)
 	o := ob.ok("a.kpu.go.id", t0, "36.86.63.182", "170.33.13.55")
-	addrs, _ := CanonicalAddresses(o.Addresses)
+	addrs, _ := history.CanonicalAddresses(o.Addresses)
 	for b.Loop() {
-		Fingerprint(o, addrs)
+		history.Fingerprint(o, addrs)
 	}
 }

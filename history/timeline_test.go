@@ -1,4 +1,4 @@
-package history
+package history_test
 
 import (
 	"fmt"
@@ -8,15 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hostwatch/hostwatch/history"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
 // spansOf turns observations into spans as the store would: consecutive
 // observations of a domain with the same hosting share a span.
-func spansOf(t testing.TB, obs ...probe.Observation) []Span {
+func spansOf(t testing.TB, obs ...probe.Observation) []history.Span {
 	t.Helper()
-	var spans []Span
+	var spans []history.Span
 	last := map[string]int{}
 	for i, o := range obs {
 		d := o.Target.Domain
@@ -26,7 +27,7 @@ func spansOf(t testing.TB, obs ...probe.Observation) []Span {
 			continue
 		}
 		last[d] = len(spans)
-		spans = append(spans, Span{Domain: d, Unicode: d, Observation: o, FirstSeen: o.StartedAt, LastSeen: o.StartedAt, Count: 1, FirstRun: int64(i + 1), LastRun: int64(i + 1)})
+		spans = append(spans, history.Span{Domain: d, Unicode: d, Observation: o, FirstSeen: o.StartedAt, LastSeen: o.StartedAt, Count: 1, FirstRun: int64(i + 1), LastRun: int64(i + 1)})
 	}
 	return spans
 }
@@ -298,7 +299,7 @@ func TestTimeline(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			periods, changes := Timeline(spansOf(t, tt.obs...), Options{Confirm: tt.confirm})
+			periods, changes := history.Timeline(spansOf(t, tt.obs...), history.Options{Confirm: tt.confirm})
 			ps, cs := describe(periods, changes)
 			if !slices.Equal(ps, tt.periods) {
 				t.Errorf("periods:\n\t%s\nwant:\n\t%s", strings.Join(ps, "\n\t"), strings.Join(tt.periods, "\n\t"))
@@ -318,9 +319,9 @@ func TestTimelineSortsDomains(t *testing.T) {
 		obs = append(obs, ob.ok("b.test", at(i), ip), ob.ok("a.test", at(i), ip))
 	}
 	spans := spansOf(t, obs...)
-	_, cs := describe(Timeline(spans, Options{}))
+	_, cs := describe(history.Timeline(spans, history.Options{}))
 	slices.Reverse(spans)
-	_, reversed := describe(Timeline(spans, Options{}))
+	_, reversed := describe(history.Timeline(spans, history.Options{}))
 	want := []string{
 		"a.test new before - after 0 confirmed 0: [] → [ID]",
 		"b.test new before - after 0 confirmed 0: [] → [ID]",
@@ -358,7 +359,7 @@ func TestCompare(t *testing.T) {
 		{"cname", probe.HostingOf(withCNAME(ob.ok(d, t0, "36.86.63.182"), "a.test")), h("36.86.63.182"), []probe.ChangeKind{"cname_changed"}},
 	}
 	for _, tt := range tests {
-		if got, _ := Compare(tt.before, tt.after); !slices.Equal(got, tt.want) {
+		if got, _ := history.Compare(tt.before, tt.after); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: Compare = %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -374,7 +375,7 @@ func TestBackAfterGone(t *testing.T) {
 		move bool
 	}{{"170.33.13.55", true}, {"36.86.63.183", false}} {
 		spans := spansOf(t, ob.ok(d, at(0), "36.86.63.182"), observation(d, at(1), resolvers.StatusNXDomain), ob.ok(d, at(2), tt.back))
-		_, changes := Timeline(spans, Options{})
+		_, changes := history.Timeline(spans, history.Options{})
 		if last := changes[len(changes)-1]; last.IsMove() != tt.move {
 			t.Errorf("back at %s: %v move=%v, want %v", tt.back, last.Kinds, last.IsMove(), tt.move)
 		}

@@ -7,13 +7,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/netip"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/history"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/resolvers"
@@ -38,12 +36,7 @@ func at(i int) time.Time { return t0.Add(time.Duration(i) * 5 * time.Minute) }
 
 // Run runs the whole suite against the stores open makes.
 func Run(t *testing.T, open Opener) {
-	db, err := attribution.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s := suite{db: db, open: open}
+	s := suite{Observer: NewObserver(t), open: open}
 	for _, tc := range []struct {
 		name string
 		fn   func(*testing.T)
@@ -65,7 +58,7 @@ func Run(t *testing.T, open Opener) {
 }
 
 type suite struct {
-	db   *attribution.DB
+	Observer
 	open Opener
 }
 
@@ -78,17 +71,12 @@ func (s suite) store(t *testing.T) history.Store {
 
 // ok is an observation of domain at when, answering ips.
 func (s suite) ok(domain string, when time.Time, ips ...string) probe.Observation {
-	o := probe.Observation{Target: probe.Target{Input: domain, Domain: domain, Unicode: domain}, Status: resolvers.StatusOK, StartedAt: when}
-	for _, ip := range ips {
-		a := netip.MustParseAddr(ip)
-		o.Addresses = append(o.Addresses, probe.Address{IP: a, TTL: 300, Result: s.db.Lookup(a)})
-	}
-	return o
+	return s.OK(domain, when, ips...)
 }
 
 func (s suite) run(when time.Time, vantage string, resolver string, confirm int) history.RunInfo {
 	return history.RunInfo{StartedAt: when, FinishedAt: when.Add(time.Second), ToolVersion: "storetest",
-		Datasets: s.db.Datasets(), View: probe.View{Resolvers: []string{resolver}}, Vantage: vantage, Confirm: confirm}
+		Datasets: s.DB.Datasets(), View: probe.View{Resolvers: []string{resolver}}, Vantage: vantage, Confirm: confirm}
 }
 
 func record(t *testing.T, st history.Store, run history.RunInfo, obs ...probe.Observation) []probe.Change {
@@ -359,9 +347,9 @@ func (s suite) random(t *testing.T) {
 					case a != nil:
 						o = s.ok(domain, when, a...)
 					case rng.IntN(2) == 0:
-						o = probe.Observation{Target: probe.Target{Input: domain, Domain: domain, Unicode: domain}, Status: resolvers.StatusNXDomain, StartedAt: when}
+						o = Observation(domain, when, resolvers.StatusNXDomain)
 					default:
-						o = probe.Observation{Target: probe.Target{Input: domain, Domain: domain, Unicode: domain}, Status: resolvers.StatusTimeout, StartedAt: when}
+						o = Observation(domain, when, resolvers.StatusTimeout)
 					}
 					// Runs of the same answer, as real domains have.
 					if d%2 == 0 && run > 0 && rng.IntN(4) != 0 {
