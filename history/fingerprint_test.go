@@ -33,8 +33,8 @@ func TestFingerprintUnchanged(t *testing.T) {
 	t.Parallel()
 	ob := newObserver(t)
 	for _, o := range []probe.Observation{
-		ob.ok("a.kpu.go.id", t0, "36.86.63.182", "170.33.13.55", "2001:4860:4860::8888", "10.0.0.1"),
-		withCNAME(ob.ok("b.kpu.go.id", t0, "104.16.0.1"), "B.cdn.test", "\"odd\x1b.test"),
+		ob.OK("a.kpu.go.id", t0, "36.86.63.182", "170.33.13.55", "2001:4860:4860::8888", "10.0.0.1"),
+		withCNAME(ob.OK("b.kpu.go.id", t0, "104.16.0.1"), "B.cdn.test", "\"odd\x1b.test"),
 		observation("c.kpu.go.id", t0, resolvers.StatusNXDomain),
 		{Status: resolvers.StatusError, ErrorKind: probe.ErrorCNAMELoop},
 	} {
@@ -50,7 +50,7 @@ func TestFingerprintUnchanged(t *testing.T) {
 
 func BenchmarkFingerprint(b *testing.B) {
 	ob := newObserver(b)
-	o := ob.ok("a.kpu.go.id", t0, "36.86.63.182", "170.33.13.55")
+	o := ob.OK("a.kpu.go.id", t0, "36.86.63.182", "170.33.13.55")
 	addrs, _ := history.CanonicalAddresses(o.Addresses)
 	for b.Loop() {
 		history.Fingerprint(o, addrs)

@@ -58,7 +58,7 @@ func TestTimeline(t *testing.T) {
 	t.Parallel()
 	ob := newObserver(t)
 	const d = "sirekap-web.kpu.go.id"
-	ok := func(i int, ips ...string) probe.Observation { return ob.ok(d, at(i), ips...) }
+	ok := func(i int, ips ...string) probe.Observation { return ob.OK(d, at(i), ips...) }
 	status := func(i int, s resolvers.Status) probe.Observation { return observation(d, at(i), s) }
 	const (
 		id  = "36.86.63.182" // AS7713, ID
@@ -316,7 +316,7 @@ func TestTimelineSortsDomains(t *testing.T) {
 	ob := newObserver(t)
 	var obs []probe.Observation
 	for i, ip := range []string{"36.86.63.182", "51.210.1.10"} {
-		obs = append(obs, ob.ok("b.test", at(i), ip), ob.ok("a.test", at(i), ip))
+		obs = append(obs, ob.OK("b.test", at(i), ip), ob.OK("a.test", at(i), ip))
 	}
 	spans := spansOf(t, obs...)
 	_, cs := describe(history.Timeline(spans, history.Options{}))
@@ -337,7 +337,7 @@ func TestCompare(t *testing.T) {
 	t.Parallel()
 	ob := newObserver(t)
 	const d = "kpu.go.id"
-	h := func(ips ...string) probe.Hosting { return probe.HostingOf(ob.ok(d, t0, ips...)) }
+	h := func(ips ...string) probe.Hosting { return probe.HostingOf(ob.OK(d, t0, ips...)) }
 	st := func(s resolvers.Status) probe.Hosting { return probe.HostingOf(observation(d, t0, s)) }
 	tests := []struct {
 		name          string
@@ -356,7 +356,7 @@ func TestCompare(t *testing.T) {
 		{"still unresolved", st(resolvers.StatusServFail), st(resolvers.StatusTimeout), nil},
 		{"resolved after unresolved", st(resolvers.StatusTimeout), h("36.86.63.182"), []probe.ChangeKind{"new"}},
 		{"nothing before", probe.Hosting{}, h("36.86.63.182"), []probe.ChangeKind{"new"}},
-		{"cname", probe.HostingOf(withCNAME(ob.ok(d, t0, "36.86.63.182"), "a.test")), h("36.86.63.182"), []probe.ChangeKind{"cname_changed"}},
+		{"cname", probe.HostingOf(withCNAME(ob.OK(d, t0, "36.86.63.182"), "a.test")), h("36.86.63.182"), []probe.ChangeKind{"cname_changed"}},
 	}
 	for _, tt := range tests {
 		if got, _ := history.Compare(tt.before, tt.after); !slices.Equal(got, tt.want) {
@@ -374,7 +374,7 @@ func TestBackAfterGone(t *testing.T) {
 		back string
 		move bool
 	}{{"170.33.13.55", true}, {"36.86.63.183", false}} {
-		spans := spansOf(t, ob.ok(d, at(0), "36.86.63.182"), observation(d, at(1), resolvers.StatusNXDomain), ob.ok(d, at(2), tt.back))
+		spans := spansOf(t, ob.OK(d, at(0), "36.86.63.182"), observation(d, at(1), resolvers.StatusNXDomain), ob.OK(d, at(2), tt.back))
 		_, changes := history.Timeline(spans, history.Options{})
 		if last := changes[len(changes)-1]; last.IsMove() != tt.move {
 			t.Errorf("back at %s: %v move=%v, want %v", tt.back, last.Kinds, last.IsMove(), tt.move)
