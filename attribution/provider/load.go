@@ -54,7 +54,7 @@ func Default() (*Table, error) {
 func parseASNTable(data []byte) (Source, map[uint32]Info, error) {
 	src := Source{
 		Name:    SourceASNTable,
-		License: "hostwatch's licence (curated by hostwatch)",
+		License: "Apache-2.0 (curated by hostwatch)",
 		URL:     "https://github.com/hostwatch/hostwatch/blob/main/attribution/provider/data/asn-providers.csv",
 	}
 	dsID, version := "", ""
@@ -99,7 +99,7 @@ func parseASNTable(data []byte) (Source, map[uint32]Info, error) {
 func parseCNAMEs(data []byte) (Source, map[string]string, error) {
 	src := Source{
 		Name:    SourceCNAMEs,
-		License: "hostwatch's licence (curated by hostwatch; some suffixes also in projectdiscovery/cdncheck, MIT)",
+		License: "Apache-2.0 (curated by hostwatch; some suffixes also in projectdiscovery/cdncheck, MIT)",
 		URL:     "https://github.com/hostwatch/hostwatch/blob/main/attribution/provider/data/cdn-cnames.csv",
 	}
 	for line := range bytes.Lines(data) {
