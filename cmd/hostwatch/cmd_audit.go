@@ -450,6 +450,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		Warnings:    attribution.StaleWarnings(run.db.Datasets(), streams.Now()),
 	}
 	failed := 0
+	var health runHealth
 	var emit func(probe.Observation) error
 	if format == "jsonl" {
 		jw := reports.NewJSONLWriter(streams.Out)
@@ -461,6 +462,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		}
 	}
 	count := func(o probe.Observation) error {
+		health.add(o)
 		if o.Failed() && o.Status != resolvers.StatusInvalid {
 			failed++
 		}
@@ -489,6 +491,9 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		return runError{err}
 	case interrupted:
 		return runErr
+	case health.failure() != "":
+		// The report says what each name got; exit 3 says the run told nothing.
+		return runError{errors.New("the run failed: " + health.failure())}
 	case run.invalid > 0:
 		return errInputRejected
 	case opts.strict && failed > 0:

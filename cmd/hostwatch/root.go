@@ -22,7 +22,7 @@ const exitCodesHelp = `Exit codes:
   0    done
   1    done, but some targets did not resolve (only with --strict)
   2    usage or input error (bad flag, bad name or address, missing file, unreadable database)
-  3    the run itself failed (no usable resolver, output could not be written)
+  3    the run itself failed (no usable resolver, no resolver answered a single query, output could not be written)
   130  interrupted (Ctrl-C): what finished was written`
 
 // runError marks failures of the run itself, not of its input.
