@@ -40,12 +40,12 @@ func ParseServer(s string) (string, error) {
 		return "", errors.New("resolver address is empty")
 	}
 	// A bare address, v4 or v6 (possibly with a zone).
-	if a, err := netip.ParseAddr(s); err == nil {
+	if a, err := parseIP(s); err == nil {
 		return netip.AddrPortFrom(a, 53).String(), nil
 	}
 	// "[v6]" without a port.
 	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
-		if a, err := netip.ParseAddr(s[1 : len(s)-1]); err == nil && a.Is6() {
+		if a, err := parseIP(s[1 : len(s)-1]); err == nil && a.Is6() {
 			return netip.AddrPortFrom(a, 53).String(), nil
 		}
 		return "", fmt.Errorf("resolver %q: not an IP address (give an IP literal such as 192.0.2.1 or [2001:db8::1]:53; host names are not accepted)", orig)
@@ -54,7 +54,7 @@ func ParseServer(s string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("resolver %q: not an IP address or IP:port (give an IP literal such as 192.0.2.1 or [2001:db8::1]:53; host names are not accepted)", orig)
 	}
-	a, err := netip.ParseAddr(host)
+	a, err := parseIP(host)
 	if err != nil {
 		return "", fmt.Errorf("resolver %q: %q is not an IP address (give an IP literal such as 192.0.2.1 or [2001:db8::1]:53; host names are not accepted)", orig, host)
 	}
@@ -66,6 +66,28 @@ func ParseServer(s string) (string, error) {
 		return "", fmt.Errorf("resolver %q: port %q is not a number from 1 to 65535", orig, port)
 	}
 	return netip.AddrPortFrom(a, uint16(p)).String(), nil
+}
+
+// parseIP parses an IP literal. netip takes any text after "%" as an IPv6
+// zone; a resolver's zone must be an interface name (letters, digits, '.',
+// '-', '_'; at most 15 bytes), else "[::%]]:53" would be accepted and not
+// parse again.
+func parseIP(s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return a, err
+	}
+	if z := a.Zone(); z != "" {
+		if len(z) > 15 {
+			return netip.Addr{}, fmt.Errorf("zone %q is longer than an interface name", z)
+		}
+		for _, c := range []byte(z) {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+				return netip.Addr{}, fmt.Errorf("zone %q is not an interface name", z)
+			}
+		}
+	}
+	return a, nil
 }
 
 // SystemServers reads the nameserver lines of a resolv.conf file (usually
