@@ -54,6 +54,8 @@ func resolveEach(ctx context.Context, name string, rs []NamedResolver) (resolver
 // unresolved (timeout, SERVFAIL, REFUSED) say nothing and are left out. The
 // odd ones out are the answers that agree with no other, when at least two
 // others agree; with only two answers that disagree, neither can be called odd.
+// With fewer than two answers left there is nothing to compare: "unknown",
+// never "consistent" (every server timing out agrees with nothing).
 func consistency(answers []ResolverAnswer, attributed []Address) (string, []string) {
 	asn := map[netip.Addr]uint32{}
 	for _, a := range attributed {
@@ -72,6 +74,9 @@ func consistency(answers []ResolverAnswer, attributed []Address) (string, []stri
 		if !(Hosting{Status: a.Status}).Unresolved() {
 			usable = append(usable, i)
 		}
+	}
+	if len(usable) < 2 {
+		return "unknown", nil
 	}
 	agree := func(x, y ResolverAnswer) bool {
 		if len(x.Addresses) == 0 || len(y.Addresses) == 0 {

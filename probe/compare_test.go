@@ -36,7 +36,10 @@ func TestConsistency(t *testing.T) {
 		{"odd one out", []ResolverAnswer{ans("a", ok, "170.33.13.55"), ans("b", ok, "170.33.13.55"), ans("c", ok, "51.210.1.10")}, "inconsistent", []string{"c"}},
 		{"nxdomain against an answer", []ResolverAnswer{ans("a", ok, "170.33.13.55"), ans("b", ok, "170.33.13.55"), ans("c", resolvers.StatusNXDomain)}, "inconsistent", []string{"c"}},
 		{"both nxdomain", []ResolverAnswer{ans("a", resolvers.StatusNXDomain), ans("b", resolvers.StatusNXDomain)}, "consistent", nil},
-		{"a timeout says nothing", []ResolverAnswer{ans("a", ok, "170.33.13.55"), ans("b", resolvers.StatusTimeout)}, "consistent", nil},
+		{"a timeout says nothing", []ResolverAnswer{ans("a", ok, "170.33.13.55"), ans("b", ok, "170.33.13.55"), ans("c", resolvers.StatusTimeout)}, "consistent", nil},
+		// Issue 9: nothing to compare is not agreement.
+		{"one answer and a timeout: nothing to compare", []ResolverAnswer{ans("a", ok, "170.33.13.55"), ans("b", resolvers.StatusTimeout)}, "unknown", nil},
+		{"every server timed out", []ResolverAnswer{ans("a", resolvers.StatusTimeout), ans("b", resolvers.StatusServFail)}, "unknown", nil},
 	}
 	for _, tt := range tests {
 		var attributed []Address

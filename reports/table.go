@@ -70,8 +70,11 @@ func WriteTable(w io.Writer, r probe.Report) error {
 			addRow(cols, spanMark+"  ↳ authoritative ("+cmp.Or(o.AuthoritativeConsistency, "unknown")+"): "+
 				disagreement(probe.Observation{Answers: o.Authoritative, OddOnesOut: o.AuthoritativeOdd}), "", "", "", "", "")
 		}
-		if o.Consistency == "inconsistent" {
+		switch o.Consistency {
+		case "inconsistent":
 			addRow(cols, spanMark+"  ↳ the resolvers disagree: "+disagreement(o), "", "", "", "", "")
+		case "unknown":
+			addRow(cols, spanMark+"  ↳ fewer than two resolvers answered: nothing to compare: "+disagreement(o), "", "", "", "", "")
 		}
 		if cdn := cdnName(o); cdn != "" {
 			addRow(cols, spanMark+"  ↳ "+cdnNote+" ("+cdn+")", "", "", "", "", "")
