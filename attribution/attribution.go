@@ -236,14 +236,15 @@ func mentionsLicense(s string) bool {
 // Lookup tells what the sources know of ip. Each fact comes from the first
 // source that has it: asn and prefix together, as_org from the same source
 // or else from a later one that agrees on the ASN, and country on its own.
-// IPv4-mapped IPv6 addresses are looked up as IPv4. Lookup never fails:
+// IPv4-mapped and IPv4-compatible IPv6 addresses are special-purpose: no
+// claims, not those of the IPv4 address they embed. Lookup never fails:
 // what no source knows is left zero.
 func (d *DB) Lookup(ip netip.Addr) Result {
 	var res Result
 	if d == nil || !ip.IsValid() {
 		return res
 	}
-	ip = ip.WithZone("").Unmap()
+	ip = ip.WithZone("")
 	if res.SpecialUse = specialUse(ip); res.SpecialUse != "" {
 		return res
 	}

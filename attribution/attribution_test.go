@@ -54,8 +54,11 @@ func TestEmbeddedFacts(t *testing.T) {
 		{ip: "170.33.13.55", asn: 134963, org: "Alibaba Cloud (Singapore) Private Limited", country: "SG", wantFacts: true},
 		{ip: "8.8.8.8", asn: 15169, orgHas: "Google", country: "US", wantFacts: true},
 		{ip: "2001:4860:4860::8888", asn: 15169, orgHas: "Google", wantFacts: true},
-		{ip: "::ffff:8.8.8.8", sameAsAddr: "8.8.8.8", wantFacts: true},
-		{ip: "::ffff:170.33.13.55", sameAsAddr: "170.33.13.55", wantFacts: true},
+		// IPv4-mapped and IPv4-compatible addresses are special-purpose, not
+		// the IPv4 address they embed (issue 9).
+		{ip: "::ffff:8.8.8.8"},
+		{ip: "::ffff:170.33.13.55"},
+		{ip: "::808:808"},
 		{ip: "127.0.0.1"},
 		{ip: "10.0.0.1"},
 		{ip: "::1"},
@@ -496,10 +499,10 @@ func TestUserFiles(t *testing.T) {
 			files: []string{"v4only-country.mmdb"}, ip: "2001:4860:4860::8888"},
 		{name: "user file without the address",
 			files: []string{"GeoLite2-ASN.mmdb", "GeoLite2-City.mmdb"}, ip: "170.33.13.55"},
+		// Not 8.8.8.8: a special-purpose address, in no file (issue 9).
 		{name: "IPv4-mapped address",
 			files: []string{"GeoLite2-Country.mmdb"}, ip: "::ffff:8.8.8.8",
-			want: Result{ASN: emb.ASN, ASOrg: emb.ASOrg, Prefix: emb.Prefix, Country: "DE",
-				Sources: Sources{ASN: "emb", ASOrg: "emb", Prefix: "emb", Country: id("GeoLite2-Country", "GeoLite2-Country.mmdb")}}},
+			want: Result{SpecialUse: "IPv4-mapped (RFC 4291)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -548,12 +551,12 @@ func TestBlockBeyondIPv4(t *testing.T) {
 	path := fixture{dbType: "GeoLite2-ASN", raw: true, records: map[string]mmdbtype.DataType{
 		"::/8": geoASN(64500, "Wide")}}.write(t, t.TempDir(), "wide.mmdb")
 	db := openDB(t, path)
-	for _, a := range []string{"8.8.8.8", "::ffff:1.1.1.1", "::2"} {
+	for _, a := range []string{"8.8.8.8", "1.1.1.1", "::1:0:0:2"} {
 		ip := netip.MustParseAddr(a)
 		got := db.Lookup(ip)
 		checkConsistent(t, ip, got)
 		want := netip.MustParsePrefix("0.0.0.0/0")
-		if ip.Is6() && !ip.Is4In6() {
+		if ip.Is6() {
 			want = netip.MustParsePrefix("::/8")
 		}
 		if got.ASN != 64500 || got.Prefix != want {
@@ -783,7 +786,9 @@ func TestLookupSpecialUse(t *testing.T) {
 		{"224.0.0.251", "multicast"},
 		{"255.255.255.255", "reserved"},
 		{"::1", "loopback"},
-		{"::ffff:10.0.0.1", "RFC 1918"},
+		{"::ffff:10.0.0.1", "IPv4-mapped"},
+		{"::ffff:8.8.8.8", "IPv4-mapped"},
+		{"::808:808", "IPv4-compatible"},
 		{"fe80::1", "link-local"},
 		{"fd00::1", "unique-local"},
 		{"2001:db8::1", "documentation"},

@@ -30,6 +30,7 @@ var specialBlocks = []specialBlock{
 	{netip.MustParsePrefix("240.0.0.0/4"), "reserved (RFC 1112)"},
 	{netip.MustParsePrefix("::/128"), "unspecified address (RFC 4291)"},
 	{netip.MustParsePrefix("::1/128"), "loopback (RFC 4291)"},
+	{netip.MustParsePrefix("::/96"), "IPv4-compatible, deprecated (RFC 4291)"},
 	{netip.MustParsePrefix("64:ff9b:1::/48"), "local-use IPv4/IPv6 translation (RFC 8215)"},
 	{netip.MustParsePrefix("100::/64"), "discard-only (RFC 6666)"},
 	{netip.MustParsePrefix("2001:2::/48"), "benchmarking (RFC 5180)"},
@@ -43,8 +44,12 @@ var specialBlocks = []specialBlock{
 }
 
 // specialUse returns the name of the special-purpose block that holds ip, if
-// any. ip must already be unmapped.
+// any. IPv4-mapped IPv6 addresses (::ffff:0:0/96) are such a block: they are
+// not globally reachable, and are not the IPv4 address they embed.
 func specialUse(ip netip.Addr) string {
+	if ip.Is4In6() {
+		return "IPv4-mapped (RFC 4291)"
+	}
 	if ip.Is4() {
 		// Most addresses are global unicast: one byte rules out every IPv4 block
 		// except those starting with 0, 10, 100, 127, 169, 172, 192, 198, 203, 224+.

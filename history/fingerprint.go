@@ -19,7 +19,6 @@ func CanonicalAddresses(in []probe.Address) ([]probe.Address, error) {
 		if !a.IP.IsValid() {
 			return nil, errors.New("an address is not valid")
 		}
-		a.IP = a.IP.Unmap()
 		a.TTL = 0
 		a.Extra = nil
 		out = append(out, a)

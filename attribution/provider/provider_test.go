@@ -65,7 +65,6 @@ func TestEmbeddedFacts(t *testing.T) {
 		{"8.34.208.1", 396982, "Google Cloud", provider.KindCloud, "", cdncheck,
 			"8.34.208.0/20 is in both cdncheck lists with the same length: cloud, not CDN"},
 		{"1.1.1.1", 13335, "Cloudflare", provider.KindCDN, "Cloudflare", cdncheck, "Cloudflare's anycast edge"},
-		{"::ffff:1.1.1.1", 13335, "Cloudflare", provider.KindCDN, "Cloudflare", cdncheck, "IPv4-mapped"},
 		{"54.192.0.1", 16509, "Amazon Web Services", provider.KindCDN, "Amazon CloudFront", cdncheck,
 			"54.192.0.0/16 is CloudFront's, inside cdncheck's AWS list too: a CDN edge"},
 		{"3.0.0.1", 16509, "Amazon Web Services", provider.KindCloud, "", cdncheck,

@@ -59,8 +59,8 @@ func runLookup(_ context.Context, streams IOStreams, opts *lookupOptions, args [
 			continue
 		}
 		// Keep the first of each address as parsed: "2001:db8::1" and
-		// "2001:DB8:0::1", or "::ffff:8.8.8.8" and "8.8.8.8", are one.
-		ip = ip.Unmap()
+		// "2001:DB8:0::1" are one; "::ffff:8.8.8.8" is not 8.8.8.8 (it is
+		// an IPv4-mapped address, special-purpose).
 		if _, dup := seen[ip]; dup {
 			dropped++
 			continue
