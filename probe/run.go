@@ -48,6 +48,11 @@ type CDNNamer interface {
 // DefaultConcurrency is how many targets Run resolves at once unless told otherwise.
 const DefaultConcurrency = 64
 
+// MaxConcurrency is the most targets Run resolves at once: memory grows with
+// the work in flight (goroutines, the in-order window of 16 per worker), and
+// past a few thousand queries in flight a resolver only drops them.
+const MaxConcurrency = 4096
+
 // Options configure Run.
 type Options struct {
 	Resolver   Resolver
@@ -93,6 +98,7 @@ func Run(ctx context.Context, targets []Target, opts Options, emit func(Observat
 	if workers < 1 {
 		workers = DefaultConcurrency
 	}
+	workers = min(workers, MaxConcurrency)
 	now := opts.Now
 	if now == nil {
 		now = time.Now

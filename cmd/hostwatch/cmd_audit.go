@@ -80,7 +80,7 @@ func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.compare, "resolvers", nil, "ask each of these resolvers on its own, side by side, and say whether they agree: `LIST` of HOST[:PORT], comma-separated, or the preset \"public\" (the system's, Cloudflare 1.1.1.1, Google 8.8.8.8, Quad9 9.9.9.9)")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "time to wait for each DNS reply")
 	fs.IntVar(&o.retries, "retries", 2, "extra rounds over the resolvers after a timeout or failure")
-	fs.IntVar(&o.concurrency, "concurrency", probe.DefaultConcurrency, "domains resolved at once")
+	fs.IntVar(&o.concurrency, "concurrency", probe.DefaultConcurrency, fmt.Sprintf("domains resolved at once (at most %d)", probe.MaxConcurrency))
 	bindMMDB(fs, &o.mmdbs)
 	fs.BoolVar(&o.ptr, "ptr", false, "also look up the reverse DNS (PTR) name of every address")
 	fs.BoolVar(&o.rdap, "rdap", false, "also fetch the registry's record of each address's network (RDAP: netblock name, handle, holder, abuse contact); cached for a day")
@@ -210,8 +210,8 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		return nil, fmt.Errorf("--timeout must be positive, got %s", opts.timeout)
 	case opts.retries < 0:
 		return nil, fmt.Errorf("--retries must be 0 or more, got %d", opts.retries)
-	case opts.concurrency < 1:
-		return nil, fmt.Errorf("--concurrency must be 1 or more, got %d", opts.concurrency)
+	case opts.concurrency < 1 || opts.concurrency > probe.MaxConcurrency:
+		return nil, fmt.Errorf("--concurrency must be from 1 to %d, got %d", probe.MaxConcurrency, opts.concurrency)
 	}
 	recordTypes, err := probe.ParseRecordTypes(opts.records)
 	if err != nil {
