@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -146,12 +147,27 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 			unknown = append(unknown, d)
 		}
 	}
+	// A name the file has never seen is an error (a typo must not read as
+	// "no move"); one seen, but not in the time or vantage asked, is a note.
+	var never []string
 	if len(unknown) > 0 {
-		where := path
-		if opts.vantage != nil {
-			where = fmt.Sprintf("%s from vantage %q", path, q.Vantage)
+		all, err := store.Domains(ctx)
+		if err != nil {
+			return runError{err}
 		}
-		fmt.Fprintf(streams.ErrOut, "hostwatch: no observations of %s in %s\n", strings.Join(unknown, ", "), where)
+		for _, d := range unknown {
+			if !slices.Contains(all, d) {
+				never = append(never, d)
+			}
+		}
+		if len(never) < len(unknown) {
+			where := path
+			if opts.vantage != nil {
+				where = fmt.Sprintf("%s from vantage %q", path, q.Vantage)
+			}
+			fmt.Fprintf(streams.ErrOut, "hostwatch: no observations of %s in %s (recorded, but not from the vantage or in the time asked)\n",
+				strings.Join(slices.DeleteFunc(slices.Clone(unknown), func(d string) bool { return slices.Contains(never, d) }), ", "), where)
+		}
 	}
 	if !opts.daily {
 		h.Domains = timelines(spans, history.Options{Confirm: opts.confirm})
@@ -163,6 +179,9 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 	}
 	if err != nil {
 		return runError{err}
+	}
+	if len(never) > 0 {
+		return fmt.Errorf("%s never recorded %s (hostwatch check records a domain)", path, strings.Join(never, ", "))
 	}
 	return nil
 }
