@@ -1,38 +1,18 @@
-// Package history stores observations over time and detects how a domain's hosting changes.
+// Package history models observations over time and detects how a domain's hosting changes.
 //
 // # The store
 //
-// A Store is one SQLite file (modernc.org/sqlite, pure Go) that sqlite3 or
-// Datasette can read: plain column types, times as RFC 3339 text in UTC with
-// a fixed nine-digit fraction (so text order is time order), lists as JSON.
-// Its tables are described in SCHEMA.md:
+// Store is the interface every backend implements (history/sqlite today;
+// history/storetest is the suite each passes). A run is recorded with
+// Begin, Add for each observation as it arrives, and Commit, which writes
+// the run in one transaction and, inside it, reports what each observation
+// brought against what is committed, so that concurrent runs each report
+// exactly their own changes. Spans are kept per (domain, vantage), through
+// one view (resolvers and client subnets), within one UTC day.
 //
-//   - meta: key/value facts about the file (schema_version, created_at, created_by).
-//   - datasets: each distinct attribution dataset description, stored once.
-//   - runs: one row per Record: started_at, finished_at, tool_version,
-//     datasets (JSON list of datasets.id), resolvers (JSON), vantage, targets.
-//   - domains: id, name (ASCII, unique), unicode.
-//   - answers: each distinct answer (status, CNAME chain, attributed
-//     addresses), found by its fingerprint and stored once.
-//   - addresses: the attributed addresses of an answer.
-//   - observations: spans. A span is a run of identical consecutive
-//     observations of a domain: first and last run and time, seen_count,
-//     status, the error text of its first observation, and its answer.
-//   - views hosting (one row per span and address) and run_datasets.
-//
-// Record writes a run in one transaction. An observation whose answer has
-// the same fingerprint as the domain's last span (same status, error kind,
-// CNAME chain, addresses and their attribution and sources; TTLs are not
-// compared) only moves that span's last_run_id and last_seen on and counts
-// it, so unchanged observations add no rows. Observations with status
-// invalid are not stored.
-//
-// Migrations run on Open in one transaction; the schema version is PRAGMA
-// user_version, and PRAGMA application_id marks the file as hostwatch's.
-// The file is in WAL mode, and writers wait up to 10 s for each other
-// (ErrLocked after that). A file of a newer schema (ErrNewerSchema), or that
-// is not a hostwatch history (ErrNotDatabase: not SQLite, corrupt, or
-// another program's database), is refused before anything is written to it.
+// This package keeps the pure parts: the span model, fingerprints, the
+// timeline replay (Timeline, Latest) and where a timeline stands (Position,
+// Tip), which a backend may keep to avoid replaying a period on every run.
 //
 // # Change detection
 //
@@ -45,15 +25,19 @@
 //     the last known hosting stands, the period goes on, and they neither
 //     count toward nor break a confirmation. The start of each unresolved
 //     stretch is reported once, as unresolved.
-//   - A period holds the union of the addresses, ASNs, organisations and
-//     countries seen while the hosting did not move. A resolved observation
-//     with the period's status is a move when it has a country, organisation
-//     or ASN not in that union: its kinds are country_changed,
-//     provider_changed and asn_changed for each dimension with something
-//     new, plus cname_changed when its CNAME chain differs from the
-//     period's last observation, plus addresses_changed when its addresses
-//     do. A pool answering with subsets of the same networks, or dropping
-//     one, does not move.
+//   - A period holds the union of the addresses, ASNs, prefixes,
+//     organisations and places (probe.Place: provider, else AS
+//     organisation, and country; a CDN edge is its CDN without a country)
+//     seen through one view while the hosting did not move. A resolved
+//     observation with the period's status is a move (probe.MoveRule) when
+//     it has a place not in that union: country_changed and/or
+//     provider_changed, plus asn_changed, cname_changed and
+//     addresses_changed as they apply. A new ASN or prefix with no new
+//     place is network_changed (renumbering), not a move. A pool answering
+//     with subsets of the same places, or dropping one, does not move.
+//   - An observation through another view (resolvers, client subnets) than
+//     the period's is view_changed: not compared, it starts a period of its
+//     own, never a move.
 //   - An observation that is not a move but has addresses outside the
 //     union, or other addresses than the period's last observation, is
 //     addresses_changed (rotation); a different CNAME chain alone is
