@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hostwatch/hostwatch/history"
+	"github.com/hostwatch/hostwatch/history/storetest"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -570,17 +571,7 @@ func TestDefaultPath(t *testing.T) {
 // is kept, and the timeline reads as it did.
 func TestMigrateFromLanded(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile(filepath.Join("testdata", "landed-v2.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "history.db")
-	writeFile(t, path, raw)
-	s, err := Open(t.Context(), path)
-	if err != nil {
-		t.Fatalf("open a schema-2 file: %v", err)
-	}
-	defer s.Close()
+	s := openLanded(t)
 	var v int
 	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != schemaVersion {
 		t.Fatalf("user_version = %d (%v), want %d", v, err, schemaVersion)
@@ -605,13 +596,7 @@ func TestMigrateFromLanded(t *testing.T) {
 		}
 	}
 	_, changes := history.Timeline(spans, history.Options{})
-	moves := 0
-	for _, c := range changes {
-		if c.IsMove() {
-			moves++
-		}
-	}
-	if moves != 2 {
+	if moves := storetest.Moves(changes); moves != 2 {
 		t.Errorf("%d moves after migration, want 2 (ID → SG → ID)", moves)
 	}
 	loop, err := s.spansOf(t.Context(), "loop-a.kpu.go.id", time.Time{}, time.Time{})
@@ -754,17 +739,7 @@ func TestSchemaWorkedQuery(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatal("SCHEMA.md shows no SQL query")
 	}
-	raw, err := os.ReadFile(filepath.Join("testdata", "landed-v2.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "history.db")
-	writeFile(t, path, raw)
-	s, err := Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openLanded(t)
 	rows, err := s.db.QueryContext(t.Context(), query)
 	if err != nil {
 		t.Fatal(err)
@@ -781,4 +756,22 @@ func TestSchemaWorkedQuery(t *testing.T) {
 	if want := []string{"ID→SG", "SG→ID"}; !slices.Equal(got, want) {
 		t.Errorf("the worked query gives %q, want %q", got, want)
 	}
+}
+
+// openLanded opens a copy of testdata/landed-v2.db, the file the landed
+// hostwatch (schema 2) wrote, migrating it.
+func openLanded(t *testing.T) *Store {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "landed-v2.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "history.db")
+	writeFile(t, path, raw)
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("open a schema-2 file: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

@@ -67,3 +67,14 @@ func WithCNAME(o probe.Observation, targets ...string) probe.Observation {
 	}
 	return o
 }
+
+// Moves counts the confirmed moves among changes.
+func Moves(changes []probe.Change) int {
+	n := 0
+	for _, c := range changes {
+		if c.IsMove() {
+			n++
+		}
+	}
+	return n
+}

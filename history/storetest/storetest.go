@@ -129,13 +129,7 @@ func (s suite) recordAndRead(t *testing.T) {
 		t.Errorf("address read back: %+v", a)
 	}
 	_, changes := history.Timeline(got, history.Options{})
-	moves := 0
-	for _, c := range changes {
-		if c.IsMove() {
-			moves++
-		}
-	}
-	if moves != 2 {
+	if moves := Moves(changes); moves != 2 {
 		t.Errorf("%d moves in the timeline, want 2", moves)
 	}
 	runs, err := st.Runs(t.Context())
