@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
 )
 
@@ -435,12 +436,17 @@ func count(n int, one, many string) string { return fmt.Sprintf("%d %s", n, plur
 // (emphasis, links, code, pipes, backslashes), writes <, > and & as
 // entities, and joins lines.
 func mdEscape(s string) string {
-	return mdReplacer.Replace(s)
+	// Control characters become visible escapes first (a report is often
+	// read on a terminal before it is published), then Markdown is escaped.
+	return mdReplacer.Replace(termtext.Safe(mdLines.Replace(s)))
 }
+
+// mdLines folds line breaks into spaces: a table cell is one line.
+var mdLines = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 
 var mdReplacer = strings.NewReplacer(
 	"\\", `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`,
-	"<", "&lt;", ">", "&gt;", "&", "&amp;", "\r\n", " ", "\n", " ", "\r", " ",
+	"<", "&lt;", ">", "&gt;", "&", "&amp;",
 )
 
 func writeCheckMarkdown(b textWriter, c Check) {

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
 )
 
@@ -535,7 +535,7 @@ func writePeriodsTable(b *strings.Builder, periods []probe.Period) {
 func fewer(items []string, budget int) (string, bool) {
 	n, width := 0, 0
 	for n < len(items) {
-		w := utf8.RuneCountInString(items[n])
+		w := termtext.Width(items[n])
 		if n > 0 {
 			w++
 		}

@@ -55,12 +55,12 @@ func WriteDataStatus(w io.Writer, format string, s DataStatus) error {
 	writeColumns(&b, cols)
 	b.WriteByte('\n')
 	for _, src := range s.Sources {
-		fmt.Fprintf(&b, "%s (%s)\n", src.ID, src.Origin)
+		textLine(&b, "%s (%s)", src.ID, src.Origin)
 		if src.Package != "" {
-			fmt.Fprintf(&b, "  built from %s, sha256 %s\n", src.Package, src.SHA256)
+			textLine(&b, "  built from %s, sha256 %s", src.Package, src.SHA256)
 		}
 		if src.Attribution != "" {
-			fmt.Fprintf(&b, "  notice: %s\n", src.Attribution)
+			textLine(&b, "  notice: %s", src.Attribution)
 		}
 	}
 	fmt.Fprintf(&b, "\nData older than %d days is stale; every report then says so.\n", s.StaleAfterDays)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -96,10 +97,10 @@ func WriteTable(w io.Writer, r probe.Report) error {
 	writeDatasets(&b, r.Datasets)
 	writeWarnings(&b, r.Warnings)
 	if len(r.Resolvers) > 0 {
-		fmt.Fprintf(&b, "Resolvers: %s\n", strings.Join(r.Resolvers, ", "))
+		textLine(&b, "Resolvers: %s", strings.Join(r.Resolvers, ", "))
 	}
 	if v := vantageLine(r.Vantage); v != "" {
-		b.WriteString(v + "\n")
+		textLine(&b, "%s", v)
 	}
 	if r.Interrupted {
 		b.WriteString("Interrupted: the run was stopped before every domain was done.\n")
@@ -316,16 +317,17 @@ func writeColumns(b *strings.Builder, cols []*column) {
 			// Cells hold outside text: nothing in them may drive the terminal.
 			text := cell(c)
 			if rest, ok := strings.CutPrefix(text, spanMark); ok {
-				rest = termSafe(rest)
 				if used > 0 {
-					rest = clip(rest, max(TableWidth-used, c.width))
+					rest = termtext.Clip(rest, max(TableWidth-used, c.width))
+				} else {
+					rest = termtext.Safe(rest)
 				}
 				// A line of its own (a CNAME chain, a detail of an
 				// address) is never cut: it holds facts to copy whole.
 				line.WriteString(rest)
 				break
 			}
-			text = clip(termSafe(text), c.width)
+			text = termtext.Clip(text, c.width)
 			line.WriteString(text)
 			line.WriteString(strings.Repeat(" ", c.width-utf8.RuneCountInString(text)+2))
 			used += c.width + 2
@@ -342,14 +344,14 @@ func writeColumns(b *strings.Builder, cols []*column) {
 // writeDatasets writes the footnote naming every dataset used.
 func writeDatasets(b textWriter, ds []attribution.Dataset) {
 	for _, d := range ds {
-		fmt.Fprintf(b, "Data: %s %s (%s)\n", d.ID, d.Version, d.License)
+		textLine(b, "Data: %s %s (%s)", d.ID, d.Version, d.License)
 	}
 }
 
 // writeWarnings writes one line per warning.
 func writeWarnings(b textWriter, ws []string) {
 	for _, w := range ws {
-		fmt.Fprintf(b, "Warning: %s\n", w)
+		textLine(b, "Warning: %s", w)
 	}
 }
 
@@ -388,13 +390,13 @@ func fit(cols []*column, total int) {
 	for _, c := range cols {
 		for _, cell := range c.cells {
 			if !strings.HasPrefix(cell, spanMark) {
-				c.width = max(c.width, utf8.RuneCountInString(cell))
+				c.width = max(c.width, termtext.Width(cell))
 			}
 		}
 		if c.width == 0 {
 			continue
 		}
-		c.width = max(c.width, utf8.RuneCountInString(c.header))
+		c.width = max(c.width, termtext.Width(c.header))
 		sum += c.width + 2
 	}
 	for order := 1; sum-2 > total; order++ {
@@ -412,13 +414,4 @@ func fit(cols []*column, total int) {
 			return
 		}
 	}
-}
-
-// clip shortens s to n runes, marking the cut with an ellipsis.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }

@@ -97,7 +97,7 @@ func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) 
 		defer db.Close()
 		fmt.Fprintln(streams.Out, "reverted; now in use:")
 		for _, d := range db.Datasets() {
-			fmt.Fprintf(streams.Out, "  %s %s\n", d.ID, d.Version)
+			say(streams.Out, "  %s %s", d.ID, d.Version)
 		}
 		return nil
 	}
@@ -111,13 +111,13 @@ func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) 
 		fmt.Fprintf(streams.Out, "updated (the previous data is kept; hostwatch db update --revert goes back):\n")
 	}
 	for _, d := range res.After {
-		fmt.Fprintf(streams.Out, "  %s %s\n", d.ID, d.Version)
+		say(streams.Out, "  %s %s", d.ID, d.Version)
 	}
 	published, err := attribution.UpdateBootstrap(ctx, dir, opts.bootstrapURL, nil)
 	if err != nil {
 		return runError{fmt.Errorf("the datasets are updated, but the RDAP bootstrap is not: %w", err)}
 	}
-	fmt.Fprintf(streams.Out, "  RDAP bootstrap published %s\n", published)
+	say(streams.Out, "  RDAP bootstrap published %s", published)
 	if err := attribution.UpdateFeeds(ctx, dir, feeds, nil, streams.ErrOut); err != nil {
 		return runError{fmt.Errorf("the datasets are updated, but not every provider feed: %w", err)}
 	}
@@ -127,7 +127,7 @@ func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) 
 		return runError{fmt.Errorf("the datasets are updated, but not every licensed database: %w", err)}
 	}
 	for _, l := range licensed {
-		fmt.Fprintf(streams.Out, "  %s updated\n", l.Name)
+		say(streams.Out, "  %s updated", l.Name)
 	}
 	return nil
 }

@@ -24,12 +24,16 @@ func newVersionCmd(streams IOStreams) *cobra.Command {
 			var b strings.Builder
 			for _, d := range db.Datasets() {
 				if !data {
-					fmt.Fprintf(&b, "data: %s %s (%s)\n", d.ID, d.Version, d.License)
+					say(&b, "data: %s %s (%s)", d.ID, d.Version, d.License)
 					continue
 				}
-				fmt.Fprintf(&b, "\n%s\n  version: %s\n  licence: %s\n  gives:   %s\n", d.ID, d.Version, d.License, strings.Join(d.Fields, ", "))
+				b.WriteByte('\n')
+				say(&b, "%s", d.ID)
+				say(&b, "  version: %s", d.Version)
+				say(&b, "  licence: %s", d.License)
+				say(&b, "  gives:   %s", strings.Join(d.Fields, ", "))
 				if d.Attribution != "" {
-					fmt.Fprintf(&b, "  notice:  %s\n", d.Attribution)
+					say(&b, "  notice:  %s", d.Attribution)
 				}
 			}
 			_, err = fmt.Fprint(streams.Out, b.String())

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hostwatch/hostwatch/internal/termtext"
 )
 
 // Exit codes, documented in --help and the README.
@@ -40,6 +42,9 @@ var errInputRejected = errors.New("some inputs were invalid")
 
 // Main runs hostwatch with args and returns the process exit code.
 func Main(ctx context.Context, streams IOStreams, args []string) int {
+	// Messages on stderr quote names, addresses and causes from outside;
+	// nothing in them may drive the terminal.
+	streams.ErrOut = termtext.NewWriter(streams.ErrOut)
 	root := newRootCmd(streams)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

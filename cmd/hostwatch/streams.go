@@ -1,12 +1,15 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/hostwatch/hostwatch/internal/termtext"
 )
 
 // IOStreams are a command's input, outputs, clock and identity, injected so that
@@ -43,4 +46,10 @@ func buildVersion() string {
 		return "devel"
 	}
 	return info.Main.Version
+}
+
+// say writes one line of human-readable output, made inert for a terminal:
+// dataset names, versions and notices come from files hostwatch downloaded.
+func say(w io.Writer, format string, args ...any) {
+	fmt.Fprintln(w, termtext.Safe(fmt.Sprintf(format, args...)))
 }

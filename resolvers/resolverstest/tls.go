@@ -33,6 +33,12 @@ type Certificate struct {
 // NewCertificate makes a self-signed ECDSA certificate, valid for a day, for
 // 127.0.0.1, ::1 and the given host names.
 func NewCertificate(names ...string) (*Certificate, error) {
+	return NewCertificateFor(func(tmpl *x509.Certificate) { tmpl.DNSNames = names })
+}
+
+// NewCertificateFor is NewCertificate with the template edited by edit
+// first, for certificates with odd subjects or names.
+func NewCertificateFor(edit func(tmpl *x509.Certificate)) (*Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("resolverstest: %w", err)
@@ -52,8 +58,8 @@ func NewCertificate(names ...string) (*Certificate, error) {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		DNSNames:              names,
 	}
+	edit(tmpl)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		return nil, fmt.Errorf("resolverstest: %w", err)
