@@ -237,14 +237,20 @@ func mentionsLicense(s string) bool {
 // source that has it: asn and prefix together, as_org from the same source
 // or else from a later one that agrees on the ASN, and country on its own.
 // IPv4-mapped and IPv4-compatible IPv6 addresses are special-purpose: no
-// claims, not those of the IPv4 address they embed. Lookup never fails:
-// what no source knows is left zero.
+// claims, not those of the IPv4 address they embed. A NAT64 address
+// (64:ff9b::/96) gets the claims of the IPv4 address it embeds, and says
+// so in NAT64. Lookup never fails: what no source knows is left zero.
 func (d *DB) Lookup(ip netip.Addr) Result {
 	var res Result
 	if d == nil || !ip.IsValid() {
 		return res
 	}
 	ip = ip.WithZone("")
+	if v4, ok := nat64(ip); ok {
+		res = d.Lookup(v4)
+		res.NAT64 = v4
+		return res
+	}
 	if res.SpecialUse = specialUse(ip); res.SpecialUse != "" {
 		return res
 	}

@@ -59,6 +59,9 @@ func TestEmbeddedFacts(t *testing.T) {
 		{ip: "::ffff:8.8.8.8"},
 		{ip: "::ffff:170.33.13.55"},
 		{ip: "::808:808"},
+		// A NAT64 address carries the claims of the IPv4 address it embeds.
+		{ip: "64:ff9b::808:808", asn: 15169, orgHas: "Google", country: "US", wantFacts: true, sameAsAddr: "8.8.8.8"},
+		{ip: "64:ff9b::a00:1"},
 		{ip: "127.0.0.1"},
 		{ip: "10.0.0.1"},
 		{ip: "::1"},
@@ -94,7 +97,11 @@ func TestEmbeddedFacts(t *testing.T) {
 				}
 			}
 			if tt.sameAsAddr != "" {
-				if want := db.Lookup(netip.MustParseAddr(tt.sameAsAddr)); got != want {
+				want := db.Lookup(netip.MustParseAddr(tt.sameAsAddr))
+				if strings.HasPrefix(tt.ip, "64:ff9b::") {
+					want.NAT64 = netip.MustParseAddr(tt.sameAsAddr)
+				}
+				if got != want {
 					t.Errorf("Lookup(%s) = %+v, want the same as %s: %+v", tt.ip, got, tt.sameAsAddr, want)
 				}
 			}
@@ -107,6 +114,9 @@ func TestEmbeddedFacts(t *testing.T) {
 func checkConsistent(t *testing.T, ip netip.Addr, r Result) {
 	t.Helper()
 	ip = ip.WithZone("").Unmap()
+	if r.NAT64.IsValid() {
+		ip = r.NAT64
+	}
 	if r.Prefix.IsValid() && !r.Prefix.Contains(ip) {
 		t.Errorf("%s: prefix %s does not contain the address", ip, r.Prefix)
 	}
@@ -789,6 +799,8 @@ func TestLookupSpecialUse(t *testing.T) {
 		{"::ffff:10.0.0.1", "IPv4-mapped"},
 		{"::ffff:8.8.8.8", "IPv4-mapped"},
 		{"::808:808", "IPv4-compatible"},
+		{"64:ff9b::a00:1", "RFC 1918"},
+		{"64:ff9b:1::808:808", "RFC 8215"},
 		{"fe80::1", "link-local"},
 		{"fd00::1", "unique-local"},
 		{"2001:db8::1", "documentation"},
@@ -800,6 +812,7 @@ func TestLookupSpecialUse(t *testing.T) {
 		{"172.15.255.255", ""},
 		{"2001:4860:4860::8888", ""},
 		{"2404:2280:100::10", ""},
+		{"64:ff9b::aa21:d37", ""},
 	}
 	for _, tt := range tests {
 		ip := netip.MustParseAddr(tt.ip)

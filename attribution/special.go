@@ -43,6 +43,19 @@ var specialBlocks = []specialBlock{
 	{netip.MustParsePrefix("ff00::/8"), "multicast (RFC 4291)"},
 }
 
+// nat64Prefix is the NAT64 well-known prefix (RFC 6052): globally reachable,
+// and each address in it stands for the IPv4 address in its last 32 bits.
+var nat64Prefix = netip.MustParsePrefix("64:ff9b::/96")
+
+// nat64 returns the IPv4 address that a NAT64 address embeds.
+func nat64(ip netip.Addr) (netip.Addr, bool) {
+	if !ip.Is6() || ip.Is4In6() || !nat64Prefix.Contains(ip) {
+		return netip.Addr{}, false
+	}
+	b := ip.As16()
+	return netip.AddrFrom4([4]byte(b[12:])), true
+}
+
 // specialUse returns the name of the special-purpose block that holds ip, if
 // any. IPv4-mapped IPv6 addresses (::ffff:0:0/96) are such a block: they are
 // not globally reachable, and are not the IPv4 address they embed.

@@ -63,5 +63,9 @@ type Result struct {
 	// address, such as "private-use (RFC 1918)". Such an address is not
 	// globally reachable: no dataset is asked and no network or country is claimed.
 	SpecialUse string
-	Sources    Sources
+	// NAT64 is the IPv4 address that a NAT64 address (the well-known prefix
+	// 64:ff9b::/96, RFC 6052) embeds. The address is a translator's: every
+	// claim above is that of the embedded IPv4 address, the server behind it.
+	NAT64   netip.Addr
+	Sources Sources
 }

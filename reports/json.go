@@ -223,8 +223,11 @@ type Address struct {
 	CDNName string `json:"cdn_name"`
 	// SpecialUse names the special-purpose block (RFC 6890) of an address that
 	// is not globally reachable; no network or country is claimed for it.
-	SpecialUse string              `json:"special_use,omitempty"`
-	Sources    attribution.Sources `json:"sources"`
+	SpecialUse string `json:"special_use,omitempty"`
+	// NAT64 is the IPv4 address a NAT64 address (64:ff9b::/96) embeds,
+	// whose claims the address carries.
+	NAT64   string              `json:"nat64_ipv4,omitempty"`
+	Sources attribution.Sources `json:"sources"`
 	// PTR, PTRError and Cymru are present only when --ptr and --cymru asked for them.
 	PTR      *[]string  `json:"ptr,omitempty"`
 	PTRError string     `json:"ptr_error,omitempty"`

@@ -48,8 +48,12 @@ func newAddress(ip netip.Addr, ttl uint32, r attribution.Result) Address {
 	if r.Prefix.IsValid() {
 		prefix = r.Prefix.String()
 	}
+	nat64 := ""
+	if r.NAT64.IsValid() {
+		nat64 = r.NAT64.String()
+	}
 	return Address{
-		IP: ip.String(), Version: version, TTL: ttl,
+		IP: ip.String(), Version: version, TTL: ttl, NAT64: nat64,
 		ASN: r.ASN, ASOrg: r.ASOrg, Prefix: prefix, Country: r.Country, RegisteredCountry: r.RegisteredCountry,
 		Provider: r.Provider, ProviderKind: r.ProviderKind, Region: r.Region, CDN: r.CDN, CDNName: r.CDNName,
 		SpecialUse: r.SpecialUse, Sources: r.Sources,

@@ -121,10 +121,16 @@ func readTarget(t Target) (probe.Observation, error) {
 		if err != nil {
 			return o, fmt.Errorf("address %s: %w", a.IP, err)
 		}
+		var nat64 netip.Addr
+		if a.NAT64 != "" {
+			if nat64, err = netip.ParseAddr(a.NAT64); err != nil || !nat64.Is4() {
+				return o, fmt.Errorf("address %s: nat64_ipv4 %q is not an IPv4 address", a.IP, a.NAT64)
+			}
+		}
 		o.Addresses = append(o.Addresses, probe.Address{IP: ip, TTL: a.TTL, Extra: x, Result: attribution.Result{
 			ASN: a.ASN, ASOrg: a.ASOrg, Prefix: prefix, Country: a.Country, RegisteredCountry: a.RegisteredCountry,
 			Provider: a.Provider, ProviderKind: a.ProviderKind, Region: a.Region, CDN: a.CDN, CDNName: a.CDNName,
-			SpecialUse: a.SpecialUse, Sources: a.Sources,
+			SpecialUse: a.SpecialUse, NAT64: nat64, Sources: a.Sources,
 		}})
 	}
 	return o, nil

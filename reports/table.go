@@ -294,6 +294,9 @@ func organisation(r attribution.Result) string {
 	if r.SpecialUse != "" {
 		return "not public: " + r.SpecialUse
 	}
+	if r.NAT64.IsValid() {
+		return "NAT64 of " + r.NAT64.String() + ": " + r.ASOrg
+	}
 	return r.ASOrg
 }
 
