@@ -103,7 +103,12 @@ Names may be given as arguments, with -f FILE, or both; Unicode names are
 converted to their IDNA form. Invalid names are reported on stderr (with their
 line number), shown as "invalid", and the other names are still audited.
 
-` + exitCodesHelp,
+` + exitHelp(
+			exitDoc{exitOK, "done (names that did not resolve show their status in the report)"},
+			exitDoc{exitTargetsFail, "done, but some names did not resolve to an address (only with --strict)"},
+			exitDoc{exitUsage, "usage or input error: bad flag, an invalid name (the others are still audited), missing -f file, damaged or unreadable --mmdb file"},
+			exitDoc{exitFailed, "the run itself failed: no usable resolver, no resolver answered a single query (the report is still written), or output could not be written"},
+			exitStopped),
 		Example: `  hostwatch audit pemilu2024.kpu.go.id sirekap-web.kpu.go.id
   hostwatch audit -f domains.txt -o json > report.json
   cat domains.txt | hostwatch audit -f - -o jsonl

@@ -32,7 +32,8 @@ type checkOptions struct {
 const checkExitHelp = `Exit codes:
   0    nothing matched: no change named by --fail-on, no policy violation
   1    a change named by --fail-on, or a policy violation, was found (the output says which)
-  2    usage or input error (bad flag or name, missing file, unreadable or newer database)
+  2    usage or input error (bad flag or name, missing file, damaged, unreadable or newer
+       history file: nothing is written to it)
   3    the run itself failed (no resolver answered at all); nothing was recorded
   130  interrupted (Ctrl-C); nothing was recorded`
 

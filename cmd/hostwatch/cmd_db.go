@@ -163,7 +163,9 @@ func newDBStatusCmd(streams IOStreams) *cobra.Command {
 datasets and any --mmdb files, each with its date, age, licence and where it
 came from. Data older than 90 days is marked stale; every report warns about it.
 
-` + exitCodesHelp,
+` + exitHelp(exitDone,
+			exitDoc{exitUsage, "usage error, or a damaged or unreadable --mmdb file"},
+			exitDoc{exitFailed, "the data could not be opened, or output could not be written"}),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDBStatus(cmd.Context(), streams, opts)

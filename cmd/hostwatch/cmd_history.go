@@ -46,7 +46,9 @@ shows one.
 was observed that day: when it was first and last seen that day, and how
 many times.
 
-` + exitCodesHelp,
+` + exitHelp(exitDone,
+			exitDoc{exitUsage, "usage or input error: bad flag or time, a domain the file never recorded, a missing, damaged or newer history file"},
+			exitWriteFailed),
 		Example: `  hostwatch history sirekap-web.kpu.go.id --db history.db
   hostwatch history --db history.db --vantage jakarta -o csv --daily > daily.csv
   hostwatch history --since 2024-02-01 --until 2024-03-01 -o markdown`,

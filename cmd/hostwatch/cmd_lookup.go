@@ -27,7 +27,9 @@ func newLookupCmd(streams IOStreams) *cobra.Command {
 prefix and country from the datasets shipped with hostwatch (and --mmdb files).
 It needs no network.
 
-` + exitCodesHelp,
+` + exitHelp(exitDone,
+			exitDoc{exitUsage, "usage or input error: an invalid address (the others are still looked up), damaged or unreadable --mmdb file"},
+			exitDoc{exitFailed, "the datasets could not be opened, or output could not be written"}),
 		Example: `  hostwatch lookup 170.33.13.55 2001:4860:4860::8888
   hostwatch lookup -o json 8.8.8.8`,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -13,7 +13,10 @@ func newVersionCmd(streams IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, and with --data the datasets and their licences",
-		Args:  cobra.NoArgs,
+		Long: `version prints hostwatch's version, and the datasets it attributes with.
+
+` + exitHelp(exitDone, exitDoc{exitFailed, "the data could not be opened, or output could not be written"}),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintf(streams.Out, "hostwatch %s (%s %s/%s)\n", streams.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			db, err := openAttribution(nil)

@@ -20,12 +20,34 @@ const (
 	exitInterrupted = 130 // stopped by Ctrl-C or SIGTERM; what finished was written
 )
 
-const exitCodesHelp = `Exit codes:
-  0    done
-  1    done, but some targets did not resolve (only with --strict)
-  2    usage or input error (bad flag, bad name or address, missing file, unreadable database)
-  3    the run itself failed (no usable resolver, no resolver answered a single query, output could not be written)
-  130  interrupted (Ctrl-C): what finished was written`
+// exitHelp is the "Exit codes:" section of a command's help: the codes
+// that command can return, each with what it means there.
+func exitHelp(codes ...exitDoc) string {
+	var b strings.Builder
+	b.WriteString("Exit codes:")
+	for _, c := range codes {
+		fmt.Fprintf(&b, "\n  %-4d %s", c.code, c.meaning)
+	}
+	return b.String()
+}
+
+// exitDoc is one line of exitHelp.
+type exitDoc struct {
+	code    int
+	meaning string
+}
+
+// The meanings every command shares, and the help of those with no others.
+var (
+	exitDone        = exitDoc{exitOK, "done"}
+	exitWriteFailed = exitDoc{exitFailed, "output could not be written"}
+	exitStopped     = exitDoc{exitInterrupted, "interrupted (Ctrl-C or SIGTERM): what finished was written"}
+	rootExitHelp    = exitHelp(exitDone,
+		exitDoc{exitTargetsFail, "done, but something was found that the command was told to fail on (--strict, --fail-on, a policy)"},
+		exitDoc{exitUsage, "usage or input error (bad flag, bad name or address, missing file, damaged or unreadable database or history file)"},
+		exitDoc{exitFailed, "the run itself failed (no usable resolver, no resolver answered a single query, output could not be written)"},
+		exitStopped) + "\n\nEach command's --help lists its own."
+)
 
 // runError marks failures of the run itself, not of its input.
 type runError struct{ err error }
@@ -90,7 +112,7 @@ func newRootCmd(streams IOStreams) *cobra.Command {
 		Long: `hostwatch resolves domains and attributes every address to its network (ASN),
 organisation, prefix and country, using real public datasets that every report names.
 
-` + exitCodesHelp,
+` + rootExitHelp,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
