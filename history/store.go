@@ -16,9 +16,13 @@ var (
 	// refused and left unchanged.
 	ErrNewerSchema = errors.New("written by a newer hostwatch")
 	// ErrNotDatabase: the location does not hold a hostwatch history (not
-	// SQLite, corrupt, or another program's database). It is refused and
-	// never overwritten.
+	// SQLite, or another program's database). It is refused and never
+	// overwritten.
 	ErrNotDatabase = errors.New("not a hostwatch history database")
+	// ErrDamaged: the store is a hostwatch history, but damaged (SQLite's
+	// quick_check fails, or a read meets corruption). Nothing is written to
+	// it; what can still be read is the user's to rescue.
+	ErrDamaged = errors.New("damaged")
 	// ErrLocked: another process kept the store locked for longer than the
 	// store waits.
 	ErrLocked = errors.New("locked by another process")

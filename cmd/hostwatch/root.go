@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hostwatch/hostwatch/history"
 	"github.com/hostwatch/hostwatch/internal/termtext"
 )
 
@@ -91,6 +92,10 @@ func exitCode(err error) int {
 		return exitInterrupted
 	case errors.Is(err, errTargetsFailed), errors.Is(err, errCheckFailed):
 		return exitTargetsFail
+	case errors.Is(err, history.ErrDamaged), errors.Is(err, history.ErrNotDatabase), errors.Is(err, history.ErrNewerSchema):
+		// A history file that cannot be used is the input's fault, wherever
+		// it is found: on open, or while reading.
+		return exitUsage
 	case errors.As(err, &re):
 		return exitFailed
 	default:

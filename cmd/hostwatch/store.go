@@ -34,19 +34,22 @@ func backends() []backend {
 }
 
 func openSQLite(ctx context.Context, path string, create bool) (history.Store, error) {
-	if !create {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no history database at %s (hostwatch check records one)", path)
-		}
+	if create {
+		return sqlite.Open(ctx, path)
 	}
-	return sqlite.Open(ctx, path)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no history database at %s (hostwatch check records one)", path)
+	}
+	// Readers never write: a history on a read-only mount can be read.
+	return sqlite.OpenReadOnly(ctx, path)
 }
 
 // openStore opens the history store at location (--db, else $HOSTWATCH_DB,
 // else the default path), creating it when create is set (check) and
 // refusing a missing one otherwise (history: a mistyped path must not read
-// as an empty record). A store that cannot be used (newer schema, not a
-// history) is an input error; one that stays locked is a failure.
+// as an empty record), and then opening it read-only. A store that cannot
+// be used (newer schema, not a history, damaged) is an input error; one that
+// stays locked is a failure.
 func openStore(ctx context.Context, location string, create bool) (history.Store, string, error) {
 	if location == "" {
 		location = os.Getenv("HOSTWATCH_DB")

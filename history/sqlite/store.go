@@ -27,6 +27,7 @@ import (
 var (
 	ErrNewerSchema = history.ErrNewerSchema
 	ErrNotDatabase = history.ErrNotDatabase
+	ErrDamaged     = history.ErrDamaged
 	ErrLocked      = history.ErrLocked
 )
 
@@ -47,6 +48,9 @@ type Store struct {
 	db   *sql.DB
 	path string
 	busy time.Duration
+	// immutable marks a read-only store opened without locking: its
+	// directory allows no -shm file (see OpenReadOnly).
+	immutable bool
 }
 
 // DefaultPath returns where the history is kept when no path is given:
@@ -88,25 +92,39 @@ func open(ctx context.Context, path string, busy time.Duration) (*Store, error) 
 	}
 }
 
-func openOnce(ctx context.Context, path string, busy time.Duration) (*Store, error) {
+// prepare checks path and returns its absolute form and a Store for it.
+func prepare(path string, busy time.Duration) (string, *Store, error) {
 	if path == "" {
-		return nil, errors.New("history database: empty path")
+		return "", nil, errors.New("history database: empty path")
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("history database %s: %w", path, err)
+		return "", nil, fmt.Errorf("history database %s: %w", path, err)
 	}
-	s := &Store{path: path, busy: busy}
+	return abs, &Store{path: path, busy: busy}, nil
+}
+
+func openOnce(ctx context.Context, path string, busy time.Duration) (*Store, error) {
+	abs, s, err := prepare(path, busy)
+	if err != nil {
+		return nil, err
+	}
 	fresh, err := s.inspect(ctx, abs)
 	if err != nil {
 		return nil, err
+	}
+	if !fresh {
+		// Never append to a damaged history.
+		if err := s.quickCheck(ctx, abs); err != nil {
+			return nil, err
+		}
 	}
 	if fresh {
 		if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 			return nil, fmt.Errorf("history database %s: %w", path, err)
 		}
 	}
-	db, err := sql.Open("sqlite", dsn(abs, false, busy))
+	db, err := sql.Open("sqlite", s.dsn(abs, false))
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -124,15 +142,18 @@ func openOnce(ctx context.Context, path string, busy time.Duration) (*Store, err
 
 // dsn is the driver's name for the file at abs: an SQLite URI (so that any
 // character may appear in the path) with the connection settings.
-func dsn(abs string, readOnly bool, busy time.Duration) string {
+func (s *Store) dsn(abs string, readOnly bool) string {
 	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", s.busy.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	// Writers take the write lock when they begin, so two runs queue on
 	// busy_timeout instead of failing when a read lock cannot be upgraded.
 	q.Set("_txlock", "immediate")
 	if readOnly {
 		q.Set("mode", "ro")
+	}
+	if s.immutable {
+		q.Set("immutable", "1")
 	}
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
 	return u.String()
@@ -178,7 +199,7 @@ func (s *Store) inspect(ctx context.Context, abs string) (fresh bool, err error)
 // readVersions reads user_version and application_id through a read-only
 // connection.
 func (s *Store) readVersions(ctx context.Context, abs string) (version, app int64, err error) {
-	db, err := sql.Open("sqlite", dsn(abs, true, s.busy))
+	db, err := sql.Open("sqlite", s.dsn(abs, true))
 	if err != nil {
 		return 0, 0, s.wrap(err)
 	}
@@ -318,7 +339,7 @@ func (s *Store) wrap(err error) error {
 		return fmt.Errorf("history database %s: %w (still busy after %s): another hostwatch is probably writing to it; try again when it has finished: %w",
 			s.path, ErrLocked, s.busy, err)
 	case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
-		return fmt.Errorf("history database %s: %w: the file is corrupt: %w", s.path, ErrNotDatabase, err)
+		return fmt.Errorf("history database %s: %w: %w", s.path, ErrDamaged, err)
 	}
 	return fmt.Errorf("history database %s: %w", s.path, err)
 }

@@ -409,12 +409,13 @@ func TestRefuseOtherFiles(t *testing.T) {
 	tests := []struct {
 		name  string
 		write func(t *testing.T, path string)
+		want  error // ErrNotDatabase unless set
 	}{
-		{"text", func(t *testing.T, path string) { writeFile(t, path, []byte("kpu.go.id\nsirekap-web.kpu.go.id\n")) }},
-		{"one byte", func(t *testing.T, path string) { writeFile(t, path, []byte{0}) }},
+		{"text", func(t *testing.T, path string) { writeFile(t, path, []byte("kpu.go.id\nsirekap-web.kpu.go.id\n")) }, nil},
+		{"one byte", func(t *testing.T, path string) { writeFile(t, path, []byte{0}) }, nil},
 		{"corrupt SQLite", func(t *testing.T, path string) {
 			writeFile(t, path, append([]byte(sqliteHeader), bytes.Repeat([]byte{0xA5}, 4096-16)...))
-		}},
+		}, nil},
 		{"truncated hostwatch database", func(t *testing.T, path string) {
 			s, err := Open(t.Context(), path)
 			if err != nil {
@@ -426,28 +427,32 @@ func TestRefuseOtherFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			writeFile(t, path, append(b[:100:100], bytes.Repeat([]byte{0xA5}, len(b)-100)...))
-		}},
+		}, ErrDamaged},
 		{"another program's SQLite database", func(t *testing.T, path string) {
 			db := rawDB(t, path)
 			if _, err := db.Exec("CREATE TABLE bookmarks (url TEXT); INSERT INTO bookmarks VALUES ('https://kpu.go.id')"); err != nil {
 				t.Fatal(err)
 			}
 			db.Close()
-		}},
+		}, nil},
 		{"another program's database with an application ID", func(t *testing.T, path string) {
 			db := rawDB(t, path)
 			if _, err := db.Exec("PRAGMA application_id = 1; CREATE TABLE t (x)"); err != nil {
 				t.Fatal(err)
 			}
 			db.Close()
-		}},
+		}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(t.TempDir(), "history.db")
 			tt.write(t, path)
-			checkRefused(t, path, ErrNotDatabase)
+			want := tt.want
+			if want == nil {
+				want = ErrNotDatabase
+			}
+			checkRefused(t, path, want)
 		})
 	}
 }
