@@ -15,7 +15,7 @@ DEMO_ZONE   := testdata/demo/kpu.go.id.zone
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test fmt-check vet staticcheck unit bench bench-knot dataset clean
+.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools bench bench-knot dataset clean
 
 all: build
 
@@ -52,8 +52,15 @@ $(STATICCHECK):
 staticcheck: $(STATICCHECK)
 	$(STATICCHECK) ./...
 
-unit:
+unit: netns-tools
 	$(GO) test -race -count=1 ./...
+
+# TestPrivateAddresses runs in a network namespace of its own and sets it up
+# with ip (iproute2); as root on Debian it is installed here, elsewhere the
+# test says why it is skipped.
+netns-tools:
+	@command -v ip >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq iproute2; }
 
 $(BENCHSTAT):
 	GOBIN=$(BIN) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)

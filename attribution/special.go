@@ -83,3 +83,10 @@ func specialUse(ip netip.Addr) string {
 	}
 	return ""
 }
+
+// SpecialUse returns the IANA special-purpose registry entry (RFC 6890) that
+// holds ip when ip is not globally reachable, such as "link-local (RFC 3927)"
+// for 169.254.169.254, and "" for a globally reachable address. It is the
+// table Lookup uses, so that what hostwatch refuses to connect to and what it
+// reports as not public are one and the same.
+func SpecialUse(ip netip.Addr) string { return specialUse(ip) }

@@ -136,7 +136,13 @@ func Update(ctx context.Context, opts UpdateOptions) (UpdateResult, error) {
 // With follow false, redirects come back to the caller (RDAP follows them
 // itself, to count and rate-limit each hop).
 func NewHTTPClient(timeout time.Duration, retries int, follow bool) *retryablehttp.Client {
-	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: timeout}
+	return NewHTTPClientOver(http.DefaultTransport.(*http.Transport).Clone(), timeout, retries, follow)
+}
+
+// NewHTTPClientOver is NewHTTPClient sending through tr, such as a transport
+// whose dialer refuses addresses that are not globally reachable (RDAP).
+func NewHTTPClientOver(tr http.RoundTripper, timeout time.Duration, retries int, follow bool) *retryablehttp.Client {
+	hc := &http.Client{Transport: tr, Timeout: timeout}
 	if !follow {
 		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/hostwatch/hostwatch/probe/reach"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -20,6 +21,11 @@ type AuthoritativeOptions struct {
 	Config resolvers.Config
 	// Port is the port name servers listen on (53 unless a lab says otherwise).
 	Port uint16
+	// AllowPrivate lets name servers at addresses that are not globally
+	// reachable be asked (--allow-private). By default such an address,
+	// learned from the zone's NS records, is not asked: its answer is
+	// "refused", with the address's special-purpose registry entry.
+	AllowPrivate bool
 }
 
 // authoritative finds the zone's NS set through the recursive view, asks each
@@ -33,10 +39,17 @@ func authoritative(ctx context.Context, domain string, recursive ResolverAnswer,
 		return answers, "", nil
 	}
 	port := cmp.Or(opts.Authoritative.Port, 53)
+	policy := reach.Policy{AllowPrivate: opts.Authoritative.AllowPrivate}
 	for _, set := range nsSets {
 		for _, rec := range set.Records {
 			for _, a := range rec.Addresses {
 				name := fmt.Sprintf("%s (%s)", rec.Host, a.IP)
+				if r, refused := policy.Check(a.IP); refused {
+					// Never sent: status refused, which comparisons leave out.
+					err := &reach.RefusedError{Refusals: []reach.Refusal{r}}
+					answers = append(answers, ResolverAnswer{Resolver: name, Status: resolvers.StatusRefused, Error: "not asked: " + err.Error(), Refused: &r})
+					continue
+				}
 				cfg := opts.Authoritative.Config
 				cfg.Servers = []string{netip.AddrPortFrom(a.IP, port).String()}
 				cfg.NoRecursion = true

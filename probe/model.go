@@ -11,6 +11,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/attribution/rdap"
 	"github.com/hostwatch/hostwatch/probe/frontdoor"
+	"github.com/hostwatch/hostwatch/probe/reach"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -83,6 +84,10 @@ type ResolverAnswer struct {
 	CNAMEChain []resolvers.Hop
 	Addresses  []netip.Addr
 	ASNs       []uint32 // of Addresses, from the attribution, sorted
+	// Refused is set when the resolver was not asked at all, because its
+	// address (learned, as a name server's is) is not globally reachable;
+	// Status is then "refused".
+	Refused *reach.Refusal
 }
 
 // Address is one resolved address with its attribution.

@@ -13,6 +13,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/attribution/rdap"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/probe/reach"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -97,6 +98,10 @@ func newResolverAnswers(as []probe.ResolverAnswer) []ResolverAnswer {
 		for _, ip := range a.Addresses {
 			ra.Addresses = append(ra.Addresses, ip.String())
 		}
+		if a.Refused != nil {
+			r := newRefusalJSON(*a.Refused)
+			ra.Refused = &r
+		}
 		out = append(out, ra)
 	}
 	return out
@@ -112,12 +117,15 @@ type FrontDoorJSON struct {
 
 // HopJSON is one request of the fetch: a redirect or the final answer.
 type HopJSON struct {
-	URL         string              `json:"url"`
-	Status      int                 `json:"status"`
-	Error       string              `json:"error"`
-	Failure     string              `json:"failure"`
-	Host        string              `json:"host"`
-	Addresses   []string            `json:"addresses"`
+	URL       string   `json:"url"`
+	Status    int      `json:"status"`
+	Error     string   `json:"error"`
+	Failure   string   `json:"failure"`
+	Host      string   `json:"host"`
+	Addresses []string `json:"addresses"`
+	// Refused lists the addresses not connected to, as not globally
+	// reachable; present only when there are some.
+	Refused     []RefusalJSON       `json:"refused,omitempty"`
 	ConnectedTo *Address            `json:"connected_to"`
 	Headers     map[string][]string `json:"headers"`
 	TLS         *TLSJSON            `json:"tls"`
@@ -161,6 +169,9 @@ func newFrontDoorJSON(fd *probe.FrontDoor) *FrontDoorJSON {
 		for _, a := range h.Addresses {
 			hj.Addresses = append(hj.Addresses, a.String())
 		}
+		for _, r := range h.Refused {
+			hj.Refused = append(hj.Refused, newRefusalJSON(r))
+		}
 		if i < len(fd.Connected) && fd.Connected[i].IP.IsValid() {
 			a := newAddress(fd.Connected[i].IP, 0, fd.Connected[i].Result)
 			hj.ConnectedTo = &a
@@ -199,6 +210,20 @@ type ResolverAnswer struct {
 	CNAMEChain []resolvers.Hop `json:"cname_chain"`
 	Addresses  []string        `json:"addresses"`
 	ASNs       []uint32        `json:"asns"`
+	// Refused is present when the resolver was not asked: a name server
+	// whose address is not globally reachable (without --allow-private).
+	Refused *RefusalJSON `json:"refused,omitempty"`
+}
+
+// RefusalJSON is an address hostwatch learned but would not connect to,
+// with the special-purpose registry entry that holds it.
+type RefusalJSON struct {
+	Address    string `json:"address"`
+	SpecialUse string `json:"special_use"`
+}
+
+func newRefusalJSON(r reach.Refusal) RefusalJSON {
+	return RefusalJSON{Address: r.Addr.String(), SpecialUse: r.SpecialUse}
 }
 
 // Address is the JSON form of one attributed address. Unknown facts are 0 or "".

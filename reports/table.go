@@ -132,6 +132,13 @@ func httpLines(fd *probe.FrontDoor) []string {
 		if h.Error != "" {
 			line += " [" + cmp.Or(h.Failure, "error") + "]"
 		}
+		if len(h.Refused) > 0 {
+			refused := make([]string, len(h.Refused))
+			for i, r := range h.Refused {
+				refused[i] = r.String()
+			}
+			line += "; refused " + strings.Join(refused, ", ") + ": not globally reachable"
+		}
 		for _, k := range h.HeaderNames() {
 			line += fmt.Sprintf("; %s: %s", k, strings.Join(h.Headers[k], ", "))
 		}
@@ -196,6 +203,9 @@ func disagreement(o probe.Observation) string {
 	parts := make([]string, 0, len(o.Answers))
 	for _, a := range o.Answers {
 		what := string(a.Status)
+		if a.Refused != nil {
+			what = "not asked, " + a.Refused.SpecialUse
+		}
 		if len(a.Addresses) > 0 {
 			ips := make([]string, len(a.Addresses))
 			for i, ip := range a.Addresses {

@@ -21,6 +21,7 @@ const (
 	StatusNotFound    = "not_found"    // the registry answered 404: it holds no network for the address
 	StatusRateLimited = "rate_limited" // the registry answered 429, or its limit left no time to ask
 	StatusTimeout     = "timeout"      // no complete answer within Config.Timeout or the caller's deadline
+	StatusRefused     = "refused"      // the Doer would not connect: the registry's address, or a redirect's, is not globally reachable
 	StatusError       = "error"        // anything else; Error says what
 )
 
@@ -390,9 +391,30 @@ func readBody(resp *http.Response) ([]byte, error) {
 	return body, nil
 }
 
+// refusal is an error of a Doer that would not connect to an address (the
+// CLI's refuses addresses that are not globally reachable, so that a
+// redirect cannot send a lookup to a cloud metadata service or a private
+// network). It is told apart by its method, as net.Error's Timeout is.
+type refusal interface {
+	error
+	Refused() bool
+}
+
+// refused returns the refusal in err's chain, if a Doer refused to connect.
+func refused(err error) (refusal, bool) {
+	var r refusal
+	ok := errors.As(err, &r) && r.Refused()
+	return r, ok
+}
+
 // failure turns an error that ended a lookup into its result.
 func (c *Client) failure(ctx context.Context, u *url.URL, err error) Network {
 	n := Network{URL: u.String(), FetchedAt: c.now().UTC(), Error: err.Error()}
+	if r, ok := refused(err); ok {
+		n.Status = StatusRefused
+		n.Error = fmt.Sprintf("%s: %v", u.Host, r) // the layers of HTTP around it add nothing
+		return n
+	}
 	var rl *rateLimitError
 	var ne net.Error
 	switch {
@@ -415,11 +437,13 @@ func (c *Client) failure(ctx context.Context, u *url.URL, err error) Network {
 func (c *Client) backoff() time.Duration { return min(500*time.Millisecond, c.timeout/4) }
 
 // retryable reports whether a transport error may pass if tried again: not
-// when the lookup's time is up or the caller gave up.
+// when the lookup's time is up or the caller gave up, nor when the Doer
+// refused the address.
 func retryable(ctx context.Context, err error) bool {
 	var ne net.Error
+	_, isRefused := refused(err)
 	return ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) &&
-		!(errors.As(err, &ne) && ne.Timeout())
+		!(errors.As(err, &ne) && ne.Timeout()) && !isRefused
 }
 
 // pause waits d unless that would pass ctx's deadline; it reports whether

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -303,6 +304,41 @@ func TestRedirectToAnotherRegistry(t *testing.T) {
 	}
 	if arin.requests.Load() != 1 || ripe.requests.Load() != 1 {
 		t.Errorf("requests: arin %d, ripe %d", arin.requests.Load(), ripe.requests.Load())
+	}
+}
+
+// refusedDial is the error of a dialer that will not connect to an
+// address, as the CLI's does for addresses not globally reachable.
+type refusedDial struct{ addr string }
+
+func (e *refusedDial) Error() string { return "refused to connect to " + e.addr }
+func (e *refusedDial) Refused() bool { return true }
+
+// A redirect to an address the Doer refuses ends the lookup as "refused",
+// at once: it is not tried again, and nothing reaches that address.
+func TestRedirectRefused(t *testing.T) {
+	metadata := newRegistry(t, serveFixture(t, "arin-192.0.2.0.json"))
+	r := newRegistry(t, func(w http.ResponseWriter, req *http.Request) {
+		http.Redirect(w, req, metadata.URL+"/latest/meta-data/", http.StatusFound)
+	})
+	hc := r.Client()
+	tr := hc.Transport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if addr == metadata.Listener.Addr().String() {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: &refusedDial{addr}}
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+	hc.Transport = tr
+	c := newTestClient(t, r, Config{HTTPClient: hc, MaxRetries: 2, Bootstrap: testBootstrap(t, map[string]string{"192.0.2.0/24": r.URL})})
+	n := c.Lookup(t.Context(), ip192)
+	if n.Status != StatusRefused || !strings.Contains(n.Error, "refused to connect to "+metadata.Listener.Addr().String()) ||
+		n.URL != metadata.URL+"/latest/meta-data/" {
+		t.Errorf("%+v", n)
+	}
+	if r.requests.Load() != 1 || metadata.requests.Load() != 0 {
+		t.Errorf("requests: registry %d (want 1), refused address %d (want 0)", r.requests.Load(), metadata.requests.Load())
 	}
 }
 

@@ -11,7 +11,9 @@
 //
 // A lookup never fails as a Go error: every outcome, including "the registry
 // is rate-limiting us" and "it did not answer in time", is a Status, so that
-// a report can say which it was instead of showing an empty answer.
+// a report can say which it was instead of showing an empty answer. A Doer
+// that refuses to connect to an address (hostwatch's refuses those that are
+// not globally reachable, wherever a redirect points) makes it "refused".
 //
 // HTTP goes through net/http, or any Doer. github.com/projectdiscovery/retryablehttp-go
 // was tried and left out: its package init builds an HTTP client and a dialer

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution/rdap"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/probe/frontdoor"
+	"github.com/hostwatch/hostwatch/probe/reach"
 	"github.com/hostwatch/hostwatch/reports"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -52,6 +54,9 @@ type auditOptions struct {
 	auth        bool
 	authPort    uint16
 	evidence    string
+	// allowPrivate lets --http, --authoritative and --rdap connect to
+	// learned addresses that are not globally reachable.
+	allowPrivate bool
 }
 
 // bind binds every audit flag.
@@ -74,6 +79,7 @@ func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.StringVar(&o.evidence, "evidence", "", "keep the raw evidence of each domain in `DIR`/DOMAIN.json: DNS replies in wire form (base64) and certificate chains (PEM), to re-check a published claim later")
 	fs.BoolVar(&o.auth, "authoritative", false, "also ask the zone's own name servers directly, without recursion, and compare them with each other and with the recursive view")
 	fs.Uint16Var(&o.authPort, "authoritative-port", 53, "the `PORT` name servers are asked on with --authoritative (53; other values for labs and tests)")
+	fs.BoolVar(&o.allowPrivate, "allow-private", false, "let --http, --authoritative and --rdap connect to addresses that are not globally reachable (loopback, private, link-local such as the cloud metadata service 169.254.169.254, ...) when DNS answers, redirects or NS records lead there; by default such hops are refused and reported as refused. For labs and tests; --resolver and --resolvers are always used")
 	fs.StringArrayVar(&o.ecs, "ecs", nil, "send this EDNS Client Subnet (`CIDR`, e.g. 36.64.0.0/24) with every query; several are asked side by side")
 	fs.StringArrayVar(&o.seenFrom, "as-seen-from", nil, "send as client subnet a real prefix of an access network in `CC` (the first such /24 of the shipped data; see db status); several are asked side by side")
 	fs.StringVar(&o.vantage, "vantage", "", "name the place this run is taken from (`NAME`, e.g. jakarta-telkom); reports from different vantages are never compared as one")
@@ -323,14 +329,18 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	}
 	if opts.auth {
 		run.options.Authoritative = &probe.AuthoritativeOptions{
-			Config: resolvers.Config{Timeout: opts.timeout, Retries: retries, RootCAs: roots, KeepRaw: keep}, Port: opts.authPort}
+			Config: resolvers.Config{Timeout: opts.timeout, Retries: retries, RootCAs: roots, KeepRaw: keep}, Port: opts.authPort,
+			AllowPrivate: opts.allowPrivate}
 	}
 	if opts.http {
 		run.options.HTTP = &frontdoor.Options{UserAgent: "hostwatch/" + streams.Version,
-			HTTPSPort: opts.httpPorts[0], HTTPPort: opts.httpPorts[1]}
+			HTTPSPort: opts.httpPorts[0], HTTPPort: opts.httpPorts[1], AllowPrivate: opts.allowPrivate}
 	}
 	if opts.rdap {
-		cfg := rdap.Config{HTTPClient: attribution.Doer{C: attribution.NewHTTPClient(opts.rdapTimeout(), 0, false)}}
+		// The registries' addresses come from the bootstrap and their
+		// redirects: the dialer checks every one (a proxy the user set aside).
+		tr := reach.Policy{AllowPrivate: opts.allowPrivate}.Transport(http.DefaultTransport.(*http.Transport))
+		cfg := rdap.Config{HTTPClient: attribution.Doer{C: attribution.NewHTTPClientOver(tr, opts.rdapTimeout(), 0, false)}}
 		if dir, err := attribution.DefaultDataDir(); err == nil {
 			cfg.Bootstrap = attribution.Bootstrap(dir)
 		}

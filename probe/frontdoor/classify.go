@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/hostwatch/hostwatch/probe/reach"
 )
 
 // revealing returns the headers of h that reveal hosting or a CDN, keys
@@ -62,6 +64,8 @@ func failure(err error) string {
 		return "interrupted"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return "generic_timeout_error"
+	case errors.Is(err, reach.ErrRefused):
+		return "refused"
 	case errors.Is(err, errNoAddresses):
 		return "dns_no_answer"
 	case errors.As(err, &re):

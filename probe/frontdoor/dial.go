@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hostwatch/hostwatch/probe/reach"
 )
 
 // tlsState is the state of a completed TLS handshake.
@@ -39,9 +41,10 @@ func (r *dialRecord) get() (bool, netip.AddrPort, *tlsState) {
 }
 
 // transport returns an HTTP/1.1 transport for one hop that connects only to
-// addrs (never through the system resolver or a proxy) and records in rec
-// which address it connected to and the TLS state.
-func (f fetcher) transport(ctx context.Context, rec *dialRecord, addrs []netip.Addr, host string, port uint16, useTLS bool) *http.Transport {
+// addrs (never through the system resolver or a proxy), and only where
+// policy allows, and records in rec which address it connected to and the
+// TLS state.
+func (f fetcher) transport(ctx context.Context, rec *dialRecord, policy reach.Policy, addrs []netip.Addr, host string, port uint16, useTLS bool) *http.Transport {
 	// The transport detaches dials from the request's cancellation (to reuse
 	// connections, which these transports never do), so the dialer uses the
 	// hop's context and keeps the deadlines itself.
@@ -54,7 +57,7 @@ func (f fetcher) transport(ctx context.Context, rec *dialRecord, addrs []netip.A
 		connectBy = fetchBy
 	}
 	dial := func(context.Context, string, string) (net.Conn, error) {
-		return dialAddrs(ctx, rec, addrs, host, port, useTLS, connectBy, fetchBy)
+		return dialAddrs(ctx, rec, policy, addrs, host, port, useTLS, connectBy, fetchBy)
 	}
 	return &http.Transport{
 		Proxy:                  nil,
@@ -91,7 +94,7 @@ func (e *dialError) Unwrap() []error { return e.errs }
 // dialAddrs connects to addrs in order, sharing what is left of the time
 // until connectBy among the addresses not yet tried, and does the TLS
 // handshake when useTLS. The connection it returns ends soon after fetchBy.
-func dialAddrs(ctx context.Context, rec *dialRecord, addrs []netip.Addr, host string, port uint16, useTLS bool, connectBy, fetchBy time.Time) (net.Conn, error) {
+func dialAddrs(ctx context.Context, rec *dialRecord, policy reach.Policy, addrs []netip.Addr, host string, port uint16, useTLS bool, connectBy, fetchBy time.Time) (net.Conn, error) {
 	ctx, cancel := context.WithDeadline(ctx, connectBy)
 	defer cancel()
 	var errs []error
@@ -103,7 +106,7 @@ func dialAddrs(ctx context.Context, rec *dialRecord, addrs []netip.Addr, host st
 			break
 		}
 		actx, acancel := context.WithTimeout(ctx, left/time.Duration(len(addrs)-i))
-		conn, state, err := connect(actx, ap, host, useTLS)
+		conn, state, err := connect(actx, policy, ap, host, useTLS)
 		acancel()
 		if err != nil {
 			errs = append(errs, err)
@@ -121,10 +124,12 @@ func dialAddrs(ctx context.Context, rec *dialRecord, addrs []netip.Addr, host st
 	return nil, &dialError{host: host, port: port, errs: errs}
 }
 
-// connect dials ap and, when useTLS, completes a TLS handshake that accepts
-// any certificate, so that it can be reported; tlsInfo verifies it.
-func connect(ctx context.Context, ap netip.AddrPort, host string, useTLS bool) (net.Conn, *tlsState, error) {
-	var d net.Dialer
+// connect dials ap, where policy allows it, and, when useTLS, completes a
+// TLS handshake that accepts any certificate, so that it can be reported;
+// tlsInfo verifies it. The policy is checked on the socket about to connect,
+// whatever the caller checked before.
+func connect(ctx context.Context, policy reach.Policy, ap netip.AddrPort, host string, useTLS bool) (net.Conn, *tlsState, error) {
+	d := net.Dialer{Control: policy.Control}
 	conn, err := d.DialContext(ctx, "tcp", ap.String())
 	if err != nil {
 		return nil, nil, err

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	retryablehttp "github.com/projectdiscovery/retryablehttp-go"
+
+	"github.com/hostwatch/hostwatch/probe/reach"
 )
 
 // Defaults for the zero values of Options.
@@ -59,6 +61,13 @@ type Options struct {
 	// HTTPSPort and HTTPPort are the ports tried for the domain itself;
 	// 0 means 443 and 80. URLs from redirects keep their own ports. For tests.
 	HTTPSPort, HTTPPort uint16
+	// AllowPrivate lets hops connect to addresses that are not globally
+	// reachable (--allow-private). By default a hop's addresses in such
+	// blocks (loopback, private, link-local such as the cloud metadata
+	// service 169.254.169.254, ...) are refused, listed in Hop.Refused and
+	// never connected to: every address a fetch connects to is learned from
+	// DNS answers and redirects, which a hostile domain controls.
+	AllowPrivate bool
 }
 
 func (o Options) withDefaults() Options {
@@ -98,11 +107,17 @@ type Hop struct {
 	// Failure classifies Error in OONI's words where one fits:
 	// generic_timeout_error, connection_refused, connection_reset,
 	// host_unreachable, network_unreachable, ssl_failed_handshake, eof_error,
-	// interrupted, dns_no_answer, dns_lookup_error, or unknown_failure.
+	// interrupted, dns_no_answer, dns_lookup_error, or unknown_failure;
+	// and "refused" (hostwatch's own word) when every address of the hop was
+	// refused as not globally reachable (see Refused): nothing was sent.
 	Failure string
 	Host    string
 	// Addresses is what Resolve returned for Host (the address itself for an IP literal).
 	Addresses []netip.Addr
+	// Refused lists the Addresses that were not connected to because they
+	// are not globally reachable, each with its special-purpose registry
+	// entry; the others were still tried.
+	Refused []reach.Refusal
 	// ConnectedTo is the address actually connected to; invalid when none was.
 	ConnectedTo netip.AddrPort
 	// Headers holds only the response headers that reveal hosting or a CDN,
@@ -241,7 +256,9 @@ func (f fetcher) follow(ctx context.Context, u *url.URL) attempt {
 		if err != nil {
 			at.err = err
 			var re *resolveError
-			at.connectFailed = len(at.hops) == 1 && !connected && !errors.As(err, &re)
+			// Neither a name that does not resolve nor addresses refused
+			// fare better over the other scheme.
+			at.connectFailed = len(at.hops) == 1 && !connected && !errors.As(err, &re) && !errors.Is(err, reach.ErrRefused)
 			return at
 		}
 		if location == "" {
@@ -288,8 +305,14 @@ func (f fetcher) hop(ctx context.Context, u *url.URL) (h Hop, location string, c
 	if err != nil {
 		return h, "", false, err
 	}
+	policy := reach.Policy{AllowPrivate: f.opts.AllowPrivate}
+	allowed, refused := policy.Split(h.Addresses)
+	h.Refused = refused
+	if len(allowed) == 0 {
+		return h, "", false, &reach.RefusedError{Refusals: refused}
+	}
 	rec := &dialRecord{}
-	tr := f.transport(ctx, rec, h.Addresses, h.Host, portOf(u), u.Scheme == "https")
+	tr := f.transport(ctx, rec, policy, allowed, h.Host, portOf(u), u.Scheme == "https")
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{
 		Transport:     tr,

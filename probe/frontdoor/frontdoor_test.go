@@ -24,6 +24,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hostwatch/hostwatch/probe/reach"
 )
 
 var loopback = netip.MustParseAddr("127.0.0.1")
@@ -213,12 +215,13 @@ func TestRedirectsAcrossHosts(t *testing.T) {
 	res.table["b.test"] = []netip.Addr{netip.MustParseAddr("127.0.0.2"), loopback}
 	now := time.Now().UTC().Truncate(time.Second)
 	r := Fetch(t.Context(), "A.test.", Options{
-		Timeout:   5 * time.Second,
-		RootCAs:   ca.pool,
-		Resolve:   res.resolve,
-		Now:       func() time.Time { return now },
-		HTTPSPort: portA,
-		UserAgent: "hostwatch-test",
+		AllowPrivate: true, // the test servers are on loopback
+		Timeout:      5 * time.Second,
+		RootCAs:      ca.pool,
+		Resolve:      res.resolve,
+		Now:          func() time.Time { return now },
+		HTTPSPort:    portA,
+		UserAgent:    "hostwatch-test",
 	})
 	if r.Error != "" || r.Scheme != "https" {
 		t.Fatalf("Error %q, Scheme %q", r.Error, r.Scheme)
@@ -307,11 +310,12 @@ func TestCertificateNotTrusted(t *testing.T) {
 			t.Parallel()
 			p := tlsServer(t, tc.cert, ok)
 			r := Fetch(t.Context(), "a.test", Options{
-				Timeout:   5 * time.Second,
-				RootCAs:   ca.pool,
-				Resolve:   testHosts("a.test").resolve,
-				Now:       func() time.Time { return tc.now },
-				HTTPSPort: p,
+				AllowPrivate: true, // the test servers are on loopback
+				Timeout:      5 * time.Second,
+				RootCAs:      ca.pool,
+				Resolve:      testHosts("a.test").resolve,
+				Now:          func() time.Time { return tc.now },
+				HTTPSPort:    p,
 			})
 			if r.Error != "" || r.Scheme != "https" || len(r.Hops) != 1 || r.Final == nil || r.Final.Status != 200 {
 				t.Fatalf("result %+v", r)
@@ -344,10 +348,11 @@ func TestHTTPFallback(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := Fetch(t.Context(), "a.test", Options{
-				Timeout:   5 * time.Second,
-				Resolve:   testHosts("a.test").resolve,
-				HTTPSPort: tc.httpsPort,
-				HTTPPort:  httpPort,
+				AllowPrivate: true, // the test servers are on loopback
+				Timeout:      5 * time.Second,
+				Resolve:      testHosts("a.test").resolve,
+				HTTPSPort:    tc.httpsPort,
+				HTTPPort:     httpPort,
 			})
 			if r.Error != "" || r.Scheme != "http" || len(r.Hops) != 2 {
 				t.Fatalf("result %+v", r)
@@ -371,10 +376,11 @@ func TestHTTPFallback(t *testing.T) {
 func TestBothSchemesFail(t *testing.T) {
 	t.Parallel()
 	r := Fetch(t.Context(), "a.test", Options{
-		Timeout:   5 * time.Second,
-		Resolve:   testHosts("a.test").resolve,
-		HTTPSPort: closedPort(t),
-		HTTPPort:  closedPort(t),
+		AllowPrivate: true, // the test servers are on loopback
+		Timeout:      5 * time.Second,
+		Resolve:      testHosts("a.test").resolve,
+		HTTPSPort:    closedPort(t),
+		HTTPPort:     closedPort(t),
 	})
 	if len(r.Hops) != 2 || r.Final != nil || !strings.HasPrefix(r.Error, "https: ") || !strings.Contains(r.Error, "; http: ") {
 		t.Fatalf("result %+v", r)
@@ -400,10 +406,11 @@ func TestRedirectLoop(t *testing.T) {
 	portA = tlsServer(t, cert, redirect(fmt.Sprintf("https://b.test:%d/", portB), http.StatusFound))
 	ready.Done()
 	r := Fetch(t.Context(), "a.test", Options{
-		Timeout:   5 * time.Second,
-		RootCAs:   ca.pool,
-		Resolve:   testHosts("a.test", "b.test").resolve,
-		HTTPSPort: portA,
+		AllowPrivate: true, // the test servers are on loopback
+		Timeout:      5 * time.Second,
+		RootCAs:      ca.pool,
+		Resolve:      testHosts("a.test", "b.test").resolve,
+		HTTPSPort:    portA,
 	})
 	if len(r.Hops) != 2 || r.Final != nil || !strings.Contains(r.Error, "redirect loop") {
 		t.Fatalf("result %+v", r)
@@ -421,6 +428,7 @@ func TestTooManyRedirects(t *testing.T) {
 		http.Redirect(w, r, "/"+strconv.Itoa(n+1), http.StatusTemporaryRedirect)
 	}))
 	r := Fetch(t.Context(), "a.test", Options{
+		AllowPrivate: true, // the test servers are on loopback
 		Timeout:      5 * time.Second,
 		MaxRedirects: 3,
 		RootCAs:      ca.pool,
@@ -478,10 +486,11 @@ func TestSlowLoris(t *testing.T) {
 			p := tlsServer(t, cert, tc.handler)
 			start := time.Now()
 			r := Fetch(t.Context(), "a.test", Options{
-				Timeout:   700 * time.Millisecond,
-				RootCAs:   ca.pool,
-				Resolve:   testHosts("a.test").resolve,
-				HTTPSPort: p,
+				AllowPrivate: true, // the test servers are on loopback
+				Timeout:      700 * time.Millisecond,
+				RootCAs:      ca.pool,
+				Resolve:      testHosts("a.test").resolve,
+				HTTPSPort:    p,
 			})
 			if d := time.Since(start); d > 3*time.Second {
 				t.Errorf("Fetch took %v", d)
@@ -523,11 +532,12 @@ func TestEndlessBody(t *testing.T) {
 	const limit = 100_000
 	start := time.Now()
 	r := Fetch(t.Context(), "a.test", Options{
-		Timeout:   5 * time.Second,
-		MaxBody:   limit,
-		Resolve:   testHosts("a.test").resolve,
-		HTTPSPort: closedPort(t),
-		HTTPPort:  p,
+		AllowPrivate: true, // the test servers are on loopback
+		Timeout:      5 * time.Second,
+		MaxBody:      limit,
+		Resolve:      testHosts("a.test").resolve,
+		HTTPSPort:    closedPort(t),
+		HTTPPort:     p,
 	})
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("Fetch took %v", d)
@@ -553,7 +563,7 @@ func TestResolveFailure(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := &hosts{table: tc.table}
-			r := Fetch(t.Context(), "a.test", Options{Timeout: 5 * time.Second, Resolve: h.resolve})
+			r := Fetch(t.Context(), "a.test", Options{AllowPrivate: true, Timeout: 5 * time.Second, Resolve: h.resolve})
 			// No HTTP fallback: the name, not the port, is the problem.
 			if len(r.Hops) != 1 || r.Scheme != "https" || !strings.HasPrefix(r.Error, "resolve a.test: ") {
 				t.Fatalf("result %+v", r)
@@ -571,7 +581,7 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("no resolver: %+v", r)
 	}
 	for _, d := range []string{"", "a.test/x", "a.test:443", "https://a.test", "a test", "fe80::1%eth0"} {
-		if r := Fetch(t.Context(), d, Options{Resolve: testHosts().resolve}); !strings.Contains(r.Error, "not a host name") || len(r.Hops) != 0 {
+		if r := Fetch(t.Context(), d, Options{AllowPrivate: true, Resolve: testHosts().resolve}); !strings.Contains(r.Error, "not a host name") || len(r.Hops) != 0 {
 			t.Errorf("%q: %+v", d, r)
 		}
 	}
@@ -581,7 +591,7 @@ func TestInterrupted(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	r := Fetch(ctx, "a.test", Options{Resolve: testHosts("a.test").resolve, HTTPSPort: closedPort(t)})
+	r := Fetch(ctx, "a.test", Options{AllowPrivate: true, Resolve: testHosts("a.test").resolve, HTTPSPort: closedPort(t)})
 	if len(r.Hops) != 1 || r.Hops[0].Failure != "interrupted" {
 		t.Fatalf("result %+v", r)
 	}
@@ -621,5 +631,90 @@ func TestClientUsesOwnTransport(t *testing.T) {
 	}
 	if retry, err := c.CheckRetry(t.Context(), nil, errors.New("refused")); retry || err != nil {
 		t.Errorf("CheckRetry = %v, %v; want no retry", retry, err)
+	}
+}
+
+// countingListener counts the connections it accepts.
+type countingListener struct {
+	net.Listener
+	mu sync.Mutex
+	n  int
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.mu.Lock()
+		l.n++
+		l.mu.Unlock()
+	}
+	return c, err
+}
+
+func (l *countingListener) accepted() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n
+}
+
+// countingServer starts an HTTP server on 127.0.0.1 that counts the
+// connections it accepts.
+func countingServer(t *testing.T) (uint16, *countingListener) {
+	t.Helper()
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "secret") }))
+	l := &countingListener{Listener: s.Listener}
+	s.Listener = l
+	s.Start()
+	t.Cleanup(s.Close)
+	return port(t, l.Addr()), l
+}
+
+// By default a hop whose addresses are none of them globally reachable is
+// refused: recorded with each address's registry entry, never connected to,
+// and not tried again over plain HTTP. (Redirects to such addresses are
+// tested in a network namespace, in cmd/hostwatch.)
+func TestRefusesAddressesNotGlobal(t *testing.T) {
+	t.Parallel()
+	p, l := countingServer(t)
+	res := testHosts()
+	res.table["a.test"] = []netip.Addr{loopback, netip.MustParseAddr("10.255.0.1"), netip.MustParseAddr("::ffff:169.254.169.254")}
+	r := Fetch(t.Context(), "a.test", Options{Timeout: 5 * time.Second, Resolve: res.resolve, HTTPSPort: p, HTTPPort: p})
+	if len(r.Hops) != 1 {
+		t.Fatalf("%d hops, want 1 (no plain HTTP after a refusal): %+v", len(r.Hops), r.Hops)
+	}
+	h := r.Hops[0]
+	wantRefused := []reach.Refusal{
+		{Addr: loopback, SpecialUse: "loopback (RFC 1122)"},
+		{Addr: netip.MustParseAddr("10.255.0.1"), SpecialUse: "private-use (RFC 1918)"},
+		{Addr: netip.MustParseAddr("169.254.169.254"), SpecialUse: "link-local (RFC 3927)"},
+	}
+	if h.Failure != "refused" || h.Status != 0 || h.ConnectedTo.IsValid() || !reflect.DeepEqual(h.Refused, wantRefused) {
+		t.Errorf("hop: failure %q, status %d, connected to %v, refused %v; want refused %v", h.Failure, h.Status, h.ConnectedTo, h.Refused, wantRefused)
+	}
+	if !strings.Contains(r.Error, "169.254.169.254 (link-local (RFC 3927))") || !strings.Contains(r.Error, "--allow-private") {
+		t.Errorf("Error %q does not name the address, its registry entry and the flag", r.Error)
+	}
+	if n := l.accepted(); n != 0 {
+		t.Errorf("the server accepted %d connections, want none", n)
+	}
+
+	// With AllowPrivate the same fetch connects.
+	r = Fetch(t.Context(), "a.test", Options{AllowPrivate: true, Timeout: 5 * time.Second, Resolve: testHosts("a.test").resolve, HTTPSPort: closedPort(t), HTTPPort: p})
+	if r.Final == nil || r.Final.Status != 200 || len(r.Final.Refused) != 0 || l.accepted() == 0 {
+		t.Errorf("with AllowPrivate: final %+v, error %q, %d connections", r.Final, r.Error, l.accepted())
+	}
+}
+
+// The policy is applied on the socket itself, whatever address reaches the
+// dialer.
+func TestConnectChecksTheSocket(t *testing.T) {
+	t.Parallel()
+	p, l := countingServer(t)
+	_, _, err := connect(t.Context(), reach.Policy{}, netip.AddrPortFrom(loopback, p), "a.test", false)
+	if !errors.Is(err, reach.ErrRefused) || failure(err) != "refused" {
+		t.Errorf("connect = %v (failure %q), want a refusal", err, failure(err))
+	}
+	if n := l.accepted(); n != 0 {
+		t.Errorf("the server accepted %d connections, want none", n)
 	}
 }
