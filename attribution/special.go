@@ -88,5 +88,15 @@ func specialUse(ip netip.Addr) string {
 // holds ip when ip is not globally reachable, such as "link-local (RFC 3927)"
 // for 169.254.169.254, and "" for a globally reachable address. It is the
 // table Lookup uses, so that what hostwatch refuses to connect to and what it
-// reports as not public are one and the same.
-func SpecialUse(ip netip.Addr) string { return specialUse(ip) }
+// reports as not public are one and the same. A NAT64 address (64:ff9b::/96)
+// is judged as the IPv4 address it reaches through the translator:
+// 64:ff9b::a9fe:a9fe is the metadata service 169.254.169.254.
+func SpecialUse(ip netip.Addr) string {
+	if v4, ok := nat64(ip); ok {
+		if use := specialUse(v4); use != "" {
+			return "NAT64 of " + v4.String() + ": " + use
+		}
+		return ""
+	}
+	return specialUse(ip)
+}

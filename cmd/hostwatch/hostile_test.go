@@ -101,7 +101,7 @@ func TestHostileTextIsInert(t *testing.T) {
 	}{
 		{"invalid name as argument", []string{"audit", "-o", "table", "--resolver", zone.Addr, "--timeout", "1s", "bad" + hostileText + ".example"}, `\x1b[2J`},
 		{"invalid name in a file", []string{"audit", "-o", "table", "--resolver", zone.Addr, "--timeout", "1s", "-f", names}, `\x1b[2J`},
-		{"certificate subject and SAN", []string{"audit", "-o", "table", "--resolver", zone.Addr, "--timeout", "2s", "--http", "--https-port", port, "--http-port", "1", "web.kpu.go.id"}, `\x1b`},
+		{"certificate subject and SAN", []string{"audit", "-o", "table", "--resolver", zone.Addr, "--timeout", "2s", "--http", "--allow-private", "--https-port", port, "--http-port", "1", "web.kpu.go.id"}, `\x1b`},
 		{"names inside a saved report", []string{"diff", before, after}, `\x1b[2J`},
 		{"markdown of a saved report", []string{"diff", "-o", "markdown", before, after}, ""},
 		{"invalid address", []string{"lookup", "-o", "table", "8.8.8.8" + hostileText}, ""},

@@ -24,6 +24,8 @@ func TestCheck(t *testing.T) {
 		{"169.254.169.254", "link-local (RFC 3927)"},
 		{"::ffff:169.254.169.254", "link-local (RFC 3927)"}, // judged as the IPv4 it reaches
 		{"::ffff:8.8.8.8", ""},
+		{"64:ff9b::a9fe:a9fe", "NAT64 of 169.254.169.254: link-local (RFC 3927)"}, // through a translator
+		{"64:ff9b::808:808", ""},
 		{"10.255.0.1", "private-use (RFC 1918)"},
 		{"127.0.0.1", "loopback (RFC 1122)"},
 		{"100.100.100.200", "shared address space (RFC 6598)"}, // another cloud's metadata service
