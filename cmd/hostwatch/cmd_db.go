@@ -113,11 +113,14 @@ func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) 
 	for _, d := range res.After {
 		fmt.Fprintf(streams.Out, "  %s %s\n", d.ID, d.Version)
 	}
-	published, err := attribution.UpdateBootstrap(ctx, dir, opts.bootstrapURL, nil)
+	bs, err := attribution.UpdateBootstrap(ctx, dir, opts.bootstrapURL, nil)
 	if err != nil {
 		return runError{fmt.Errorf("the datasets are updated, but the RDAP bootstrap is not: %w", err)}
 	}
-	fmt.Fprintf(streams.Out, "  RDAP bootstrap published %s\n", published)
+	fmt.Fprintf(streams.Out, "  RDAP bootstrap published %s\n", bs.Published)
+	for _, k := range bs.Kept {
+		fmt.Fprintf(streams.Out, "    kept %s\n", k)
+	}
 	if err := attribution.UpdateFeeds(ctx, dir, feeds, nil, streams.ErrOut); err != nil {
 		return runError{fmt.Errorf("the datasets are updated, but not every provider feed: %w", err)}
 	}
