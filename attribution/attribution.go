@@ -336,7 +336,15 @@ func (d *DB) Datasets() []Dataset {
 		case provider.SourceASNTable:
 			fields = []string{"provider", "provider_kind"}
 		}
-		out = append(out, Dataset{ID: s.Name, Version: s.Version, License: s.License, Attribution: s.Attribution, Fields: fields, Description: s.URL})
+		if s.Regions {
+			fields = append(fields, "region")
+		}
+		desc := s.URL
+		if s.Note != "" {
+			desc = s.Note + " (" + s.URL + ")"
+		}
+		out = append(out, Dataset{ID: s.Name, Version: s.Version, License: s.License, Attribution: s.Attribution, Fields: fields,
+			Description: desc, Path: s.Path})
 	}
 	return out
 }
