@@ -364,9 +364,8 @@ func TestWithRangesPrecedence(t *testing.T) {
 // feedEntry is one prefix as a fixture feed lists it, read independently
 // of the parsers, so that tests take services and regions from the data.
 type feedEntry struct {
-	prefix           netip.Prefix
-	service, region  string
-	cdn, originFront bool
+	prefix          netip.Prefix
+	service, region string
 }
 
 func readFixture(t *testing.T, name string) []byte {
