@@ -92,6 +92,10 @@ type Config struct {
 	// user's MMDBs.
 	// "" means the embedded data only.
 	DataDir string
+	// VerifiedDir is where the SHA-256 digests of MMDBs files that passed
+	// verification are remembered, so that the same file is not verified
+	// again on every open; "" verifies each file on every open.
+	VerifiedDir string
 }
 
 // OpenWith is Open with the data directory of db update as well.
@@ -102,7 +106,7 @@ func OpenWith(cfg Config) (*DB, error) {
 	for i, p := range paths {
 		// The user's files are verified whole on every open; the licensed
 		// ones were verified when db update installed them.
-		s, ds, err := openUser(p, i < len(cfg.MMDBs))
+		s, ds, err := openUser(p, i < len(cfg.MMDBs), cfg.VerifiedDir)
 		if err != nil {
 			d.Close()
 			return nil, err
@@ -199,22 +203,23 @@ func (d *DB) add(e manifest.Dataset, r *maxminddb.Reader, path string) {
 const unknownLicense = "see the file's provider terms"
 
 // openUser opens a user's MMDB file and works out how to read it; with
-// verify, it first checks the whole file (verifyMMDB) and refuses a damaged
-// one with ErrCorrupt. The strings of its metadata are made inert
-// (clean.String) before they enter the model.
-func openUser(path string, verify bool) (*source, Dataset, error) {
-	r, err := maxminddb.Open(path, maxminddb.DisableStringCache())
+// verify, it checks the whole file first (openVerified, remembering the
+// files that passed in verifiedDir) and refuses a damaged one with
+// ErrCorrupt. The strings of its metadata are made inert (clean.String)
+// before they enter the model.
+func openUser(path string, verify bool, verifiedDir string) (*source, Dataset, error) {
+	var r *maxminddb.Reader
+	var err error
+	if verify {
+		r, err = openVerified(path, verifiedDir)
+	} else {
+		r, err = maxminddb.Open(path, maxminddb.DisableStringCache())
+	}
 	if err != nil {
 		return nil, Dataset{}, fmt.Errorf("open mmdb %q: %w", path, err)
 	}
 	md := r.Metadata
 	dbType := clean.String(md.DatabaseType, maxMeta)
-	if verify {
-		if err := verifyMMDB(path, r); err != nil {
-			r.Close()
-			return nil, Dataset{}, fmt.Errorf("open mmdb %q: %w: %w", path, ErrCorrupt, err)
-		}
-	}
 	l, hasASN, hasCountry, err := detect(r)
 	if err != nil {
 		r.Close()

@@ -2,10 +2,13 @@ package attribution
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 
 	"github.com/maxmind/mmdbwriter/mmdbtype"
 	"github.com/oschwald/maxminddb-golang/v2"
@@ -19,24 +22,55 @@ var ErrCorrupt = errors.New("the file is damaged: it fails MMDB verification")
 // metadataMarker starts an MMDB file's metadata section.
 var metadataMarker = []byte("\xAB\xCD\xEFMaxMind.com")
 
-// verifyMMDB checks the whole MMDB file at path, opened as r, with
-// maxminddb's Verify: its metadata, every node of its search tree and every
-// record of its data section.
+// openVerified reads the MMDB file at path whole and returns a reader on
+// those bytes, checked whole with maxminddb's Verify (verifyMMDB): its
+// metadata, every node of its search tree and every record of its data
+// section. Verifying takes time in proportion to the file, so when dir is
+// set it remembers there the SHA-256 of each file that passed, and a file
+// with the same digest is not verified again. The reader answers from the
+// very bytes that were hashed and verified.
+func openVerified(path, dir string) (*maxminddb.Reader, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := maxminddb.OpenBytes(b, maxminddb.DisableStringCache())
+	if err != nil {
+		return nil, err
+	}
+	mark := ""
+	if dir != "" {
+		sum := sha256.Sum256(b)
+		mark = filepath.Join(dir, hex.EncodeToString(sum[:]))
+		if _, err := os.Stat(mark); err == nil {
+			return r, nil
+		}
+	}
+	if err := verifyMMDB(b, r); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if mark != "" {
+		// Best effort: without the mark the file is verified next time.
+		if os.MkdirAll(dir, 0o755) == nil {
+			_ = os.WriteFile(mark, nil, 0o644)
+		}
+	}
+	return r, nil
+}
+
+// verifyMMDB verifies the MMDB file b, opened as r.
 //
 // The MaxMind DB format lets the description map be empty, and
 // ip-location-db publishes its files so, but Verify refuses such metadata
 // before it looks at the tree and the data. For those files a copy whose
 // metadata names a description is verified instead, so that the tree and
 // the data are checked all the same.
-func verifyMMDB(path string, r *maxminddb.Reader) error {
+func verifyMMDB(b []byte, r *maxminddb.Reader) error {
 	if len(r.Metadata.Description) > 0 {
 		return r.Verify()
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	b, err = withDescription(b, r.Metadata)
+	b, err := withDescription(bytes.Clone(b), r.Metadata)
 	if err != nil {
 		return err
 	}

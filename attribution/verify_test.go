@@ -103,11 +103,47 @@ func TestOpenRefusesDamagedFiles(t *testing.T) {
 // openUserOnly opens path as Open does a --mmdb file, without the embedded
 // data after it: fast enough to try every damaged copy of a file.
 func openUserOnly(path string) (*DB, error) {
-	s, ds, err := openUser(path, true)
+	s, ds, err := openUser(path, true, "")
 	if err != nil {
 		return nil, err
 	}
 	return &DB{sources: []*source{s}, datasets: []Dataset{ds}}, nil
+}
+
+// A file is verified once: its digest is remembered, and the same bytes
+// open again without another verification; a damaged copy has another
+// digest and is verified, and refused.
+func TestVerifiedOnce(t *testing.T) {
+	t.Parallel()
+	dir, marks := t.TempDir(), t.TempDir()
+	path := fixture{dbType: "GeoLite2-Country", desc: "test", records: map[string]mmdbtype.DataType{"8.8.8.0/24": geoCountry("DE", "US")}}.write(t, dir, "c.mmdb")
+	for range 2 {
+		db, err := OpenWith(Config{MMDBs: []string{path}, VerifiedDir: marks})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := db.Lookup(netip.MustParseAddr("8.8.8.8")); got.Country != "DE" {
+			t.Errorf("Lookup: %+v", got)
+		}
+		db.Close()
+		if es, _ := os.ReadDir(marks); len(es) != 1 {
+			t.Fatalf("%d marks, want one for the verified file", len(es))
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[3] ^= 0xff
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenWith(Config{MMDBs: []string{path}, VerifiedDir: marks}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("the damaged file: %v, want ErrCorrupt", err)
+	}
+	if es, _ := os.ReadDir(marks); len(es) != 1 {
+		t.Errorf("%d marks after a failed verification, want still one", len(es))
+	}
 }
 
 // Files that are whole pass: ip-location-db's published MMDB (the real

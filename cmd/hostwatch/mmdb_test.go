@@ -60,6 +60,7 @@ func runHostwatch(t *testing.T, args ...string) (code int, stdout, stderr string
 // (issue 9, part 4).
 func TestMMDBDamagedIsRefused(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	dir := t.TempDir()
 	path := writeMMDB(t, dir, "city.mmdb", "test", map[string]mmdbtype.Map{"8.8.8.0/24": city("DE")})
 	b, err := os.ReadFile(path)
@@ -88,6 +89,7 @@ func TestMMDBDamagedIsRefused(t *testing.T) {
 // database_type, build date and description (issue 9, part 4).
 func TestMMDBWarnings(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	dir := t.TempDir()
 	path := writeMMDB(t, dir, "cc.mmdb", "Test\x1b[2J city data", map[string]mmdbtype.Map{
 		"8.8.8.0/24": city("\x1b[2J"),
