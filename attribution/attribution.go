@@ -92,7 +92,7 @@ type Config struct {
 	// user's MMDBs.
 	// "" means the embedded data only.
 	DataDir string
-	// VerifiedDir is where the SHA-256 digests of MMDBs files that passed
+	// VerifiedDir is where the SHA-256 digests of MMDB files that passed
 	// verification are remembered, so that the same file is not verified
 	// again on every open; "" verifies each file on every open.
 	VerifiedDir string
@@ -104,8 +104,9 @@ func OpenWith(cfg Config) (*DB, error) {
 	d := &DB{}
 	ids := map[string]int{}
 	for i, p := range paths {
-		// The user's files are verified whole on every open; the licensed
-		// ones were verified when db update installed them.
+		// The user's files are verified whole (once for the same bytes,
+		// with VerifiedDir); the licensed ones were verified when db update
+		// installed them.
 		s, ds, err := openUser(p, i < len(cfg.MMDBs), cfg.VerifiedDir)
 		if err != nil {
 			d.Close()

@@ -46,7 +46,8 @@ func city(cc string) mmdbtype.Map {
 	return mmdbtype.Map{"country": mmdbtype.Map{"iso_code": mmdbtype.String(cc)}, "city": mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String("X")}}}
 }
 
-// run runs hostwatch in-process with no data directory of the user's.
+// runHostwatch runs hostwatch in-process; the tests point XDG_DATA_HOME
+// and XDG_CACHE_HOME at their own directories.
 func runHostwatch(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
