@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/oschwald/maxminddb-golang/v2"
 
+	"github.com/hostwatch/hostwatch/attribution/internal/clean"
 	"github.com/hostwatch/hostwatch/attribution/internal/manifest"
 	"github.com/hostwatch/hostwatch/attribution/provider"
 )
@@ -36,8 +38,34 @@ type source struct {
 	layout     layout
 	hasASN     bool     // its records may carry asn and as_org
 	hasCountry bool     // its records may carry country
+	v4only     bool     // an IPv4 tree: IPv6 addresses are not in it
 	cache      sync.Map // data offset (uintptr) → *record
 	cached     atomic.Int64
+	problems   problems
+}
+
+// problems counts what went wrong looking addresses up in one source, for
+// Warnings. Each kind keeps the lowest address it happened to, so that the
+// warning is the same whatever the order of concurrent lookups.
+type problems struct {
+	mu      sync.Mutex
+	failed  problem // lookups that failed: the address was asked of the sources after it
+	dropped problem // country codes that were not two ASCII letters
+}
+
+type problem struct {
+	count  int
+	at     netip.Addr
+	detail string
+}
+
+func (p *problems) note(which *problem, ip netip.Addr, detail string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	which.count++
+	if !which.at.IsValid() || ip.Less(which.at) {
+		which.at, which.detail = ip, detail
+	}
 }
 
 // maxCached bounds the records one source keeps decoded. The embedded ASN
@@ -64,6 +92,10 @@ type Config struct {
 	// user's MMDBs.
 	// "" means the embedded data only.
 	DataDir string
+	// VerifiedDir is where the SHA-256 digests of MMDB files that passed
+	// verification are remembered, so that the same file is not verified
+	// again on every open; "" verifies each file on every open.
+	VerifiedDir string
 }
 
 // OpenWith is Open with the data directory of db update as well.
@@ -71,8 +103,11 @@ func OpenWith(cfg Config) (*DB, error) {
 	paths := append(slices.Clone(cfg.MMDBs), licensedFiles(cfg.DataDir)...)
 	d := &DB{}
 	ids := map[string]int{}
-	for _, p := range paths {
-		s, ds, err := openUser(p)
+	for i, p := range paths {
+		// The user's files are verified whole (once for the same bytes,
+		// with VerifiedDir); the licensed ones were verified when db update
+		// installed them.
+		s, ds, err := openUser(p, i < len(cfg.MMDBs), cfg.VerifiedDir)
 		if err != nil {
 			d.Close()
 			return nil, err
@@ -145,7 +180,7 @@ func (d *DB) openFile(dir string, e manifest.Dataset) error {
 // source. mkdataset writes GeoIP2-compatible files or keeps ip-location-db's
 // own layout, and the manifest says which facts each file gives.
 func (d *DB) add(e manifest.Dataset, r *maxminddb.Reader, path string) {
-	s := &source{id: e.ID, r: r, layout: layoutFlat}
+	s := &source{id: e.ID, r: r, layout: layoutFlat, v4only: r.Metadata.IPVersion == 4}
 	if l, _, _ := detectByType(r.Metadata.DatabaseType); l != layoutNone {
 		s.layout = l
 	}
@@ -168,27 +203,39 @@ func (d *DB) add(e manifest.Dataset, r *maxminddb.Reader, path string) {
 // unknownLicense is the licence of a user's file whose metadata says none.
 const unknownLicense = "see the file's provider terms"
 
-// openUser opens a user's MMDB file and works out how to read it.
-func openUser(path string) (*source, Dataset, error) {
-	r, err := maxminddb.Open(path, maxminddb.DisableStringCache())
+// openUser opens a user's MMDB file and works out how to read it; with
+// verify, it checks the whole file first (openVerified, remembering the
+// files that passed in verifiedDir) and refuses a damaged one with
+// ErrCorrupt. The strings of its metadata are made inert (clean.String)
+// before they enter the model.
+func openUser(path string, verify bool, verifiedDir string) (*source, Dataset, error) {
+	var r *maxminddb.Reader
+	var err error
+	if verify {
+		r, err = openVerified(path, verifiedDir)
+	} else {
+		r, err = maxminddb.Open(path, maxminddb.DisableStringCache())
+	}
 	if err != nil {
 		return nil, Dataset{}, fmt.Errorf("open mmdb %q: %w", path, err)
 	}
 	md := r.Metadata
+	dbType := clean.String(md.DatabaseType, maxMeta)
 	l, hasASN, hasCountry, err := detect(r)
 	if err != nil {
 		r.Close()
-		return nil, Dataset{}, fmt.Errorf("open mmdb %q: database type %q: %w", path, md.DatabaseType, err)
+		return nil, Dataset{}, fmt.Errorf("open mmdb %q: database type %q: %w", path, dbType, err)
 	}
-	dbType := md.DatabaseType
-	if dbType == "" {
-		dbType = "mmdb"
+	idType := dbType
+	if idType == "" {
+		idType = "mmdb"
 	}
 	ds := Dataset{
-		ID:          fmt.Sprintf("%s (%s)", dbType, filepath.Base(path)),
-		License:     unknownLicense,
-		Path:        path,
-		Description: description(md.Description),
+		ID:           fmt.Sprintf("%s (%s)", idType, clean.String(filepath.Base(path), maxMeta)),
+		License:      unknownLicense,
+		Path:         path,
+		Description:  clean.String(description(md.Description), maxMeta),
+		DatabaseType: dbType,
 	}
 	if md.BuildEpoch != 0 {
 		ds.Version = md.BuildTime().UTC().Format(time.DateOnly)
@@ -202,7 +249,7 @@ func openUser(path string) (*source, Dataset, error) {
 	if hasCountry {
 		ds.Fields = append(ds.Fields, "country")
 	}
-	s := &source{id: ds.ID, r: r, layout: l, hasASN: hasASN, hasCountry: hasCountry}
+	s := &source{id: ds.ID, r: r, layout: l, hasASN: hasASN, hasCountry: hasCountry, v4only: md.IPVersion == 4}
 	return s, ds, nil
 }
 
@@ -239,7 +286,10 @@ func mentionsLicense(s string) bool {
 // IPv4-mapped and IPv4-compatible IPv6 addresses are special-purpose: no
 // claims, not those of the IPv4 address they embed. A NAT64 address
 // (64:ff9b::/96) gets the claims of the IPv4 address it embeds, and says
-// so in NAT64. Lookup never fails: what no source knows is left zero.
+// so in NAT64. Lookup never fails: what no source knows is left zero. A
+// lookup that fails in one source (a record that cannot be read) or a
+// country code that is not two ASCII letters is noted for Warnings, and
+// the later sources are asked instead.
 func (d *DB) Lookup(ip netip.Addr) Result {
 	var res Result
 	if d == nil || !ip.IsValid() {
@@ -256,14 +306,26 @@ func (d *DB) Lookup(ip netip.Addr) Result {
 	}
 	needASN, needOrg, needCountry, needRegistered := true, true, true, true
 	for _, s := range d.sources {
-		if !(s.hasASN && (needASN || needOrg || needRegistered) || s.hasCountry && (needCountry || needRegistered)) {
+		if !(s.hasASN && (needASN || needOrg || needRegistered) || s.hasCountry && (needCountry || needRegistered)) ||
+			s.v4only && !ip.Is4() {
 			continue
 		}
 		found := s.r.Lookup(ip)
+		if err := found.Err(); err != nil {
+			s.problems.note(&s.problems.failed, ip, err.Error())
+			continue
+		}
 		if !found.Found() {
 			continue
 		}
 		rec := s.record(found)
+		if rec.err != nil {
+			s.problems.note(&s.problems.failed, ip, rec.err.Error())
+			continue
+		}
+		if rec.badCountry != "" {
+			s.problems.note(&s.problems.dropped, ip, rec.badCountry)
+		}
 		if needASN && rec.asn != 0 {
 			res.ASN, res.Sources.ASN = rec.asn, s.id
 			res.Prefix, res.Sources.Prefix = prefix(ip, found), s.id
@@ -312,7 +374,9 @@ func (s *source) record(found maxminddb.Result) *record {
 	}
 	rec, err := s.layout.decode(found)
 	if err != nil {
-		rec = record{} // a record that does not decode gives no facts
+		rec = record{err: err} // a record that does not decode gives no facts
+	} else {
+		rec = rec.tidy()
 	}
 	if s.cached.Load() >= maxCached {
 		return &rec
@@ -322,6 +386,41 @@ func (s *source) record(found maxminddb.Result) *record {
 		s.cached.Add(1)
 	}
 	return v.(*record)
+}
+
+// Warnings describes what went wrong in the lookups so far, one line per
+// source and kind, in the order of Datasets: lookups that failed in a file
+// (those addresses were asked of the sources after it) and country codes
+// that were not two ASCII letters (dropped). Outside text in them is
+// inert. Lookups never fail silently: reports carry these lines.
+func (d *DB) Warnings() []string {
+	if d == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range d.sources {
+		s.problems.mu.Lock()
+		failed, dropped := s.problems.failed, s.problems.dropped
+		s.problems.mu.Unlock()
+		if failed.count > 0 {
+			out = append(out, fmt.Sprintf("%s: %s failed and %s answered by the sources after it (the first, %s: %s)",
+				s.id, plural(failed.count, "lookup"), pick(failed.count, "was", "were"), failed.at, clean.String(failed.detail, maxMeta)))
+		}
+		if dropped.count > 0 {
+			out = append(out, fmt.Sprintf("%s: dropped the country code of %s, not two ASCII letters (the first, %s: %s)",
+				s.id, plural(dropped.count, "lookup"), dropped.at, clean.String(strconv.Quote(dropped.detail), maxName)))
+		}
+	}
+	return out
+}
+
+func plural(n int, noun string) string { return fmt.Sprintf("%d %s", n, pick(n, noun, noun+"s")) }
+
+func pick(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // Datasets describes every source in use: the user's files in the order
@@ -342,7 +441,15 @@ func (d *DB) Datasets() []Dataset {
 		case provider.SourceASNTable:
 			fields = []string{"provider", "provider_kind"}
 		}
-		out = append(out, Dataset{ID: s.Name, Version: s.Version, License: s.License, Attribution: s.Attribution, Fields: fields, Description: s.URL})
+		if s.Regions {
+			fields = append(fields, "region")
+		}
+		desc := s.URL
+		if s.Note != "" {
+			desc = s.Note + " (" + s.URL + ")"
+		}
+		out = append(out, Dataset{ID: s.Name, Version: s.Version, License: s.License, Attribution: s.Attribution, Fields: fields,
+			Description: desc, Path: s.Path})
 	}
 	return out
 }

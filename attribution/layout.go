@@ -8,6 +8,8 @@ import (
 
 	"github.com/oschwald/geoip2-golang/v2"
 	"github.com/oschwald/maxminddb-golang/v2"
+
+	"github.com/hostwatch/hostwatch/attribution/internal/clean"
 )
 
 // ErrUnknownLayout means an MMDB file holds none of the record layouts
@@ -21,7 +23,47 @@ type record struct {
 	org        string
 	country    string
 	registered string // registered_country: where the holder is registered
+	// badCountry is a country code the record gave that is not two ASCII
+	// letters, dropped (as written, for the warning).
+	badCountry string
+	// err is why the record could not be decoded; it then gives no facts.
+	err error
 }
+
+// Bounds of the strings kept from a file.
+const (
+	maxName = 256  // an AS organisation
+	maxMeta = 1024 // a database_type or description
+)
+
+// tidy makes a decoded record safe to put in the model: the organisation
+// inert (clean.String), and each country code two upper-case ASCII letters
+// or dropped, the first dropped one noted in badCountry.
+func (rec record) tidy() record {
+	rec.org = clean.String(rec.org, maxName)
+	for _, cc := range []*string{&rec.country, &rec.registered} {
+		code, ok := countryCode(*cc)
+		if !ok && rec.badCountry == "" {
+			rec.badCountry = *cc
+		}
+		*cc = code
+	}
+	return rec
+}
+
+// countryCode reads an ISO 3166-1 alpha-2 code: two ASCII letters, in
+// upper case. "" is no code and fine; anything else is refused.
+func countryCode(s string) (string, bool) {
+	if s == "" {
+		return "", true
+	}
+	if len(s) != 2 || !isLetter(s[0]) || !isLetter(s[1]) {
+		return "", false
+	}
+	return strings.ToUpper(s), true
+}
+
+func isLetter(c byte) bool { return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' }
 
 // layout is a way of reading records: the GeoIP2 ones use the models of
 // geoip2-golang; the others are read with maxminddb alone.

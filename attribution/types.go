@@ -23,6 +23,10 @@ type Dataset struct {
 	Package string `json:"package,omitempty"`
 	// SHA256 is the hex digest of that package's tarball.
 	SHA256 string `json:"sha256,omitempty"`
+	// DatabaseType is a user's MMDB file's own database_type, as its
+	// metadata gives it (made inert); Version is then its build date and
+	// Description its own description.
+	DatabaseType string `json:"database_type,omitempty"`
 }
 
 // Sources names, for each fact of a Result, the Dataset.ID that gave it.

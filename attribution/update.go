@@ -304,10 +304,26 @@ const DefaultBootstrapURL = "https://data.iana.org/rdap"
 // bootstrapDir is where UpdateBootstrap keeps the files, in the data directory.
 const bootstrapDir = "rdap"
 
+// BootstrapUpdate says what UpdateBootstrap did.
+type BootstrapUpdate struct {
+	// Published is the date of the bootstrap in use afterwards
+	// (rdap.Bootstrap.Published).
+	Published string
+	// Kept names each fetched file that was not installed because the one
+	// in use is as new or newer, with both dates.
+	Kept []string
+}
+
+// bootstrapNames are IANA's bootstrap files that hostwatch uses.
+var bootstrapNames = [...]string{"ipv4.json", "ipv6.json"}
+
 // UpdateBootstrap fetches IANA's RDAP bootstrap files from base, checks that
-// they parse, and replaces the copies in DIR/rdap (each file renamed into
-// place). The embedded copy is used until then.
-func UpdateBootstrap(ctx context.Context, dir, base string, c *retryablehttp.Client) (published string, err error) {
+// they parse, and installs in DIR/rdap (each file renamed into place) each
+// one whose publication is later than that of the file in use (the one
+// installed before, or the embedded one): an older bootstrap never replaces
+// a newer one.
+func UpdateBootstrap(ctx context.Context, dir, base string, c *retryablehttp.Client) (BootstrapUpdate, error) {
+	var res BootstrapUpdate
 	if base == "" {
 		base = DefaultBootstrapURL
 	}
@@ -315,42 +331,88 @@ func UpdateBootstrap(ctx context.Context, dir, base string, c *retryablehttp.Cli
 		c = NewHTTPClient(time.Minute, 2, true)
 	}
 	files := map[string][]byte{}
-	for _, name := range []string{"ipv4.json", "ipv6.json"} {
+	for _, name := range bootstrapNames {
 		b, err := fetch(ctx, c, strings.TrimSuffix(base, "/")+"/"+name)
 		if err != nil {
-			return "", fmt.Errorf("%w: %w", ErrUpdate, err)
+			return res, fmt.Errorf("%w: %w", ErrUpdate, err)
 		}
 		files[name] = b
 	}
-	bs, err := rdap.ParseBootstrap(files["ipv4.json"], files["ipv6.json"])
-	if err != nil {
-		return "", fmt.Errorf("%w: RDAP bootstrap: %w", ErrUpdate, err)
+	if _, err := rdap.ParseBootstrap(files["ipv4.json"], files["ipv6.json"]); err != nil {
+		return res, fmt.Errorf("%w: RDAP bootstrap: %w", ErrUpdate, err)
+	}
+	for _, name := range bootstrapNames {
+		if _, err := rdap.Publication(files[name]); err != nil {
+			return res, fmt.Errorf("%w: RDAP bootstrap %s: %w", ErrUpdate, name, err)
+		}
 	}
 	out := filepath.Join(dir, bootstrapDir)
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return "", err
+		return res, err
 	}
-	for name, b := range files {
-		if err := writeAtomic(filepath.Join(out, name), b); err != nil {
-			return "", err
+	for _, name := range bootstrapNames {
+		inUse := bootstrapFile(dir, name)
+		if !newerBootstrap(files[name], inUse) {
+			was, _ := rdap.Publication(inUse)
+			got, _ := rdap.Publication(files[name])
+			res.Kept = append(res.Kept, fmt.Sprintf("%s: the one in use (published %s) is not older than the one fetched (%s)",
+				name, was.UTC().Format(time.RFC3339), got.UTC().Format(time.RFC3339)))
+			continue
+		}
+		if err := writeAtomic(filepath.Join(out, name), files[name]); err != nil {
+			return res, err
 		}
 	}
-	return bs.Published(), nil
+	res.Published = Bootstrap(dir).Published()
+	return res, nil
 }
 
-// Bootstrap returns the RDAP bootstrap that db update installed in dir, or
-// the embedded one when there is none (or it does not parse).
+// Bootstrap returns the RDAP bootstrap in use: for each file, the one db
+// update installed in dir when it parses and is newer than the embedded
+// one, else the embedded one.
 func Bootstrap(dir string) *rdap.Bootstrap {
-	if dir != "" {
-		v4, err4 := os.ReadFile(filepath.Join(dir, bootstrapDir, "ipv4.json"))
-		v6, err6 := os.ReadFile(filepath.Join(dir, bootstrapDir, "ipv6.json"))
-		if err4 == nil && err6 == nil {
-			if bs, err := rdap.ParseBootstrap(v4, v6); err == nil {
-				return bs
-			}
-		}
+	bs, err := rdap.ParseBootstrap(bootstrapFile(dir, "ipv4.json"), bootstrapFile(dir, "ipv6.json"))
+	if err != nil {
+		return rdap.DefaultBootstrap()
 	}
-	return rdap.DefaultBootstrap()
+	return bs
+}
+
+// bootstrapFile returns the bootstrap file name in use: the copy in
+// DIR/rdap if it parses and is newer than the embedded one, else the
+// embedded one.
+func bootstrapFile(dir, name string) []byte {
+	emb, _ := rdap.EmbeddedBootstrapFile(name)
+	if dir == "" {
+		return emb
+	}
+	b, err := os.ReadFile(filepath.Join(dir, bootstrapDir, name))
+	if err != nil {
+		return emb
+	}
+	v4, v6 := b, []byte(nil)
+	if name == "ipv6.json" {
+		v4, v6 = nil, b
+	}
+	if _, err := rdap.ParseBootstrap(v4, v6); err != nil || !newerBootstrap(b, emb) {
+		return emb
+	}
+	return b
+}
+
+// newerBootstrap reports whether bootstrap file b was published after
+// inUse. A file whose date cannot be read is never newer, unless the one in
+// use has no readable date either.
+func newerBootstrap(b, inUse []byte) bool {
+	t, err := rdap.Publication(b)
+	was, errWas := rdap.Publication(inUse)
+	switch {
+	case err != nil:
+		return false
+	case errWas != nil:
+		return true
+	}
+	return t.After(was)
 }
 
 // writeAtomic replaces path with b: a reader sees the old file or the new one.

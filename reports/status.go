@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -45,11 +46,15 @@ func WriteDataStatus(w io.Writer, format string, s DataStatus) error {
 		{header: "GIVES"}, {header: "LICENCE", min: 12, squeeze: 1},
 	}
 	for _, src := range s.Sources {
-		state := "fresh"
+		age, state := fmt.Sprintf("%dd", src.AgeDays), "fresh"
 		if src.Stale {
 			state = "STALE"
 		}
-		addRow(cols, src.ID, src.Version, fmt.Sprintf("%dd", src.AgeDays), state, strings.Join(src.Fields, ","), src.License)
+		if _, dated := src.Date(); !dated {
+			// No date of its own (a version, or none): its age is unknown.
+			age, state = "-", "undated"
+		}
+		addRow(cols, src.ID, cmp.Or(src.Version, "-"), age, state, strings.Join(src.Fields, ","), src.License)
 	}
 	var b strings.Builder
 	writeColumns(&b, cols)

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Range is one prefix of a provider's feed, in hostwatch's terms.
@@ -22,6 +23,18 @@ type Range struct {
 	Service string
 	CDN     bool // the prefix is CDN or WAF edges
 	CDNName string
+}
+
+// Document is a provider's feed as published: its ranges, and when the
+// provider says it made the document.
+type Document struct {
+	Ranges []Range
+	// Published is the date the document gives itself (AWS's createDate,
+	// Google Cloud's creationTime, Oracle's last_updated_timestamp), in
+	// UTC; zero when it gives none or none that can be read (Azure's
+	// service tags carry only a change number). It is not the download
+	// time: a year-old copy served today is a year old.
+	Published time.Time
 }
 
 // ErrNoRanges is returned by the feed parsers for a document that parses
@@ -44,9 +57,10 @@ const (
 // CDN edge (Amazon CloudFront) when CLOUDFRONT is among them, else cloud.
 // CLOUDFRONT_ORIGIN_FACING, CloudFront's addresses towards origins, is not
 // an edge. The Region is the feed's, e.g. "GLOBAL" for CloudFront.
-func ParseAWS(r io.Reader) ([]Range, error) {
+func ParseAWS(r io.Reader) (Document, error) {
 	var doc struct {
-		Prefixes []struct {
+		CreateDate string `json:"createDate"` // "2026-11-20-12-00-00", UTC
+		Prefixes   []struct {
 			Prefix  string `json:"ip_prefix"`
 			Region  string `json:"region"`
 			Service string `json:"service"`
@@ -59,7 +73,7 @@ func ParseAWS(r io.Reader) ([]Range, error) {
 	}
 	const name = "aws ip-ranges.json"
 	if err := decodeJSON(r, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return Document{}, fmt.Errorf("%s: %w", name, err)
 	}
 	var es []entry
 	for _, p := range doc.Prefixes {
@@ -68,7 +82,7 @@ func ParseAWS(r io.Reader) ([]Range, error) {
 	for _, p := range doc.IPv6Prefixes {
 		es = append(es, entry{prefix: p.Prefix, region: p.Region, service: p.Service})
 	}
-	return group(name, es, func(p netip.Prefix, g []entry) Range {
+	rs, err := group(name, es, func(p netip.Prefix, g []entry) Range {
 		r := Range{Prefix: p, Provider: providerAWS, Kind: KindCloud, Region: joinSet(g, func(e entry) string { return e.region })}
 		r.Service = joinSet(g, func(e entry) string {
 			if e.service == "AMAZON" && len(g) > 1 {
@@ -79,20 +93,26 @@ func ParseAWS(r io.Reader) ([]Range, error) {
 		if r.Service == "" {
 			r.Service = "AMAZON"
 		}
-		if slices.ContainsFunc(g, func(e entry) bool { return e.service == "CLOUDFRONT" }) {
+		if slices.ContainsFunc(g, func(e entry) bool { return e.service == awsCloudFront }) {
 			r.Kind, r.CDN, r.CDNName = KindCDN, true, "Amazon CloudFront"
 		}
 		return r
 	})
+	return Document{Ranges: rs, Published: feedTime(doc.CreateDate, "2006-01-02-15-04-05")}, err
 }
+
+// awsCloudFront is the service name under which AWS lists CloudFront's
+// edges, IPv4 and IPv6 alike (CLOUDFRONT_ORIGIN_FACING is another).
+const awsCloudFront = "CLOUDFRONT"
 
 // ParseGoogleCloud reads Google's cloud.json (https://www.gstatic.com/ipranges/cloud.json):
 // prefixes[].ipv4Prefix or ipv6Prefix, with scope (the region, e.g.
 // "asia-southeast2") and service ("Google Cloud"). These are Google Cloud's
 // customer ranges: cloud, never CDN.
-func ParseGoogleCloud(r io.Reader) ([]Range, error) {
+func ParseGoogleCloud(r io.Reader) (Document, error) {
 	var doc struct {
-		Prefixes []struct {
+		CreationTime string `json:"creationTime"` // "2026-11-20T12:00:00.000000", UTC
+		Prefixes     []struct {
 			IPv4    string `json:"ipv4Prefix"`
 			IPv6    string `json:"ipv6Prefix"`
 			Scope   string `json:"scope"`
@@ -101,7 +121,7 @@ func ParseGoogleCloud(r io.Reader) ([]Range, error) {
 	}
 	const name = "google cloud.json"
 	if err := decodeJSON(r, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return Document{}, fmt.Errorf("%s: %w", name, err)
 	}
 	var es []entry
 	for _, p := range doc.Prefixes {
@@ -111,25 +131,34 @@ func ParseGoogleCloud(r io.Reader) ([]Range, error) {
 			}
 		}
 		if p.IPv4 == "" && p.IPv6 == "" {
-			return nil, fmt.Errorf("%s: an entry without ipv4Prefix or ipv6Prefix", name)
+			return Document{}, fmt.Errorf("%s: an entry without ipv4Prefix or ipv6Prefix", name)
 		}
 	}
-	return group(name, es, func(p netip.Prefix, g []entry) Range {
+	rs, err := group(name, es, func(p netip.Prefix, g []entry) Range {
 		return Range{Prefix: p, Provider: providerGoogle, Kind: KindCloud,
 			Region:  joinSet(g, func(e entry) string { return e.region }),
 			Service: joinSet(g, func(e entry) string { return e.service })}
 	})
+	return Document{Ranges: rs, Published: feedTime(doc.CreationTime, "2006-01-02T15:04:05.999999999")}, err
 }
 
 // ParseAzure reads Azure's service tags (ServiceTags_Public_YYYYMMDD.json,
 // published at https://www.microsoft.com/en-us/download/details.aspx?id=56519):
 // values[] with name and properties {region, systemService, addressPrefixes}.
 // A prefix listed under several tags gives one Range, of the first tag in
-// this order: an Azure Front Door tag (systemService "AzureFrontDoor" or a
-// name "AzureFrontDoor.*", which makes the range a CDN edge, "Azure Front
-// Door"); a tag with a region; a tag of a service; then by name. Service is
-// that tag's name, e.g. "Storage.EastUS".
-func ParseAzure(r io.Reader) ([]Range, error) {
+// this order: AzureFrontDoor.Frontend, Front Door's edges (a CDN edge,
+// "Azure Front Door"); a tag with a region; a tag of a service; then by
+// name. Service is that tag's name, e.g. "Storage.EastUS". The other Front
+// Door tags are not edges: AzureFrontDoor.Backend is where Front Door
+// fetches from origins (like AWS's CLOUDFRONT_ORIGIN_FACING), and
+// AzureFrontDoor.FirstParty its own infrastructure.
+//
+// Most region-less tags list prefixes that lie inside a regional
+// AzureCloud.<region> prefix, and as the more specific prefix they would
+// win with no region: such a range takes the region of the most specific
+// regional prefix that covers it. Front Door's edges are anycast and keep
+// none.
+func ParseAzure(r io.Reader) (Document, error) {
 	var doc struct {
 		Values []struct {
 			Name       string `json:"name"`
@@ -142,16 +171,16 @@ func ParseAzure(r io.Reader) ([]Range, error) {
 	}
 	const name = "azure service tags"
 	if err := decodeJSON(r, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return Document{}, fmt.Errorf("%s: %w", name, err)
 	}
 	var es []entry
 	for _, v := range doc.Values {
-		cdn := v.Properties.SystemService == "AzureFrontDoor" || strings.HasPrefix(v.Name, "AzureFrontDoor.")
+		cdn := strings.EqualFold(v.Name, azureFrontDoorEdge)
 		for _, p := range v.Properties.AddressPrefixes {
 			es = append(es, entry{prefix: p, region: v.Properties.Region, service: v.Name, system: v.Properties.SystemService, cdn: cdn})
 		}
 	}
-	return group(name, es, func(p netip.Prefix, g []entry) Range {
+	rs, err := group(name, es, func(p netip.Prefix, g []entry) Range {
 		best := slices.MinFunc(g, func(a, b entry) int {
 			if c := -cmpBool(a.cdn, b.cdn); c != 0 {
 				return c
@@ -170,15 +199,44 @@ func ParseAzure(r io.Reader) ([]Range, error) {
 		}
 		return r
 	})
+	inheritRegions(rs)
+	return Document{Ranges: rs}, err
+}
+
+// azureFrontDoorEdge is the service tag of Azure Front Door's edges.
+const azureFrontDoorEdge = "AzureFrontDoor.Frontend"
+
+// inheritRegions gives each region-less range that is not a CDN edge the
+// region of the most specific range with a region that covers it.
+func inheritRegions(rs []Range) {
+	regions := map[netip.Prefix]string{}
+	for _, r := range rs {
+		if r.Region != "" {
+			regions[r.Prefix] = r.Region
+		}
+	}
+	for i := range rs {
+		if rs[i].Region != "" || rs[i].CDN {
+			continue
+		}
+		for bits := rs[i].Prefix.Bits() - 1; bits >= 0; bits-- {
+			p, _ := rs[i].Prefix.Addr().Prefix(bits)
+			if region, ok := regions[p]; ok {
+				rs[i].Region = region
+				break
+			}
+		}
+	}
 }
 
 // ParseOracle reads Oracle Cloud's public_ip_ranges.json
 // (https://docs.oracle.com/en-us/iaas/tools/public_ip_ranges.json):
 // regions[].region with cidrs[].cidr and their tags (OCI, OSN,
 // OBJECT_STORAGE), which become Service.
-func ParseOracle(r io.Reader) ([]Range, error) {
+func ParseOracle(r io.Reader) (Document, error) {
 	var doc struct {
-		Regions []struct {
+		LastUpdated string `json:"last_updated_timestamp"` // "2026-11-20T00:00:00.000000", UTC
+		Regions     []struct {
 			Region string `json:"region"`
 			CIDRs  []struct {
 				CIDR string   `json:"cidr"`
@@ -188,7 +246,7 @@ func ParseOracle(r io.Reader) ([]Range, error) {
 	}
 	const name = "oracle public_ip_ranges.json"
 	if err := decodeJSON(r, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return Document{}, fmt.Errorf("%s: %w", name, err)
 	}
 	var es []entry
 	for _, reg := range doc.Regions {
@@ -198,11 +256,24 @@ func ParseOracle(r io.Reader) ([]Range, error) {
 			es = append(es, entry{prefix: c.CIDR, region: reg.Region, service: strings.Join(slices.Compact(tags), ",")})
 		}
 	}
-	return group(name, es, func(p netip.Prefix, g []entry) Range {
+	rs, err := group(name, es, func(p netip.Prefix, g []entry) Range {
 		return Range{Prefix: p, Provider: providerOracle, Kind: KindCloud,
 			Region:  joinSet(g, func(e entry) string { return e.region }),
 			Service: joinSet(g, func(e entry) string { return e.service })}
 	})
+	return Document{Ranges: rs, Published: feedTime(doc.LastUpdated, "2006-01-02T15:04:05.999999999")}, err
+}
+
+// feedTime reads a feed's own date in its layout (or RFC 3339), in UTC; zero
+// when it is absent or unreadable.
+func feedTime(s, layout string) time.Time {
+	s = strings.TrimSpace(s)
+	for _, l := range []string{layout, time.RFC3339Nano} {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
 }
 
 // entry is one prefix as a feed lists it.

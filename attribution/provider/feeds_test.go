@@ -1,12 +1,17 @@
 package provider_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hostwatch/hostwatch/attribution/provider"
 )
@@ -94,11 +99,12 @@ func TestParseFeeds(t *testing.T) {
 	)
 	tests := []struct {
 		name  string
-		parse func(io.Reader) ([]provider.Range, error)
+		parse func(io.Reader) (provider.Document, error)
 		doc   string
+		date  string // the document's own date
 		want  []provider.Range
 	}{
-		{"aws", provider.ParseAWS, awsSample, []provider.Range{
+		{"aws", provider.ParseAWS, awsSample, "2026-11-20T12:00:00Z", []provider.Range{
 			r("3.0.0.0/15", aws, cloud, "ap-southeast-1", "EC2", ""),
 			r("15.158.0.0/16", aws, cloud, "GLOBAL", "CLOUDFRONT_ORIGIN_FACING", ""),
 			r("16.12.0.0/23", aws, cloud, "ap-southeast-3", "AMAZON", ""),
@@ -107,12 +113,12 @@ func TestParseFeeds(t *testing.T) {
 			r("2406:da18::/32", aws, cloud, "ap-southeast-1", "EC2", ""),
 			r("2600:9000::/28", aws, cdn, "GLOBAL", "CLOUDFRONT", "Amazon CloudFront"),
 		}},
-		{"google cloud", provider.ParseGoogleCloud, googleSample, []provider.Range{
+		{"google cloud", provider.ParseGoogleCloud, googleSample, "2026-11-20T12:00:00Z", []provider.Range{
 			r("34.80.0.0/15", gc, cloud, "asia-east1", "Google Cloud", ""),
 			r("34.101.0.0/16", gc, cloud, "asia-southeast2", "Google Cloud", ""),
 			r("2600:1900:4180::/44", gc, cloud, "us-west4", "Google Cloud", ""),
 		}},
-		{"azure", provider.ParseAzure, azureSample, []provider.Range{
+		{"azure", provider.ParseAzure, azureSample, "", []provider.Range{
 			r("13.67.0.0/17", az, cloud, "southeastasia", "AzureCloud.southeastasia", ""),
 			r("13.107.213.0/24", az, cdn, "", "AzureFrontDoor.Frontend", "Azure Front Door"),
 			r("13.107.246.0/24", az, cdn, "", "AzureFrontDoor.Frontend", "Azure Front Door"),
@@ -120,7 +126,7 @@ func TestParseFeeds(t *testing.T) {
 			r("2603:1040::/47", az, cloud, "southeastasia", "AzureCloud.southeastasia", ""),
 			r("2620:1ec:bdf::/48", az, cdn, "", "AzureFrontDoor.Frontend", "Azure Front Door"),
 		}},
-		{"oracle", provider.ParseOracle, oracleSample, []provider.Range{
+		{"oracle", provider.ParseOracle, oracleSample, "2026-11-20T00:00:00Z", []provider.Range{
 			r("134.70.112.0/22", oc, cloud, "ap-singapore-1", "OBJECT_STORAGE,OSN", ""),
 			r("138.2.64.0/18", oc, cloud, "ap-singapore-1", "OCI", ""),
 			r("213.35.96.0/20", oc, cloud, "ap-batam-1", "OCI", ""),
@@ -129,21 +135,29 @@ func TestParseFeeds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := tt.parse(strings.NewReader(tt.doc))
+			doc, err := tt.parse(strings.NewReader(tt.doc))
 			if err != nil {
 				t.Fatal(err)
 			}
+			got := doc.Ranges
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got\n%v\nwant\n%v", got, tt.want)
 			}
 			checkRanges(t, got)
+			date := ""
+			if !doc.Published.IsZero() {
+				date = doc.Published.Format(time.RFC3339)
+			}
+			if date != tt.date {
+				t.Errorf("Published = %q, want the document's own date %q", date, tt.date)
+			}
 		})
 	}
 }
 
 func TestParseFeedErrors(t *testing.T) {
 	t.Parallel()
-	parsers := map[string]func(io.Reader) ([]provider.Range, error){
+	parsers := map[string]func(io.Reader) (provider.Document, error){
 		"aws": provider.ParseAWS, "google": provider.ParseGoogleCloud, "azure": provider.ParseAzure, "oracle": provider.ParseOracle,
 	}
 	samples := map[string]string{"aws": awsSample, "google": googleSample, "azure": azureSample, "oracle": oracleSample}
@@ -163,7 +177,7 @@ func TestParseFeedErrors(t *testing.T) {
 		} {
 			got, err := parse(strings.NewReader(tc.doc))
 			if err == nil {
-				t.Errorf("%s, %s: no error, %d ranges", name, tc.what, len(got))
+				t.Errorf("%s, %s: no error, %d ranges", name, tc.what, len(got.Ranges))
 				continue
 			}
 			if errors.Is(err, provider.ErrNoRanges) != tc.empty {
@@ -183,7 +197,7 @@ func TestParseFeedErrors(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name  string
-		parse func(io.Reader) ([]provider.Range, error)
+		parse func(io.Reader) (provider.Document, error)
 		doc   string
 	}{
 		{"aws bad prefix", provider.ParseAWS, `{"prefixes": [{"ip_prefix": "3.0.0.0/33", "region": "x", "service": "EC2"}]}`},
@@ -197,7 +211,8 @@ func TestParseFeedErrors(t *testing.T) {
 		}
 	}
 	// Host bits are masked, as some feeds have had them set.
-	got, err := provider.ParseOracle(strings.NewReader(`{"regions": [{"region": "x", "cidrs": [{"cidr": "138.2.64.7/18", "tags": []}]}]}`))
+	doc, err := provider.ParseOracle(strings.NewReader(`{"regions": [{"region": "x", "cidrs": [{"cidr": "138.2.64.7/18", "tags": []}]}]}`))
+	got := doc.Ranges
 	if err != nil || len(got) != 1 || got[0].Prefix != netip.MustParsePrefix("138.2.64.0/18") {
 		t.Errorf("host bits: %v, %v", got, err)
 	}
@@ -219,14 +234,15 @@ func checkRanges(t *testing.T, rs []provider.Range) {
 	}
 }
 
-func fuzzParser(f *testing.F, parse func(io.Reader) ([]provider.Range, error), seeds ...string) {
+func fuzzParser(f *testing.F, parse func(io.Reader) (provider.Document, error), seeds ...string) {
 	for _, s := range seeds {
 		f.Add(s)
 	}
 	f.Add("{}")
 	f.Add(`{"prefixes": [{"ip_prefix": "::ffff:1.2.3.4/128"}], "regions": [], "values": [{"properties": {"addressPrefixes": ["0.0.0.0/0"]}}]}`)
 	f.Fuzz(func(t *testing.T, doc string) {
-		rs, err := parse(strings.NewReader(doc))
+		d, err := parse(strings.NewReader(doc))
+		rs := d.Ranges
 		if err != nil {
 			if rs != nil {
 				t.Fatalf("ranges with an error: %v", err)
@@ -252,10 +268,11 @@ func FuzzParseOracle(f *testing.F) { fuzzParser(f, provider.ParseOracle, oracleS
 func TestWithRanges(t *testing.T) {
 	t.Parallel()
 	base := defaultTable(t)
-	rs, err := provider.ParseAWS(strings.NewReader(awsSample))
+	doc, err := provider.ParseAWS(strings.NewReader(awsSample))
 	if err != nil {
 		t.Fatal(err)
 	}
+	rs := doc.Ranges
 	src := provider.Source{Name: "aws ip-ranges.json", Version: "2026-11-20-12-00-00", License: "AWS", URL: "https://ip-ranges.amazonaws.com/ip-ranges.json"}
 	tb := base.WithRanges(src, rs)
 	a := netip.MustParseAddr
@@ -341,5 +358,207 @@ func TestWithRangesPrecedence(t *testing.T) {
 	if got := nilTable.WithRanges(src, []provider.Range{r("192.0.2.0/24", p, provider.KindCloud, "r1", "A", "")}).
 		Classify(netip.MustParseAddr("192.0.2.1"), 0); got.Region != "r1" {
 		t.Errorf("WithRanges on a nil table: %+v", got)
+	}
+}
+
+// feedEntry is one prefix as a fixture feed lists it, read independently
+// of the parsers, so that tests take services and regions from the data.
+type feedEntry struct {
+	prefix          netip.Prefix
+	service, region string
+}
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// awsEntries reads testdata/aws-ip-ranges.json's entries, IPv4 and IPv6.
+func awsEntries(t *testing.T) []feedEntry {
+	t.Helper()
+	var doc struct {
+		Prefixes []struct {
+			Prefix  string `json:"ip_prefix"`
+			Region  string `json:"region"`
+			Service string `json:"service"`
+		} `json:"prefixes"`
+		IPv6Prefixes []struct {
+			Prefix  string `json:"ipv6_prefix"`
+			Region  string `json:"region"`
+			Service string `json:"service"`
+		} `json:"ipv6_prefixes"`
+	}
+	if err := json.Unmarshal(readFixture(t, "aws-ip-ranges.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var es []feedEntry
+	for _, p := range doc.Prefixes {
+		es = append(es, feedEntry{prefix: netip.MustParsePrefix(p.Prefix), service: p.Service, region: p.Region})
+	}
+	for _, p := range doc.IPv6Prefixes {
+		es = append(es, feedEntry{prefix: netip.MustParsePrefix(p.Prefix), service: p.Service, region: p.Region})
+	}
+	return es
+}
+
+// TestAWSCloudFrontByServiceName: every range AWS publishes as CLOUDFRONT,
+// IPv4 and IPv6, is a CDN edge, wherever no more specific range of other
+// services holds the address (issue 9, part 8). The services come from the
+// document.
+func TestAWSCloudFrontByServiceName(t *testing.T) {
+	t.Parallel()
+	doc, err := provider.ParseAWS(bytes.NewReader(readFixture(t, "aws-ip-ranges.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := defaultTable(t).WithRanges(provider.Source{Name: "aws feed"}, doc.Ranges)
+	es := awsEntries(t)
+	services := map[netip.Prefix][]string{}
+	for _, e := range es {
+		services[e.prefix] = append(services[e.prefix], e.service)
+	}
+	// edge says what the document makes of ip: the services of the most
+	// specific prefix that holds it include CLOUDFRONT.
+	edge := func(ip netip.Addr) bool {
+		best := netip.Prefix{}
+		for p := range services {
+			if p.Contains(ip) && (!best.IsValid() || p.Bits() > best.Bits()) {
+				best = p
+			}
+		}
+		return slices.Contains(services[best], "CLOUDFRONT")
+	}
+	var v6Edges, checked int
+	for _, e := range es {
+		for _, ip := range []netip.Addr{e.prefix.Addr(), lastAddr(e.prefix)} {
+			want := edge(ip)
+			got := tb.Classify(ip, 16509)
+			if got.CDN != want || want && (got.CDNName != "Amazon CloudFront" || got.Kind != provider.KindCDN) {
+				t.Errorf("%s (in %s, %s): %+v, want a CloudFront edge: %v", ip, e.prefix, e.service, got, want)
+			}
+			if want && ip.Is6() {
+				v6Edges++
+			}
+			checked++
+		}
+	}
+	if v6Edges == 0 || checked < 10 {
+		t.Fatalf("the fixture checks %d addresses, %d IPv6 edges: not enough", checked, v6Edges)
+	}
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
+}
+
+// azureEntries reads testdata/azure-servicetags.json's tags and prefixes.
+func azureEntries(t *testing.T) []feedEntry {
+	t.Helper()
+	var doc struct {
+		Values []struct {
+			Name       string `json:"name"`
+			Properties struct {
+				Region          string   `json:"region"`
+				AddressPrefixes []string `json:"addressPrefixes"`
+			} `json:"properties"`
+		} `json:"values"`
+	}
+	if err := json.Unmarshal(readFixture(t, "azure-servicetags.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var es []feedEntry
+	for _, v := range doc.Values {
+		for _, p := range v.Properties.AddressPrefixes {
+			es = append(es, feedEntry{prefix: netip.MustParsePrefix(p).Masked(), service: v.Name, region: v.Properties.Region})
+		}
+	}
+	return es
+}
+
+// TestAzureRegionFromCoveringPrefix: a prefix of a region-less tag inside a
+// regional AzureCloud.<region> prefix takes the region of the most specific
+// regional prefix that covers it (issue 9, part 12); one inside none keeps
+// no region. Front Door's edges keep none.
+func TestAzureRegionFromCoveringPrefix(t *testing.T) {
+	t.Parallel()
+	doc, err := provider.ParseAzure(bytes.NewReader(readFixture(t, "azure-servicetags.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPrefix := map[netip.Prefix]provider.Range{}
+	for _, r := range doc.Ranges {
+		byPrefix[r.Prefix] = r
+	}
+	es := azureEntries(t)
+	regional := map[netip.Prefix]string{}
+	for _, e := range es {
+		if e.region != "" {
+			regional[e.prefix] = e.region
+		}
+	}
+	inherited, none := 0, 0
+	for _, e := range es {
+		r := byPrefix[e.prefix]
+		if r.CDN {
+			if r.Region != "" {
+				t.Errorf("%s: the edge %s has region %q", e.prefix, r.Service, r.Region)
+			}
+			continue
+		}
+		want, ok := regional[e.prefix]
+		if !ok {
+			bits := -1
+			for q, region := range regional {
+				if q.Bits() < e.prefix.Bits() && q.Contains(e.prefix.Addr()) && q.Bits() > bits {
+					want, bits = region, q.Bits()
+				}
+			}
+			if want != "" {
+				inherited++
+			} else {
+				none++
+			}
+		}
+		if r.Region != want {
+			t.Errorf("%s (%s): region %q, want %q", e.prefix, e.service, r.Region, want)
+		}
+	}
+	if inherited == 0 || none == 0 {
+		t.Fatalf("the fixture has %d inherited and %d region-less prefixes: it should have both", inherited, none)
+	}
+}
+
+// TestAzureFrontDoorTags: only AzureFrontDoor.Frontend is Front Door's edge;
+// Backend is where it fetches from origins and FirstParty its own
+// infrastructure (issue 9, part 12).
+func TestAzureFrontDoorTags(t *testing.T) {
+	t.Parallel()
+	doc, err := provider.ParseAzure(bytes.NewReader(readFixture(t, "azure-servicetags.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := defaultTable(t).WithRanges(provider.Source{Name: "azure feed"}, doc.Ranges)
+	seen := map[string]bool{}
+	for _, e := range azureEntries(t) {
+		if !strings.HasPrefix(e.service, "AzureFrontDoor.") {
+			continue
+		}
+		seen[e.service] = true
+		got := tb.Classify(e.prefix.Addr(), 8075)
+		if want := e.service == "AzureFrontDoor.Frontend"; got.CDN != want || got.Provider != "Microsoft Azure" {
+			t.Errorf("%s (%s): %+v, want CDN %v", e.prefix, e.service, got, want)
+		}
+	}
+	if len(seen) != 3 {
+		t.Fatalf("the fixture has the Front Door tags %v, want all three", seen)
 	}
 }

@@ -17,8 +17,9 @@
 //  3. nothing: the zero Info.
 //
 // Only feeds give a Region, as the feed writes it ("ap-southeast-1",
-// "GLOBAL" for CloudFront). Without one, nothing beyond the country of
-// package attribution may be claimed.
+// "GLOBAL" for CloudFront; for Azure's region-less tags, the region of the
+// regional prefix that covers them). Without one, nothing beyond the
+// country of package attribution may be claimed.
 //
 // # Precedence among ranges
 //
@@ -126,6 +127,13 @@ type Source struct {
 	Attribution string
 	// URL is where the data comes from.
 	URL string
+	// Note says more of the data where needed, such as how a feed's date
+	// is known; "" when URL says enough.
+	Note string
+	// Regions says the source gives Info.Region (a provider's own feed).
+	Regions bool
+	// Path is the file the data was read from; "" for embedded data.
+	Path string
 }
 
 // Table classifies addresses. It is immutable once made, and safe for

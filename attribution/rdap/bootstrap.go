@@ -131,6 +131,28 @@ func preferredURL(urls []string) (string, error) {
 	return pick, nil
 }
 
+// EmbeddedBootstrapFile returns the bytes of an embedded bootstrap file,
+// "ipv4.json" or "ipv6.json", as IANA published it.
+func EmbeddedBootstrapFile(name string) ([]byte, error) {
+	return bootstrapFiles.ReadFile("bootstrap/" + name)
+}
+
+// Publication returns the publication date a bootstrap file states, so that
+// a file is never replaced by an older one.
+func Publication(data []byte) (time.Time, error) {
+	var f struct {
+		Publication string `json:"publication"`
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		return time.Time{}, fmt.Errorf("malformed JSON: %w", err)
+	}
+	t, err := time.Parse(time.RFC3339, strings.TrimSpace(f.Publication))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("publication %q: %w", f.Publication, err)
+	}
+	return t, nil
+}
+
 // DefaultBootstrap returns the bootstrap embedded in the binary (IANA's files,
 // see attribution/rdap/bootstrap/README.md). Each call parses them afresh, so
 // callers should keep the result. Should the embedded files ever fail to

@@ -54,7 +54,7 @@ type Network struct {
 	End          netip.Addr     `json:"end,omitzero"`
 	CIDRs        []netip.Prefix `json:"cidrs,omitempty"` // cidr0_cidrs when given, else computed from Start-End
 
-	Registrant string `json:"registrant,omitempty"`  // org, else fn, of the first entity with role registrant
+	Registrant string `json:"registrant,omitempty"`  // the holder: the registrant entity of kind org first (its org, fn or handle)
 	AbuseEmail string `json:"abuse_email,omitempty"` // e-mail of the first entity with role abuse, nested ones included
 
 	LastChanged time.Time `json:"last_changed,omitzero"` // latest "last changed" event

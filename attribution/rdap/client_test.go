@@ -601,3 +601,29 @@ func TestRetryAfterParsing(t *testing.T) {
 		}
 	}
 }
+
+// The real registries' shapes, served on loopback: RIPE NCC's maintainer
+// listed first as registrant (with and without the organisation's vCard)
+// and ARIN's 2015 zero-padded addresses give the holder and the range
+// (issue 9, part 12).
+func TestLookupRegistryShapes(t *testing.T) {
+	for _, tc := range []struct {
+		fixture, ip, holder, start string
+	}{
+		{"ripe-198.51.100.0-mntner-first.json", "198.51.100.1", "Example DNS, s.r.o.", "198.51.100.0"},
+		{"ripe-198.51.100.0-org-without-vcard.json", "198.51.100.1", "ORG-EDNS1-TEST", "198.51.100.0"},
+		{"arin-2015-zero-padded.json", "192.0.2.10", "Example Documentation Inc.", "192.0.2.0"},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) {
+			r := newRegistry(t, serveFixture(t, tc.fixture))
+			ip := netip.MustParseAddr(tc.ip)
+			c := newTestClient(t, r, Config{Bootstrap: testBootstrap(t, map[string]string{
+				netip.PrefixFrom(ip, 24).Masked().String(): r.URL + "/rir"})})
+			n := c.Lookup(t.Context(), ip)
+			if n.Status != StatusOK || n.Registrant != tc.holder || n.Start != netip.MustParseAddr(tc.start) || len(n.CIDRs) != 1 {
+				t.Errorf("Lookup(%s) = status %q (%s), holder %q, start %s, CIDRs %v; want ok, %q, %s",
+					ip, n.Status, n.Error, n.Registrant, n.Start, n.CIDRs, tc.holder, tc.start)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package rdap
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -127,7 +128,40 @@ func parseRangeEnd(s string) (netip.Addr, error) {
 	if i := strings.IndexByte(s, '/'); i >= 0 {
 		s = s[:i]
 	}
-	return netip.ParseAddr(s)
+	return parseAddr(s)
+}
+
+// parseAddr reads an address as RDAP servers write it. ARIN's records were
+// long written with every IPv4 octet padded to three digits
+// ("074.125.000.000"), which netip refuses as possibly octal; in RDAP they
+// are decimal, so such an address is read digit group by digit group.
+func parseAddr(s string) (netip.Addr, error) {
+	ip, err := netip.ParseAddr(s)
+	if err == nil || strings.Contains(s, ":") {
+		return ip, err
+	}
+	var b [4]byte
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return netip.Addr{}, err
+	}
+	for i, p := range parts {
+		if len(p) == 0 || len(p) > 3 {
+			return netip.Addr{}, err
+		}
+		n := 0
+		for _, c := range []byte(p) {
+			if c < '0' || c > '9' {
+				return netip.Addr{}, err
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n > 255 {
+			return netip.Addr{}, err
+		}
+		b[i] = byte(n)
+	}
+	return netip.AddrFrom4(b), nil
 }
 
 // cidrsOf turns cidr0_cidrs into prefixes, skipping entries it cannot read.
@@ -141,11 +175,15 @@ func cidrsOf(list []cidr0) []netip.Prefix {
 		if s == "" || c.Length == nil {
 			continue
 		}
-		p, err := netip.ParsePrefix(fmt.Sprintf("%s/%d", strings.TrimSpace(s), *c.Length))
+		a, err := parseAddr(strings.TrimSpace(s))
 		if err != nil {
 			continue
 		}
-		out = append(out, p.Masked())
+		p, err := a.Prefix(*c.Length)
+		if err != nil {
+			continue
+		}
+		out = append(out, p)
 	}
 	return out
 }
@@ -163,10 +201,19 @@ func parseEventDate(s string) (time.Time, bool) {
 }
 
 // contacts walks the entities breadth first, outermost first, and returns the
-// organisation (or, lacking one, the formatted name) of the first entity with
-// role registrant, and the first e-mail address of an entity with role abuse.
+// holder's name and the first e-mail address of an entity with role abuse.
+//
+// The holder is an entity with role registrant, the best of them by what
+// its vCard says it is (the first of equals): of kind "org" (its org
+// property, else its fn, else its handle); then one whose vCard names no
+// kind or another kind than "individual"; then one with no vCard at all
+// (its handle); then an individual. RIPE NCC marks the maintainers of an
+// object as registrant too, each with a vCard of kind individual, and lists
+// them before the organisation when their handles sort first; an
+// organisation whose object it could not find comes with no vCard.
 func contacts(top []entity) (registrant, abuse string) {
 	queue := append([]entity(nil), top...)
+	best := -1
 	for seen := 0; len(queue) > 0 && seen < maxEntities; seen++ {
 		e := queue[0]
 		queue = queue[1:]
@@ -184,29 +231,53 @@ func contacts(top []entity) (registrant, abuse string) {
 			continue
 		}
 		vc := parseVCard(e.VCard)
-		if isRegistrant && registrant == "" {
-			registrant = vc.org
-			if registrant == "" {
-				registrant = vc.fn
+		if isRegistrant {
+			if name, rank := holder(e, vc); name != "" && rank > best {
+				registrant, best = name, rank
 			}
 		}
 		if isAbuse && abuse == "" {
 			abuse = vc.email
 		}
-		if registrant != "" && abuse != "" {
+		if best == rankOrg && abuse != "" {
 			break
 		}
 	}
 	return registrant, abuse
 }
 
+// How well a registrant entity names the holder; higher is better.
+const (
+	rankIndividual = iota
+	rankHandleOnly
+	rankOther
+	rankOrg
+)
+
+// holder names a registrant entity and ranks it (see contacts).
+func holder(e entity, vc vcard) (string, int) {
+	handle := strings.TrimSpace(e.Handle)
+	if !vc.present {
+		return handle, rankHandleOnly
+	}
+	name := cmp.Or(vc.org, vc.fn, handle)
+	switch strings.ToLower(vc.kind) {
+	case "org", "organization":
+		return name, rankOrg
+	case "individual":
+		return name, rankIndividual
+	}
+	return name, rankOther
+}
+
 // vcard holds the jCard properties hostwatch reads.
 type vcard struct {
-	fn, org, email string
+	present              bool // a readable jCard, whatever it holds
+	fn, org, email, kind string
 }
 
 // parseVCard reads a jCard (RFC 7095) vcardArray: ["vcard", [[name, params,
-// type, value...], ...]]. It keeps the first fn, org and email; org's value
+// type, value...], ...]]. It keeps the first fn, org, email and kind; org's value
 // may be structured, and then its first component (the organisation's name)
 // is kept. Anything it cannot read is skipped.
 func parseVCard(raw json.RawMessage) vcard {
@@ -223,6 +294,7 @@ func parseVCard(raw json.RawMessage) vcard {
 	if json.Unmarshal(outer[1], &props) != nil {
 		return v
 	}
+	v.present = true
 	for _, p := range props {
 		if len(p) < 4 {
 			continue
@@ -247,6 +319,10 @@ func parseVCard(raw json.RawMessage) vcard {
 		case "email":
 			if v.email == "" {
 				v.email = value
+			}
+		case "kind":
+			if v.kind == "" {
+				v.kind = value
 			}
 		}
 	}

@@ -60,6 +60,42 @@ func TestParseNetworkFixtures(t *testing.T) {
 			Registered:  mustTime("2019-03-04T10:11:12Z"),
 			LastChanged: mustTime("2024-08-09T12:13:14Z"),
 		},
+		// RIPE NCC lists maintainers as registrant too, sorted by handle,
+		// so the mntner (a vCard of kind individual) comes before the
+		// organisation: the organisation is the holder (issue 9).
+		"ripe-198.51.100.0-mntner-first.json": {
+			Handle: "198.51.100.0 - 198.51.100.255", Name: "EXAMPLE-RESOLVERS-NET", Type: "ASSIGNED PA",
+			Country: "ZZ", ParentHandle: "198.51.0.0 - 198.51.255.255",
+			Start: netip.MustParseAddr("198.51.100.0"), End: netip.MustParseAddr("198.51.100.255"),
+			CIDRs:       []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")},
+			Registrant:  "Example DNS, s.r.o.",
+			AbuseEmail:  "abuse@example.net",
+			Registered:  mustTime("2024-06-03T08:10:11Z"),
+			LastChanged: mustTime("2025-03-17T12:13:14Z"),
+		},
+		// The same with an organisation entity that has no vCard (RIPE's
+		// server writes none when the referenced object is missing): its
+		// handle names the holder, not the maintainer's vCard.
+		"ripe-198.51.100.0-org-without-vcard.json": {
+			Handle: "198.51.100.0 - 198.51.100.255", Name: "EXAMPLE-RESOLVERS-NET", Type: "ASSIGNED PA",
+			Country: "ZZ", ParentHandle: "198.51.0.0 - 198.51.255.255",
+			Start: netip.MustParseAddr("198.51.100.0"), End: netip.MustParseAddr("198.51.100.255"),
+			CIDRs:       []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")},
+			Registrant:  "ORG-EDNS1-TEST",
+			AbuseEmail:  "abuse@example.net",
+			Registered:  mustTime("2024-06-03T08:10:11Z"),
+			LastChanged: mustTime("2025-03-17T12:13:14Z"),
+		},
+		// ARIN's 2015 shape: addresses padded with zeros, no cidr0_cidrs.
+		"arin-2015-zero-padded.json": {
+			Handle: "NET-192-0-2-0-1", Name: "EXAMPLE-DOC", ParentHandle: "NET-192-0-0-0-0",
+			Start: netip.MustParseAddr("192.0.2.0"), End: netip.MustParseAddr("192.0.2.255"),
+			CIDRs:       []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")},
+			Registrant:  "Example Documentation Inc.",
+			AbuseEmail:  "abuse@example.com",
+			Registered:  mustTime("2007-03-13T16:09:54Z"),
+			LastChanged: mustTime("2012-02-24T14:44:34Z"),
+		},
 	} {
 		t.Run(file, func(t *testing.T) {
 			got, err := parseNetwork(readFixture(t, file))

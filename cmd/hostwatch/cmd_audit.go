@@ -495,6 +495,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	}
 	report.Interrupted = interrupted
 	report.Vantage = run.vantage(streams, egress)
+	report.Warnings = append(report.Warnings, dataWarnings(streams, run.db)...)
 	switch format {
 	case "json":
 		err = reports.WriteJSON(streams.Out, report)

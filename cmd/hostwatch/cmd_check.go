@@ -143,6 +143,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	if err != nil {
 		return runError{err}
 	}
+	result.Warnings = append(result.Warnings, dataWarnings(streams, run.db)...)
 	if why := health.failure(); why != "" {
 		result.RunFailed = why
 		if err := reports.WriteCheck(streams.Out, opts.output, result); err != nil {

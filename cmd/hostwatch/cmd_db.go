@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -23,14 +24,20 @@ func newDBCmd(streams IOStreams) *cobra.Command {
 	return cmd
 }
 
-// openAttribution opens the attribution data: the user's --mmdb files, then
-// the data db update installed when it is newer than the embedded copy.
+// openAttribution opens the attribution data: the user's --mmdb files
+// (verified, each file once: its digest is remembered in the user's cache
+// directory), then the data db update installed when it is newer than the
+// embedded copy.
 func openAttribution(mmdbs []string) (*attribution.DB, error) {
 	dir, err := attribution.DefaultDataDir()
 	if err != nil {
 		dir = "" // no home: the embedded data only
 	}
-	return attribution.OpenWith(attribution.Config{MMDBs: mmdbs, DataDir: dir})
+	verified := ""
+	if cache, err := os.UserCacheDir(); err == nil {
+		verified = filepath.Join(cache, "hostwatch", "mmdb-verified")
+	}
+	return attribution.OpenWith(attribution.Config{MMDBs: mmdbs, DataDir: dir, VerifiedDir: verified})
 }
 
 type dbUpdateOptions struct {
@@ -113,11 +120,14 @@ func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) 
 	for _, d := range res.After {
 		say(streams.Out, "  %s %s", d.ID, d.Version)
 	}
-	published, err := attribution.UpdateBootstrap(ctx, dir, opts.bootstrapURL, nil)
+	bs, err := attribution.UpdateBootstrap(ctx, dir, opts.bootstrapURL, nil)
 	if err != nil {
 		return runError{fmt.Errorf("the datasets are updated, but the RDAP bootstrap is not: %w", err)}
 	}
-	say(streams.Out, "  RDAP bootstrap published %s", published)
+	say(streams.Out, "  RDAP bootstrap published %s", bs.Published)
+	for _, k := range bs.Kept {
+		say(streams.Out, "    kept %s", k)
+	}
 	if err := attribution.UpdateFeeds(ctx, dir, feeds, nil, streams.ErrOut); err != nil {
 		return runError{fmt.Errorf("the datasets are updated, but not every provider feed: %w", err)}
 	}

@@ -93,7 +93,7 @@ func runLookup(_ context.Context, streams IOStreams, opts *lookupOptions, args [
 		GeneratedAt: streams.Now().UTC(),
 		ToolVersion: streams.Version,
 		Datasets:    db.Datasets(),
-		Warnings:    attribution.StaleWarnings(db.Datasets(), streams.Now()),
+		Warnings:    append(attribution.StaleWarnings(db.Datasets(), streams.Now()), dataWarnings(streams, db)...),
 		Addresses:   results,
 	}
 	if err := reports.WriteLookup(streams.Out, format, lr); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/netip"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"go4.org/netipx"
 
 	"github.com/hostwatch/hostwatch/attribution/provider"
 )
@@ -55,7 +58,7 @@ func TestBuildRangesFixesCDNCheck(t *testing.T) {
 		},
 	}
 	var log bytes.Buffer
-	text, err := buildRanges(data, "v9.9.9", &log)
+	text, err := buildRanges(data, "v9.9.9", nil, &log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +96,7 @@ func TestBuildRangesFixesCDNCheck(t *testing.T) {
 	if !bytes.Contains(text, []byte("source\tprojectdiscovery/cdncheck\tv9.9.9\tMIT\t")) {
 		t.Errorf("no source line:\n%s", text)
 	}
-	again, err := buildRanges(data, "v9.9.9", io.Discard)
+	again, err := buildRanges(data, "v9.9.9", nil, io.Discard)
 	if err != nil || !bytes.Equal(again, text) {
 		t.Errorf("a second run differs (%v)", err)
 	}
@@ -105,7 +108,7 @@ func TestBuildRangesErrors(t *testing.T) {
 		"unmapped list": {CDN: map[string][]string{"newcdn": {"192.0.2.0/24"}}},
 		"bad prefix":    {Cloud: map[string][]string{"aws": {"192.0.2.0/33"}}},
 	} {
-		if _, err := buildRanges(data, "v1", io.Discard); err == nil {
+		if _, err := buildRanges(data, "v1", nil, io.Discard); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
@@ -176,7 +179,8 @@ func TestCommittedDataIsReproducible(t *testing.T) {
 
 func TestRunUsage(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{nil, {"-out", t.TempDir()}, {"-cdncheck", "x"}, {"-out", "x", "-dataset", "y", "extra"}} {
+	for _, args := range [][]string{nil, {"-out", t.TempDir()}, {"-cdncheck", "x"}, {"-out", "x", "-dataset", "y", "extra"},
+		{"-out", "x", "-dataset", "y", "-aws", awsFixture}} {
 		if err := run(args, io.Discard); err == nil {
 			t.Errorf("run(%q): no error", args)
 		}
@@ -184,5 +188,106 @@ func TestRunUsage(t *testing.T) {
 	if err := run([]string{"-cdncheck", t.TempDir(), "-out", t.TempDir()}, io.Discard); err == nil ||
 		!strings.Contains(err.Error(), "-cdncheck-version") {
 		t.Errorf("a directory without @VERSION: %v", err)
+	}
+}
+
+// awsFixture is the provider package's fixture in the shape of AWS's
+// ip-ranges.json, IPv6 prefixes included.
+const awsFixture = "../../testdata/aws-ip-ranges.json"
+
+// listOf is the list of a ranges.txt (parsed by parseOutput) that holds ip.
+func listOf(out map[netip.Prefix]string, ip netip.Addr) string {
+	for p, list := range out {
+		if p.Contains(ip) {
+			return list // the lists are disjoint
+		}
+	}
+	return ""
+}
+
+// TestBuildRangesAWSServiceNames: given AWS's ip-ranges.json, every prefix it
+// publishes as CLOUDFRONT, IPv4 and IPv6, is in the CloudFront list, except
+// where a more specific prefix of other services holds the address. The
+// service names come from the document, not from a list of prefixes here
+// (issue 9, part 8). Without the document CloudFront's IPv6 edges are not
+// CDN: cdncheck's CloudFront list has no IPv6.
+func TestBuildRangesAWSServiceNames(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(awsFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Prefixes []struct {
+			Prefix  string `json:"ip_prefix"`
+			Service string `json:"service"`
+		} `json:"prefixes"`
+		IPv6Prefixes []struct {
+			Prefix  string `json:"ipv6_prefix"`
+			Service string `json:"service"`
+		} `json:"ipv6_prefixes"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	services := map[netip.Prefix][]string{}
+	for _, p := range doc.Prefixes {
+		services[netip.MustParsePrefix(p.Prefix)] = append(services[netip.MustParsePrefix(p.Prefix)], p.Service)
+	}
+	for _, p := range doc.IPv6Prefixes {
+		services[netip.MustParsePrefix(p.Prefix)] = append(services[netip.MustParsePrefix(p.Prefix)], p.Service)
+	}
+	// What the document says of ip: the services of the most specific
+	// prefix holding it include CLOUDFRONT.
+	edge := func(ip netip.Addr) bool {
+		best := netip.Prefix{}
+		for p := range services {
+			if p.Contains(ip) && (!best.IsValid() || p.Bits() > best.Bits()) {
+				best = p
+			}
+		}
+		return slices.Contains(services[best], "CLOUDFRONT")
+	}
+
+	// cdncheck's lists as they are: CloudFront's IPv4 edges; AWS's
+	// prefixes with no service names, IPv6 ones included.
+	data := sourcesData{
+		CDN:   map[string][]string{"cloudfront": {"13.32.0.0/15"}},
+		Cloud: map[string][]string{"aws": {"3.5.140.0/22", "2600:9000:1000::/36", "2600:9000:2000::/35", "2406:da18::/32"}},
+	}
+	awsDoc, err := provider.ParseAWS(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := buildRanges(data, "v9.9.9", nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := listOf(parseOutput(t, without), netip.MustParseAddr("2600:9000:2000::1")); got == awsEdges {
+		t.Errorf("without AWS's document 2600:9000:2000::1 is in %s: the test no longer shows the gap", got)
+	}
+	with, err := buildRanges(data, "v9.9.9", &awsDoc, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := parseOutput(t, with)
+	edges := 0
+	for p, svc := range services {
+		for _, ip := range []netip.Addr{p.Addr(), netipx.PrefixLastIP(p)} {
+			want := edge(ip)
+			if got := listOf(out, ip); (got == awsEdges) != want {
+				t.Errorf("%s (in %s, %v): in list %q, want a CloudFront edge: %v", ip, p, svc, got, want)
+			}
+			if want && ip.Is6() {
+				edges++
+			}
+		}
+	}
+	if edges == 0 {
+		t.Fatal("the fixture has no IPv6 CloudFront edge")
+	}
+	if !bytes.Contains(with, []byte("# With AWS's ip-ranges.json of 2024-11-20T12:00:00Z")) ||
+		!bytes.Contains(with, []byte("cdn.cloudfront+aws:ip-ranges.json")) {
+		t.Errorf("ranges.txt does not say AWS's document was used:\n%.1000s", with)
 	}
 }

@@ -11,10 +11,18 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"go4.org/netipx"
 
+	"github.com/hostwatch/hostwatch/attribution/provider"
 	"github.com/hostwatch/hostwatch/attribution/provider/internal/spans"
+)
+
+// The lists of lists.go that AWS's own ip-ranges.json feeds, when given.
+const (
+	awsEdges = "cloudfront"
+	awsCloud = "aws"
 )
 
 const (
@@ -34,9 +42,9 @@ type sourcesData struct {
 	Cloud map[string][]string `json:"cloud"`
 }
 
-// writeRanges reads cdncheck's data from dir and writes ranges.txt and
-// cdncheck-LICENSE.md to out.
-func writeRanges(dir, version, out string, log io.Writer) error {
+// writeRanges reads cdncheck's data from dir (and, when awsPath is set,
+// AWS's ip-ranges.json) and writes ranges.txt and cdncheck-LICENSE.md to out.
+func writeRanges(dir, version, awsPath, out string, log io.Writer) error {
 	if version == "" {
 		_, v, ok := strings.Cut(filepath.Base(filepath.Clean(dir)), "@")
 		if !ok || v == "" {
@@ -56,7 +64,20 @@ func writeRanges(dir, version, out string, log io.Writer) error {
 	if err := json.Unmarshal(raw, &data); err != nil {
 		return fmt.Errorf("%s: %w", filepath.Join(dir, "sources_data.json"), err)
 	}
-	text, err := buildRanges(data, version, log)
+	var aws *provider.Document
+	if awsPath != "" {
+		f, err := os.Open(awsPath)
+		if err != nil {
+			return err
+		}
+		doc, err := provider.ParseAWS(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", awsPath, err)
+		}
+		aws = &doc
+	}
+	text, err := buildRanges(data, version, aws, log)
 	if err != nil {
 		return err
 	}
@@ -70,7 +91,16 @@ func writeRanges(dir, version, out string, log io.Writer) error {
 
 // buildRanges resolves cdncheck's lists by the rules of lists() and
 // renders ranges.txt.
-func buildRanges(data sourcesData, version string, log io.Writer) ([]byte, error) {
+//
+// cdncheck's CloudFront list is CloudFront's IPv4 edge list alone, and its
+// AWS list has no service names, so CloudFront's IPv6 edges
+// (2600:9000::/28) came out as AWS cloud. Given AWS's own ip-ranges.json
+// (aws, else nil), the service names decide, as provider.ParseAWS reads
+// them: every prefix AWS publishes as CLOUDFRONT, IPv4 and IPv6, joins the
+// list of awsEdges, and every other prefix of the document the list of
+// awsCloud, so that a more specific origin-facing block inside an edge
+// range stays cloud.
+func buildRanges(data sourcesData, version string, aws *provider.Document, log io.Writer) ([]byte, error) {
 	ls := lists()
 	byKey := map[string]int{}
 	byID := map[string]int{}
@@ -131,6 +161,24 @@ func buildRanges(data sourcesData, version string, log io.Writer) ([]byte, error
 			fmt.Fprintf(log, "mkproviders: cdncheck has no list %s\n", k)
 		}
 	}
+	awsFrom := ""
+	if aws != nil {
+		edges, okE := byID[awsEdges]
+		cloud, okC := byID[awsCloud]
+		if !okE || !okC {
+			return nil, fmt.Errorf("lists.go has no list %s or %s for AWS's ranges", awsEdges, awsCloud)
+		}
+		for _, r := range aws.Ranges {
+			i := cloud
+			if r.CDN {
+				i = edges
+			}
+			items = append(items, spans.Item{Prefix: r.Prefix, Value: int32(i), Rank: int32(i)})
+			in[i]++
+		}
+		awsFrom = fmt.Sprintf("# With AWS's ip-ranges.json of %s: every prefix it lists as CLOUDFRONT\n# is a CloudFront edge, the others are AWS cloud.\n",
+			aws.Published.Format(time.RFC3339))
+	}
 
 	resolved := spans.Resolve(items, func(v, over int32) bool { return slices.Contains(yields[v], over) })
 	sets := make([]netipx.IPSetBuilder, len(ls))
@@ -144,14 +192,14 @@ func buildRanges(data sourcesData, version string, log io.Writer) ([]byte, error
 # %s %s
 # (MIT; the notice is in %s). Do not edit: change the
 # generator's lists.go and run it again.
-#
+%s#
 # A "list" line gives: id, provider, kind, CDN name ("-" when the addresses
 # are not CDN or WAF edges), and the cdncheck lists it is made of. Its
 # prefixes follow, one a line. Where cdncheck's lists overlap, the longest
 # prefix won, at equal length the list written earlier here, and a list
 # never won over one it yields to. So no address is in two lists below.
 source	%s	%s	MIT	%s
-`, cdncheckURL, version, licenseFile, cdncheckSource, version, cdncheckURL)
+`, cdncheckURL, version, licenseFile, awsFrom, cdncheckSource, version, cdncheckURL)
 	for i, l := range ls {
 		set, err := sets[i].IPSet()
 		if err != nil {
@@ -171,7 +219,11 @@ source	%s	%s	MIT	%s
 		if len(l.yields) > 0 {
 			fmt.Fprintf(&buf, "# %s yields to %s.\n", l.id, strings.Join(l.yields, ", "))
 		}
-		fmt.Fprintf(&buf, "list\t%s\t%s\t%s\t%s\t%s\n", l.id, l.provider, l.kind, cdn, strings.Join(l.from, "+"))
+		from := strings.Join(l.from, "+")
+		if aws != nil && (l.id == awsEdges || l.id == awsCloud) {
+			from += "+aws:ip-ranges.json"
+		}
+		fmt.Fprintf(&buf, "list\t%s\t%s\t%s\t%s\t%s\n", l.id, l.provider, l.kind, cdn, from)
 		for _, p := range ps {
 			fmt.Fprintln(&buf, p)
 		}
