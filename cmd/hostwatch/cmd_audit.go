@@ -192,7 +192,13 @@ func (r *auditRun) view() probe.View {
 
 // vantage says where the run was taken from.
 func (r *auditRun) vantage(streams IOStreams, egress func() []probe.Egress) probe.Vantage {
-	return probe.Vantage{Name: r.vantageName, TimeZone: probe.LocalTimeZone(streams.Now()), Egress: egress()}
+	es := egress()
+	for i, e := range es {
+		if e.Address.IsValid() {
+			es[i].Country = r.db.Lookup(e.Address).Country
+		}
+	}
+	return probe.Vantage{Name: r.vantageName, TimeZone: probe.LocalTimeZone(streams.Now()), Egress: es}
 }
 
 func (r *auditRun) Close() {
