@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports/worldmap"
 	"github.com/hostwatch/hostwatch/resolvers"
@@ -269,15 +270,26 @@ func jsonDataURL(doc []byte) template.URL {
 	return template.URL("data:application/json;base64," + base64.StdEncoding.EncodeToString(doc))
 }
 
-// writePage executes the template into w.
+// writePage executes the template into w. Control characters, bidi
+// overrides and invalid UTF-8 from outside text then become visible escapes
+// (`\x1b`), line by line, as on a terminal: a page is often looked at with
+// cat or less before a browser, and a browser shows the escapes too.
 func writePage(w io.Writer, p *page) error {
 	t, err := parseTemplates()
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := t.ExecuteTemplate(bw, "page", p); err != nil {
+	var out bytes.Buffer
+	if err := t.ExecuteTemplate(&out, "page", p); err != nil {
 		return fmt.Errorf("write html: %w", err)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for line := range strings.Lines(out.String()) {
+		body, nl := strings.CutSuffix(line, "\n")
+		bw.WriteString(termtext.Safe(body))
+		if nl {
+			bw.WriteByte('\n')
+		}
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write html: %w", err)

@@ -237,7 +237,7 @@ var hostileStrings = []string{
 // comes back as the same text.
 func TestHTMLHostileData(t *testing.T) {
 	t.Parallel()
-	evil := strings.Join(hostileStrings, " ")
+	evil := strings.Join(hostileStrings, " ") + " \x1b[2J\u202e\xff"
 	r := htmlReport(t)
 	for i := range r.Observations {
 		o := &r.Observations[i]
@@ -291,6 +291,9 @@ func TestHTMLHostileData(t *testing.T) {
 	}
 	for name, page := range map[string][]byte{"audit": audit.Bytes(), "check": check.Bytes(), "history": hist.Bytes()} {
 		inert(t, name, page)
+		if bytes.ContainsAny(page, "\x1b\u202e") || !bytes.Contains(page, []byte(`\x1b[2J\u202e\xff`)) {
+			t.Errorf("%s: control characters are not shown as visible escapes", name)
+		}
 		texts := allText(t, page)
 		for _, s := range hostileStrings {
 			if !strings.Contains(texts, s) {
