@@ -409,3 +409,75 @@ func TestHomeCountry(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLSentences words crafted observations: each case of the sentence,
+// and the caveats that go with it.
+func TestHTMLSentences(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	ad := func(ip string, r attribution.Result) probe.Address {
+		return probe.Address{IP: netip.MustParseAddr(ip), Result: r}
+	}
+	ovh := attribution.Result{ASN: 16276, ASOrg: "OVH SAS", Provider: "OVHcloud", Country: "FR"}
+	ali := attribution.Result{ASN: 45102, ASOrg: "Alibaba (US) Technology Co., Ltd.", Provider: "Alibaba Cloud", Country: "SG"}
+	tests := []struct {
+		name, domain string
+		addrs        []probe.Address
+		want         string
+	}{
+		{"registration only", "x.go.id", []probe.Address{ad("51.210.1.10", attribution.Result{ASN: 16276, ASOrg: "OVH SAS", RegisteredCountry: "FR"})},
+			"The address of x.go.id is outside Indonesia: in France (OVH SAS, AS16276). Registration country only: for France the datasets know only where the network's holder is registered, not where the address is."},
+		{"no home country", "example.com", []probe.Address{ad("8.219.1.1", ali), ad("8.219.1.2", ali), ad("51.210.1.10", ovh)},
+			"example.com has 3 addresses: 2 in Singapore (Alibaba Cloud, AS45102), 1 in France (OVHcloud, AS16276)."},
+		{"one address, no home", "example.org", []probe.Address{ad("51.210.1.10", ovh)},
+			"The address of example.org is in France (OVHcloud, AS16276)."},
+		{"some at home", "a.example.fr", []probe.Address{ad("51.210.1.10", ovh), ad("51.210.1.11", ovh), ad("8.219.1.1", ali)},
+			"1 of 3 addresses of a.example.fr is outside France: 1 in Singapore (Alibaba Cloud, AS45102); 2 in France (OVHcloud, AS16276)."},
+		{"all at home", "b.example.fr", []probe.Address{ad("51.210.1.10", ovh), ad("51.210.1.11", ovh)},
+			"All 2 addresses of b.example.fr are in France (OVHcloud, AS16276)."},
+		{"a CDN edge beside a server", "c.example.fr", []probe.Address{ad("51.210.1.10", ovh), ad("104.16.1.1", attribution.Result{ASN: 13335, Provider: "Cloudflare", CDN: true, CDNName: "Cloudflare", Country: "US"})},
+			"1 of 2 addresses of c.example.fr is in France (OVHcloud, AS16276). 1 is an edge of the CDN Cloudflare. CDN edge: the site is served through the CDN; the origin server behind it is not visible, and an edge's country says where visitors are served, not where the site is."},
+		{"special-purpose", "d.example.com", []probe.Address{ad("10.1.2.3", attribution.Result{SpecialUse: "private-use (RFC 1918)"})},
+			"d.example.com has 1 address. 1 address has no known country (special-purpose, or unknown to the datasets)."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := probe.Report{GeneratedAt: at, ToolVersion: "test", Observations: []probe.Observation{
+				{Target: probe.ParseTarget(tc.domain, "args", 0), Status: resolvers.StatusOK, Addresses: tc.addrs}}}
+			var buf bytes.Buffer
+			if err := WriteHTML(&buf, r); err != nil {
+				t.Fatal(err)
+			}
+			if got := sentences(t, buf.Bytes()); len(got) != 1 || got[0] != tc.want {
+				t.Errorf("got\n  %q\nwant\n  %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestHTMLStale puts the caveat on old data above the sentences it qualifies.
+func TestHTMLStale(t *testing.T) {
+	t.Parallel()
+	r := sampleReport(t)
+	r.GeneratedAt = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	r.Interrupted = true
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	page := strings.Join(strings.Fields(allText(t, buf.Bytes())), " ")
+	for _, want := range []string{
+		"Data older than 90 days: ip-location-db/asn is from 2026-06-17 (167 days before this report), ip-location-db/geo-whois-asn-country is from 2026-06-17 (167 days before this report)",
+		"so every sentence below may be out of date",
+		"Interrupted: the run was stopped before every domain was done",
+		"ip-location-db/asn 2026-06-17 (167 days old: older than 90 days), licence CC BY 4.0",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page does not say %q", want)
+		}
+	}
+	if i, j := strings.Index(page, "Data older than 90 days"), strings.Index(page, "The address of pemilu2024"); i < 0 || j < i {
+		t.Error("the caveat on old data does not come before the sentences")
+	}
+}
