@@ -555,20 +555,18 @@ func newSummaryView(s DomainSummary, m *worldmap.Map) summaryView {
 }
 
 type domainView struct {
-	Name, ASCII, Input string
-	Status, Error      string
-	ObservedAt         string
-	CNAME              []string
-	Addresses          []addrView
-	Consistency        string
-	OddOnesOut         []string
-	Answers            []answerView
-	Records            []recordView
-	HTTP               *httpView
-	AuthConsistency    string
-	AuthOdd            []string
-	Authoritative      []answerView
-	HasRegistered      bool
+	Name, ASCII     string
+	Status, Error   string
+	ObservedAt      string
+	CNAME           []string
+	Addresses       []addrView
+	Consistency     string
+	OddOnesOut      []string
+	Answers         []answerView
+	Records         []recordView
+	HTTP            *httpView
+	AuthConsistency string
+	Authoritative   []answerView
 }
 
 type addrView struct {
@@ -708,9 +706,9 @@ func newAnswerViews(as []probe.ResolverAnswer, odd []string) []answerView {
 }
 
 func newDomainView(o probe.Observation, m *worldmap.Map) domainView {
-	d := domainView{Name: displayName(o.Target), Input: o.Target.Input, Status: string(o.Status), Error: o.Error,
+	d := domainView{Name: displayName(o.Target), Status: string(o.Status), Error: o.Error,
 		ObservedAt: clock(o.StartedAt), Consistency: o.Consistency, OddOnesOut: o.OddOnesOut,
-		AuthConsistency: o.AuthoritativeConsistency, AuthOdd: o.AuthoritativeOdd}
+		AuthConsistency: o.AuthoritativeConsistency}
 	if o.Target.Domain != d.Name {
 		d.ASCII = o.Target.Domain
 	}
@@ -718,9 +716,7 @@ func newDomainView(o probe.Observation, m *worldmap.Map) domainView {
 		d.CNAME = append(d.CNAME, h.Target)
 	}
 	for _, a := range o.Addresses {
-		av := newAddrView(a, m)
-		d.HasRegistered = d.HasRegistered || (av.Reg != "" && av.Reg != av.Country)
-		d.Addresses = append(d.Addresses, av)
+		d.Addresses = append(d.Addresses, newAddrView(a, m))
 	}
 	d.Answers = newAnswerViews(o.Answers, o.OddOnesOut)
 	d.Authoritative = newAnswerViews(o.Authoritative, o.AuthoritativeOdd)
