@@ -11,11 +11,16 @@ BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
 DATASET_VERSION := 2.3.2026061719
 DATASET_PKGS := @ip-location-db/asn@$(DATASET_VERSION) @ip-location-db/geo-whois-asn-country-mmdb@$(DATASET_VERSION) \
                 @ip-location-db/asn-country@$(DATASET_VERSION)
+# The npm packages the embedded world map is built from (see `make map`).
+MAP_PKGS    := world-atlas@2.0.2 i18n-iso-countries@7.14.0
 DEMO_ZONE   := testdata/demo/kpu.go.id.zone
+# Where `make demo` writes its HTML report, and the README's picture of it.
+DEMO_HTML   := bin/demo/kpu.html
+SCREENSHOT  := docs/report.png
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools bench bench-knot dataset clean
+.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium bench bench-knot dataset map screenshot clean
 
 all: build
 
@@ -35,9 +40,12 @@ demo: build
 	echo "\$$ hostwatch audit --resolver $$addr $(DEMO_NAMES)"; \
 	$(BIN)/hostwatch audit -o table --resolver $$addr --timeout 1s $(DEMO_NAMES); \
 	echo; echo "\$$ hostwatch lookup 170.33.13.55 8.8.8.8 2001:4860:4860::8888"; \
-	$(BIN)/hostwatch lookup -o table 170.33.13.55 8.8.8.8 2001:4860:4860::8888
+	$(BIN)/hostwatch lookup -o table 170.33.13.55 8.8.8.8 2001:4860:4860::8888; \
+	mkdir -p $(dir $(DEMO_HTML)); \
+	$(BIN)/hostwatch audit -o html --resolver $$addr --timeout 1s $(DEMO_NAMES) > $(DEMO_HTML); \
+	echo; echo "HTML report of the audit: $(DEMO_HTML) (one file; opens offline in any browser)"
 
-test: fmt-check vet staticcheck unit
+test: fmt-check vet staticcheck chromium unit
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -52,8 +60,14 @@ $(STATICCHECK):
 staticcheck: $(STATICCHECK)
 	$(STATICCHECK) ./...
 
+# HOSTWATCH_CHROMIUM=required: the HTML tests open the reports in headless
+# Chromium and fail, rather than skip, when it is missing.
 unit: netns-tools
-	$(GO) test -race -count=1 ./...
+	HOSTWATCH_CHROMIUM=required $(GO) test -race -count=1 ./...
+
+# Debian's Chromium, for the tests that open HTML reports in a real browser.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 # TestPrivateAddresses runs in a network namespace of its own and sets it up
 # with ip (iproute2); as root on Debian it is installed here, elsewhere the
@@ -83,6 +97,18 @@ dataset:
 	@set -e; dir=$$(mktemp -d); trap 'rm -rf $$dir' EXIT; \
 	(cd $$dir && npm pack --silent $(DATASET_PKGS)); \
 	$(GO) run ./attribution/internal/mkdataset -out attribution/data $$dir/*.tgz
+
+# Rebuild the embedded world map from the pinned npm packages (needs npm).
+map:
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf $$dir' EXIT; \
+	(cd $$dir && npm pack --silent $(MAP_PKGS)); \
+	$(GO) run ./reports/worldmap/internal/mkmap -out reports/worldmap/data $$dir/world-atlas-*.tgz $$dir/i18n-iso-countries-*.tgz
+
+# The README's picture of the demo's HTML report.
+screenshot: chromium demo
+	chromium --headless --disable-gpu --no-sandbox --hide-scrollbars --window-size=1100,1500 \
+		--screenshot=$(CURDIR)/$(SCREENSHOT) file://$(CURDIR)/$(DEMO_HTML) 2>/dev/null
+	@echo "wrote $(SCREENSHOT)"
 
 clean:
 	rm -rf $(BIN)

@@ -148,8 +148,11 @@ type Vantage struct {
 type Egress struct {
 	Resolver string
 	Address  netip.Addr // invalid when unknown
-	Method   string     // the name asked, e.g. "whoami.akamai.net A"
-	Error    string
+	// Country is the attribution's country of Address, "" when unknown:
+	// roughly where the resolver asks from, which reports mark as the vantage.
+	Country string
+	Method  string // the name asked, e.g. "whoami.akamai.net A"
+	Error   string
 }
 
 // ErrorKind names why a domain did not resolve, as history compares and

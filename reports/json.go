@@ -42,8 +42,10 @@ type VantageJSON struct {
 type EgressJSON struct {
 	Resolver string `json:"resolver"`
 	Address  string `json:"address"`
-	Method   string `json:"method"`
-	Error    string `json:"error,omitempty"`
+	// Country is the attribution's country of Address (absent when unknown).
+	Country string `json:"country,omitempty"`
+	Method  string `json:"method"`
+	Error   string `json:"error,omitempty"`
 }
 
 func newVantageJSON(v probe.Vantage) VantageJSON {
@@ -53,7 +55,7 @@ func newVantageJSON(v probe.Vantage) VantageJSON {
 		if e.Address.IsValid() {
 			addr = e.Address.String()
 		}
-		j.Egress = append(j.Egress, EgressJSON{Resolver: e.Resolver, Address: addr, Method: e.Method, Error: e.Error})
+		j.Egress = append(j.Egress, EgressJSON{Resolver: e.Resolver, Address: addr, Country: e.Country, Method: e.Method, Error: e.Error})
 	}
 	return j
 }

@@ -36,7 +36,7 @@ func ReadReport(r io.Reader) (probe.Report, error) {
 	rep := probe.Report{ToolVersion: doc.ToolVersion, Datasets: doc.Datasets, Resolvers: doc.Resolvers, Interrupted: doc.Interrupted, Warnings: doc.Warnings}
 	rep.Vantage = probe.Vantage{Name: doc.Vantage.Name, TimeZone: doc.Vantage.TimeZone}
 	for _, e := range doc.Vantage.Egress {
-		ge := probe.Egress{Resolver: e.Resolver, Method: e.Method, Error: e.Error}
+		ge := probe.Egress{Resolver: e.Resolver, Country: e.Country, Method: e.Method, Error: e.Error}
 		if e.Address != "" {
 			var err error
 			if ge.Address, err = netip.ParseAddr(e.Address); err != nil {

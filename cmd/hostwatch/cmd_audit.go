@@ -62,7 +62,7 @@ type auditOptions struct {
 // bind binds every audit flag.
 func (o *auditOptions) bind(fs *pflag.FlagSet) {
 	o.bindResolution(fs)
-	fs.StringVarP(&o.output, "output", "o", "", "output `FORMAT`: table, json or jsonl (default: table on a terminal, jsonl otherwise)")
+	fs.StringVarP(&o.output, "output", "o", "", "output `FORMAT`: table, json, jsonl or html (one self-contained page; default: table on a terminal, jsonl otherwise)")
 	fs.BoolVar(&o.strict, "strict", false, "exit 1 when any domain does not resolve to an address")
 }
 
@@ -135,7 +135,7 @@ func outputFormat(given string, terminal bool) (string, error) {
 		}
 		return "jsonl", nil
 	}
-	return given, checkFormat(given, "table", "json", "jsonl")
+	return given, checkFormat(given, "table", "json", "jsonl", "html")
 }
 
 // checkFormat checks that -o names one of the formats a command writes.
@@ -198,7 +198,13 @@ func (r *auditRun) view() probe.View {
 
 // vantage says where the run was taken from.
 func (r *auditRun) vantage(streams IOStreams, egress func() []probe.Egress) probe.Vantage {
-	return probe.Vantage{Name: r.vantageName, TimeZone: probe.LocalTimeZone(streams.Now()), Egress: egress()}
+	es := egress()
+	for i, e := range es {
+		if e.Address.IsValid() {
+			es[i].Country = r.db.Lookup(e.Address).Country
+		}
+	}
+	return probe.Vantage{Name: r.vantageName, TimeZone: probe.LocalTimeZone(streams.Now()), Egress: es}
 }
 
 func (r *auditRun) Close() {
@@ -501,6 +507,8 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		err = reports.WriteJSON(streams.Out, report)
 	case "table":
 		err = reports.WriteTable(streams.Out, report)
+	case "html":
+		err = reports.WriteHTML(streams.Out, report)
 	}
 	switch {
 	case err != nil:

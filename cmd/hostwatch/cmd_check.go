@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -74,7 +75,7 @@ record with it.
 	fs := cmd.Flags()
 	opts.audit.bindResolution(fs)
 	bindDB(fs, &opts.db)
-	fs.StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table, json or markdown")
+	fs.StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table, json, markdown or html")
 	fs.StringArrayVar(&opts.failOn, "fail-on", nil, failOnHelp)
 	fs.StringArrayVar(&opts.allowCC, "allow-country", nil, "policy: every address must be in one of these `CC` codes (comma-separated, repeatable)")
 	fs.StringArrayVar(&opts.denyCC, "deny-country", nil, "policy: no address may be in these `CC` codes (comma-separated, repeatable)")
@@ -84,7 +85,7 @@ record with it.
 }
 
 func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args []string) error {
-	if err := checkFormat(opts.output, "table", "json", "markdown"); err != nil {
+	if err := checkFormat(opts.output, "table", "json", "markdown", "html"); err != nil {
 		return err
 	}
 	if opts.confirm < 1 {
@@ -146,7 +147,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	result.Warnings = append(result.Warnings, dataWarnings(streams, run.db)...)
 	if why := health.failure(); why != "" {
 		result.RunFailed = why
-		if err := reports.WriteCheck(streams.Out, opts.output, result); err != nil {
+		if err := writeCheck(streams.Out, opts.output, result); err != nil {
 			return runError{err}
 		}
 		return runError{errors.New("the run failed: " + why + "; nothing was recorded")}
@@ -171,7 +172,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	for _, v := range result.Violations {
 		result.Matched = append(result.Matched, fmt.Sprintf("policy (%s %s)", v.Domain, v.Address))
 	}
-	if err := cmp.Or(reports.WriteCheck(streams.Out, opts.output, result), spool.Err()); err != nil {
+	if err := cmp.Or(writeCheck(streams.Out, opts.output, result), spool.Err()); err != nil {
 		return runError{err}
 	}
 	switch {
@@ -182,6 +183,14 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		return errCheckFailed
 	}
 	return nil
+}
+
+// writeCheck writes a check's outcome in the format asked for.
+func writeCheck(w io.Writer, format string, c reports.Check) error {
+	if format == "html" {
+		return reports.WriteCheckHTML(w, c)
+	}
+	return reports.WriteCheck(w, format, c)
 }
 
 // errCheckFailed is returned when a change named by --fail-on or a policy

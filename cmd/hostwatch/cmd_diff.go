@@ -43,7 +43,7 @@ Exit codes:
 			return runDiff(cmd.Context(), streams, opts, args[0], args[1])
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table, json or markdown")
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table, json, markdown or html")
 	cmd.Flags().StringArrayVar(&opts.failOn, "fail-on", nil, failOnHelp)
 	cmd.Flags().BoolVar(&opts.acrossVantages, "across-vantages", false, "compare reports taken from different vantages (--vantage) anyway")
 	return cmd
@@ -63,7 +63,7 @@ func readReportFile(path string) (probe.Report, error) {
 }
 
 func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath, afterPath string) error {
-	if err := checkFormat(opts.output, "table", "json", "markdown"); err != nil {
+	if err := checkFormat(opts.output, "table", "json", "markdown", "html"); err != nil {
 		return err
 	}
 	failOn, err := parseFailOn(opts.failOn)
@@ -92,7 +92,12 @@ func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath
 			result.Matched = append(result.Matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
 		}
 	}
-	if err := reports.WriteCheck(streams.Out, opts.output, result); err != nil {
+	if opts.output == "html" {
+		err = reports.WriteDiffHTML(streams.Out, result, reportRef(beforePath, before), reportRef(afterPath, after))
+	} else {
+		err = reports.WriteCheck(streams.Out, opts.output, result)
+	}
+	if err != nil {
 		return runError{err}
 	}
 	if len(result.Matched) > 0 {
@@ -100,6 +105,11 @@ func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath
 		return errCheckFailed
 	}
 	return nil
+}
+
+// reportRef names a saved report for the diff's page.
+func reportRef(path string, r probe.Report) reports.ReportRef {
+	return reports.ReportRef{File: path, GeneratedAt: r.GeneratedAt, Vantage: r.Vantage.Name, ToolVersion: r.ToolVersion}
 }
 
 // diffReports classifies, domain by domain in the order of after, how each

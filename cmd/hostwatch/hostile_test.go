@@ -104,8 +104,18 @@ func TestHostileTextIsInert(t *testing.T) {
 		{"certificate subject and SAN", []string{"audit", "-o", "table", "--resolver", zone.Addr, "--timeout", "2s", "--http", "--allow-private", "--https-port", port, "--http-port", "1", "web.kpu.go.id"}, `\x1b`},
 		{"names inside a saved report", []string{"diff", before, after}, `\x1b[2J`},
 		{"markdown of a saved report", []string{"diff", "-o", "markdown", before, after}, ""},
+
 		{"invalid address", []string{"lookup", "-o", "table", "8.8.8.8" + hostileText}, ""},
 	}
+	// In HTML a line break of outside text is a space, not a row: only the
+	// characters that drive a terminal are checked.
+	t.Run("html of a saved report", func(t *testing.T) {
+		stdout, _, _ := runInProcess(t, "diff", "-o", "html", before, after)
+		assertInert(t, "stdout", strings.ReplaceAll(stdout, "\nFORGED", " FORGED"))
+		if !strings.Contains(stdout, `\x1b[2J`) {
+			t.Errorf("the page does not show the escape \\x1b[2J:\n%s", stdout)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			stdout, stderr, _ := runInProcess(t, tt.args...)

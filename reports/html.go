@@ -1,0 +1,977 @@
+package reports
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/internal/termtext"
+	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports/worldmap"
+	"github.com/hostwatch/hostwatch/resolvers"
+)
+
+// The HTML templates: every word a page shows is in them, none in the Go
+// code, so that a message catalogue can replace them later.
+//
+//go:embed templates/*.html.tmpl
+var templateFiles embed.FS
+
+// HTML pages are written by html/template: every outside string (names,
+// organisations, TXT records, PTR names, HTTP headers, certificate fields)
+// is escaped where it lands, and no outside string is ever marked as safe.
+// The page asks no other host for anything: no script, font, style sheet
+// or image is linked, and its Content-Security-Policy forbids them anyway.
+
+// ReportRef names one saved report a diff compared.
+type ReportRef struct {
+	File        string
+	GeneratedAt time.Time
+	Vantage     string
+	ToolVersion string
+}
+
+// WriteHTML writes an audit report as one self-contained HTML page.
+func WriteHTML(w io.Writer, r probe.Report) error {
+	var doc bytes.Buffer
+	if err := WriteJSON(&doc, r); err != nil {
+		return err
+	}
+	m, err := worldmap.Load()
+	if err != nil {
+		return err
+	}
+	p := newPage("audit", r.GeneratedAt, r.ToolVersion, doc.Bytes(), m)
+	p.Method.Datasets = datasetViews(r.Datasets, r.GeneratedAt)
+	p.Method.Resolvers = r.Resolvers
+	p.Method.Vantage = vantageView(r.Vantage, m)
+	p.Stale = staleDatasets(r.Datasets, r.GeneratedAt)
+	a := &auditView{Interrupted: r.Interrupted, Statuses: statusCounts(r.Observations)}
+	counts := map[string]*mapCount{}
+	cdn, unplaced := 0, 0
+	for _, o := range r.Observations {
+		a.Domains = append(a.Domains, newDomainView(o, m))
+		a.Summaries = append(a.Summaries, newSummaryView(Summarize(o), m))
+		seen := map[string]bool{}
+		for _, ad := range o.Addresses {
+			switch {
+			case ad.CDN:
+				cdn++
+				continue
+			case ad.SpecialUse != "" || cmp.Or(ad.Country, ad.RegisteredCountry) == "":
+				unplaced++
+				continue
+			}
+			cc := cmp.Or(ad.Country, ad.RegisteredCountry)
+			c := counts[cc]
+			if c == nil {
+				c = &mapCount{code: cc}
+				counts[cc] = c
+			}
+			c.addresses++
+			if !seen[cc] {
+				seen[cc] = true
+				c.domains++
+			}
+		}
+	}
+	a.Count = len(r.Observations)
+	p.Audit = a
+	p.Map = newMapView(m, counts, "addresses", vantageCountries(r.Vantage))
+	p.Map.CDN, p.Map.Unplaced = cdn, unplaced
+	return writePage(w, p)
+}
+
+// WriteCheckHTML writes a check's outcome as one self-contained HTML page.
+func WriteCheckHTML(w io.Writer, c Check) error {
+	return writeCheckHTML(w, c, nil)
+}
+
+// WriteDiffHTML writes the outcome of comparing two saved reports as one
+// self-contained HTML page naming both.
+func WriteDiffHTML(w io.Writer, c Check, before, after ReportRef) error {
+	return writeCheckHTML(w, c, &[2]ReportRef{before, after})
+}
+
+func writeCheckHTML(w io.Writer, c Check, compared *[2]ReportRef) error {
+	if c.Changes == nil {
+		c.Changes = func(func(probe.Change) bool) {}
+	}
+	var doc bytes.Buffer
+	if err := WriteCheck(&doc, "json", c); err != nil {
+		return err
+	}
+	m, err := worldmap.Load()
+	if err != nil {
+		return err
+	}
+	kind := "check"
+	if compared != nil {
+		kind = "diff"
+	}
+	p := newPage(kind, c.GeneratedAt, c.ToolVersion, doc.Bytes(), m)
+	p.Method.Datasets = datasetViews(c.Datasets, c.GeneratedAt)
+	p.Method.Resolvers = c.Resolvers
+	p.Method.Database = c.Database
+	p.Method.Vantage = &vantageInfo{Name: c.Vantage}
+	p.Stale = staleDatasets(c.Datasets, c.GeneratedAt)
+	c.counts = c.tally()
+	cv := &checkView{Domains: c.Domains, Changes: c.counts.settled, Moves: c.counts.moves, Pending: c.counts.pending,
+		Recorded: c.Recorded, Database: c.Database, Vantage: c.Vantage, Confirm: c.Confirm,
+		Failed: len(c.Matched) > 0 || c.RunFailed != "", Matched: c.Matched, RunFailed: c.RunFailed}
+	if compared != nil {
+		cv.Compared = []reportRefView{newReportRefView(compared[0]), newReportRefView(compared[1])}
+	}
+	// The map counts each changed domain once in each country it was seen
+	// in after a change.
+	counts := map[string]*mapCount{}
+	seen := map[[2]string]bool{}
+	add := func(ch probe.Change) {
+		cv.List = append(cv.List, newChangeView(ch, m))
+		for _, cc := range ch.After.Countries {
+			if k := [2]string{ch.Domain, cc}; seen[k] {
+				continue
+			} else {
+				seen[k] = true
+			}
+			mc := counts[cc]
+			if mc == nil {
+				mc = &mapCount{code: cc}
+				counts[cc] = mc
+			}
+			mc.domains++
+			mc.addresses++
+		}
+	}
+	for ch := range c.settled {
+		add(ch)
+	}
+	for ch := range c.waiting {
+		add(ch)
+	}
+	for _, v := range c.Violations {
+		cv.Violations = append(cv.Violations, violationView{Domain: v.Domain, Address: v.Address.String(), ASN: v.ASN,
+			Country: v.Country, CountryName: m.Name(v.Country), Rule: v.Rule})
+	}
+	p.Check = cv
+	p.Map = newMapView(m, counts, "domains", nil)
+	return writePage(w, p)
+}
+
+// WriteHistoryHTML writes timelines as one self-contained HTML page: a
+// timeline per domain and vantage, each period coloured by its places and
+// every move dated.
+func WriteHistoryHTML(w io.Writer, h History) error {
+	var doc bytes.Buffer
+	if err := writeDocument(&doc, newHistoryDocument(h)); err != nil {
+		return err
+	}
+	m, err := worldmap.Load()
+	if err != nil {
+		return err
+	}
+	p := newPage("history", h.GeneratedAt, h.ToolVersion, doc.Bytes(), m)
+	p.Method.Database = h.Database
+	hv := &historyView{Since: clock(h.Since), Until: clock(h.Until), Confirm: h.Confirm, Vantages: h.Vantages}
+	first, last := h.Since, h.Until
+	for _, d := range h.Domains {
+		for _, pd := range d.Periods {
+			if first.IsZero() || pd.From.Before(first) {
+				first = pd.From
+			}
+			if last.IsZero() || pd.To.After(last) {
+				last = pd.To
+			}
+		}
+	}
+	hv.From, hv.To = clock(first), clock(last)
+	palette := newPalette()
+	counts := map[string]*mapCount{}
+	all := Disagreements(h)
+	vcounts := vantageCounts(h)
+	ends := domainEnds(h)
+	for i, d := range h.Domains {
+		tv := newTimelineView(h, d, first, last, palette, m)
+		if ends[i] && vcounts[d.Domain] > 1 {
+			tv.Vantages = vcounts[d.Domain]
+			for _, dis := range all {
+				if dis.Domain == d.Domain {
+					tv.Disagreements = append(tv.Disagreements, disagreementView{
+						Vantages: []string{dis.Vantages[0], dis.Vantages[1]}, From: clock(dis.From), To: clock(dis.To),
+						Where: []hostingView{newHostingView(dis.Periods[0].Hosting, m), newHostingView(dis.Periods[1].Hosting, m)}})
+				}
+			}
+			tv.ShowAgreement = true
+		}
+		hv.Timelines = append(hv.Timelines, tv)
+		if len(d.Periods) > 0 {
+			for _, cc := range d.Periods[len(d.Periods)-1].Hosting.Countries {
+				mc := counts[cc]
+				if mc == nil {
+					mc = &mapCount{code: cc}
+					counts[cc] = mc
+				}
+				mc.domains++
+				mc.addresses++
+			}
+		}
+	}
+	p.History = hv
+	p.Map = newMapView(m, counts, "timelines", nil)
+	return writePage(w, p)
+}
+
+// page is what the template is given: data only, no words.
+type page struct {
+	Kind        string // audit, check, diff, history
+	GeneratedAt string
+	ToolVersion string
+	Stale       []StaleDataset
+	Map         mapView
+	Audit       *auditView
+	Check       *checkView
+	History     *historyView
+	Method      methodView
+}
+
+func newPage(kind string, at time.Time, version string, doc []byte, m *worldmap.Map) *page {
+	sum := sha256.Sum256(doc)
+	p := &page{Kind: kind, GeneratedAt: clock(at), ToolVersion: version}
+	p.Method.GeneratedAt = p.GeneratedAt
+	p.Method.ToolVersion = version
+	p.Method.JSONSHA256 = hex.EncodeToString(sum[:])
+	p.Method.JSONBytes = len(doc)
+	p.Method.JSONName = "hostwatch-" + kind + "-" + at.UTC().Format("20060102T150405Z") + ".json"
+	p.Method.JSONData = jsonDataURL(doc)
+	srcs, err := worldmap.Sources()
+	if err == nil {
+		p.Method.MapSources = srcs
+	}
+	return p
+}
+
+// jsonDataURL is the JSON report as a data: URL, for the page's download
+// link. It is the one value the page marks as a safe URL: it is built here,
+// and base64 leaves nothing of the report's text that could be read as
+// markup or as another URL.
+func jsonDataURL(doc []byte) template.URL {
+	return template.URL("data:application/json;base64," + base64.StdEncoding.EncodeToString(doc))
+}
+
+// writePage executes the template into w. Control characters, bidi
+// overrides and invalid UTF-8 from outside text then become visible escapes
+// (`\x1b`), line by line, as on a terminal: a page is often looked at with
+// cat or less before a browser, and a browser shows the escapes too.
+func writePage(w io.Writer, p *page) error {
+	t, err := parseTemplates()
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if err := t.ExecuteTemplate(&out, "page", p); err != nil {
+		return fmt.Errorf("write html: %w", err)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for line := range strings.Lines(out.String()) {
+		body, nl := strings.CutSuffix(line, "\n")
+		bw.WriteString(termtext.Safe(body))
+		if nl {
+			bw.WriteByte('\n')
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write html: %w", err)
+	}
+	return nil
+}
+
+func parseTemplates() (*template.Template, error) {
+	t, err := template.New("").Funcs(template.FuncMap{
+		"plural": func(n int, one, many string) string { return plural(n, one, many) },
+		"join":   strings.Join,
+		"add":    func(a, b int) int { return a + b },
+		"sub":    func(a, b int) int { return a - b },
+		"asn":    func(n uint32) string { return fmt.Sprintf("AS%d", n) },
+		"last":   func(i, n int) bool { return i == n-1 },
+	}).ParseFS(templateFiles, "templates/*.html.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("html templates: %w", err)
+	}
+	return t, nil
+}
+
+// methodView is the "method and sources" section.
+type methodView struct {
+	GeneratedAt string
+	ToolVersion string
+	Vantage     *vantageInfo
+	Resolvers   []string
+	Database    string
+	Datasets    []datasetView
+	MapSources  []worldmap.Source
+	// The JSON report the page was made from: its digest, size, and the
+	// document itself for the download link.
+	JSONSHA256 string
+	JSONBytes  int
+	JSONName   string
+	JSONData   template.URL
+}
+
+type datasetView struct {
+	attribution.Dataset
+	Stale bool
+	Days  int
+}
+
+func datasetViews(ds []attribution.Dataset, at time.Time) []datasetView {
+	out := make([]datasetView, 0, len(ds))
+	for _, d := range ds {
+		v := datasetView{Dataset: d, Days: -1}
+		if date, ok := d.Date(); ok {
+			v.Days = int(at.Sub(date).Hours() / 24)
+			v.Stale = at.Sub(date) > attribution.StaleAfter
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+type vantageInfo struct {
+	Name     string
+	TimeZone string
+	Egress   []egressView
+}
+
+type egressView struct {
+	Resolver, Address, Method, Error string
+	Country, CountryName             string
+}
+
+func vantageView(v probe.Vantage, m *worldmap.Map) *vantageInfo {
+	out := &vantageInfo{Name: v.Name, TimeZone: v.TimeZone}
+	for _, e := range v.Egress {
+		ev := egressView{Resolver: e.Resolver, Method: e.Method, Error: e.Error, Country: e.Country, CountryName: m.Name(e.Country)}
+		if e.Address.IsValid() {
+			ev.Address = e.Address.String()
+		}
+		out.Egress = append(out.Egress, ev)
+	}
+	return out
+}
+
+// vantageCountries are the countries the resolvers' egress addresses are in.
+func vantageCountries(v probe.Vantage) []string {
+	var out []string
+	for _, e := range v.Egress {
+		if e.Country != "" && !slices.Contains(out, e.Country) {
+			out = append(out, e.Country)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+type reportRefView struct {
+	File, GeneratedAt, Vantage, ToolVersion string
+}
+
+func newReportRefView(r ReportRef) reportRefView {
+	return reportRefView{File: r.File, GeneratedAt: clock(r.GeneratedAt), Vantage: r.Vantage, ToolVersion: r.ToolVersion}
+}
+
+// The map.
+
+type mapCount struct {
+	code               string
+	addresses, domains int
+}
+
+type mapView struct {
+	Width, Height float64
+	// Unit says what Rows count: addresses, domains or timelines.
+	Unit     string
+	Shapes   []mapShape
+	Marks    []mapMark
+	Vantage  []mapMark
+	Rows     []mapRow
+	Levels   []mapLevel
+	CDN      int
+	Unplaced int
+}
+
+type mapShape struct {
+	Code, Name, Path string
+	Level            int // 0: not hosting; 1-4: shade
+	Count            int
+}
+
+type mapMark struct {
+	Code, Name string
+	X, Y, R    float64
+	Count      int
+}
+
+type mapRow struct {
+	Code, Name         string
+	Addresses, Domains int
+	Level              int
+	OnMap              bool
+}
+
+type mapLevel struct {
+	Level    int
+	From, To int
+}
+
+// shadeLevels is how many shades the map uses for counts.
+const shadeLevels = 4
+
+func newMapView(m *worldmap.Map, counts map[string]*mapCount, unit string, vantage []string) mapView {
+	v := mapView{Width: m.Width, Height: m.Height, Unit: unit}
+	most := 0
+	for _, c := range counts {
+		most = max(most, c.addresses)
+	}
+	level := func(n int) int {
+		if n == 0 || most == 0 {
+			return 0
+		}
+		return max(1, int(math.Ceil(float64(shadeLevels)*float64(n)/float64(most))))
+	}
+	for _, c := range m.Countries {
+		if c.Path == "" {
+			continue
+		}
+		s := mapShape{Code: c.Code, Name: c.Name, Path: c.Path}
+		if mc := counts[c.Code]; mc != nil && c.Code != "" {
+			s.Count, s.Level = mc.addresses, level(mc.addresses)
+		}
+		v.Shapes = append(v.Shapes, s)
+	}
+	for _, mc := range counts {
+		row := mapRow{Code: mc.code, Name: m.Name(mc.code), Addresses: mc.addresses, Domains: mc.domains, Level: level(mc.addresses)}
+		if c, ok := m.Country(mc.code); ok && c.Path != "" {
+			row.OnMap = true
+			r := 7 + 7*math.Sqrt(float64(mc.addresses)/float64(most))
+			v.Marks = append(v.Marks, mapMark{Code: mc.code, Name: row.Name, X: c.Label.X, Y: c.Label.Y, R: math.Round(r*10) / 10, Count: mc.addresses})
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	slices.SortFunc(v.Rows, func(a, b mapRow) int {
+		return cmp.Or(cmp.Compare(b.Addresses, a.Addresses), cmp.Compare(a.Code, b.Code))
+	})
+	// Big marks first, so that small ones stay visible on top.
+	slices.SortFunc(v.Marks, func(a, b mapMark) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Code, b.Code)) })
+	for _, cc := range vantage {
+		if c, ok := m.Country(cc); ok && c.Path != "" {
+			v.Vantage = append(v.Vantage, mapMark{Code: cc, Name: c.Name, X: c.Label.X, Y: c.Label.Y})
+		}
+	}
+	if most > 0 {
+		prev := 0
+		for l := 1; l <= shadeLevels; l++ {
+			hi := int(math.Floor(float64(most) * float64(l) / shadeLevels))
+			if hi > prev {
+				v.Levels = append(v.Levels, mapLevel{Level: l, From: prev + 1, To: hi})
+				prev = hi
+			}
+		}
+	}
+	return v
+}
+
+// The audit.
+
+type auditView struct {
+	Count       int
+	Statuses    []statusCount
+	Interrupted bool
+	Summaries   []summaryView
+	Domains     []domainView
+}
+
+type statusCount struct {
+	Status string
+	Count  int
+}
+
+func statusCounts(obs []probe.Observation) []statusCount {
+	n := map[resolvers.Status]int{}
+	for _, o := range obs {
+		n[o.Status]++
+	}
+	var out []statusCount
+	for _, s := range resolvers.Statuses() {
+		if n[s] > 0 {
+			out = append(out, statusCount{Status: string(s), Count: n[s]})
+		}
+	}
+	return out
+}
+
+type summaryView struct {
+	DomainSummary
+	HomeName string
+	// Groups are every country's addresses; Abroad those outside Home,
+	// AtHome those in it.
+	Groups  []countryGroupView
+	Abroad  []countryGroupView
+	AtHome  *countryGroupView
+	Placed  int
+	RegOnly bool
+}
+
+type countryGroupView struct {
+	CountryCount
+	Name string
+}
+
+func newSummaryView(s DomainSummary, m *worldmap.Map) summaryView {
+	v := summaryView{DomainSummary: s, HomeName: m.Name(s.Home)}
+	for _, g := range s.Countries {
+		gv := countryGroupView{CountryCount: g, Name: m.Name(g.Country)}
+		v.Placed += g.Count
+		v.RegOnly = v.RegOnly || g.RegistrationOnly
+		v.Groups = append(v.Groups, gv)
+		if s.Home != "" && g.Country == s.Home {
+			v.AtHome = &gv
+		} else {
+			v.Abroad = append(v.Abroad, gv)
+		}
+	}
+	return v
+}
+
+type domainView struct {
+	Name, ASCII     string
+	Status, Error   string
+	ObservedAt      string
+	CNAME           []string
+	Addresses       []addrView
+	Consistency     string
+	OddOnesOut      []string
+	Answers         []answerView
+	Records         []recordView
+	HTTP            *httpView
+	AuthConsistency string
+	Authoritative   []answerView
+}
+
+type addrView struct {
+	IP                   string
+	TTL                  uint32
+	ASN                  uint32
+	ASOrg, Prefix        string
+	Provider, Kind       string
+	Region               string
+	Country, CountryName string
+	Reg, RegName         string
+	CDN                  bool
+	CDNName              string
+	SpecialUse, NAT64    string
+	PTRAsked             bool
+	PTR                  []string
+	PTRError             string
+	Cymru                *cymruView
+	RDAP                 *rdapView
+}
+
+type cymruView struct {
+	Status, Error string
+	Origins       []cymruOriginView
+}
+
+type cymruOriginView struct {
+	Prefix, Country, Registry, Allocated string
+	ASNs                                 []cymruASView
+}
+
+type cymruASView struct {
+	ASN         uint32
+	Description string
+}
+
+type rdapView struct {
+	Status, Error, Handle, Name, Country, Registrant, AbuseEmail, Registry string
+	CIDRs                                                                  []string
+}
+
+type answerView struct {
+	Resolver, Status, Error string
+	Addresses               []string
+	Odd                     bool
+}
+
+type recordView struct {
+	Type, Owner, Status, Error string
+	Records                    []recordValueView
+}
+
+type recordValueView struct {
+	Value      string
+	Host       string
+	Preference uint16
+	Addresses  []addrView
+}
+
+type httpView struct {
+	Scheme, Error string
+	Hops          []hopView
+}
+
+type hopView struct {
+	URL            string
+	Status         int
+	Error, Failure string
+	Connected      *addrView
+	Headers        []headerView
+	TLS            *tlsView
+}
+
+type headerView struct {
+	Name   string
+	Values []string
+}
+
+type tlsView struct {
+	Version, Subject, Issuer, VerifyError, NotAfter string
+	Verified                                        bool
+	SANs                                            []string
+}
+
+func newAddrView(a probe.Address, m *worldmap.Map) addrView {
+	r := a.Result
+	v := addrView{IP: a.IP.String(), TTL: a.TTL, ASN: r.ASN, ASOrg: r.ASOrg, Provider: r.Provider, Kind: r.ProviderKind,
+		Region: r.Region, Country: r.Country, CountryName: m.Name(r.Country), Reg: r.RegisteredCountry, RegName: m.Name(r.RegisteredCountry),
+		CDN: r.CDN, CDNName: r.CDNName, SpecialUse: r.SpecialUse}
+	if r.Prefix.IsValid() {
+		v.Prefix = r.Prefix.String()
+	}
+	if r.NAT64.IsValid() {
+		v.NAT64 = r.NAT64.String()
+	}
+	if x := a.Extra; x != nil {
+		v.PTRAsked, v.PTR, v.PTRError = x.PTRAsked, x.PTR, x.PTRError
+		if c := x.Cymru; c != nil {
+			cv := &cymruView{Status: c.Status, Error: c.Error}
+			for _, o := range c.Origins {
+				ov := cymruOriginView{Prefix: o.Prefix.String(), Country: o.Country, Registry: o.Registry, Allocated: o.Allocated}
+				for _, n := range o.ASNs {
+					av := cymruASView{ASN: n}
+					for _, as := range c.ASNames {
+						if as.ASN == n {
+							av.Description = as.Description
+						}
+					}
+					ov.ASNs = append(ov.ASNs, av)
+				}
+				cv.Origins = append(cv.Origins, ov)
+			}
+			v.Cymru = cv
+		}
+		if n := x.RDAP; n != nil {
+			rv := &rdapView{Status: n.Status, Error: n.Error, Handle: n.Handle, Name: n.Name, Country: n.Country,
+				Registrant: n.Registrant, AbuseEmail: n.AbuseEmail, Registry: n.Registry}
+			for _, p := range n.CIDRs {
+				rv.CIDRs = append(rv.CIDRs, p.String())
+			}
+			v.RDAP = rv
+		}
+	}
+	return v
+}
+
+func newAnswerViews(as []probe.ResolverAnswer, odd []string) []answerView {
+	var out []answerView
+	for _, a := range as {
+		av := answerView{Resolver: a.Resolver, Status: string(a.Status), Error: a.Error, Odd: slices.Contains(odd, a.Resolver)}
+		for _, ip := range a.Addresses {
+			av.Addresses = append(av.Addresses, ip.String())
+		}
+		out = append(out, av)
+	}
+	return out
+}
+
+func newDomainView(o probe.Observation, m *worldmap.Map) domainView {
+	d := domainView{Name: displayName(o.Target), Status: string(o.Status), Error: o.Error,
+		ObservedAt: clock(o.StartedAt), Consistency: o.Consistency, OddOnesOut: o.OddOnesOut,
+		AuthConsistency: o.AuthoritativeConsistency}
+	if o.Target.Domain != d.Name {
+		d.ASCII = o.Target.Domain
+	}
+	for _, h := range o.CNAMEChain {
+		d.CNAME = append(d.CNAME, h.Target)
+	}
+	for _, a := range o.Addresses {
+		d.Addresses = append(d.Addresses, newAddrView(a, m))
+	}
+	d.Answers = newAnswerViews(o.Answers, o.OddOnesOut)
+	d.Authoritative = newAnswerViews(o.Authoritative, o.AuthoritativeOdd)
+	for _, rs := range o.Records {
+		rv := recordView{Type: rs.Type, Owner: rs.Owner, Status: string(rs.Status), Error: rs.Error}
+		for _, r := range rs.Records {
+			vv := recordValueView{Value: r.Value, Host: r.Host, Preference: r.Preference}
+			for _, a := range r.Addresses {
+				vv.Addresses = append(vv.Addresses, newAddrView(a, m))
+			}
+			rv.Records = append(rv.Records, vv)
+		}
+		d.Records = append(d.Records, rv)
+	}
+	if fd := o.HTTP; fd != nil {
+		hv := &httpView{Scheme: fd.Scheme, Error: fd.Error}
+		for i, h := range fd.Hops {
+			hp := hopView{URL: h.URL, Status: h.Status, Error: h.Error, Failure: h.Failure}
+			if i < len(fd.Connected) && fd.Connected[i].IP.IsValid() {
+				c := newAddrView(fd.Connected[i], m)
+				hp.Connected = &c
+			}
+			for _, k := range h.HeaderNames() {
+				hp.Headers = append(hp.Headers, headerView{Name: k, Values: h.Headers[k]})
+			}
+			if t := h.TLS; t != nil {
+				hp.TLS = &tlsView{Version: t.Version, Subject: t.Subject, Issuer: t.Issuer, VerifyError: t.VerifyError,
+					NotAfter: clock(t.NotAfter), Verified: t.Verified, SANs: t.SANs}
+			}
+			hv.Hops = append(hv.Hops, hp)
+		}
+		d.HTTP = hv
+	}
+	return d
+}
+
+// Check and diff.
+
+type checkView struct {
+	Domains, Changes, Moves, Pending int
+	Recorded                         bool
+	Database, Vantage                string
+	Confirm                          int
+	Failed                           bool
+	Matched                          []string
+	RunFailed                        string
+	Compared                         []reportRefView
+	List                             []changeView
+	Violations                       []violationView
+}
+
+type changeView struct {
+	Domain, Vantage      string
+	Kind                 string
+	Kinds                []string
+	Move, Pending        bool
+	Seen, Confirm        int
+	Before, After        hostingView
+	BeforeAt, AfterAt    string
+	BeforeView           string
+	AfterView            string
+	ViewChanged, HasPast bool
+}
+
+type hostingView struct {
+	Status    string
+	Countries []string
+	Providers []string
+	Places    []placeView
+	ASNs      []uint32
+	Addresses []string
+	CNAME     []string
+	Orgs      []string
+}
+
+type placeView struct {
+	Provider, Country, CountryName string
+}
+
+type violationView struct {
+	Domain, Address      string
+	ASN                  uint32
+	Country, CountryName string
+	Rule                 string
+}
+
+func newHostingView(h probe.Hosting, m *worldmap.Map) hostingView {
+	v := hostingView{Status: string(h.Status), Countries: h.Countries, Providers: h.Providers, ASNs: h.ASNs, CNAME: h.CNAME, Orgs: h.Orgs}
+	for _, p := range h.Places {
+		v.Places = append(v.Places, placeView{Provider: p.Provider, Country: p.Country, CountryName: m.Name(p.Country)})
+	}
+	for _, a := range h.Addresses {
+		v.Addresses = append(v.Addresses, a.String())
+	}
+	return v
+}
+
+func newChangeView(c probe.Change, m *worldmap.Map) changeView {
+	v := changeView{Domain: c.Domain, Vantage: c.Vantage, Kind: string(c.Kind()), Move: c.IsMove(), Pending: c.Pending(),
+		Seen: c.Seen, Confirm: c.Confirm, Before: newHostingView(c.Before, m), After: newHostingView(c.After, m),
+		BeforeAt: clock(c.BeforeAt), AfterAt: clock(c.AfterAt), HasPast: !c.BeforeAt.IsZero(),
+		ViewChanged: c.Kind() == probe.ChangeView, BeforeView: c.BeforeView.String(), AfterView: c.AfterView.String()}
+	for _, k := range c.Kinds {
+		v.Kinds = append(v.Kinds, string(k))
+	}
+	return v
+}
+
+// History.
+
+type historyView struct {
+	Since, Until string
+	From, To     string
+	Confirm      int
+	Vantages     []string
+	Timelines    []timelineView
+}
+
+type timelineView struct {
+	Domain, Vantage string
+	Moves           int
+	Confirm         int
+	Since           string
+	Chain           []hostingView // the places of each period, repeats folded
+	Periods         []periodView
+	Events          []eventView
+	Legend          []legendView
+	Vantages        int
+	ShowAgreement   bool
+	Disagreements   []disagreementView
+}
+
+type periodView struct {
+	From, To     string
+	Observations int
+	Hosting      hostingView
+	Colour       int // index into the palette; -1 for a period without addresses
+	// X and W place the period on the timeline, in percent of its width.
+	X, W float64
+}
+
+type eventView struct {
+	// Kind is move, pending, view, network or status.
+	Kind              string
+	N                 int // the move's number on the timeline (moves only)
+	BeforeAt, AfterAt string
+	Before, After     hostingView
+	Kinds             []string
+	Seen, Confirm     int
+	BeforeView        string
+	AfterView         string
+	// X is where the event is marked on the timeline, in percent.
+	X float64
+}
+
+type legendView struct {
+	Colour  int
+	Hosting hostingView
+}
+
+type disagreementView struct {
+	Vantages []string
+	From, To string
+	Where    []hostingView
+}
+
+// palette gives each distinct set of places one colour, across the page.
+type palette struct {
+	keys []string
+}
+
+// paletteSize is the number of colours the stylesheet defines (.p0 … .p7).
+const paletteSize = 8
+
+func newPalette() *palette { return &palette{} }
+
+func (p *palette) colour(h probe.Hosting) int {
+	if h.Status != resolvers.StatusOK {
+		return -1
+	}
+	k := placeList(h)
+	i := slices.Index(p.keys, k)
+	if i < 0 {
+		p.keys = append(p.keys, k)
+		i = len(p.keys) - 1
+	}
+	return i % paletteSize
+}
+
+func newTimelineView(h History, d DomainHistory, first, last time.Time, pal *palette, m *worldmap.Map) timelineView {
+	tv := timelineView{Domain: d.Domain, Vantage: d.Vantage, Moves: moves(d), Confirm: timelineConfirm(h, d)}
+	span := last.Sub(first)
+	pos := func(t time.Time) float64 {
+		if span <= 0 {
+			return 0
+		}
+		return math.Round(1000*float64(t.Sub(first))/float64(span)) / 10
+	}
+	if len(d.Periods) > 0 {
+		tv.Since = clock(d.Periods[0].From)
+	}
+	var legend, chain []string
+	for _, p := range d.Periods {
+		hv := newHostingView(p.Hosting, m)
+		pv := periodView{From: clock(p.From), To: clock(p.To), Observations: p.Observations, Hosting: hv, Colour: pal.colour(p.Hosting)}
+		pv.X = pos(p.From)
+		pv.W = max(pos(p.To)-pv.X, 0.6)
+		if pv.X+pv.W > 100 {
+			pv.X = 100 - pv.W
+		}
+		tv.Periods = append(tv.Periods, pv)
+		// The chain names each period's place as Summary does, a period in
+		// the same place as the one before folded into it.
+		if w := where(p.Hosting); len(chain) == 0 || chain[len(chain)-1] != w {
+			chain = append(chain, w)
+			tv.Chain = append(tv.Chain, hv)
+		}
+		if k := placeList(p.Hosting) + "|" + string(p.Hosting.Status); !slices.Contains(legend, k) {
+			legend = append(legend, k)
+			tv.Legend = append(tv.Legend, legendView{Colour: pv.Colour, Hosting: hv})
+		}
+	}
+	n := 0
+	var waiting []eventView
+	for _, c := range d.Changes {
+		e := eventView{BeforeAt: clock(c.BeforeAt), AfterAt: clock(c.AfterAt), Before: newHostingView(c.Before, m),
+			After: newHostingView(c.After, m), Seen: c.Seen, Confirm: c.Confirm,
+			BeforeView: c.BeforeView.String(), AfterView: c.AfterView.String()}
+		for _, k := range c.Kinds {
+			e.Kinds = append(e.Kinds, string(k))
+		}
+		mid := c.AfterAt
+		if !c.BeforeAt.IsZero() {
+			mid = c.BeforeAt.Add(c.AfterAt.Sub(c.BeforeAt) / 2)
+		}
+		e.X = pos(mid)
+		switch {
+		case c.Pending():
+			e.Kind = "pending"
+			waiting = append(waiting, e)
+			continue
+		case c.IsMove():
+			n++
+			e.Kind, e.N = "move", n
+		case c.Kind() == probe.ChangeView:
+			e.Kind = "view"
+		case slices.Contains(c.Kinds, probe.ChangeNetwork):
+			e.Kind = "network"
+		case endsPeriod(c) && !c.BeforeAt.IsZero():
+			e.Kind = "status"
+		default:
+			continue
+		}
+		tv.Events = append(tv.Events, e)
+	}
+	tv.Events = append(tv.Events, waiting...)
+	return tv
+}

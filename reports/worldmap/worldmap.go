@@ -1,0 +1,133 @@
+// Package worldmap holds the world's countries as compact SVG paths (Equal
+// Earth projection, from Natural Earth), keyed by ISO 3166-1 alpha-2 code, so
+// that a report can draw a map without asking any other host for it.
+package worldmap
+
+import (
+	_ "embed" // the generated data files below
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The generated data (internal/mkmap writes both; see sources.json for where
+// they came from). They are read, never modified.
+var (
+	//go:embed data/world.txt
+	worldData string
+	//go:embed data/sources.json
+	sourcesData []byte
+)
+
+// Point is a position in the map's coordinates (its viewBox).
+type Point struct{ X, Y float64 }
+
+// Country is one country of the map.
+type Country struct {
+	// Code is the ISO 3166-1 alpha-2 code; "" for a shape Natural Earth
+	// gives no code (such as Northern Cyprus), drawn but never shaded.
+	Code string
+	// Name is the country's English short name.
+	Name string
+	// Path is the SVG path data of its shape; "" when the map has none (a
+	// country too small for Natural Earth, or cut off the map).
+	Path string
+	// Label is where a marker for the country goes: the centre of its
+	// largest part. Meaningful only when Path is not "".
+	Label Point
+}
+
+// Map is the whole map: its size and its countries, sorted by code.
+type Map struct {
+	Width, Height float64
+	Countries     []Country
+}
+
+// Load reads the embedded map. It fails only if the generated file is damaged.
+func Load() (*Map, error) {
+	m := &Map{}
+	for i, line := range strings.Split(worldData, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if f[0] == "viewBox" {
+			if len(f) != 3 {
+				return nil, fmt.Errorf("worldmap: line %d: want viewBox WIDTH HEIGHT", i+1)
+			}
+			w, err1 := strconv.ParseFloat(f[1], 64)
+			h, err2 := strconv.ParseFloat(f[2], 64)
+			if err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("worldmap: line %d: bad viewBox", i+1)
+			}
+			m.Width, m.Height = w, h
+			continue
+		}
+		if len(f) != 4 {
+			return nil, fmt.Errorf("worldmap: line %d: want 4 fields, got %d", i+1, len(f))
+		}
+		c := Country{Code: f[0], Name: f[1], Path: f[3]}
+		if c.Code == "-" {
+			c.Code = ""
+		}
+		if f[2] != "" {
+			x, y, ok := strings.Cut(f[2], ",")
+			var err1, err2 error
+			c.Label.X, err1 = strconv.ParseFloat(x, 64)
+			c.Label.Y, err2 = strconv.ParseFloat(y, 64)
+			if !ok || err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("worldmap: line %d: bad label %q", i+1, f[2])
+			}
+		}
+		m.Countries = append(m.Countries, c)
+	}
+	if m.Width <= 0 || m.Height <= 0 || len(m.Countries) == 0 {
+		return nil, fmt.Errorf("worldmap: the embedded map is empty")
+	}
+	return m, nil
+}
+
+// Country returns the country with the ISO alpha-2 code (upper case).
+func (m *Map) Country(code string) (Country, bool) {
+	if code == "" {
+		return Country{}, false
+	}
+	i, ok := slices.BinarySearchFunc(m.Countries, code, func(c Country, code string) int { return strings.Compare(c.Code, code) })
+	if !ok {
+		return Country{}, false
+	}
+	return m.Countries[i], true
+}
+
+// Name is the English name of the country with the code, or the code itself
+// when the map does not know it.
+func (m *Map) Name(code string) string {
+	if c, ok := m.Country(code); ok && c.Name != "" {
+		return c.Name
+	}
+	return code
+}
+
+// Source is one dataset the map was made from, with its licence.
+type Source struct {
+	ID          string `json:"id"`
+	Version     string `json:"version"`
+	Package     string `json:"package"`
+	SHA256      string `json:"sha256"`
+	License     string `json:"license"`
+	Attribution string `json:"attribution"`
+	Description string `json:"description"`
+}
+
+// Sources lists the datasets the map was made from.
+func Sources() ([]Source, error) {
+	var doc struct {
+		Sources []Source `json:"sources"`
+	}
+	if err := json.Unmarshal(sourcesData, &doc); err != nil {
+		return nil, fmt.Errorf("worldmap: sources.json: %w", err)
+	}
+	return doc.Sources, nil
+}
