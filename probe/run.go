@@ -49,8 +49,9 @@ type CDNNamer interface {
 const DefaultConcurrency = 64
 
 // MaxConcurrency is the most targets Run resolves at once: memory grows with
-// the work in flight (goroutines, the in-order window of 16 per worker), and
-// past a few thousand queries in flight a resolver only drops them.
+// the work in flight (each target's goroutine and answer, and the in-order
+// window of twice the concurrency), and past a few thousand queries in
+// flight a resolver only drops them.
 const MaxConcurrency = 4096
 
 // Options configure Run.
@@ -88,63 +89,58 @@ type NamedResolver struct {
 }
 
 // Run audits targets concurrently and calls emit with each observation in
-// input order, as soon as it and every target before it are done. At most a
-// bounded window of finished observations is held, so a run of any size
-// streams in constant memory. When ctx is cancelled Run starts no new target,
-// drops those it could not finish, emits the ones that finished and returns
-// ctx's error. An error from emit stops the run and is returned.
+// input order, as soon as it and every target before it are done. At most
+// Concurrency targets are in flight, each in a goroutine of its own started
+// when its turn comes, and at most twice that many are started and not yet
+// emitted: when a target hangs, the ones after it finish and wait, and no
+// new target starts until it is done (back-pressure). A run of any size thus
+// holds a bounded number of observations, whatever a hanging name does.
+// When ctx is cancelled Run starts no new target, drops those it could not
+// finish, emits the ones that finished and returns ctx's error. An error from
+// emit stops the run and is returned.
 func Run(ctx context.Context, targets []Target, opts Options, emit func(Observation) error) error {
 	workers := opts.Concurrency
 	if workers < 1 {
 		workers = DefaultConcurrency
 	}
-	workers = min(workers, MaxConcurrency)
+	workers = max(1, min(workers, MaxConcurrency, len(targets)))
+	window := min(2*workers, len(targets))
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	// The window bounds how far finished work may run ahead of the slowest
-	// target still in flight (a timing-out name must not stall the rest).
-	window := max(16*workers, 1024)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	type job struct {
-		target Target
-		done   chan Observation // buffered 1; closed without a value when dropped
-	}
-	jobs := make(chan job)
-	pending := make(chan chan Observation, window)
-
+	// busy holds a token for each target in flight. pending holds, in input
+	// order, the result of each target started and not yet emitted, but for
+	// the one the loop below is waiting for: hence window-1.
+	busy := make(chan struct{}, workers)
+	pending := make(chan chan Observation, max(0, window-1))
 	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for j := range jobs {
-				obs, ok := observe(ctx, j.target, opts, now)
-				if ok {
-					j.done <- obs
-				}
-				close(j.done)
-			}
-		})
-	}
 	go func() {
 		defer close(pending)
-		defer close(jobs)
 		for _, t := range targets {
-			j := job{target: t, done: make(chan Observation, 1)}
+			done := make(chan Observation, 1) // closed without a value when dropped
 			select {
-			case pending <- j.done: // waits while the window is full
+			case pending <- done: // waits while the window is full
 			case <-ctx.Done():
 				return
 			}
 			select {
-			case jobs <- j:
+			case busy <- struct{}{}: // waits while every worker is busy
 			case <-ctx.Done():
-				close(j.done)
+				close(done)
 				return
 			}
+			wg.Go(func() {
+				defer func() { <-busy }()
+				if obs, ok := observe(ctx, t, opts, now); ok {
+					done <- obs
+				}
+				close(done)
+			})
 		}
 	}()
 
