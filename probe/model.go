@@ -160,7 +160,10 @@ const (
 	ErrorBadRcode     ErrorKind = "unexpected_rcode"
 	ErrorConnRefused  ErrorKind = "connection_refused"
 	ErrorTimeout      ErrorKind = "timeout"
-	ErrorOther        ErrorKind = "other"
+	// ErrorDeadline: the domain's deadline (Options.Deadline) passed before
+	// its resolution finished, however the queries in flight ended.
+	ErrorDeadline ErrorKind = "deadline"
+	ErrorOther    ErrorKind = "other"
 )
 
 // ErrorKindOf tells the kind of a resolution error with errors.Is. Only
@@ -174,6 +177,7 @@ func ErrorKindOf(status resolvers.Status, err error) ErrorKind {
 		err  error
 		kind ErrorKind
 	}{
+		{ErrDeadline, ErrorDeadline},
 		{resolvers.ErrCNAMELoop, ErrorCNAMELoop},
 		{resolvers.ErrCNAMEChainTooLong, ErrorCNAMETooLong},
 		{resolvers.ErrBadRcode, ErrorBadRcode},

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sync"
@@ -54,12 +55,38 @@ const DefaultConcurrency = 64
 // flight a resolver only drops them.
 const MaxConcurrency = 4096
 
+// DefaultDeadline bounds the whole of one target's work unless told
+// otherwise: with the resolvers' defaults (3s per reply, two retries) a
+// silent resolver costs 9s, which leaves room for CNAME hops asked one by
+// one and for the PTR, Cymru and RDAP lookups.
+const DefaultDeadline = 30 * time.Second
+
+// ErrDeadline is the cause of a target's context when its deadline passes:
+// the errors of the lookups it cut short wrap it (and context.DeadlineExceeded).
+var ErrDeadline = errors.New("deadline passed")
+
+// deadlineError says which deadline passed; it is ErrDeadline and, for code
+// that tells timeouts apart, context.DeadlineExceeded.
+type deadlineError struct{ limit time.Duration }
+
+func (e deadlineError) Error() string {
+	return fmt.Sprintf("the domain's deadline of %s passed", e.limit)
+}
+
+func (e deadlineError) Is(target error) bool {
+	return target == ErrDeadline || target == context.DeadlineExceeded
+}
+
 // Options configure Run.
 type Options struct {
 	Resolver   Resolver
 	Attributor Attributor
 	// Concurrency is how many targets are resolved at once (DefaultConcurrency if < 1).
 	Concurrency int
+	// Deadline bounds the whole of one target's work: resolution with its
+	// CNAME hops and retries, then PTR, Cymru, RDAP, --records, --http and
+	// --authoritative (DefaultDeadline if < 1).
+	Deadline time.Duration
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
 	// PTR and Cymru, when set, are asked about every address (--ptr, --cymru).
@@ -95,9 +122,10 @@ type NamedResolver struct {
 // emitted: when a target hangs, the ones after it finish and wait, and no
 // new target starts until it is done (back-pressure). A run of any size thus
 // holds a bounded number of observations, whatever a hanging name does.
-// When ctx is cancelled Run starts no new target, drops those it could not
-// finish, emits the ones that finished and returns ctx's error. An error from
-// emit stops the run and is returned.
+// Each target's work is bounded by Deadline. When ctx is cancelled Run
+// starts no new target, drops those it could not finish, emits the ones that
+// finished and returns ctx's error. An error from emit stops the run and is
+// returned.
 func Run(ctx context.Context, targets []Target, opts Options, emit func(Observation) error) error {
 	workers := opts.Concurrency
 	if workers < 1 {
@@ -162,8 +190,11 @@ func Run(ctx context.Context, targets []Target, opts Options, emit func(Observat
 	return ctx.Err()
 }
 
-// observe resolves and attributes one target. It reports false when ctx ended
-// before the target was finished, so that a partial answer is never reported.
+// observe resolves and attributes one target within its deadline. It
+// reports false when ctx ended before the target was finished, so that a
+// partial answer is never reported; when the deadline passes instead, the
+// observation keeps what was learned by then (the CNAME hops followed, the
+// queries sent, the addresses found) and says so.
 func observe(ctx context.Context, t Target, opts Options, now func() time.Time) (Observation, bool) {
 	r, a := opts.Resolver, opts.Attributor
 	start := now().UTC()
@@ -176,21 +207,39 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	if ctx.Err() != nil {
 		return obs, false
 	}
+	limit := opts.Deadline
+	if limit < 1 {
+		limit = DefaultDeadline
+	}
+	dctx, stop := context.WithTimeoutCause(ctx, limit, deadlineError{limit})
+	defer stop()
+
 	var res resolvers.Result
 	if len(opts.Compare) > 0 {
-		res, obs.Answers = resolveEach(ctx, t.Domain, opts.Compare)
+		res, obs.Answers = resolveEach(dctx, t.Domain, opts.Compare)
 	} else {
-		res = r.Resolve(ctx, t.Domain)
+		res = r.Resolve(dctx, t.Domain)
 	}
 	if ctx.Err() != nil {
 		return obs, false
 	}
 	obs.Duration = now().Sub(start)
 	obs.Status = res.Status
+	if dctx.Err() != nil && !finished(res.Status) {
+		// However the query in flight ended (a timeout, a closed
+		// connection), it ended because the deadline passed.
+		obs.Status = resolvers.StatusError
+		switch {
+		case res.Err == nil:
+			res.Err = context.Cause(dctx)
+		case !errors.Is(res.Err, ErrDeadline):
+			res.Err = fmt.Errorf("%w: %w", context.Cause(dctx), res.Err)
+		}
+	}
 	if res.Err != nil {
 		obs.Error = res.Err.Error()
 	}
-	obs.ErrorKind = ErrorKindOf(res.Status, res.Err)
+	obs.ErrorKind = ErrorKindOf(obs.Status, res.Err)
 	obs.CNAMEChain = res.CNAMEChain
 	obs.Queries = res.Exchanges
 	obs.Addresses = make([]Address, 0, len(res.Answers))
@@ -210,7 +259,7 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 		if cdnByName != "" && !addr.CDN && addr.SpecialUse == "" {
 			addr.CDN, addr.CDNName, addr.Sources.CDN = true, cdnByName, "hostwatch/cdn-cnames"
 		}
-		addr.Extra = extra(ctx, ans.Addr, addr.SpecialUse != "", opts)
+		addr.Extra = extra(dctx, ans.Addr, addr.SpecialUse != "", opts)
 		obs.Addresses = append(obs.Addresses, addr)
 	}
 	if ctx.Err() != nil {
@@ -220,22 +269,28 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 		obs.Consistency, obs.OddOnesOut = consistency(obs.Answers, obs.Addresses)
 	}
 	if opts.HTTP != nil && obs.Status == resolvers.StatusOK {
-		obs.HTTP = frontDoor(ctx, t.Domain, opts)
+		obs.HTTP = frontDoor(dctx, t.Domain, opts)
 	}
 	if opts.Authoritative != nil && opts.Query != nil {
 		rec := ResolverAnswer{Resolver: "recursive", Status: obs.Status, CNAMEChain: obs.CNAMEChain}
 		for _, a := range obs.Addresses {
 			rec.Addresses = append(rec.Addresses, a.IP)
 		}
-		obs.Authoritative, obs.AuthoritativeConsistency, obs.AuthoritativeOdd = authoritative(ctx, t.Domain, rec, opts)
+		obs.Authoritative, obs.AuthoritativeConsistency, obs.AuthoritativeOdd = authoritative(dctx, t.Domain, rec, opts)
 	}
 	if len(opts.Records) > 0 && opts.Query != nil {
-		obs.Records = lookupRecords(ctx, t.Domain, opts.Records, opts.Query, opts)
+		obs.Records = lookupRecords(dctx, t.Domain, opts.Records, opts.Query, opts)
 	}
 	if ctx.Err() != nil {
 		return obs, false
 	}
 	return obs, true
+}
+
+// finished reports whether a resolution that ended with status s had its
+// answer: addresses, or the resolvers' word that there are none.
+func finished(s resolvers.Status) bool {
+	return s == resolvers.StatusOK || s == resolvers.StatusNXDomain || s == resolvers.StatusNoData || s == resolvers.StatusInvalid
 }
 
 // extra runs the opt-in lookups for one address. Addresses that are not
