@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/resolvers"
 	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
 )
@@ -130,6 +131,113 @@ func newClient(t *testing.T, srv string, timeout time.Duration) *resolvers.Clien
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// manyAddrs serves many.test with n A records and keeps every query of
+// type held unanswered until n of them are in flight at once, or until hold
+// passes; it reports the most it saw in flight.
+type manyAddrs struct {
+	n    int
+	held uint16
+	hold time.Duration
+	stop <-chan struct{}
+
+	mu       sync.Mutex
+	inFlight int
+	most     int
+	all      chan struct{}
+}
+
+func (h *manyAddrs) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
+	q := r.Question[0]
+	if q.Qtype == h.held {
+		h.mu.Lock()
+		h.inFlight++
+		h.most = max(h.most, h.inFlight)
+		if h.inFlight == h.n {
+			close(h.all)
+		}
+		h.mu.Unlock()
+		select {
+		case <-h.all:
+		case <-time.After(h.hold):
+		case <-h.stop:
+		}
+		h.mu.Lock()
+		h.inFlight--
+		h.mu.Unlock()
+		return // silent
+	}
+	m := new(dns.Msg)
+	m.SetReply(r)
+	if q.Name == "many.test." && q.Qtype == dns.TypeA {
+		for i := range h.n {
+			rr, _ := dns.NewRR(fmt.Sprintf("many.test. 60 IN A %s", numberedAddr(i)))
+			m.Answer = append(m.Answer, rr)
+		}
+	}
+	w.WriteMsg(m)
+}
+
+func (h *manyAddrs) mostInFlight() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.most
+}
+
+// The PTR and Cymru lookups of one domain's addresses are asked at once:
+// the server sees all 50 in flight together, so 50 silent names cost one
+// timeout, not 50.
+func TestExtraLookupsRunConcurrently(t *testing.T) {
+	t.Parallel()
+	const n = 50
+	// A query is held for at most the client's timeout, so that lookups
+	// asked one after another are never in flight together.
+	const timeout = 2 * time.Second
+	tests := []struct {
+		name   string
+		qtype  uint16
+		set    func(*Options, *resolvers.Client)
+		failed func(*Extra) bool
+	}{
+		{"ptr", dns.TypePTR, func(o *Options, c *resolvers.Client) { o.PTR = c },
+			func(x *Extra) bool { return x.PTRError != "" }},
+		{"cymru", dns.TypeTXT, func(o *Options, c *resolvers.Client) {
+			cy := cymru.New(c)
+			cy.Zones = cymru.Zones{Origin: "origin.test", Origin6: "origin6.test", ASN: "asn.test"}
+			o.Cymru = cy
+		}, func(x *Extra) bool { return x.Cymru != nil && x.Cymru.Status == cymru.StatusTimeout }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			stop := make(chan struct{})
+			h := &manyAddrs{n: n, held: tt.qtype, hold: timeout, stop: stop, all: make(chan struct{})}
+			opts := newRun(t, h, 1)
+			srv := resolverstest.Start(t, h)
+			t.Cleanup(func() { close(stop) })
+			tt.set(&opts, newClient(t, srv.Addr, timeout))
+			var got []Observation
+			err := Run(t.Context(), []Target{ParseTarget("many.test", "args", 0)}, opts, func(o Observation) error {
+				got = append(got, o)
+				return nil
+			})
+			if err != nil || len(got) != 1 {
+				t.Fatalf("Run = %v with %d observations, want one", err, len(got))
+			}
+			if len(got[0].Addresses) != n {
+				t.Fatalf("%d addresses, want %d", len(got[0].Addresses), n)
+			}
+			for _, a := range got[0].Addresses {
+				if a.Extra == nil || !tt.failed(a.Extra) {
+					t.Fatalf("%s: extra %+v, want a timeout", a.IP, a.Extra)
+				}
+			}
+			if most := h.mostInFlight(); most != n {
+				t.Errorf("at most %d queries in flight at once, want all %d", most, n)
+			}
+		})
+	}
 }
 
 // With the first name stalled, the names after it finish and wait, and no

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -60,6 +61,11 @@ const MaxConcurrency = 4096
 // silent resolver costs 9s, which leaves room for CNAME hops asked one by
 // one and for the PTR, Cymru and RDAP lookups.
 const DefaultDeadline = 30 * time.Second
+
+// ExtraInFlight is how many PTR, Cymru and RDAP lookups of one target's
+// addresses run at once: a domain's addresses are usually far fewer, so they
+// take one round, and an answer of thousands of addresses is still bounded.
+const ExtraInFlight = 64
 
 // ErrDeadline is the cause of a target's context when its deadline passes:
 // the errors of the lookups it cut short wrap it (and context.DeadlineExceeded).
@@ -259,9 +265,9 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 		if cdnByName != "" && !addr.CDN && addr.SpecialUse == "" {
 			addr.CDN, addr.CDNName, addr.Sources.CDN = true, cdnByName, "hostwatch/cdn-cnames"
 		}
-		addr.Extra = extra(dctx, ans.Addr, addr.SpecialUse != "", opts)
 		obs.Addresses = append(obs.Addresses, addr)
 	}
+	extras(dctx, obs.Addresses, opts)
 	if ctx.Err() != nil {
 		return obs, false
 	}
@@ -293,31 +299,64 @@ func finished(s resolvers.Status) bool {
 	return s == resolvers.StatusOK || s == resolvers.StatusNXDomain || s == resolvers.StatusNoData || s == resolvers.StatusInvalid
 }
 
-// extra runs the opt-in lookups for one address. Addresses that are not
-// globally reachable are not sent to Team Cymru or the registries: they
-// know nothing of them.
-func extra(ctx context.Context, ip netip.Addr, special bool, opts Options) *Extra {
+// extras runs the opt-in lookups (--ptr, --cymru, --rdap) of every address,
+// ExtraInFlight at a time, so that a domain whose reverse zone is silent
+// costs one timeout rather than one per address. The PTR lookups are queued
+// first, then Cymru's, then the registries' (which wait for their turn at
+// each registry). Addresses that are not globally reachable are not sent to
+// Team Cymru or the registries: they know nothing of them.
+func extras(ctx context.Context, addrs []Address, opts Options) {
 	if opts.PTR == nil && opts.Cymru == nil && opts.RDAP == nil {
-		return nil
+		return
 	}
-	x := &Extra{}
-	if opts.PTR != nil {
-		x.PTRAsked = true
-		names, _, err := opts.PTR.PTR(ctx, ip)
-		x.PTR = names
-		if err != nil {
-			x.PTRError = err.Error()
+	var ptr, cym, reg []func()
+	for i := range addrs {
+		ip, special := addrs[i].IP, addrs[i].SpecialUse != ""
+		x := &Extra{}
+		addrs[i].Extra = x
+		if opts.PTR != nil {
+			x.PTRAsked = true
+			ptr = append(ptr, func() {
+				names, _, err := opts.PTR.PTR(ctx, ip)
+				x.PTR = names
+				if err != nil {
+					x.PTRError = err.Error()
+				}
+			})
+		}
+		if opts.Cymru != nil && !special {
+			cym = append(cym, func() {
+				res := opts.Cymru.Lookup(ctx, ip)
+				x.Cymru = &res
+			})
+		}
+		if opts.RDAP != nil && !special {
+			reg = append(reg, func() {
+				n := opts.RDAP.Lookup(ctx, ip)
+				x.RDAP = &n
+			})
 		}
 	}
-	if opts.Cymru != nil && !special {
-		res := opts.Cymru.Lookup(ctx, ip)
-		x.Cymru = &res
+	runLimited(ExtraInFlight, slices.Concat(ptr, cym, reg))
+}
+
+// runLimited runs tasks, at most limit at once, in order, and returns when
+// every one is done.
+func runLimited(limit int, tasks []func()) {
+	if len(tasks) == 1 {
+		tasks[0]()
+		return
 	}
-	if opts.RDAP != nil && !special {
-		n := opts.RDAP.Lookup(ctx, ip)
-		x.RDAP = &n
+	slots := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for _, task := range tasks {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			task()
+		})
 	}
-	return x
+	wg.Wait()
 }
 
 // frontDoor fetches the domain's front page, resolving every hop's host
