@@ -68,8 +68,8 @@ func TestDeadlineEndsSlowChain(t *testing.T) {
 	}
 	o := got[0]
 	t.Logf("%s after %d hops: %s", o.Status, len(o.CNAMEChain), o.Error)
-	if o.Status != resolvers.StatusError || o.ErrorKind != ErrorDeadline {
-		t.Fatalf("status %s, kind %q (%s), want error, deadline", o.Status, o.ErrorKind, o.Error)
+	if o.Status != resolvers.StatusTimeout || o.ErrorKind != ErrorDeadline {
+		t.Fatalf("status %s, kind %q (%s), want timeout, deadline", o.Status, o.ErrorKind, o.Error)
 	}
 	if !strings.Contains(o.Error, "deadline of 500ms") {
 		t.Errorf("error %q does not name the deadline", o.Error)

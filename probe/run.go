@@ -233,8 +233,9 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	obs.Status = res.Status
 	if dctx.Err() != nil && !finished(res.Status) {
 		// However the query in flight ended (a timeout, a closed
-		// connection), it ended because the deadline passed.
-		obs.Status = resolvers.StatusError
+		// connection), it ended because the deadline passed: like a
+		// timeout, that says nothing of where the domain is hosted.
+		obs.Status = resolvers.StatusTimeout
 		switch {
 		case res.Err == nil:
 			res.Err = context.Cause(dctx)
