@@ -67,8 +67,9 @@ const DefaultDeadline = 30 * time.Second
 // take one round, and an answer of thousands of addresses is still bounded.
 const ExtraInFlight = 64
 
-// ErrDeadline is the cause of a target's context when its deadline passes:
-// the errors of the lookups it cut short wrap it (and context.DeadlineExceeded).
+// ErrDeadline says a target's deadline passed: the cause of its context is
+// then ErrDeadline (for errors.Is), and so are the errors of the lookups it
+// cut short.
 var ErrDeadline = errors.New("deadline passed")
 
 // deadlineError says which deadline passed; it is ErrDeadline and, for code
