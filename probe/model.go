@@ -168,20 +168,30 @@ const (
 	ErrorBadRcode     ErrorKind = "unexpected_rcode"
 	ErrorConnRefused  ErrorKind = "connection_refused"
 	ErrorTimeout      ErrorKind = "timeout"
-	ErrorOther        ErrorKind = "other"
+	// ErrorDeadline: the domain's deadline (Options.Deadline) passed before
+	// its resolution finished, however the queries in flight ended; its
+	// status is timeout.
+	ErrorDeadline ErrorKind = "deadline"
+	ErrorOther    ErrorKind = "other"
 )
 
 // ErrorKindOf tells the kind of a resolution error with errors.Is. Only
-// status error has a kind of its own: for the other statuses the status
-// says why.
+// status error has a kind of its own, and status timeout when it was the
+// domain's deadline (ErrDeadline): for the other statuses the status says why.
 func ErrorKindOf(status resolvers.Status, err error) ErrorKind {
-	if status != resolvers.StatusError || err == nil {
+	switch {
+	case err == nil:
+		return ErrorNone
+	case status == resolvers.StatusTimeout && errors.Is(err, ErrDeadline):
+		return ErrorDeadline
+	case status != resolvers.StatusError:
 		return ErrorNone
 	}
 	for _, k := range []struct {
 		err  error
 		kind ErrorKind
 	}{
+		{ErrDeadline, ErrorDeadline},
 		{resolvers.ErrCNAMELoop, ErrorCNAMELoop},
 		{resolvers.ErrCNAMEChainTooLong, ErrorCNAMETooLong},
 		{resolvers.ErrBadRcode, ErrorBadRcode},

@@ -2,8 +2,10 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -49,9 +51,38 @@ type CDNNamer interface {
 const DefaultConcurrency = 64
 
 // MaxConcurrency is the most targets Run resolves at once: memory grows with
-// the work in flight (goroutines, the in-order window of 16 per worker), and
-// past a few thousand queries in flight a resolver only drops them.
+// the work in flight (each target's goroutine and answer, and the in-order
+// window of twice the concurrency), and past a few thousand queries in
+// flight a resolver only drops them.
 const MaxConcurrency = 4096
+
+// DefaultDeadline bounds the whole of one target's work unless told
+// otherwise: with the resolvers' defaults (3s per reply, two retries) a
+// silent resolver costs 9s, which leaves room for CNAME hops asked one by
+// one and for the PTR, Cymru and RDAP lookups.
+const DefaultDeadline = 30 * time.Second
+
+// ExtraInFlight is how many PTR, Cymru and RDAP lookups of one target's
+// addresses run at once: a domain's addresses are usually far fewer, so they
+// take one round, and an answer of thousands of addresses is still bounded.
+const ExtraInFlight = 64
+
+// ErrDeadline says a target's deadline passed: the cause of its context is
+// then ErrDeadline (for errors.Is), and so are the errors of the lookups it
+// cut short.
+var ErrDeadline = errors.New("deadline passed")
+
+// deadlineError says which deadline passed; it is ErrDeadline and, for code
+// that tells timeouts apart, context.DeadlineExceeded.
+type deadlineError struct{ limit time.Duration }
+
+func (e deadlineError) Error() string {
+	return fmt.Sprintf("the domain's deadline of %s passed", e.limit)
+}
+
+func (e deadlineError) Is(target error) bool {
+	return target == ErrDeadline || target == context.DeadlineExceeded
+}
 
 // Options configure Run.
 type Options struct {
@@ -59,6 +90,10 @@ type Options struct {
 	Attributor Attributor
 	// Concurrency is how many targets are resolved at once (DefaultConcurrency if < 1).
 	Concurrency int
+	// Deadline bounds the whole of one target's work: resolution with its
+	// CNAME hops and retries, then PTR, Cymru, RDAP, --records, --http and
+	// --authoritative (DefaultDeadline if < 1).
+	Deadline time.Duration
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
 	// PTR and Cymru, when set, are asked about every address (--ptr, --cymru).
@@ -88,63 +123,59 @@ type NamedResolver struct {
 }
 
 // Run audits targets concurrently and calls emit with each observation in
-// input order, as soon as it and every target before it are done. At most a
-// bounded window of finished observations is held, so a run of any size
-// streams in constant memory. When ctx is cancelled Run starts no new target,
-// drops those it could not finish, emits the ones that finished and returns
-// ctx's error. An error from emit stops the run and is returned.
+// input order, as soon as it and every target before it are done. At most
+// Concurrency targets are in flight, each in a goroutine of its own started
+// when its turn comes, and at most twice that many are started and not yet
+// emitted: when a target hangs, the ones after it finish and wait, and no
+// new target starts until it is done (back-pressure). A run of any size thus
+// holds a bounded number of observations, whatever a hanging name does.
+// Each target's work is bounded by Deadline. When ctx is cancelled Run
+// starts no new target, drops those it could not finish, emits the ones that
+// finished and returns ctx's error. An error from emit stops the run and is
+// returned.
 func Run(ctx context.Context, targets []Target, opts Options, emit func(Observation) error) error {
 	workers := opts.Concurrency
 	if workers < 1 {
 		workers = DefaultConcurrency
 	}
-	workers = min(workers, MaxConcurrency)
+	workers = max(1, min(workers, MaxConcurrency, len(targets)))
+	window := min(2*workers, len(targets))
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	// The window bounds how far finished work may run ahead of the slowest
-	// target still in flight (a timing-out name must not stall the rest).
-	window := max(16*workers, 1024)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	type job struct {
-		target Target
-		done   chan Observation // buffered 1; closed without a value when dropped
-	}
-	jobs := make(chan job)
-	pending := make(chan chan Observation, window)
-
+	// busy holds a token for each target in flight. pending holds, in input
+	// order, the result of each target started and not yet emitted, but for
+	// the one the loop below is waiting for: hence window-1.
+	busy := make(chan struct{}, workers)
+	pending := make(chan chan Observation, max(0, window-1))
 	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for j := range jobs {
-				obs, ok := observe(ctx, j.target, opts, now)
-				if ok {
-					j.done <- obs
-				}
-				close(j.done)
-			}
-		})
-	}
 	go func() {
 		defer close(pending)
-		defer close(jobs)
 		for _, t := range targets {
-			j := job{target: t, done: make(chan Observation, 1)}
+			done := make(chan Observation, 1) // closed without a value when dropped
 			select {
-			case pending <- j.done: // waits while the window is full
+			case pending <- done: // waits while the window is full
 			case <-ctx.Done():
 				return
 			}
 			select {
-			case jobs <- j:
+			case busy <- struct{}{}: // waits while every worker is busy
 			case <-ctx.Done():
-				close(j.done)
+				close(done)
 				return
 			}
+			wg.Go(func() {
+				defer func() { <-busy }()
+				if obs, ok := observe(ctx, t, opts, now); ok {
+					done <- obs
+				}
+				close(done)
+			})
 		}
 	}()
 
@@ -166,8 +197,11 @@ func Run(ctx context.Context, targets []Target, opts Options, emit func(Observat
 	return ctx.Err()
 }
 
-// observe resolves and attributes one target. It reports false when ctx ended
-// before the target was finished, so that a partial answer is never reported.
+// observe resolves and attributes one target within its deadline. It
+// reports false when ctx ended before the target was finished, so that a
+// partial answer is never reported; when the deadline passes instead, the
+// observation keeps what was learned by then (the CNAME hops followed, the
+// queries sent, the addresses found) and says so.
 func observe(ctx context.Context, t Target, opts Options, now func() time.Time) (Observation, bool) {
 	r, a := opts.Resolver, opts.Attributor
 	start := now().UTC()
@@ -180,21 +214,40 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	if ctx.Err() != nil {
 		return obs, false
 	}
+	limit := opts.Deadline
+	if limit < 1 {
+		limit = DefaultDeadline
+	}
+	dctx, stop := context.WithTimeoutCause(ctx, limit, deadlineError{limit})
+	defer stop()
+
 	var res resolvers.Result
 	if len(opts.Compare) > 0 {
-		res, obs.Answers = resolveEach(ctx, t.Domain, opts.Compare)
+		res, obs.Answers = resolveEach(dctx, t.Domain, opts.Compare)
 	} else {
-		res = r.Resolve(ctx, t.Domain)
+		res = r.Resolve(dctx, t.Domain)
 	}
 	if ctx.Err() != nil {
 		return obs, false
 	}
 	obs.Duration = now().Sub(start)
 	obs.Status = res.Status
+	if dctx.Err() != nil && !finished(res.Status) {
+		// However the query in flight ended (a timeout, a closed
+		// connection), it ended because the deadline passed: like a
+		// timeout, that says nothing of where the domain is hosted.
+		obs.Status = resolvers.StatusTimeout
+		switch {
+		case res.Err == nil:
+			res.Err = context.Cause(dctx)
+		case !errors.Is(res.Err, ErrDeadline):
+			res.Err = fmt.Errorf("%w: %w", context.Cause(dctx), res.Err)
+		}
+	}
 	if res.Err != nil {
 		obs.Error = res.Err.Error()
 	}
-	obs.ErrorKind = ErrorKindOf(res.Status, res.Err)
+	obs.ErrorKind = ErrorKindOf(obs.Status, res.Err)
 	obs.CNAMEChain = res.CNAMEChain
 	obs.Queries = res.Exchanges
 	obs.Addresses = make([]Address, 0, len(res.Answers))
@@ -214,9 +267,9 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 		if cdnByName != "" && !addr.CDN && addr.SpecialUse == "" {
 			addr.CDN, addr.CDNName, addr.Sources.CDN = true, cdnByName, "hostwatch/cdn-cnames"
 		}
-		addr.Extra = extra(ctx, ans.Addr, addr.SpecialUse != "", opts)
 		obs.Addresses = append(obs.Addresses, addr)
 	}
+	extras(dctx, obs.Addresses, opts)
 	if ctx.Err() != nil {
 		return obs, false
 	}
@@ -224,17 +277,17 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 		obs.Consistency, obs.OddOnesOut = consistency(obs.Answers, obs.Addresses)
 	}
 	if opts.HTTP != nil && obs.Status == resolvers.StatusOK {
-		obs.HTTP = frontDoor(ctx, t.Domain, opts)
+		obs.HTTP = frontDoor(dctx, t.Domain, opts)
 	}
 	if opts.Authoritative != nil && opts.Query != nil {
 		rec := ResolverAnswer{Resolver: "recursive", Status: obs.Status, CNAMEChain: obs.CNAMEChain}
 		for _, a := range obs.Addresses {
 			rec.Addresses = append(rec.Addresses, a.IP)
 		}
-		obs.Authoritative, obs.AuthoritativeConsistency, obs.AuthoritativeOdd = authoritative(ctx, t.Domain, rec, opts)
+		obs.Authoritative, obs.AuthoritativeConsistency, obs.AuthoritativeOdd = authoritative(dctx, t.Domain, rec, opts)
 	}
 	if len(opts.Records) > 0 && opts.Query != nil {
-		obs.Records = lookupRecords(ctx, t.Domain, opts.Records, opts.Query, opts)
+		obs.Records = lookupRecords(dctx, t.Domain, opts.Records, opts.Query, opts)
 	}
 	if ctx.Err() != nil {
 		return obs, false
@@ -242,31 +295,70 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	return obs, true
 }
 
-// extra runs the opt-in lookups for one address. Addresses that are not
-// globally reachable are not sent to Team Cymru or the registries: they
-// know nothing of them.
-func extra(ctx context.Context, ip netip.Addr, special bool, opts Options) *Extra {
+// finished reports whether a resolution that ended with status s had its
+// answer: addresses, or the resolvers' word that there are none.
+func finished(s resolvers.Status) bool {
+	return s == resolvers.StatusOK || s == resolvers.StatusNXDomain || s == resolvers.StatusNoData || s == resolvers.StatusInvalid
+}
+
+// extras runs the opt-in lookups (--ptr, --cymru, --rdap) of every address,
+// ExtraInFlight at a time, so that a domain whose reverse zone is silent
+// costs one timeout rather than one per address. The PTR lookups are queued
+// first, then Cymru's, then the registries' (which wait for their turn at
+// each registry). Addresses that are not globally reachable are not sent to
+// Team Cymru or the registries: they know nothing of them.
+func extras(ctx context.Context, addrs []Address, opts Options) {
 	if opts.PTR == nil && opts.Cymru == nil && opts.RDAP == nil {
-		return nil
+		return
 	}
-	x := &Extra{}
-	if opts.PTR != nil {
-		x.PTRAsked = true
-		names, _, err := opts.PTR.PTR(ctx, ip)
-		x.PTR = names
-		if err != nil {
-			x.PTRError = err.Error()
+	var ptr, cym, reg []func()
+	for i := range addrs {
+		ip, special := addrs[i].IP, addrs[i].SpecialUse != ""
+		x := &Extra{}
+		addrs[i].Extra = x
+		if opts.PTR != nil {
+			x.PTRAsked = true
+			ptr = append(ptr, func() {
+				names, _, err := opts.PTR.PTR(ctx, ip)
+				x.PTR = names
+				if err != nil {
+					x.PTRError = err.Error()
+				}
+			})
+		}
+		if opts.Cymru != nil && !special {
+			cym = append(cym, func() {
+				res := opts.Cymru.Lookup(ctx, ip)
+				x.Cymru = &res
+			})
+		}
+		if opts.RDAP != nil && !special {
+			reg = append(reg, func() {
+				n := opts.RDAP.Lookup(ctx, ip)
+				x.RDAP = &n
+			})
 		}
 	}
-	if opts.Cymru != nil && !special {
-		res := opts.Cymru.Lookup(ctx, ip)
-		x.Cymru = &res
+	runLimited(ExtraInFlight, slices.Concat(ptr, cym, reg))
+}
+
+// runLimited runs tasks, at most limit at once, in order, and returns when
+// every one is done.
+func runLimited(limit int, tasks []func()) {
+	if len(tasks) == 1 {
+		tasks[0]()
+		return
 	}
-	if opts.RDAP != nil && !special {
-		n := opts.RDAP.Lookup(ctx, ip)
-		x.RDAP = &n
+	slots := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for _, task := range tasks {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			task()
+		})
 	}
-	return x
+	wg.Wait()
 }
 
 // frontDoor fetches the domain's front page, resolving every hop's host

@@ -38,6 +38,7 @@ type auditOptions struct {
 	timeout     time.Duration
 	retries     int
 	concurrency int
+	deadline    deadlineFlag
 	mmdbs       []string
 	strict      bool
 	ptr         bool
@@ -87,6 +88,7 @@ func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "time to wait for each DNS reply")
 	fs.IntVar(&o.retries, "retries", 2, "extra rounds over the resolvers after a timeout or failure")
 	fs.IntVar(&o.concurrency, "concurrency", probe.DefaultConcurrency, fmt.Sprintf("domains resolved at once (at most %d)", probe.MaxConcurrency))
+	fs.Var(&o.deadline, "deadline", fmt.Sprintf("bound the whole of one domain's work (CNAME hops, retries, --ptr, --cymru, --rdap, ...) to `DURATION` (default %s, or %d × --timeout when longer)", probe.DefaultDeadline, deadlineTimeouts))
 	bindMMDB(fs, &o.mmdbs)
 	fs.BoolVar(&o.ptr, "ptr", false, "also look up the reverse DNS (PTR) name of every address")
 	fs.BoolVar(&o.rdap, "rdap", false, "also fetch the registry's record of each address's network (RDAP: netblock name, handle, holder, abuse contact); cached for a day")
@@ -229,6 +231,8 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		return nil, fmt.Errorf("--retries must be 0 or more, got %d", opts.retries)
 	case opts.concurrency < 1 || opts.concurrency > probe.MaxConcurrency:
 		return nil, fmt.Errorf("--concurrency must be from 1 to %d, got %d", probe.MaxConcurrency, opts.concurrency)
+	case opts.deadline.given && opts.deadline.d <= 0:
+		return nil, fmt.Errorf("--deadline must be positive, got %s", opts.deadline.d)
 	}
 	recordTypes, err := probe.ParseRecordTypes(opts.records)
 	if err != nil {
@@ -312,7 +316,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		run.subnets = append(run.subnets, probe.NamedResolver{Name: sn.name, Resolver: c})
 	}
 	run.options = probe.Options{Resolver: run.client, Attributor: run.db, Concurrency: opts.concurrency, Now: streams.Now,
-		Records: recordTypes, Query: run.client}
+		Records: recordTypes, Query: run.client, Deadline: opts.deadline.or(opts.timeout)}
 	run.options.Compare = run.subnets
 	if len(run.subnets) == 1 {
 		// One subnet: nothing to compare; every query carries it.
@@ -574,6 +578,42 @@ func resolverRoots(path string) (*x509.CertPool, error) {
 		return nil, fmt.Errorf("--resolver-ca %s: no PEM certificate in the file", path)
 	}
 	return pool, nil
+}
+
+// deadlineTimeouts is how many --timeout the default --deadline is at the
+// least, so that raising --timeout does not leave a domain one attempt.
+const deadlineTimeouts = 10
+
+// deadlineFlag is --deadline: a duration that knows whether it was given.
+type deadlineFlag struct {
+	d     time.Duration
+	given bool
+}
+
+func (f *deadlineFlag) String() string {
+	if !f.given {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f *deadlineFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	f.d, f.given = d, true
+	return nil
+}
+
+func (f *deadlineFlag) Type() string { return "duration" }
+
+// or returns the deadline given, or else the default for timeout.
+func (f *deadlineFlag) or(timeout time.Duration) time.Duration {
+	if f.given {
+		return f.d
+	}
+	return max(probe.DefaultDeadline, deadlineTimeouts*timeout)
 }
 
 // rdapTimeout bounds one RDAP request: registries are slower than resolvers.
