@@ -3,6 +3,7 @@ package reports
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -152,6 +153,9 @@ type Check struct {
 	Matched []string
 	// RunFailed says the run itself failed (e.g. no resolver answered).
 	RunFailed string
+	// Width is what text output is fitted to: the terminal's width, or 0
+	// for TableWidth.
+	Width int
 
 	counts checkCounts // set by WriteCheck
 }
@@ -362,42 +366,50 @@ func viewSuffix(c probe.Change, v probe.View) string {
 }
 
 func writeCheckText(b textWriter, c Check) {
+	width := fitWidth(c.Width)
+	writeChangesText(b, width, c)
+	textPara(b, width, "%s", checkSummary(c))
+	short, _ := c.rule()
+	textPara(b, width, "Moves: %s", short)
+	textPara(b, width, "Checked: %s by hostwatch %s", clock(c.GeneratedAt), cmp.Or(c.ToolVersion, "(unknown version)"))
+	if c.Vantage != "" {
+		textPara(b, width, "Vantage: %s", c.Vantage)
+	}
+	if len(c.Resolvers) > 0 {
+		textPara(b, width, "Resolvers: %s", strings.Join(c.Resolvers, ", "))
+	}
+	writeDatasets(b, width, c.Datasets)
+	writeWarnings(b, width, c.Warnings)
+	switch {
+	case c.Recorded:
+		textPara(b, width, "Recorded in: %s", c.Database)
+	case c.Database != "":
+		textPara(b, width, "Nothing was recorded in %s", c.Database)
+	}
+}
+
+// writeChangesText writes each change with its two sides, then the policy
+// violations, then a blank line when there was any.
+func writeChangesText(b textWriter, width int, c Check) {
 	sides := func(ch probe.Change) {
 		if !ch.BeforeAt.IsZero() {
-			textLine(b, "  before: %s  (last seen %s)%s", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(ch, ch.BeforeView))
+			textPara(b, width, "  before: %s  (last seen %s)%s", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(ch, ch.BeforeView))
 		}
-		textLine(b, "  after:  %s  (first seen %s)%s", describe(ch.After), clock(ch.AfterAt), viewSuffix(ch, ch.AfterView))
+		textPara(b, width, "  after:  %s  (first seen %s)%s", describe(ch.After), clock(ch.AfterAt), viewSuffix(ch, ch.AfterView))
 	}
 	for ch := range c.settled {
-		textLine(b, "%s: %s", ch.Domain, kindsText(ch))
+		textPara(b, width, "%s: %s", ch.Domain, kindsText(ch))
 		sides(ch)
 	}
 	for ch := range c.waiting {
-		textLine(b, "%s: %s", ch.Domain, pendingText(ch))
+		textPara(b, width, "%s: %s", ch.Domain, pendingText(ch))
 		sides(ch)
 	}
 	for _, v := range c.Violations {
-		textLine(b, "%s: policy: %s %s", v.Domain, v.Address, v.Rule)
+		textPara(b, width, "%s: policy: %s %s", v.Domain, v.Address, v.Rule)
 	}
 	if c.counts.settled+c.counts.pending+len(c.Violations) > 0 {
 		b.WriteByte('\n')
-	}
-	textLine(b, "%s", checkSummary(c))
-	short, _ := c.rule()
-	textLine(b, "Moves: %s", short)
-	writeDatasets(b, c.Datasets)
-	writeWarnings(b, c.Warnings)
-	if len(c.Resolvers) > 0 {
-		textLine(b, "Resolvers: %s", strings.Join(c.Resolvers, ", "))
-	}
-	if c.Vantage != "" {
-		textLine(b, "Vantage: %s", c.Vantage)
-	}
-	switch {
-	case c.Recorded:
-		textLine(b, "Recorded in: %s", c.Database)
-	case c.Database != "":
-		textLine(b, "Nothing was recorded in %s", c.Database)
 	}
 }
 

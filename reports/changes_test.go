@@ -107,6 +107,8 @@ func TestCheckText(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(&c)
 			}
+			// Wide enough for every sentence to be one line.
+			c.Width = 1000
 			var buf bytes.Buffer
 			if err := WriteCheck(&buf, "table", c); err != nil {
 				t.Fatal(err)

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,6 +28,9 @@ type Lookup struct {
 	Datasets    []attribution.Dataset
 	Warnings    []string
 	Addresses   []Attributed
+	// Width is what the table is fitted to: the terminal's width, or 0
+	// for TableWidth.
+	Width int
 }
 
 // LookupDocument is the JSON form of a Lookup.
@@ -92,8 +96,8 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 			{header: "ASN"},
 			{header: "CC"},
 			{header: "PREFIX"},
-			{header: "PROVIDER", min: 12, squeeze: 2},
-			{header: "ORGANISATION", min: 16, squeeze: 1},
+			{header: "PROVIDER", min: 10, squeeze: 2},
+			{header: "ORGANISATION", short: "ORG", min: 10, squeeze: 1},
 		}
 		for _, a := range l.Addresses {
 			ad := newAddress(a.IP, 0, a.Result)
@@ -103,14 +107,16 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 			}
 			addRow(cols, ad.IP, asn, ad.Country, ad.Prefix, providerCell(a.Result), organisation(a.Result))
 		}
+		width := fitWidth(l.Width)
 		var b strings.Builder
-		writeColumns(&b, cols)
+		writeColumns(&b, cols, width)
 		b.WriteByte('\n')
 		if cdnEdges(l) {
-			b.WriteString("(CDN): " + cdnNote + "\n")
+			textPara(&b, width, "(CDN): %s", cdnNote)
 		}
-		writeDatasets(&b, l.Datasets)
-		writeWarnings(&b, l.Warnings)
+		textPara(&b, width, "Looked up: %s by hostwatch %s, in the datasets below (no DNS)", clock(l.GeneratedAt), cmp.Or(l.ToolVersion, "(unknown version)"))
+		writeDatasets(&b, width, l.Datasets)
+		writeWarnings(&b, width, l.Warnings)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}

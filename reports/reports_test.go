@@ -15,6 +15,7 @@ import (
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/attribution/cymru"
+	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -101,19 +102,49 @@ func sampleReport(t *testing.T) probe.Report {
 
 func TestWriteTable(t *testing.T) {
 	t.Parallel()
-	var buf bytes.Buffer
-	if err := WriteTable(&buf, sampleReport(t)); err != nil {
-		t.Fatal(err)
-	}
-	for i, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		if strings.HasPrefix(line, "Data:") {
-			continue
+	for width, name := range map[int]string{0: "audit.table.golden", 80: "audit.table.80.golden"} {
+		var buf bytes.Buffer
+		if err := WriteTable(&buf, sampleReport(t), width); err != nil {
+			t.Fatal(err)
 		}
-		if n := len([]rune(line)); n > TableWidth {
-			t.Errorf("line %d is %d columns wide: %q", i+1, n, line)
+		fitsWidth(t, buf.String(), fitWidth(width))
+		golden(t, name, buf.Bytes())
+	}
+}
+
+// TestTableFailuresOnly is a table of domains that all failed: no column
+// but the status has content, and every reason is still there, whole.
+func TestTableFailuresOnly(t *testing.T) {
+	t.Parallel()
+	r := sampleReport(t)
+	r.Observations = r.Observations[2:]
+	r.Observations = append(r.Observations, probe.Observation{Target: probe.ParseTarget("loop-a.kpu.go.id", "args", 0),
+		Status: resolvers.StatusError, Error: "CNAME loop: loop-b.kpu.go.id is an alias for loop-a.kpu.go.id, which is where the chain started"})
+	for _, width := range []int{0, 80, 60} {
+		var buf bytes.Buffer
+		if err := WriteTable(&buf, r, width); err != nil {
+			t.Fatal(err)
+		}
+		text := buf.String()
+		fitsWidth(t, text, fitWidth(width))
+		flat := strings.Join(strings.Fields(text), " ")
+		for _, o := range r.Observations {
+			if !strings.Contains(flat, o.Error) {
+				t.Errorf("width %d: the reason %q is not shown whole:\n%s", width, o.Error, text)
+			}
 		}
 	}
-	golden(t, "audit.table.golden", buf.Bytes())
+}
+
+// fitsWidth checks that no line of text is wider than width, but for a
+// line that holds one word too long to break.
+func fitsWidth(t *testing.T, text string, width int) {
+	t.Helper()
+	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		if n := termtext.Width(line); n > width && strings.Contains(strings.TrimSpace(line), " ") {
+			t.Errorf("line %d is %d columns wide, more than %d: %q", i+1, n, width, line)
+		}
+	}
 }
 
 func TestWriteJSON(t *testing.T) {

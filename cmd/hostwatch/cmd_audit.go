@@ -489,7 +489,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	case "json":
 		err = reports.WriteJSON(streams.Out, report)
 	case "table":
-		err = reports.WriteTable(streams.Out, report)
+		err = reports.WriteTable(streams.Out, report, streams.Width)
 	}
 	switch {
 	case err != nil:

@@ -129,6 +129,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		Datasets: run.db.Datasets(), Resolvers: run.resolvers, Vantage: run.vantageName, Confirm: opts.confirm,
 		Warnings: attribution.StaleWarnings(run.db.Datasets(), streams.Now()),
 		Domains:  len(run.targets) - run.invalid,
+		Width:    streams.Width,
 	}
 	var health runHealth
 	err = probe.Run(ctx, run.targets, run.options, func(o probe.Observation) error {

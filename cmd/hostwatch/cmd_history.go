@@ -133,7 +133,7 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 		return runError{fmt.Errorf("read the history: %w", err)}
 	}
 	h := reports.History{GeneratedAt: streams.Now().UTC(), ToolVersion: streams.Version, Database: path,
-		Since: since, Until: until, Confirm: opts.confirm}
+		Since: since, Until: until, Confirm: opts.confirm, Width: streams.Width}
 	if opts.vantage != nil {
 		h.Vantages = []string{q.Vantage}
 	} else if h.Vantages, err = store.Vantages(ctx); err != nil {

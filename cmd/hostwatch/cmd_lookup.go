@@ -95,6 +95,7 @@ func runLookup(_ context.Context, streams IOStreams, opts *lookupOptions, args [
 		Datasets:    db.Datasets(),
 		Warnings:    attribution.StaleWarnings(db.Datasets(), streams.Now()),
 		Addresses:   results,
+		Width:       streams.Width,
 	}
 	if err := reports.WriteLookup(streams.Out, format, lr); err != nil {
 		return runError{err}
