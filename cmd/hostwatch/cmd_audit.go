@@ -57,7 +57,7 @@ type auditOptions struct {
 // bind binds every audit flag.
 func (o *auditOptions) bind(fs *pflag.FlagSet) {
 	o.bindResolution(fs)
-	fs.StringVarP(&o.output, "output", "o", "", "output `FORMAT`: table, json or jsonl (default: table on a terminal, jsonl otherwise)")
+	fs.StringVarP(&o.output, "output", "o", "", "output `FORMAT`: "+formatList(outputFormats("audit"))+" (default: table on a terminal, jsonl otherwise)")
 	fs.BoolVar(&o.strict, "strict", false, "exit 1 when any domain does not resolve to an address")
 }
 
@@ -121,24 +121,16 @@ line number), shown as "invalid", and the other names are still audited.
 	return cmd
 }
 
-// outputFormat checks -o and picks the default for where stdout goes.
-func outputFormat(given string, terminal bool) (string, error) {
+// outputFormat checks -o against the formats a command writes, and picks
+// the default for where stdout goes.
+func outputFormat(given string, terminal bool, formats []string) (string, error) {
 	if given == "" {
 		if terminal {
 			return "table", nil
 		}
 		return "jsonl", nil
 	}
-	return given, checkFormat(given, "table", "json", "jsonl")
-}
-
-// checkFormat checks that -o names one of the formats a command writes.
-func checkFormat(given string, allowed ...string) error {
-	if slices.Contains(allowed, given) {
-		return nil
-	}
-	want := strings.Join(allowed[:len(allowed)-1], ", ") + " or " + allowed[len(allowed)-1]
-	return fmt.Errorf("unknown output format %q (want %s)", given, want)
+	return given, checkFormat(given, formats...)
 }
 
 // auditRun is a validated audit, ready to run.
@@ -436,7 +428,7 @@ func resolverList(ctx context.Context, given []string) ([]string, error) {
 }
 
 func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args []string) error {
-	format, err := outputFormat(opts.output, streams.OutIsTerminal)
+	format, err := outputFormat(opts.output, streams.OutIsTerminal, outputFormats("audit"))
 	if err != nil {
 		return err
 	}

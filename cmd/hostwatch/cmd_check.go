@@ -74,7 +74,7 @@ record with it.
 	fs := cmd.Flags()
 	opts.audit.bindResolution(fs)
 	bindDB(fs, &opts.db)
-	fs.StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table, json or markdown")
+	fs.StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: "+formatList(outputFormats("check")))
 	fs.StringArrayVar(&opts.failOn, "fail-on", nil, failOnHelp)
 	fs.StringArrayVar(&opts.allowCC, "allow-country", nil, "policy: every address must be in one of these `CC` codes (comma-separated, repeatable)")
 	fs.StringArrayVar(&opts.denyCC, "deny-country", nil, "policy: no address may be in these `CC` codes (comma-separated, repeatable)")
@@ -84,7 +84,7 @@ record with it.
 }
 
 func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args []string) error {
-	if err := checkFormat(opts.output, "table", "json", "markdown"); err != nil {
+	if err := checkFormat(opts.output, outputFormats("check")...); err != nil {
 		return err
 	}
 	if opts.confirm < 1 {

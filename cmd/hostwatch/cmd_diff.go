@@ -43,7 +43,7 @@ Exit codes:
 			return runDiff(cmd.Context(), streams, opts, args[0], args[1])
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table, json or markdown")
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: "+formatList(outputFormats("diff")))
 	cmd.Flags().StringArrayVar(&opts.failOn, "fail-on", nil, failOnHelp)
 	cmd.Flags().BoolVar(&opts.acrossVantages, "across-vantages", false, "compare reports taken from different vantages (--vantage) anyway")
 	return cmd
@@ -63,7 +63,7 @@ func readReportFile(path string) (probe.Report, error) {
 }
 
 func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath, afterPath string) error {
-	if err := checkFormat(opts.output, "table", "json", "markdown"); err != nil {
+	if err := checkFormat(opts.output, outputFormats("diff")...); err != nil {
 		return err
 	}
 	failOn, err := parseFailOn(opts.failOn)

@@ -58,7 +58,7 @@ many times.
 	}
 	fs := cmd.Flags()
 	bindDB(fs, &opts.db)
-	fs.StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table, json, csv or markdown")
+	fs.StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: "+formatList(outputFormats("history")))
 	fs.StringVar(&opts.since, "since", "", "only observations from `TIME` on (YYYY-MM-DD or RFC 3339)")
 	fs.StringVar(&opts.until, "until", "", "only observations before `TIME` (YYYY-MM-DD or RFC 3339)")
 	fs.BoolVar(&opts.daily, "daily", false, "CSV with one row per day, domain and address (implies -o csv)")
@@ -94,7 +94,7 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 		}
 		opts.output = "csv"
 	}
-	if err := checkFormat(opts.output, "table", "json", "csv", "markdown"); err != nil {
+	if err := checkFormat(opts.output, outputFormats("history")...); err != nil {
 		return err
 	}
 	if opts.confirm < 0 {

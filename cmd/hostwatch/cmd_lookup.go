@@ -36,13 +36,13 @@ It needs no network.
 			return runLookup(cmd.Context(), streams, opts, args)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "output `FORMAT`: table, json or jsonl (default: table on a terminal, jsonl otherwise)")
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "output `FORMAT`: "+formatList(outputFormats("lookup"))+" (default: table on a terminal, jsonl otherwise)")
 	bindMMDB(cmd.Flags(), &opts.mmdbs)
 	return cmd
 }
 
 func runLookup(_ context.Context, streams IOStreams, opts *lookupOptions, args []string) error {
-	format, err := outputFormat(opts.output, streams.OutIsTerminal)
+	format, err := outputFormat(opts.output, streams.OutIsTerminal, outputFormats("lookup"))
 	if err != nil {
 		return err
 	}
