@@ -213,7 +213,7 @@ func TestWriteLookup(t *testing.T) {
 		ip := netip.MustParseAddr(s)
 		l.Addresses = append(l.Addresses, Attributed{IP: ip, Result: db.Lookup(ip)})
 	}
-	for _, format := range []string{"table", "json", "jsonl"} {
+	for _, format := range []string{"table", "json", "jsonl", "csv"} {
 		var buf bytes.Buffer
 		if err := WriteLookup(&buf, format, l); err != nil {
 			t.Fatal(err)

@@ -15,8 +15,10 @@ import (
 // place the help, the check of -o and shell completion read them from.
 func outputFormats(command string) []string {
 	switch command {
-	case "audit", "lookup":
+	case "audit":
 		return []string{"table", "json", "jsonl"}
+	case "lookup":
+		return []string{"table", "json", "jsonl", "csv"}
 	case "check", "diff":
 		return []string{"table", "json", "markdown"}
 	case "history":
