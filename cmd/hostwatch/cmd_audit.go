@@ -449,10 +449,14 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	failed := 0
 	var health runHealth
 	var emit func(probe.Observation) error
-	if format == "jsonl" {
+	switch format {
+	case "jsonl":
 		jw := reports.NewJSONLWriter(streams.Out)
 		emit = jw.Write
-	} else {
+	case "csv":
+		cw := reports.NewAuditCSVWriter(streams.Out, run.vantageName)
+		emit = cw.Write
+	default:
 		emit = func(o probe.Observation) error {
 			report.Observations = append(report.Observations, o)
 			return nil
