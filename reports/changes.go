@@ -445,21 +445,45 @@ func count(n int, one, many string) string { return fmt.Sprintf("%d %s", n, plur
 
 // mdEscape keeps outside text from breaking a Markdown table cell or
 // formatting what it is in: it escapes the characters Markdown acts on
-// (emphasis, links, code, pipes, backslashes), writes <, > and & as
-// entities, and joins lines.
+// (emphasis, strikethrough, links, code, pipes, backslashes), writes <, >
+// and & as entities, joins lines, and keeps GitHub's autolinks from making
+// links of URLs, www. names and e-mail addresses (their ":", "." and "@"
+// become entities, which render as themselves).
 func mdEscape(s string) string {
 	// Control characters become visible escapes first (a report is often
 	// read on a terminal before it is published), then Markdown is escaped.
-	return mdReplacer.Replace(termtext.Safe(mdLines.Replace(s)))
+	return mdNoAutolinks(mdReplacer.Replace(termtext.Safe(mdLines.Replace(s))))
 }
 
 // mdLines folds line breaks into spaces: a table cell is one line.
 var mdLines = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 
 var mdReplacer = strings.NewReplacer(
-	"\\", `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`,
+	"\\", `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "~", `\~`,
 	"<", "&lt;", ">", "&gt;", "&", "&amp;",
 )
+
+// mdNoAutolinks writes the characters GitHub's autolinking looks for as
+// entities: the ":" of "scheme://", the "." of "www." and every "@".
+func mdNoAutolinks(s string) string {
+	if !strings.ContainsAny(s, ":@.") {
+		return s
+	}
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "://", "&#58;//"), "@", "&#64;")
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if i+4 <= len(s) && s[i+3] == '.' && isW(s[i]) && isW(s[i+1]) && isW(s[i+2]) {
+			b.WriteString(s[i : i+3])
+			b.WriteString("&#46;")
+			i += 3
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isW(c byte) bool { return c == 'w' || c == 'W' }
 
 func writeCheckMarkdown(b textWriter, c Check) {
 	b.WriteString("## hostwatch check\n\n")

@@ -63,40 +63,12 @@ func WriteTable(w io.Writer, r probe.Report, width int) error {
 				asn = fmt.Sprintf("AS%d", a.ASN)
 			}
 			addRow(cols, name, a.IP.String(), asn, a.Country, providerCell(a.Result), organisation(a.Result))
-			if a.RegisteredCountry != "" && a.Country != "" && a.RegisteredCountry != a.Country {
-				addRow(cols, spanMark+fmt.Sprintf("    located %s by %s; registered in %s (%s)", a.Country, a.Sources.Country, a.RegisteredCountry, a.Sources.RegisteredCountry), "", "", "", "", "")
-			}
-			for _, line := range extraLines(a.Extra) {
+			for _, line := range addressNotes(a) {
 				addRow(cols, spanMark+"    "+line, "", "", "", "", "")
 			}
 		}
-		for _, line := range httpLines(o.HTTP) {
+		for _, line := range domainNotes(o) {
 			addRow(cols, spanMark+"  ↳ "+line, "", "", "", "", "")
-		}
-		for _, rs := range o.Records {
-			addRow(cols, spanMark+"  ↳ "+recordLine(rs), "", "", "", "", "")
-		}
-		if len(o.Authoritative) > 0 {
-			addRow(cols, spanMark+"  ↳ authoritative ("+cmp.Or(o.AuthoritativeConsistency, "unknown")+"): "+
-				disagreement(probe.Observation{Answers: o.Authoritative, OddOnesOut: o.AuthoritativeOdd}), "", "", "", "", "")
-		}
-		switch o.Consistency {
-		case "inconsistent":
-			addRow(cols, spanMark+"  ↳ the resolvers disagree: "+disagreement(o), "", "", "", "", "")
-		case "unknown":
-			addRow(cols, spanMark+"  ↳ fewer than two resolvers answered: nothing to compare: "+disagreement(o), "", "", "", "", "")
-		}
-		if cdn := cdnName(o); cdn != "" {
-			addRow(cols, spanMark+"  ↳ "+cdnNote+" ("+cdn+")", "", "", "", "", "")
-		}
-		if len(o.CNAMEChain) > 0 {
-			// The chain gets a line of its own under the domain's addresses,
-			// so that neither it nor the organisation has to be cut short.
-			hops := make([]string, len(o.CNAMEChain))
-			for i, h := range o.CNAMEChain {
-				hops[i] = h.Target
-			}
-			addRow(cols, spanMark+"  ↳ via CNAME "+strings.Join(hops, " → "), "", "", "", "", "")
 		}
 	}
 	var b strings.Builder
@@ -115,6 +87,50 @@ func WriteTable(w io.Writer, r probe.Report, width int) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// addressNotes are what the table says of an address on lines of their
+// own: where it is located and registered when the two differ, and what
+// the opt-in lookups found.
+func addressNotes(a probe.Address) []string {
+	var out []string
+	if a.RegisteredCountry != "" && a.Country != "" && a.RegisteredCountry != a.Country {
+		out = append(out, fmt.Sprintf("located %s by %s; registered in %s (%s)", a.Country, a.Sources.Country, a.RegisteredCountry, a.Sources.RegisteredCountry))
+	}
+	return append(out, extraLines(a.Extra)...)
+}
+
+// domainNotes are what the table says of a domain on lines of their own,
+// under its addresses: the front page, other records, the authoritative
+// view, whether resolvers agreed, the CDN, and the CNAME chain.
+func domainNotes(o probe.Observation) []string {
+	out := httpLines(o.HTTP)
+	for _, rs := range o.Records {
+		out = append(out, recordLine(rs))
+	}
+	if len(o.Authoritative) > 0 {
+		out = append(out, "authoritative ("+cmp.Or(o.AuthoritativeConsistency, "unknown")+"): "+
+			disagreement(probe.Observation{Answers: o.Authoritative, OddOnesOut: o.AuthoritativeOdd}))
+	}
+	switch o.Consistency {
+	case "inconsistent":
+		out = append(out, "the resolvers disagree: "+disagreement(o))
+	case "unknown":
+		out = append(out, "fewer than two resolvers answered: nothing to compare: "+disagreement(o))
+	}
+	if cdn := cdnName(o); cdn != "" {
+		out = append(out, cdnNote+" ("+cdn+")")
+	}
+	if len(o.CNAMEChain) > 0 {
+		// The chain gets a line of its own under the domain's addresses,
+		// so that neither it nor the organisation has to be cut short.
+		hops := make([]string, len(o.CNAMEChain))
+		for i, h := range o.CNAMEChain {
+			hops[i] = h.Target
+		}
+		out = append(out, "via CNAME "+strings.Join(hops, " → "))
+	}
+	return out
 }
 
 // spanMark starts a cell that may run on over the columns to its right, up to

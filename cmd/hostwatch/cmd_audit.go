@@ -449,13 +449,14 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	failed := 0
 	var health runHealth
 	var emit func(probe.Observation) error
+	var csvOut *reports.AuditCSVWriter
 	switch format {
 	case "jsonl":
 		jw := reports.NewJSONLWriter(streams.Out)
 		emit = jw.Write
 	case "csv":
-		cw := reports.NewAuditCSVWriter(streams.Out, run.vantageName)
-		emit = cw.Write
+		csvOut = reports.NewAuditCSVWriter(streams.Out, run.vantageName)
+		emit = csvOut.Write
 	default:
 		emit = func(o probe.Observation) error {
 			report.Observations = append(report.Observations, o)
@@ -486,6 +487,10 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		err = reports.WriteJSON(streams.Out, report)
 	case "table":
 		err = reports.WriteTable(streams.Out, report, streams.Width)
+	case "markdown":
+		err = reports.WriteMarkdown(streams.Out, report)
+	case "csv":
+		err = csvOut.Flush()
 	}
 	switch {
 	case err != nil:

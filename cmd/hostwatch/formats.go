@@ -16,7 +16,7 @@ import (
 func outputFormats(command string) []string {
 	switch command {
 	case "audit":
-		return []string{"table", "json", "jsonl", "csv"}
+		return []string{"table", "json", "jsonl", "csv", "markdown"}
 	case "lookup":
 		return []string{"table", "json", "jsonl", "csv"}
 	case "check", "diff":
