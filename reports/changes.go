@@ -263,6 +263,9 @@ func writeCheckJSON(w *bufio.Writer, c Check) error {
 // providers (AS organisations where no provider is known), addresses, and
 // the CNAME chain.
 func describe(h probe.Hosting) string {
+	if h.Status == "" {
+		return "-" // the side before a new domain
+	}
 	if h.Status != "ok" {
 		return "[" + string(h.Status) + "]"
 	}
@@ -490,6 +493,25 @@ func writeCheckMarkdown(b textWriter, c Check) {
 	b.WriteString(mdEscape(checkSummary(c)) + "\n\n")
 	short, _ := c.rule()
 	fmt.Fprintf(b, "Moves: %s.\n\n", mdEscape(short))
+	writeChangesMarkdown(b, c)
+	if len(c.Violations) > 0 {
+		b.WriteString("| Domain | Address | ASN | Country | Policy |\n|---|---|---|---|---|\n")
+		for _, v := range c.Violations {
+			fmt.Fprintf(b, "| %s | %s | AS%d | %s | %s |\n", mdEscape(v.Domain), v.Address, v.ASN, mdEscape(v.Country), mdEscape(v.Rule))
+		}
+		b.WriteByte('\n')
+	}
+	for _, d := range c.Datasets {
+		fmt.Fprintf(b, "Data: %s %s (%s)  \n", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License))
+	}
+	for _, w := range c.Warnings {
+		fmt.Fprintf(b, "\n> **Warning:** %s\n", mdEscape(w))
+	}
+}
+
+// writeChangesMarkdown writes a table of a check's changes, those awaiting
+// confirmation last.
+func writeChangesMarkdown(b textWriter, c Check) {
 	if c.counts.settled+c.counts.pending > 0 {
 		b.WriteString("| Domain | Change | Before | After | Last seen before | First seen after |\n|---|---|---|---|---|---|\n")
 		row := func(ch probe.Change, what string) {
@@ -504,18 +526,5 @@ func writeCheckMarkdown(b textWriter, c Check) {
 			row(ch, pendingText(ch))
 		}
 		b.WriteByte('\n')
-	}
-	if len(c.Violations) > 0 {
-		b.WriteString("| Domain | Address | ASN | Country | Policy |\n|---|---|---|---|---|\n")
-		for _, v := range c.Violations {
-			fmt.Fprintf(b, "| %s | %s | AS%d | %s | %s |\n", mdEscape(v.Domain), v.Address, v.ASN, mdEscape(v.Country), mdEscape(v.Rule))
-		}
-		b.WriteByte('\n')
-	}
-	for _, d := range c.Datasets {
-		fmt.Fprintf(b, "Data: %s %s (%s)  \n", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License))
-	}
-	for _, w := range c.Warnings {
-		fmt.Fprintf(b, "\n> **Warning:** %s\n", mdEscape(w))
 	}
 }

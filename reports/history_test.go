@@ -169,6 +169,9 @@ func TestWriteHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 		golden(t, name, buf.Bytes())
+		if format == "json" {
+			validateAs(t, buf.Bytes(), "history.v1.schema.json", "")
+		}
 	}
 }
 

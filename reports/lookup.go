@@ -71,7 +71,7 @@ func newAddress(ip netip.Addr, ttl uint32, r attribution.Result) Address {
 func WriteLookup(w io.Writer, format string, l Lookup) error {
 	switch format {
 	case "jsonl", "csv":
-		s, err := NewLookupStream(w, format, l)
+		s, err := NewLookupStream(w, format, l, false)
 		if err != nil {
 			return err
 		}
@@ -147,14 +147,23 @@ type LookupStream struct {
 }
 
 // NewLookupStream returns a LookupStream writing format ("jsonl" or "csv")
-// to w. The CSV header is written with the first row.
-func NewLookupStream(w io.Writer, format string, l Lookup) (*LookupStream, error) {
+// to w. The CSV header is written with the first row; with header, JSON
+// lines start with a JSONLHeader line.
+func NewLookupStream(w io.Writer, format string, l Lookup, header bool) (*LookupStream, error) {
 	bw := bufio.NewWriter(w)
 	s := &LookupStream{w: bw}
 	switch format {
 	case "jsonl":
 		s.enc = json.NewEncoder(bw)
 		s.enc.SetEscapeHTML(false)
+		if header {
+			h := JSONLHeader{Schema: JSONLHeaderSchema, Lines: LookupSchema + "#/$defs/address", GeneratedAt: clock(l.GeneratedAt),
+				ToolVersion: l.ToolVersion, Warnings: nonNil(l.Warnings), Datasets: nonNil(l.Datasets), Resolvers: []string{},
+				Vantage: VantageJSON{Egress: []EgressJSON{}}}
+			if err := s.enc.Encode(h); err != nil {
+				return nil, fmt.Errorf("write jsonl: %w", err)
+			}
+		}
 	case "csv":
 		s.csv = NewCSVWriter(bw)
 	default:

@@ -52,6 +52,7 @@ type auditOptions struct {
 	auth        bool
 	authPort    uint16
 	evidence    string
+	jsonlHeader bool
 }
 
 // bind binds every audit flag.
@@ -59,6 +60,7 @@ func (o *auditOptions) bind(fs *pflag.FlagSet) {
 	o.bindResolution(fs)
 	fs.StringVarP(&o.output, "output", "o", "", "output `FORMAT`: "+formatList(outputFormats("audit"))+" (default: table on a terminal, jsonl otherwise)")
 	fs.BoolVar(&o.strict, "strict", false, "exit 1 when any domain does not resolve to an address")
+	fs.BoolVar(&o.jsonlHeader, "jsonl-header", false, "with -o jsonl, start with one header line (schema, tool version, datasets, resolvers, vantage); every other line is a domain")
 }
 
 // bindResolution binds the flags that say what to resolve and how, which
@@ -432,6 +434,9 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	if err != nil {
 		return err
 	}
+	if opts.jsonlHeader && format != "jsonl" {
+		return fmt.Errorf("--jsonl-header goes with -o jsonl, not -o %s", format)
+	}
 	run, err := prepareAudit(ctx, streams, opts, args)
 	if err != nil {
 		return err
@@ -445,6 +450,9 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		Datasets:    run.db.Datasets(),
 		Resolvers:   run.resolvers,
 		Warnings:    attribution.StaleWarnings(run.db.Datasets(), streams.Now()),
+		// What is known of the vantage when the run starts; the egress
+		// addresses come at the end.
+		Vantage: probe.Vantage{Name: run.vantageName, TimeZone: probe.LocalTimeZone(streams.Now())},
 	}
 	failed := 0
 	var health runHealth
@@ -453,6 +461,11 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	switch format {
 	case "jsonl":
 		jw := reports.NewJSONLWriter(streams.Out)
+		if opts.jsonlHeader {
+			if err := jw.WriteHeader(reports.NewJSONLHeader(report)); err != nil {
+				return runError{err}
+			}
+		}
 		emit = jw.Write
 	case "csv":
 		csvOut = reports.NewAuditCSVWriter(streams.Out, run.vantageName)
@@ -469,7 +482,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 			failed++
 		}
 		if opts.evidence != "" && o.Status != resolvers.StatusInvalid {
-			if err := reports.WriteEvidence(opts.evidence, o); err != nil {
+			if err := reports.WriteEvidence(opts.evidence, report, o); err != nil {
 				return err
 			}
 		}

@@ -17,9 +17,10 @@ import (
 )
 
 type lookupOptions struct {
-	output string
-	files  []string
-	mmdbs  []string
+	output      string
+	jsonlHeader bool
+	files       []string
+	mmdbs       []string
 }
 
 func newLookupCmd(streams IOStreams) *cobra.Command {
@@ -50,6 +51,7 @@ are still looked up.
 	}
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "output `FORMAT`: "+formatList(outputFormats("lookup"))+" (default: table on a terminal, jsonl otherwise)")
 	cmd.Flags().StringArrayVarP(&opts.files, "file", "f", nil, "read addresses from `FILE`, one per line (- for stdin; # starts a comment); repeatable")
+	cmd.Flags().BoolVar(&opts.jsonlHeader, "jsonl-header", false, "with -o jsonl, start with one header line (schema, tool version, datasets); every other line is an address")
 	bindMMDB(cmd.Flags(), &opts.mmdbs)
 	return cmd
 }
@@ -58,6 +60,9 @@ func runLookup(ctx context.Context, streams IOStreams, opts *lookupOptions, args
 	format, err := outputFormat(opts.output, streams.OutIsTerminal, outputFormats("lookup"))
 	if err != nil {
 		return err
+	}
+	if opts.jsonlHeader && format != "jsonl" {
+		return fmt.Errorf("--jsonl-header goes with -o jsonl, not -o %s", format)
 	}
 	if len(args) == 0 && len(opts.files) == 0 {
 		return errors.New("no addresses given: name some, or use -f FILE")
@@ -91,7 +96,7 @@ func runLookup(ctx context.Context, streams IOStreams, opts *lookupOptions, args
 	}
 	var stream *reports.LookupStream
 	if format == "jsonl" || format == "csv" {
-		if stream, err = reports.NewLookupStream(streams.Out, format, lr); err != nil {
+		if stream, err = reports.NewLookupStream(streams.Out, format, lr, opts.jsonlHeader); err != nil {
 			return err
 		}
 	}
