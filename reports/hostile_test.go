@@ -137,3 +137,23 @@ func TestHostileCSV(t *testing.T) {
 		t.Errorf("the formula is not kept as text:\n%s", data)
 	}
 }
+
+// TestHostileTable lays hostile text out at 80 columns: every line fits,
+// and a line break inside outside text never starts a line of its own.
+func TestHostileTable(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, hostileReport(), 80); err != nil {
+		t.Fatal(err)
+	}
+	text := buf.String()
+	fitsWidth(t, text, 80)
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "=1+1") {
+			t.Errorf("a line break from outside forged a line: %q\n%s", line, text)
+		}
+	}
+	if !strings.Contains(strings.Join(strings.Fields(text), " "), `alert(1)) and ![x](https://evil.example/x.png)\n=1+1`) {
+		t.Errorf("the reason is not shown whole, its line break escaped:\n%s", text)
+	}
+}
