@@ -3,6 +3,7 @@ package reports
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -152,6 +153,9 @@ type Check struct {
 	Matched []string
 	// RunFailed says the run itself failed (e.g. no resolver answered).
 	RunFailed string
+	// Width is what text output is fitted to: the terminal's width, or 0
+	// for TableWidth.
+	Width int
 
 	counts checkCounts // set by WriteCheck
 }
@@ -259,6 +263,9 @@ func writeCheckJSON(w *bufio.Writer, c Check) error {
 // providers (AS organisations where no provider is known), addresses, and
 // the CNAME chain.
 func describe(h probe.Hosting) string {
+	if h.Status == "" {
+		return "-" // the side before a new domain
+	}
 	if h.Status != "ok" {
 		return "[" + string(h.Status) + "]"
 	}
@@ -362,42 +369,50 @@ func viewSuffix(c probe.Change, v probe.View) string {
 }
 
 func writeCheckText(b textWriter, c Check) {
+	width := fitWidth(c.Width)
+	writeChangesText(b, width, c)
+	textPara(b, width, "%s", checkSummary(c))
+	short, _ := c.rule()
+	textPara(b, width, "Moves: %s", short)
+	textPara(b, width, "Checked: %s by hostwatch %s", clock(c.GeneratedAt), cmp.Or(c.ToolVersion, "(unknown version)"))
+	if c.Vantage != "" {
+		textPara(b, width, "Vantage: %s", c.Vantage)
+	}
+	if len(c.Resolvers) > 0 {
+		textPara(b, width, "Resolvers: %s", strings.Join(c.Resolvers, ", "))
+	}
+	writeDatasets(b, width, c.Datasets)
+	writeWarnings(b, width, c.Warnings)
+	switch {
+	case c.Recorded:
+		textPara(b, width, "Recorded in: %s", c.Database)
+	case c.Database != "":
+		textPara(b, width, "Nothing was recorded in %s", c.Database)
+	}
+}
+
+// writeChangesText writes each change with its two sides, then the policy
+// violations, then a blank line when there was any.
+func writeChangesText(b textWriter, width int, c Check) {
 	sides := func(ch probe.Change) {
 		if !ch.BeforeAt.IsZero() {
-			textLine(b, "  before: %s  (last seen %s)%s", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(ch, ch.BeforeView))
+			textPara(b, width, "  before: %s  (last seen %s)%s", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(ch, ch.BeforeView))
 		}
-		textLine(b, "  after:  %s  (first seen %s)%s", describe(ch.After), clock(ch.AfterAt), viewSuffix(ch, ch.AfterView))
+		textPara(b, width, "  after:  %s  (first seen %s)%s", describe(ch.After), clock(ch.AfterAt), viewSuffix(ch, ch.AfterView))
 	}
 	for ch := range c.settled {
-		textLine(b, "%s: %s", ch.Domain, kindsText(ch))
+		textPara(b, width, "%s: %s", ch.Domain, kindsText(ch))
 		sides(ch)
 	}
 	for ch := range c.waiting {
-		textLine(b, "%s: %s", ch.Domain, pendingText(ch))
+		textPara(b, width, "%s: %s", ch.Domain, pendingText(ch))
 		sides(ch)
 	}
 	for _, v := range c.Violations {
-		textLine(b, "%s: policy: %s %s", v.Domain, v.Address, v.Rule)
+		textPara(b, width, "%s: policy: %s %s", v.Domain, v.Address, v.Rule)
 	}
 	if c.counts.settled+c.counts.pending+len(c.Violations) > 0 {
 		b.WriteByte('\n')
-	}
-	textLine(b, "%s", checkSummary(c))
-	short, _ := c.rule()
-	textLine(b, "Moves: %s", short)
-	writeDatasets(b, c.Datasets)
-	writeWarnings(b, c.Warnings)
-	if len(c.Resolvers) > 0 {
-		textLine(b, "Resolvers: %s", strings.Join(c.Resolvers, ", "))
-	}
-	if c.Vantage != "" {
-		textLine(b, "Vantage: %s", c.Vantage)
-	}
-	switch {
-	case c.Recorded:
-		textLine(b, "Recorded in: %s", c.Database)
-	case c.Database != "":
-		textLine(b, "Nothing was recorded in %s", c.Database)
 	}
 }
 
@@ -433,27 +448,70 @@ func count(n int, one, many string) string { return fmt.Sprintf("%d %s", n, plur
 
 // mdEscape keeps outside text from breaking a Markdown table cell or
 // formatting what it is in: it escapes the characters Markdown acts on
-// (emphasis, links, code, pipes, backslashes), writes <, > and & as
-// entities, and joins lines.
+// (emphasis, strikethrough, links, code, pipes, backslashes), writes <, >
+// and & as entities, joins lines, and keeps GitHub's autolinks from making
+// links of URLs, www. names and e-mail addresses (their ":", "." and "@"
+// become entities, which render as themselves).
 func mdEscape(s string) string {
 	// Control characters become visible escapes first (a report is often
 	// read on a terminal before it is published), then Markdown is escaped.
-	return mdReplacer.Replace(termtext.Safe(mdLines.Replace(s)))
+	return mdNoAutolinks(mdReplacer.Replace(termtext.Safe(mdLines.Replace(s))))
 }
 
 // mdLines folds line breaks into spaces: a table cell is one line.
 var mdLines = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 
 var mdReplacer = strings.NewReplacer(
-	"\\", `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`,
+	"\\", `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "~", `\~`,
 	"<", "&lt;", ">", "&gt;", "&", "&amp;",
 )
+
+// mdNoAutolinks writes the characters GitHub's autolinking looks for as
+// entities: the ":" of "scheme://", the "." of "www." and every "@".
+func mdNoAutolinks(s string) string {
+	if !strings.ContainsAny(s, ":@.") {
+		return s
+	}
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "://", "&#58;//"), "@", "&#64;")
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if i+4 <= len(s) && s[i+3] == '.' && isW(s[i]) && isW(s[i+1]) && isW(s[i+2]) {
+			b.WriteString(s[i : i+3])
+			b.WriteString("&#46;")
+			i += 3
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isW(c byte) bool { return c == 'w' || c == 'W' }
 
 func writeCheckMarkdown(b textWriter, c Check) {
 	b.WriteString("## hostwatch check\n\n")
 	b.WriteString(mdEscape(checkSummary(c)) + "\n\n")
 	short, _ := c.rule()
 	fmt.Fprintf(b, "Moves: %s.\n\n", mdEscape(short))
+	writeChangesMarkdown(b, c)
+	if len(c.Violations) > 0 {
+		b.WriteString("| Domain | Address | ASN | Country | Policy |\n|---|---|---|---|---|\n")
+		for _, v := range c.Violations {
+			fmt.Fprintf(b, "| %s | %s | AS%d | %s | %s |\n", mdEscape(v.Domain), v.Address, v.ASN, mdEscape(v.Country), mdEscape(v.Rule))
+		}
+		b.WriteByte('\n')
+	}
+	for _, d := range c.Datasets {
+		fmt.Fprintf(b, "Data: %s %s (%s)  \n", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License))
+	}
+	for _, w := range c.Warnings {
+		fmt.Fprintf(b, "\n> **Warning:** %s\n", mdEscape(w))
+	}
+}
+
+// writeChangesMarkdown writes a table of a check's changes, those awaiting
+// confirmation last.
+func writeChangesMarkdown(b textWriter, c Check) {
 	if c.counts.settled+c.counts.pending > 0 {
 		b.WriteString("| Domain | Change | Before | After | Last seen before | First seen after |\n|---|---|---|---|---|---|\n")
 		row := func(ch probe.Change, what string) {
@@ -468,18 +526,5 @@ func writeCheckMarkdown(b textWriter, c Check) {
 			row(ch, pendingText(ch))
 		}
 		b.WriteByte('\n')
-	}
-	if len(c.Violations) > 0 {
-		b.WriteString("| Domain | Address | ASN | Country | Policy |\n|---|---|---|---|---|\n")
-		for _, v := range c.Violations {
-			fmt.Fprintf(b, "| %s | %s | AS%d | %s | %s |\n", mdEscape(v.Domain), v.Address, v.ASN, mdEscape(v.Country), mdEscape(v.Rule))
-		}
-		b.WriteByte('\n')
-	}
-	for _, d := range c.Datasets {
-		fmt.Fprintf(b, "Data: %s %s (%s)  \n", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License))
-	}
-	for _, w := range c.Warnings {
-		fmt.Fprintf(b, "\n> **Warning:** %s\n", mdEscape(w))
 	}
 }

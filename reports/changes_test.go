@@ -49,6 +49,74 @@ func TestWriteCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 		golden(t, name, buf.Bytes())
+		if format == "json" {
+			validateAs(t, buf.Bytes(), "check.v1.schema.json", "")
+		}
+	}
+	// A run that failed records nothing, and says why.
+	c.RunFailed, c.Recorded, c.Changes = "no resolver answered any query", false, nil
+	var buf bytes.Buffer
+	if err := WriteCheck(&buf, "json", c); err != nil {
+		t.Fatal(err)
+	}
+	validateAs(t, buf.Bytes(), "check.v1.schema.json", "")
+}
+
+// sampleDiff is a diff of two saved reports: the sample's moves as diff
+// finds them, one domain new.
+func sampleDiff(t *testing.T) Diff {
+	t.Helper()
+	c := sampleCheck(t)
+	var changes []probe.Change
+	for ch := range c.Changes {
+		if !ch.Pending() {
+			ch.Confirm, ch.Seen = 1, 1
+			changes = append(changes, ch)
+		}
+	}
+	changes = append(changes, probe.Change{Domain: "new.kpu.go.id", Kinds: []probe.ChangeKind{probe.ChangeNew}, Seen: 1, Confirm: 1,
+		After: probe.Hosting{Status: "ok", Countries: []string{"ID"}}, AfterAt: c.GeneratedAt, ConfirmedAt: c.GeneratedAt})
+	side := func(file string, at time.Time, n int) DiffSide {
+		r := probe.Report{GeneratedAt: at, ToolVersion: "v0.1.0-test", Resolvers: []string{"192.0.2.54:53"},
+			Vantage: probe.Vantage{Name: "jakarta", TimeZone: "Asia/Jakarta (+07:00)"}, Observations: make([]probe.Observation, n)}
+		return DiffSide{File: file, SHA256: strings.Repeat("ab", 32), Report: r}
+	}
+	return Diff{GeneratedAt: c.GeneratedAt.Add(time.Hour), ToolVersion: "v0.2.0-test",
+		Before:  side("before.json", time.Date(2024, 2, 16, 10, 0, 0, 0, time.UTC), 1),
+		After:   side("after.json", time.Date(2024, 2, 16, 19, 0, 0, 0, time.UTC), 2),
+		Domains: 2, Changes: changes, Matched: []string{"country_changed (sirekap-web.kpu.go.id)"}}
+}
+
+func TestWriteDiff(t *testing.T) {
+	t.Parallel()
+	d := sampleDiff(t)
+	for format, name := range map[string]string{"table": "diff.txt.golden", "markdown": "diff.md.golden", "json": "diff.json.golden"} {
+		var buf bytes.Buffer
+		if err := WriteDiff(&buf, format, d); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name, buf.Bytes())
+		out := buf.String()
+		// A diff has its own words; it checks nothing and records nothing.
+		nots := []string{"checked", "check", "database", "Recorded", "policy"}
+		if format != "json" {
+			nots = append(nots, "pending") // a field of every change in JSON
+		}
+		for _, not := range nots {
+			if strings.Contains(out, not) {
+				t.Errorf("%s: the diff says %q:\n%s", format, not, out)
+			}
+		}
+		switch format {
+		case "json":
+			validateAs(t, buf.Bytes(), "diff.v1.schema.json", "")
+		case "markdown":
+			doc := renderGFM(t, buf.Bytes())
+			checkTables(t, doc, buf.Bytes())
+			if !strings.Contains(textOf(doc), "Before: before.json, taken 2024-02-16T10:00:00Z from vantage jakarta") {
+				t.Errorf("the diff does not name the report before:\n%s", out)
+			}
+		}
 	}
 }
 
@@ -107,6 +175,8 @@ func TestCheckText(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(&c)
 			}
+			// Wide enough for every sentence to be one line.
+			c.Width = 1000
 			var buf bytes.Buffer
 			if err := WriteCheck(&buf, "table", c); err != nil {
 				t.Fatal(err)

@@ -4,7 +4,10 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+
+	"github.com/hostwatch/hostwatch/probe"
 )
 
 // CSVWriter writes the CSV of every hostwatch export: RFC 4180 (as Python's
@@ -75,3 +78,61 @@ func CSVCell(s string) string {
 	}
 	return s
 }
+
+// AuditCSVWriter writes an audit as CSV, one row per domain and address (a
+// domain without addresses gets one row with its status and why), under a
+// header of the JSON field names (AuditCSVHeader). Each observation's rows
+// are flushed as they are written, as JSON lines are.
+type AuditCSVWriter struct {
+	w       *CSVWriter
+	vantage string
+	header  bool
+}
+
+// NewAuditCSVWriter returns an AuditCSVWriter on w, for a run taken from vantage.
+func NewAuditCSVWriter(w io.Writer, vantage string) *AuditCSVWriter {
+	return &AuditCSVWriter{w: NewCSVWriter(w), vantage: vantage}
+}
+
+// AuditCSVHeader names the columns of audit -o csv: the JSON field names of
+// a target, then of its addresses. cname_chain lists the chain's targets
+// joined by " > ", and ptr the reverse names (with --ptr) by spaces.
+func AuditCSVHeader() []string {
+	h := []string{"domain", "unicode", "input", "status", "error", "observed_at", "vantage", "cname_chain"}
+	return append(append(h, addressCSVHeader()...), "ptr")
+}
+
+// Write writes the rows of one observation and flushes them.
+func (a *AuditCSVWriter) Write(o probe.Observation) error {
+	if !a.header {
+		a.header = true
+		if err := a.w.Write(AuditCSVHeader()); err != nil {
+			return err
+		}
+	}
+	t := NewTarget(o)
+	hops := make([]string, len(t.CNAMEChain))
+	for i, h := range t.CNAMEChain {
+		hops[i] = h.Target
+	}
+	head := []string{t.Domain, t.Unicode, t.Input, t.Status, t.Error, t.ObservedAt, a.vantage, strings.Join(hops, " > ")}
+	if len(t.Addresses) == 0 {
+		if err := a.w.Write(append(head, make([]string, len(addressCSVHeader())+1)...)); err != nil {
+			return err
+		}
+	}
+	for _, ad := range t.Addresses {
+		ptr := ""
+		if ad.PTR != nil {
+			ptr = strings.Join(*ad.PTR, " ")
+		}
+		row := append(append(slices.Clone(head), addressCSV(ad)...), ptr)
+		if err := a.w.Write(row); err != nil {
+			return err
+		}
+	}
+	return a.w.Flush()
+}
+
+// Flush writes what is buffered.
+func (a *AuditCSVWriter) Flush() error { return a.w.Flush() }

@@ -70,7 +70,14 @@ func hostileCSVs(t *testing.T) map[string][]byte {
 	if err := WriteHistory(&periods, "csv", History{Domains: Timelines(ps, cs)}); err != nil {
 		t.Fatal(err)
 	}
-	return map[string][]byte{"daily": daily.Bytes(), "periods": periods.Bytes()}
+	var lookup bytes.Buffer
+	l := Lookup{Addresses: []Attributed{{IP: netip.MustParseAddr("192.0.2.10"), Result: attribution.Result{ASN: 64500,
+		ASOrg: "+Net & Telecom", Provider: "=HYPERLINK(\"https://evil.example\")", CDNName: "-cdn\r\nline"}}}}
+	if err := WriteLookup(&lookup, "csv", l); err != nil {
+		t.Fatal(err)
+	}
+	return map[string][]byte{"daily": daily.Bytes(), "periods": periods.Bytes(), "lookup": lookup.Bytes(),
+		"audit": auditCSV(t, hostileReport())}
 }
 
 func TestCSVNeutralised(t *testing.T) {
@@ -90,7 +97,7 @@ func TestCSVNeutralised(t *testing.T) {
 				}
 			}
 		}
-		if !bytes.Contains(data, []byte("'+Net & Telecom")) && !bytes.Contains(data, []byte("'@provider")) {
+		if !bytes.Contains(data, []byte("'+Net & Telecom")) && !bytes.Contains(data, []byte("'@provider")) && !bytes.Contains(data, []byte("'=HYPERLINK(")) {
 			t.Errorf("%s: the AS name is not kept as text:\n%s", name, data)
 		}
 	}

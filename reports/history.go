@@ -44,6 +44,9 @@ type History struct {
 	// Domains holds one timeline per domain and vantage, a domain's
 	// timelines next to each other.
 	Domains []DomainHistory
+	// Width is what text output is fitted to: the terminal's width, or 0
+	// for TableWidth.
+	Width int
 }
 
 // PeriodJSON is the JSON form of a period.
@@ -470,6 +473,7 @@ func addrList(h probe.Hosting) string {
 }
 
 func writeHistoryText(b *strings.Builder, h History) {
+	width := fitWidth(h.Width)
 	all := Disagreements(h)
 	counts := vantageCounts(h)
 	ends := domainEnds(h)
@@ -477,17 +481,17 @@ func writeHistoryText(b *strings.Builder, h History) {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		textLine(b, "%s: %s", timelineName(d), Summary(d))
-		textLine(b, "  rule: %s (the full rule is in -o json, move_rule)", ruleText(timelineConfirm(h, d)))
+		textPara(b, width, "%s: %s", timelineName(d), Summary(d))
+		textPara(b, width, "  rule: %s (the full rule is in -o json, move_rule)", ruleText(timelineConfirm(h, d)))
 		if len(d.Periods) > 0 {
-			writePeriodsTable(b, d.Periods)
+			writePeriodsTable(b, width, d.Periods)
 		}
 		for _, e := range events(d) {
-			textLine(b, "  %s", e)
+			textPara(b, width, "  %s", e)
 		}
 		if ends[i] {
 			for _, line := range disagreementLines(d.Domain, counts[d.Domain], all) {
-				textLine(b, "  %s", line)
+				textPara(b, width, "  %s", line)
 			}
 		}
 	}
@@ -500,33 +504,28 @@ func writeHistoryText(b *strings.Builder, h History) {
 	}
 }
 
-// Budgets of the ASN and ADDRESSES cells of the periods table: past them,
-// whole items are left out and counted ("AS45102 +1"), never cut.
-const (
-	asnBudget     = 8
-	addressBudget = 22
-)
+// asnBudget is the budget of the ASN cell of the periods table: past it,
+// whole networks are left out and counted ("AS45102 +1"), never cut.
+const asnBudget = 8
 
-// writePeriodsTable writes one row per period. The table fits TableWidth
-// for periods of one network and two IPv4 addresses; longer lists are
-// shortened to whole items and a count, and a note says where they are in full.
-func writePeriodsTable(b *strings.Builder, periods []probe.Period) {
+// writePeriodsTable writes one row per period, fitted to width. Addresses
+// are always shown whole: when they do not fit in the row, each row's go on
+// a line of their own under it. Long lists of networks are shortened to
+// whole items and a count, and a note says where they are in full.
+func writePeriodsTable(b *strings.Builder, width int, periods []probe.Period) {
 	cols := []*column{
 		{header: "FROM"}, {header: "TO"}, {header: "CC"}, {header: "ASN"},
-		{header: "PROVIDER", min: 12, squeeze: 1}, {header: "ADDRESSES"},
+		{header: "PROVIDER", min: 12, squeeze: 1}, {header: "ADDRESSES", spill: "addresses"},
 	}
 	short := false
 	for _, p := range periods {
-		asns := strings.Fields(asnList(p.Hosting))
-		addrs := strings.Fields(addrList(p.Hosting))
-		asnCell, cutASN := fewer(asns, asnBudget)
-		addrCell, cutAddr := fewer(addrs, addressBudget)
-		short = short || cutASN || cutAddr
-		addRow(cols, clock(p.From), clock(p.To), countryCell(p.Hosting), asnCell, providerList(p.Hosting, " + "), addrCell)
+		asnCell, cutASN := fewer(strings.Fields(asnList(p.Hosting)), asnBudget)
+		short = short || cutASN
+		addRow(cols, clock(p.From), clock(p.To), countryCell(p.Hosting), asnCell, providerList(p.Hosting, " + "), addrList(p.Hosting))
 	}
-	writeColumns(b, cols)
+	writeColumns(b, cols, width)
 	if short {
-		b.WriteString("  (+N: N more networks or addresses; -o json and -o csv list them all)\n")
+		textPara(b, width, "  (+N: N more networks; -o json and -o csv list them all)")
 	}
 }
 

@@ -169,6 +169,9 @@ func TestWriteHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 		golden(t, name, buf.Bytes())
+		if format == "json" {
+			validateAs(t, buf.Bytes(), "history.v1.schema.json", "")
+		}
 	}
 }
 
@@ -176,6 +179,7 @@ func TestWriteHistory(t *testing.T) {
 func TestHistoryText(t *testing.T) {
 	t.Parallel()
 	h := sampleHistory(t)
+	h.Width = 1000 // every sentence on one line
 	var buf bytes.Buffer
 	if err := WriteHistory(&buf, "table", h); err != nil {
 		t.Fatal(err)
@@ -201,11 +205,27 @@ func TestHistoryText(t *testing.T) {
 	if n := strings.Count(text, "  moved between"); n != 3 {
 		t.Errorf("%d moves listed, want 3 (2 from jakarta, 1 from singapore):\n%s", n, text)
 	}
-	for i, line := range strings.Split(text, "\n") {
-		if strings.HasPrefix(line, "FROM") || strings.HasPrefix(line, "2024") {
-			if n := len([]rune(line)); n > TableWidth {
-				t.Errorf("table line %d is %d columns wide: %q", i+1, n, line)
+}
+
+// TestHistoryWidth lays the history out at 80 columns and at the default:
+// every line fits, and no address is cut short or left out.
+func TestHistoryWidth(t *testing.T) {
+	t.Parallel()
+	for width, name := range map[int]string{0: "", 80: "history.table.80.golden"} {
+		h := sampleHistory(t)
+		h.Width = width
+		var buf bytes.Buffer
+		if err := WriteHistory(&buf, "table", h); err != nil {
+			t.Fatal(err)
+		}
+		fitsWidth(t, buf.String(), fitWidth(width))
+		for _, ip := range []string{"36.86.63.182", "8.219.1.1 170.33.13.55", "51.210.1.10"} {
+			if !strings.Contains(buf.String(), ip) {
+				t.Errorf("width %d: %s is not shown whole:\n%s", width, ip, buf.String())
 			}
+		}
+		if name != "" {
+			golden(t, name, buf.Bytes())
 		}
 	}
 }

@@ -96,16 +96,6 @@ func WriteHTML(w io.Writer, r probe.Report) error {
 
 // WriteCheckHTML writes a check's outcome as one self-contained HTML page.
 func WriteCheckHTML(w io.Writer, c Check) error {
-	return writeCheckHTML(w, c, nil)
-}
-
-// WriteDiffHTML writes the outcome of comparing two saved reports as one
-// self-contained HTML page naming both.
-func WriteDiffHTML(w io.Writer, c Check, before, after ReportRef) error {
-	return writeCheckHTML(w, c, &[2]ReportRef{before, after})
-}
-
-func writeCheckHTML(w io.Writer, c Check, compared *[2]ReportRef) error {
 	if c.Changes == nil {
 		c.Changes = func(func(probe.Change) bool) {}
 	}
@@ -113,6 +103,29 @@ func writeCheckHTML(w io.Writer, c Check, compared *[2]ReportRef) error {
 	if err := WriteCheck(&doc, "json", c); err != nil {
 		return err
 	}
+	return writeCheckHTML(w, c, doc.Bytes(), nil)
+}
+
+// WriteDiffHTML writes a diff of two saved reports as one self-contained
+// HTML page that names both and carries the diff's own JSON document.
+func WriteDiffHTML(w io.Writer, d Diff) error {
+	var doc bytes.Buffer
+	if err := WriteDiff(&doc, "json", d); err != nil {
+		return err
+	}
+	after := d.After.Report
+	c := Check{GeneratedAt: d.GeneratedAt, ToolVersion: d.ToolVersion, Vantage: after.Vantage.Name, Confirm: 1,
+		Datasets: after.Datasets, Resolvers: after.Resolvers, Domains: d.Domains,
+		Changes: slices.Values(d.Changes), Matched: d.Matched}
+	ref := func(s DiffSide) ReportRef {
+		return ReportRef{File: s.File, GeneratedAt: s.Report.GeneratedAt, Vantage: s.Report.Vantage.Name, ToolVersion: s.Report.ToolVersion}
+	}
+	return writeCheckHTML(w, c, doc.Bytes(), &[2]ReportRef{ref(d.Before), ref(d.After)})
+}
+
+// writeCheckHTML writes the page of a check or, with compared, of a diff;
+// doc is the JSON document the page is made from.
+func writeCheckHTML(w io.Writer, c Check, doc []byte, compared *[2]ReportRef) error {
 	m, err := worldmap.Load()
 	if err != nil {
 		return err
@@ -121,7 +134,7 @@ func writeCheckHTML(w io.Writer, c Check, compared *[2]ReportRef) error {
 	if compared != nil {
 		kind = "diff"
 	}
-	p := newPage(kind, c.GeneratedAt, c.ToolVersion, doc.Bytes(), m)
+	p := newPage(kind, c.GeneratedAt, c.ToolVersion, doc, m)
 	p.Method.Datasets = datasetViews(c.Datasets, c.GeneratedAt)
 	p.Method.Resolvers = c.Resolvers
 	p.Method.Database = c.Database

@@ -91,13 +91,7 @@ func htmlPages(t *testing.T) map[string][]byte {
 	}
 	render("audit", func(b *bytes.Buffer) error { return WriteHTML(b, htmlReport(t)) })
 	render("check", func(b *bytes.Buffer) error { return WriteCheckHTML(b, sampleCheck(t)) })
-	render("diff", func(b *bytes.Buffer) error {
-		c := sampleCheck(t)
-		c.Database, c.Recorded, c.Vantage, c.Confirm = "", false, "", 1
-		return WriteDiffHTML(b, c,
-			ReportRef{File: "before.json", GeneratedAt: time.Date(2024, 2, 16, 10, 0, 0, 0, time.UTC), Vantage: "jakarta", ToolVersion: "v0.1.0-test"},
-			ReportRef{File: "after.json", GeneratedAt: time.Date(2024, 2, 17, 5, 0, 0, 0, time.UTC), Vantage: "jakarta", ToolVersion: "v0.1.0-test"})
-	})
+	render("diff", func(b *bytes.Buffer) error { return WriteDiffHTML(b, sampleDiff(t)) })
 	render("history", func(b *bytes.Buffer) error { return WriteHistoryHTML(b, sampleHistory(t)) })
 	return out
 }
@@ -221,8 +215,8 @@ func TestHTMLSummary(t *testing.T) {
 	}
 }
 
-// hostileStrings are what a stranger puts where a report shows text.
-var hostileStrings = []string{
+// htmlHostile are what a stranger puts where a report shows text.
+var htmlHostile = []string{
 	`<script>alert(1)</script>`,
 	`](javascript:alert(1))`,
 	`=HYPERLINK("http://evil.example","x")`,
@@ -237,7 +231,7 @@ var hostileStrings = []string{
 // comes back as the same text.
 func TestHTMLHostileData(t *testing.T) {
 	t.Parallel()
-	evil := strings.Join(hostileStrings, " ") + " \x1b[2J\u202e\xff"
+	evil := strings.Join(htmlHostile, " ") + " \x1b[2J\u202e\xff"
 	r := htmlReport(t)
 	for i := range r.Observations {
 		o := &r.Observations[i]
@@ -295,7 +289,7 @@ func TestHTMLHostileData(t *testing.T) {
 			t.Errorf("%s: control characters are not shown as visible escapes", name)
 		}
 		texts := allText(t, page)
-		for _, s := range hostileStrings {
+		for _, s := range htmlHostile {
 			if !strings.Contains(texts, s) {
 				t.Errorf("%s: %q is not in the page's text as it was", name, s)
 			}

@@ -473,9 +473,45 @@ func NewJSONLWriter(w io.Writer) *JSONLWriter {
 	return &JSONLWriter{w: bw, enc: enc}
 }
 
+// JSONLHeaderSchema names the version of the header line of JSON lines
+// output (--jsonl-header).
+const JSONLHeaderSchema = "hostwatch.jsonl-header/v1"
+
+// JSONLHeader is the first line of JSON lines output with --jsonl-header:
+// what the lines after it are, and what a reader needs to cite them. It is
+// the only line with a "schema" field.
+type JSONLHeader struct {
+	Schema string `json:"schema"`
+	// Lines names the schema every following line follows.
+	Lines       string                `json:"lines"`
+	GeneratedAt string                `json:"generated_at"`
+	ToolVersion string                `json:"tool_version"`
+	Warnings    []string              `json:"warnings"`
+	Datasets    []attribution.Dataset `json:"datasets"`
+	Resolvers   []string              `json:"resolvers"`
+	Vantage     VantageJSON           `json:"vantage"`
+}
+
+// NewJSONLHeader is the header of an audit's JSON lines: the report as it
+// stands when the run starts (the vantage's egress is not known yet).
+func NewJSONLHeader(r probe.Report) JSONLHeader {
+	return JSONLHeader{Schema: JSONLHeaderSchema, Lines: probe.Schema + "#/$defs/target", GeneratedAt: clock(r.GeneratedAt),
+		ToolVersion: r.ToolVersion, Warnings: nonNil(r.Warnings), Datasets: nonNil(r.Datasets), Resolvers: nonNil(r.Resolvers),
+		Vantage: newVantageJSON(r.Vantage)}
+}
+
+// WriteHeader writes h as the first line and flushes it.
+func (j *JSONLWriter) WriteHeader(h JSONLHeader) error {
+	return j.line(h)
+}
+
 // Write writes one observation as a line and flushes it.
 func (j *JSONLWriter) Write(o probe.Observation) error {
-	if err := j.enc.Encode(NewTarget(o)); err != nil {
+	return j.line(NewTarget(o))
+}
+
+func (j *JSONLWriter) line(v any) error {
+	if err := j.enc.Encode(v); err != nil {
 		return fmt.Errorf("write jsonl: %w", err)
 	}
 	if err := j.w.Flush(); err != nil {

@@ -1,10 +1,13 @@
 package reports
 
 import (
+	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +30,9 @@ type Lookup struct {
 	Datasets    []attribution.Dataset
 	Warnings    []string
 	Addresses   []Attributed
+	// Width is what the table is fitted to: the terminal's width, or 0
+	// for TableWidth.
+	Width int
 }
 
 // LookupDocument is the JSON form of a Lookup.
@@ -60,20 +66,22 @@ func newAddress(ip netip.Addr, ttl uint32, r attribution.Result) Address {
 	}
 }
 
-// WriteLookup writes a lookup as a table, one JSON document, or JSON lines.
+// WriteLookup writes a lookup as a table, one JSON document, JSON lines or
+// CSV (one row per address).
 func WriteLookup(w io.Writer, format string, l Lookup) error {
 	switch format {
-	case "json", "jsonl":
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		if format == "jsonl" {
-			for _, a := range l.Addresses {
-				if err := enc.Encode(newAddress(a.IP, 0, a.Result)); err != nil {
-					return fmt.Errorf("write jsonl: %w", err)
-				}
-			}
-			return nil
+	case "jsonl", "csv":
+		s, err := NewLookupStream(w, format, l, false)
+		if err != nil {
+			return err
 		}
+		for _, a := range l.Addresses {
+			if err := s.Write(a); err != nil {
+				return err
+			}
+		}
+		return s.Flush()
+	case "json":
 		doc := LookupDocument{
 			Schema:      LookupSchema,
 			GeneratedAt: l.GeneratedAt.UTC().Format(time.RFC3339),
@@ -92,8 +100,8 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 			{header: "ASN"},
 			{header: "CC"},
 			{header: "PREFIX"},
-			{header: "PROVIDER", min: 12, squeeze: 2},
-			{header: "ORGANISATION", min: 16, squeeze: 1},
+			{header: "PROVIDER", min: 10, squeeze: 2},
+			{header: "ORGANISATION", short: "ORG", min: 10, squeeze: 1},
 		}
 		for _, a := range l.Addresses {
 			ad := newAddress(a.IP, 0, a.Result)
@@ -103,14 +111,16 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 			}
 			addRow(cols, ad.IP, asn, ad.Country, ad.Prefix, providerCell(a.Result), organisation(a.Result))
 		}
+		width := fitWidth(l.Width)
 		var b strings.Builder
-		writeColumns(&b, cols)
+		writeColumns(&b, cols, width)
 		b.WriteByte('\n')
 		if cdnEdges(l) {
-			b.WriteString("(CDN): " + cdnNote + "\n")
+			textPara(&b, width, "(CDN): %s", cdnNote)
 		}
-		writeDatasets(&b, l.Datasets)
-		writeWarnings(&b, l.Warnings)
+		textPara(&b, width, "Looked up: %s by hostwatch %s, in the datasets below (no DNS)", clock(l.GeneratedAt), cmp.Or(l.ToolVersion, "(unknown version)"))
+		writeDatasets(&b, width, l.Datasets)
+		writeWarnings(&b, width, l.Warnings)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -124,4 +134,93 @@ func cdnEdges(l Lookup) bool {
 		}
 	}
 	return false
+}
+
+// LookupStream writes a lookup address by address, as JSON lines or CSV,
+// for input too long to hold: nothing waits for the last address. It
+// buffers; Flush writes what it holds.
+type LookupStream struct {
+	w      *bufio.Writer
+	enc    *json.Encoder
+	csv    *CSVWriter
+	header bool
+}
+
+// NewLookupStream returns a LookupStream writing format ("jsonl" or "csv")
+// to w. The CSV header is written with the first row; with header, JSON
+// lines start with a JSONLHeader line.
+func NewLookupStream(w io.Writer, format string, l Lookup, header bool) (*LookupStream, error) {
+	bw := bufio.NewWriter(w)
+	s := &LookupStream{w: bw}
+	switch format {
+	case "jsonl":
+		s.enc = json.NewEncoder(bw)
+		s.enc.SetEscapeHTML(false)
+		if header {
+			h := JSONLHeader{Schema: JSONLHeaderSchema, Lines: LookupSchema + "#/$defs/address", GeneratedAt: clock(l.GeneratedAt),
+				ToolVersion: l.ToolVersion, Warnings: nonNil(l.Warnings), Datasets: nonNil(l.Datasets), Resolvers: []string{},
+				Vantage: VantageJSON{Egress: []EgressJSON{}}}
+			if err := s.enc.Encode(h); err != nil {
+				return nil, fmt.Errorf("write jsonl: %w", err)
+			}
+		}
+	case "csv":
+		s.csv = NewCSVWriter(bw)
+	default:
+		return nil, fmt.Errorf("unknown output format %q", format)
+	}
+	return s, nil
+}
+
+// Write writes one address.
+func (s *LookupStream) Write(a Attributed) error {
+	ad := newAddress(a.IP, 0, a.Result)
+	if s.enc != nil {
+		if err := s.enc.Encode(ad); err != nil {
+			return fmt.Errorf("write jsonl: %w", err)
+		}
+		return nil
+	}
+	if !s.header {
+		s.header = true
+		if err := s.csv.Write(LookupCSVHeader()); err != nil {
+			return err
+		}
+	}
+	return s.csv.Write(addressCSV(ad)[1:])
+}
+
+// Flush writes what is buffered.
+func (s *LookupStream) Flush() error {
+	if s.csv != nil {
+		if err := s.csv.Flush(); err != nil {
+			return err
+		}
+	}
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("write lookup: %w", err)
+	}
+	return nil
+}
+
+// LookupCSVHeader names the columns of lookup -o csv: the JSON field names
+// of an address (sources and the opt-in lookups are left out).
+func LookupCSVHeader() []string { return addressCSVHeader()[1:] }
+
+// addressCSVHeader names the columns of an address in CSV output, ttl
+// first (audit only).
+func addressCSVHeader() []string {
+	return []string{"ttl", "ip", "version", "asn", "as_org", "prefix", "country", "registered_country", "provider",
+		"provider_kind", "region", "cdn", "cdn_name", "special_use", "nat64_ipv4"}
+}
+
+// addressCSV is an address's cells, in the order of addressCSVHeader.
+// Unknown values are empty cells.
+func addressCSV(a Address) []string {
+	asn := ""
+	if a.ASN != 0 {
+		asn = strconv.FormatUint(uint64(a.ASN), 10)
+	}
+	return []string{strconv.FormatUint(uint64(a.TTL), 10), a.IP, strconv.Itoa(a.Version), asn, a.ASOrg, a.Prefix, a.Country,
+		a.RegisteredCountry, a.Provider, a.ProviderKind, a.Region, strconv.FormatBool(a.CDN), a.CDNName, a.SpecialUse, a.NAT64}
 }

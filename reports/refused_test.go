@@ -70,7 +70,7 @@ func TestRefusedHops(t *testing.T) {
 	}
 
 	var tb bytes.Buffer
-	if err := WriteTable(&tb, refusedReport()); err != nil {
+	if err := WriteTable(&tb, refusedReport(), 1000); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/attribution/cymru"
+	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports/schema"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -101,19 +101,49 @@ func sampleReport(t *testing.T) probe.Report {
 
 func TestWriteTable(t *testing.T) {
 	t.Parallel()
-	var buf bytes.Buffer
-	if err := WriteTable(&buf, sampleReport(t)); err != nil {
-		t.Fatal(err)
-	}
-	for i, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		if strings.HasPrefix(line, "Data:") {
-			continue
+	for width, name := range map[int]string{0: "audit.table.golden", 80: "audit.table.80.golden"} {
+		var buf bytes.Buffer
+		if err := WriteTable(&buf, sampleReport(t), width); err != nil {
+			t.Fatal(err)
 		}
-		if n := len([]rune(line)); n > TableWidth {
-			t.Errorf("line %d is %d columns wide: %q", i+1, n, line)
+		fitsWidth(t, buf.String(), fitWidth(width))
+		golden(t, name, buf.Bytes())
+	}
+}
+
+// TestTableFailuresOnly is a table of domains that all failed: no column
+// but the status has content, and every reason is still there, whole.
+func TestTableFailuresOnly(t *testing.T) {
+	t.Parallel()
+	r := sampleReport(t)
+	r.Observations = r.Observations[2:]
+	r.Observations = append(r.Observations, probe.Observation{Target: probe.ParseTarget("loop-a.kpu.go.id", "args", 0),
+		Status: resolvers.StatusError, Error: "CNAME loop: loop-b.kpu.go.id is an alias for loop-a.kpu.go.id, which is where the chain started"})
+	for _, width := range []int{0, 80, 60} {
+		var buf bytes.Buffer
+		if err := WriteTable(&buf, r, width); err != nil {
+			t.Fatal(err)
+		}
+		text := buf.String()
+		fitsWidth(t, text, fitWidth(width))
+		flat := strings.Join(strings.Fields(text), " ")
+		for _, o := range r.Observations {
+			if !strings.Contains(flat, o.Error) {
+				t.Errorf("width %d: the reason %q is not shown whole:\n%s", width, o.Error, text)
+			}
 		}
 	}
-	golden(t, "audit.table.golden", buf.Bytes())
+}
+
+// fitsWidth checks that no line of text is wider than width, but for a
+// line that holds one word too long to break.
+func fitsWidth(t *testing.T, text string, width int) {
+	t.Helper()
+	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		if n := termtext.Width(line); n > width && strings.Contains(strings.TrimSpace(line), " ") {
+			t.Errorf("line %d is %d columns wide, more than %d: %q", i+1, n, width, line)
+		}
+	}
 }
 
 func TestWriteJSON(t *testing.T) {
@@ -152,21 +182,18 @@ func TestJSONLWriter(t *testing.T) {
 	}
 }
 
-// validate checks doc against the published JSON Schema (or one of its $defs).
+// validate checks doc against the published JSON Schema of an audit
+// report (or one of its $defs).
 func validate(t *testing.T, doc []byte, ref string) {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	schema, err := c.Compile(filepath.Join("schema", "report.v1.schema.json") + ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := schema.Validate(v); err != nil {
-		t.Fatalf("output does not match the schema: %v\n%s", err, doc)
+	validateAs(t, doc, "report.v1.schema.json", ref)
+}
+
+// validateAs checks doc against the schema in the file name (or its part at ref).
+func validateAs(t *testing.T, doc []byte, name, ref string) {
+	t.Helper()
+	if err := schema.Validate(doc, name, ref); err != nil {
+		t.Fatalf("output does not match %s%s: %v\n%s", name, ref, err, doc)
 	}
 }
 
@@ -182,17 +209,121 @@ func TestWriteLookup(t *testing.T) {
 		ip := netip.MustParseAddr(s)
 		l.Addresses = append(l.Addresses, Attributed{IP: ip, Result: db.Lookup(ip)})
 	}
-	for _, format := range []string{"table", "json", "jsonl"} {
+	for _, format := range []string{"table", "json", "jsonl", "csv"} {
 		var buf bytes.Buffer
 		if err := WriteLookup(&buf, format, l); err != nil {
 			t.Fatal(err)
 		}
 		golden(t, "lookup."+format+".golden", buf.Bytes())
+		switch format {
+		case "json":
+			validateAs(t, buf.Bytes(), "lookup.v1.schema.json", "")
+		case "jsonl":
+			for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+				validateAs(t, []byte(line), "lookup.v1.schema.json", "#/$defs/address")
+			}
+		}
 		if format == "json" {
 			var doc LookupDocument
 			if err := json.Unmarshal(buf.Bytes(), &doc); err != nil || doc.Schema != LookupSchema {
 				t.Fatalf("lookup json: %v, schema %q", err, doc.Schema)
 			}
+		}
+	}
+}
+
+func TestJSONLHeader(t *testing.T) {
+	t.Parallel()
+	r := sampleReport(t)
+	var buf bytes.Buffer
+	jw := NewJSONLWriter(&buf)
+	if err := jw.WriteHeader(NewJSONLHeader(r)); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range r.Observations {
+		if err := jw.Write(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	validateAs(t, []byte(lines[0]), "jsonl-header.v1.schema.json", "")
+	var h JSONLHeader
+	if err := json.Unmarshal([]byte(lines[0]), &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.ToolVersion != "v0.1.0-test" || len(h.Datasets) == 0 || len(h.Resolvers) != 1 || h.Lines != "hostwatch.report/v1#/$defs/target" {
+		t.Errorf("header: %+v", h)
+	}
+	// Every other line is a target, without a schema field: readers of
+	// plain JSON lines tell the header apart by it.
+	for _, line := range lines[1:] {
+		validate(t, []byte(line), "#/$defs/target")
+		if strings.Contains(line, `"schema":`) {
+			t.Errorf("a target line has a schema field: %s", line)
+		}
+	}
+
+	var lb bytes.Buffer
+	l := Lookup{GeneratedAt: r.GeneratedAt, ToolVersion: r.ToolVersion, Datasets: r.Datasets,
+		Addresses: []Attributed{{IP: r.Observations[0].Addresses[0].IP, Result: r.Observations[0].Addresses[0].Result}}}
+	s, err := NewLookupStream(&lb, "jsonl", l, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(l.Addresses[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines = strings.Split(strings.TrimSpace(lb.String()), "\n")
+	validateAs(t, []byte(lines[0]), "jsonl-header.v1.schema.json", "")
+	validateAs(t, []byte(lines[1]), "lookup.v1.schema.json", "#/$defs/address")
+}
+
+func TestWriteEvidence(t *testing.T) {
+	t.Parallel()
+	r := sampleReport(t)
+	r.Vantage = probe.Vantage{Name: "jakarta", TimeZone: "Asia/Jakarta (+07:00)"}
+	o := r.Observations[0]
+	o.Queries[0].Raw = []byte{0x12, 0x34, 0x81, 0x80}
+	dir := t.TempDir()
+	if err := WriteEvidence(dir, r, o); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "pemilu2024.kpu.go.id.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateAs(t, data, "evidence.v1.schema.json", "")
+	// It is also a target, as a line of JSON lines is.
+	validate(t, data, "#/$defs/target")
+	var doc EvidenceDocument
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Schema != EvidenceSchema || doc.ToolVersion != "v0.1.0-test" || len(doc.Datasets) == 0 || len(doc.Resolvers) != 1 ||
+		doc.Vantage.Name != "jakarta" || doc.Domain != "pemilu2024.kpu.go.id" || len(doc.Queries[0].RawResponse) != 4 {
+		t.Errorf("evidence: schema %q, version %q, %d datasets, resolvers %q, vantage %q, domain %q",
+			doc.Schema, doc.ToolVersion, len(doc.Datasets), doc.Resolvers, doc.Vantage.Name, doc.Domain)
+	}
+}
+
+// TestSchemasReject checks that each schema refuses a document that lacks
+// a field it requires, or has a field of the wrong kind: the validation of
+// real output means something.
+func TestSchemasReject(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, doc string }{
+		{"lookup.v1.schema.json", `{"schema":"hostwatch.lookup/v1","generated_at":"2024-02-15T08:30:00Z","tool_version":"x","warnings":[],"datasets":[]}`},
+		{"check.v1.schema.json", `{"schema":"hostwatch.diff/v1"}`},
+		{"history.v1.schema.json", `{"schema":"hostwatch.history/v1","generated_at":"2024-02-15T08:30:00+07:00","tool_version":"x","database":"","confirm":0,"vantages":[],"domains":[],"disagreements":[]}`},
+		{"diff.v1.schema.json", `{"schema":"hostwatch.check/v1"}`},
+		{"jsonl-header.v1.schema.json", `{"domain":"example.org"}`},
+		{"evidence.v1.schema.json", `{"schema":"hostwatch.evidence/v1"}`},
+	} {
+		if err := schema.Validate([]byte(tt.doc), tt.name, ""); err == nil {
+			t.Errorf("%s accepts %s", tt.name, tt.doc)
 		}
 	}
 }

@@ -56,7 +56,7 @@ func TestWriteSideBySide(t *testing.T) {
 		}},
 	}
 	var table, js bytes.Buffer
-	if err := WriteTable(&table, r); err != nil {
+	if err := WriteTable(&table, r, 0); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "sidebyside.table.golden", table.Bytes())

@@ -57,7 +57,7 @@ func WriteDataStatus(w io.Writer, format string, s DataStatus) error {
 		addRow(cols, src.ID, cmp.Or(src.Version, "-"), age, state, strings.Join(src.Fields, ","), src.License)
 	}
 	var b strings.Builder
-	writeColumns(&b, cols)
+	writeColumns(&b, cols, TableWidth)
 	b.WriteByte('\n')
 	for _, src := range s.Sources {
 		textLine(&b, "%s (%s)", src.ID, src.Origin)

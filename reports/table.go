@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/internal/termtext"
@@ -13,40 +12,50 @@ import (
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
-// TableWidth is the width the table is made to fit.
-const TableWidth = 100
-
 // column is one table column: its header, its cells, and how it gives way
 // when the table is too wide.
 type column struct {
 	header string
-	cells  []string
-	width  int
+	// short is the header of a column squeezed narrower than header.
+	short string
+	cells []string
+	width int
 	// squeeze is the order in which columns are narrowed to fit (1 first);
 	// 0 means never: addresses, AS numbers and codes are shown whole, and the
-	// table grows past TableWidth instead.
+	// table grows past its width instead.
 	squeeze int
 	// min is the narrowest a squeezed column becomes.
 	min int
+	// spill, when set, names the column on a line of its own under each row
+	// ("addresses: …"), which it moves to when the table is too wide for
+	// it: its cells are lists to be shown whole.
+	spill   string
+	spilled bool
 }
 
 // WriteTable writes one row per domain and address, a line with the CNAME
-// chain under a domain that has one, then the datasets and resolvers used.
-// Failed domains get one row showing their status and why.
-func WriteTable(w io.Writer, r probe.Report) error {
+// chain under a domain that has one, then a footer to cite it by: when it
+// was observed, by which version of hostwatch, from where, through which
+// resolvers and with which datasets. Failed domains get one row showing
+// their status and why. It fits width columns (0: TableWidth), clipping
+// organisation names (then providers, then long domain names) and
+// wrapping lines of their own; addresses, AS numbers and codes are never cut.
+func WriteTable(w io.Writer, r probe.Report, width int) error {
+	width = fitWidth(width)
 	cols := []*column{
-		{header: "DOMAIN", min: 20, squeeze: 2},
+		{header: "DOMAIN", min: 20, squeeze: 3},
 		{header: "ADDRESS"},
 		{header: "ASN"},
 		{header: "CC"},
-		{header: "PROVIDER", min: 10, squeeze: 3},
-		{header: "ORGANISATION", min: 20, squeeze: 1},
+		{header: "PROVIDER", min: 10, squeeze: 2},
+		{header: "ORGANISATION", short: "ORG", min: 10, squeeze: 1},
 	}
 	for _, o := range r.Observations {
 		name := displayName(o.Target)
 		if o.Status != resolvers.StatusOK {
-			// The error spans the last columns, so that it does not widen them.
-			addRow(cols, name, "["+string(o.Status)+"]", "", "", spanMark+o.Error, "")
+			// The reason spans the columns after the status, so that it does
+			// not widen them, and wraps rather than being cut.
+			addRow(cols, name, "["+string(o.Status)+"]", spanMark+cmp.Or(o.Error, "no reason was given"), "", "", "")
 		}
 		for _, a := range o.Addresses {
 			asn := ""
@@ -54,59 +63,74 @@ func WriteTable(w io.Writer, r probe.Report) error {
 				asn = fmt.Sprintf("AS%d", a.ASN)
 			}
 			addRow(cols, name, a.IP.String(), asn, a.Country, providerCell(a.Result), organisation(a.Result))
-			if a.RegisteredCountry != "" && a.Country != "" && a.RegisteredCountry != a.Country {
-				addRow(cols, spanMark+fmt.Sprintf("    located %s by %s; registered in %s (%s)", a.Country, a.Sources.Country, a.RegisteredCountry, a.Sources.RegisteredCountry), "", "", "", "", "")
-			}
-			for _, line := range extraLines(a.Extra) {
+			for _, line := range addressNotes(a) {
 				addRow(cols, spanMark+"    "+line, "", "", "", "", "")
 			}
 		}
-		for _, line := range httpLines(o.HTTP) {
+		for _, line := range domainNotes(o) {
 			addRow(cols, spanMark+"  ↳ "+line, "", "", "", "", "")
-		}
-		for _, rs := range o.Records {
-			addRow(cols, spanMark+"  ↳ "+recordLine(rs), "", "", "", "", "")
-		}
-		if len(o.Authoritative) > 0 {
-			addRow(cols, spanMark+"  ↳ authoritative ("+cmp.Or(o.AuthoritativeConsistency, "unknown")+"): "+
-				disagreement(probe.Observation{Answers: o.Authoritative, OddOnesOut: o.AuthoritativeOdd}), "", "", "", "", "")
-		}
-		switch o.Consistency {
-		case "inconsistent":
-			addRow(cols, spanMark+"  ↳ the resolvers disagree: "+disagreement(o), "", "", "", "", "")
-		case "unknown":
-			addRow(cols, spanMark+"  ↳ fewer than two resolvers answered: nothing to compare: "+disagreement(o), "", "", "", "", "")
-		}
-		if cdn := cdnName(o); cdn != "" {
-			addRow(cols, spanMark+"  ↳ "+cdnNote+" ("+cdn+")", "", "", "", "", "")
-		}
-		if len(o.CNAMEChain) > 0 {
-			// The chain gets a line of its own under the domain's addresses,
-			// so that neither it nor the organisation has to be cut short.
-			hops := make([]string, len(o.CNAMEChain))
-			for i, h := range o.CNAMEChain {
-				hops[i] = h.Target
-			}
-			addRow(cols, spanMark+"  ↳ via CNAME "+strings.Join(hops, " → "), "", "", "", "", "")
 		}
 	}
 	var b strings.Builder
-	writeColumns(&b, cols)
+	writeColumns(&b, cols, width)
 	b.WriteByte('\n')
-	b.WriteString(summary(r))
-	writeDatasets(&b, r.Datasets)
-	writeWarnings(&b, r.Warnings)
+	textPara(&b, width, "%s", summary(r))
+	textPara(&b, width, "Observed: %s by hostwatch %s", clock(r.GeneratedAt), cmp.Or(r.ToolVersion, "(unknown version)"))
+	textPara(&b, width, "%s", vantageLine(r.Vantage))
 	if len(r.Resolvers) > 0 {
-		textLine(&b, "Resolvers: %s", strings.Join(r.Resolvers, ", "))
+		textPara(&b, width, "Resolvers: %s", strings.Join(r.Resolvers, ", "))
 	}
-	if v := vantageLine(r.Vantage); v != "" {
-		textLine(&b, "%s", v)
-	}
+	writeDatasets(&b, width, r.Datasets)
+	writeWarnings(&b, width, r.Warnings)
 	if r.Interrupted {
-		b.WriteString("Interrupted: the run was stopped before every domain was done.\n")
+		textPara(&b, width, "Interrupted: the run was stopped before every domain was done.")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// addressNotes are what the table says of an address on lines of their
+// own: where it is located and registered when the two differ, and what
+// the opt-in lookups found.
+func addressNotes(a probe.Address) []string {
+	var out []string
+	if a.RegisteredCountry != "" && a.Country != "" && a.RegisteredCountry != a.Country {
+		out = append(out, fmt.Sprintf("located %s by %s; registered in %s (%s)", a.Country, a.Sources.Country, a.RegisteredCountry, a.Sources.RegisteredCountry))
+	}
+	return append(out, extraLines(a.Extra)...)
+}
+
+// domainNotes are what the table says of a domain on lines of their own,
+// under its addresses: the front page, other records, the authoritative
+// view, whether resolvers agreed, the CDN, and the CNAME chain.
+func domainNotes(o probe.Observation) []string {
+	out := httpLines(o.HTTP)
+	for _, rs := range o.Records {
+		out = append(out, recordLine(rs))
+	}
+	if len(o.Authoritative) > 0 {
+		out = append(out, "authoritative ("+cmp.Or(o.AuthoritativeConsistency, "unknown")+"): "+
+			disagreement(probe.Observation{Answers: o.Authoritative, OddOnesOut: o.AuthoritativeOdd}))
+	}
+	switch o.Consistency {
+	case "inconsistent":
+		out = append(out, "the resolvers disagree: "+disagreement(o))
+	case "unknown":
+		out = append(out, "fewer than two resolvers answered: nothing to compare: "+disagreement(o))
+	}
+	if cdn := cdnName(o); cdn != "" {
+		out = append(out, cdnNote+" ("+cdn+")")
+	}
+	if len(o.CNAMEChain) > 0 {
+		// The chain gets a line of its own under the domain's addresses,
+		// so that neither it nor the organisation has to be cut short.
+		hops := make([]string, len(o.CNAMEChain))
+		for i, h := range o.CNAMEChain {
+			hops[i] = h.Target
+		}
+		out = append(out, "via CNAME "+strings.Join(hops, " → "))
+	}
+	return out
 }
 
 // spanMark starts a cell that may run on over the columns to its right, up to
@@ -179,9 +203,6 @@ func recordLine(rs probe.RecordSet) string {
 
 // vantageLine says where a report was taken from, in one line.
 func vantageLine(v probe.Vantage) string {
-	if v.Name == "" && v.TimeZone == "" && len(v.Egress) == 0 {
-		return ""
-	}
 	s := "Vantage: " + cmp.Or(v.Name, "(unnamed; --vantage names it)")
 	if v.TimeZone != "" {
 		s += ", time zone " + v.TimeZone
@@ -317,54 +338,73 @@ func addRow(cols []*column, cells ...string) {
 	}
 }
 
-// writeColumns fits the columns to TableWidth and writes the header and rows.
-func writeColumns(b *strings.Builder, cols []*column) {
-	fit(cols, TableWidth)
+// writeColumns fits the columns to width and writes the header and rows.
+func writeColumns(b textWriter, cols []*column, width int) {
+	fit(cols, width)
 	row := func(cell func(c *column) string) {
 		var line strings.Builder
 		used := 0
 		for _, c := range cols {
-			if c.width == 0 {
-				continue
-			}
 			// Cells hold outside text: nothing in them may drive the terminal.
 			text := cell(c)
 			if rest, ok := strings.CutPrefix(text, spanMark); ok {
-				if used > 0 {
-					rest = termtext.Clip(rest, max(TableWidth-used, c.width))
-				} else {
-					rest = termtext.Safe(rest)
+				// A span (a failure's reason, a CNAME chain, a detail of an
+				// address) is wrapped, never cut: it holds facts to copy
+				// whole. Its lines start where it does; a span starting
+				// too far right starts on a line of its own.
+				var lines []string
+				switch indent := strings.Repeat(" ", used); {
+				case used == 0:
+					lines = wrap(rest, width)
+				case width-used < 24:
+					b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+					line.Reset()
+					lines = wrapWords(strings.Split(termtext.Safe(rest), " "), "    ", "    ", width)
+				default:
+					lines = wrapWords(strings.Split(termtext.Safe(rest), " "), indent, indent, width)
+					lines[0] = strings.TrimPrefix(lines[0], indent)
 				}
-				// A line of its own (a CNAME chain, a detail of an
-				// address) is never cut: it holds facts to copy whole.
-				line.WriteString(rest)
+				line.WriteString(strings.Join(lines, "\n"))
 				break
+			}
+			if c.width == 0 || c.spilled {
+				continue
 			}
 			text = termtext.Clip(text, c.width)
 			line.WriteString(text)
-			line.WriteString(strings.Repeat(" ", c.width-utf8.RuneCountInString(text)+2))
+			line.WriteString(strings.Repeat(" ", c.width-termtext.Width(text)+2))
 			used += c.width + 2
 		}
 		b.WriteString(strings.TrimRight(line.String(), " "))
 		b.WriteByte('\n')
 	}
-	row(func(c *column) string { return c.header })
+	row(func(c *column) string {
+		if c.short != "" && c.width < termtext.Width(c.header) {
+			return c.short
+		}
+		return c.header
+	})
 	for i := range cols[0].cells {
 		row(func(c *column) string { return c.cells[i] })
+		for _, c := range cols {
+			if c.spilled && c.cells[i] != "" && !strings.HasPrefix(c.cells[i], spanMark) {
+				textPara(b, width, "    %s: %s", c.spill, c.cells[i])
+			}
+		}
 	}
 }
 
 // writeDatasets writes the footnote naming every dataset used.
-func writeDatasets(b textWriter, ds []attribution.Dataset) {
+func writeDatasets(b textWriter, width int, ds []attribution.Dataset) {
 	for _, d := range ds {
-		textLine(b, "Data: %s %s (%s)", d.ID, d.Version, d.License)
+		textPara(b, width, "Data: %s %s (%s)", d.ID, d.Version, d.License)
 	}
 }
 
 // writeWarnings writes one line per warning.
-func writeWarnings(b textWriter, ws []string) {
+func writeWarnings(b textWriter, width int, ws []string) {
 	for _, w := range ws {
-		textLine(b, "Warning: %s", w)
+		textPara(b, width, "Warning: %s", w)
 	}
 }
 
@@ -392,12 +432,13 @@ func summary(r probe.Report) string {
 	if len(r.Observations) == 1 {
 		noun = "domain"
 	}
-	return fmt.Sprintf("%d %s: %s\n", len(r.Observations), noun, strings.Join(parts, ", "))
+	return fmt.Sprintf("%d %s: %s", len(r.Observations), noun, strings.Join(parts, ", "))
 }
 
-// fit sets each column's width to its widest cell, then squeezes columns in
-// their squeeze order, never below their minimum, until a row fits in total.
-// Columns with no content at all are dropped.
+// fit sets each column's width to its widest cell, then, while a row is
+// wider than total, moves spill columns to lines of their own and squeezes
+// columns in their squeeze order, never below their minimum. Columns with
+// no content at all are dropped.
 func fit(cols []*column, total int) {
 	sum := 0
 	for _, c := range cols {
@@ -411,6 +452,12 @@ func fit(cols []*column, total int) {
 		}
 		c.width = max(c.width, termtext.Width(c.header))
 		sum += c.width + 2
+	}
+	for _, c := range cols {
+		if sum-2 > total && c.spill != "" && c.width > 0 {
+			c.spilled = true
+			sum -= c.width + 2
+		}
 	}
 	for order := 1; sum-2 > total; order++ {
 		squeezed := false

@@ -58,13 +58,15 @@ type auditOptions struct {
 	// allowPrivate lets --http, --authoritative and --rdap connect to
 	// learned addresses that are not globally reachable.
 	allowPrivate bool
+	jsonlHeader  bool
 }
 
 // bind binds every audit flag.
 func (o *auditOptions) bind(fs *pflag.FlagSet) {
 	o.bindResolution(fs)
-	fs.StringVarP(&o.output, "output", "o", "", "output `FORMAT`: table, json, jsonl or html (one self-contained page; default: table on a terminal, jsonl otherwise)")
+	fs.StringVarP(&o.output, "output", "o", "", "output `FORMAT`: "+formatList(outputFormats("audit"))+" (default: table on a terminal, jsonl otherwise)")
 	fs.BoolVar(&o.strict, "strict", false, "exit 1 when any domain does not resolve to an address")
+	fs.BoolVar(&o.jsonlHeader, "jsonl-header", false, "with -o jsonl, start with one header line (schema, tool version, datasets, resolvers, vantage); every other line is a domain")
 }
 
 // bindResolution binds the flags that say what to resolve and how, which
@@ -129,24 +131,16 @@ line number), shown as "invalid", and the other names are still audited.
 	return cmd
 }
 
-// outputFormat checks -o and picks the default for where stdout goes.
-func outputFormat(given string, terminal bool) (string, error) {
+// outputFormat checks -o against the formats a command writes, and picks
+// the default for where stdout goes.
+func outputFormat(given string, terminal bool, formats []string) (string, error) {
 	if given == "" {
 		if terminal {
 			return "table", nil
 		}
 		return "jsonl", nil
 	}
-	return given, checkFormat(given, "table", "json", "jsonl", "html")
-}
-
-// checkFormat checks that -o names one of the formats a command writes.
-func checkFormat(given string, allowed ...string) error {
-	if slices.Contains(allowed, given) {
-		return nil
-	}
-	want := strings.Join(allowed[:len(allowed)-1], ", ") + " or " + allowed[len(allowed)-1]
-	return fmt.Errorf("unknown output format %q (want %s)", given, want)
+	return given, checkFormat(given, formats...)
 }
 
 // auditRun is a validated audit, ready to run.
@@ -456,9 +450,12 @@ func resolverList(ctx context.Context, given []string) ([]string, error) {
 }
 
 func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args []string) error {
-	format, err := outputFormat(opts.output, streams.OutIsTerminal)
+	format, err := outputFormat(opts.output, streams.OutIsTerminal, outputFormats("audit"))
 	if err != nil {
 		return err
+	}
+	if opts.jsonlHeader && format != "jsonl" {
+		return fmt.Errorf("--jsonl-header goes with -o jsonl, not -o %s", format)
 	}
 	run, err := prepareAudit(ctx, streams, opts, args)
 	if err != nil {
@@ -473,14 +470,27 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		Datasets:    run.db.Datasets(),
 		Resolvers:   run.resolvers,
 		Warnings:    attribution.StaleWarnings(run.db.Datasets(), streams.Now()),
+		// What is known of the vantage when the run starts; the egress
+		// addresses come at the end.
+		Vantage: probe.Vantage{Name: run.vantageName, TimeZone: probe.LocalTimeZone(streams.Now())},
 	}
 	failed := 0
 	var health runHealth
 	var emit func(probe.Observation) error
-	if format == "jsonl" {
+	var csvOut *reports.AuditCSVWriter
+	switch format {
+	case "jsonl":
 		jw := reports.NewJSONLWriter(streams.Out)
+		if opts.jsonlHeader {
+			if err := jw.WriteHeader(reports.NewJSONLHeader(report)); err != nil {
+				return runError{err}
+			}
+		}
 		emit = jw.Write
-	} else {
+	case "csv":
+		csvOut = reports.NewAuditCSVWriter(streams.Out, run.vantageName)
+		emit = csvOut.Write
+	default:
 		emit = func(o probe.Observation) error {
 			report.Observations = append(report.Observations, o)
 			return nil
@@ -492,7 +502,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 			failed++
 		}
 		if opts.evidence != "" && o.Status != resolvers.StatusInvalid {
-			if err := reports.WriteEvidence(opts.evidence, o); err != nil {
+			if err := reports.WriteEvidence(opts.evidence, report, o); err != nil {
 				return err
 			}
 		}
@@ -510,7 +520,11 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	case "json":
 		err = reports.WriteJSON(streams.Out, report)
 	case "table":
-		err = reports.WriteTable(streams.Out, report)
+		err = reports.WriteTable(streams.Out, report, streams.Width)
+	case "markdown":
+		err = reports.WriteMarkdown(streams.Out, report)
+	case "csv":
+		err = csvOut.Flush()
 	case "html":
 		err = reports.WriteHTML(streams.Out, report)
 	}

@@ -75,7 +75,7 @@ record with it.
 	fs := cmd.Flags()
 	opts.audit.bindResolution(fs)
 	bindDB(fs, &opts.db)
-	fs.StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table, json, markdown or html")
+	fs.StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: "+formatList(outputFormats("check")))
 	fs.StringArrayVar(&opts.failOn, "fail-on", nil, failOnHelp)
 	fs.StringArrayVar(&opts.allowCC, "allow-country", nil, "policy: every address must be in one of these `CC` codes (comma-separated, repeatable)")
 	fs.StringArrayVar(&opts.denyCC, "deny-country", nil, "policy: no address may be in these `CC` codes (comma-separated, repeatable)")
@@ -85,7 +85,7 @@ record with it.
 }
 
 func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args []string) error {
-	if err := checkFormat(opts.output, "table", "json", "markdown", "html"); err != nil {
+	if err := checkFormat(opts.output, outputFormats("check")...); err != nil {
 		return err
 	}
 	if opts.confirm < 1 {
@@ -130,6 +130,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		Datasets: run.db.Datasets(), Resolvers: run.resolvers, Vantage: run.vantageName, Confirm: opts.confirm,
 		Warnings: attribution.StaleWarnings(run.db.Datasets(), streams.Now()),
 		Domains:  len(run.targets) - run.invalid,
+		Width:    streams.Width,
 	}
 	var health runHealth
 	err = probe.Run(ctx, run.targets, run.options, func(o probe.Observation) error {

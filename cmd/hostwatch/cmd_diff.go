@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -30,7 +32,9 @@ func newDiffCmd(streams IOStreams) *cobra.Command {
 domain, with the same classification as check: moves of country, provider or
 network, rotations, CNAME and status changes. It is for teams that keep
 snapshots in git instead of a database. With --fail-on it exits 1 when a change
-of those kinds is found.
+of those kinds is found. Every output names the two reports it compared: file,
+SHA-256, when and from which vantage each was taken (JSON: schema
+hostwatch.diff/v1).
 
 Exit codes:
   0    compared; no change named by --fail-on
@@ -43,59 +47,65 @@ Exit codes:
 			return runDiff(cmd.Context(), streams, opts, args[0], args[1])
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table, json, markdown or html")
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: "+formatList(outputFormats("diff")))
 	cmd.Flags().StringArrayVar(&opts.failOn, "fail-on", nil, failOnHelp)
 	cmd.Flags().BoolVar(&opts.acrossVantages, "across-vantages", false, "compare reports taken from different vantages (--vantage) anyway")
 	return cmd
 }
 
-func readReportFile(path string) (probe.Report, error) {
+// readReportFile reads a saved report, and hashes the file's bytes so that
+// the diff can name exactly what it compared.
+func readReportFile(path string) (reports.DiffSide, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return probe.Report{}, fmt.Errorf("read report: %w", err)
+		return reports.DiffSide{}, fmt.Errorf("read report: %w", err)
 	}
 	defer f.Close()
-	r, err := reports.ReadReport(f)
+	h := sha256.New()
+	r, err := reports.ReadReport(io.TeeReader(f, h))
 	if err != nil {
-		return probe.Report{}, fmt.Errorf("%s: %w", path, err)
+		return reports.DiffSide{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return r, nil
+	if _, err := io.Copy(h, f); err != nil {
+		return reports.DiffSide{}, fmt.Errorf("read report: %w", err)
+	}
+	return reports.DiffSide{File: path, SHA256: hex.EncodeToString(h.Sum(nil)), Report: r}, nil
 }
 
 func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath, afterPath string) error {
-	if err := checkFormat(opts.output, "table", "json", "markdown", "html"); err != nil {
+	if err := checkFormat(opts.output, outputFormats("diff")...); err != nil {
 		return err
 	}
 	failOn, err := parseFailOn(opts.failOn)
 	if err != nil {
 		return err
 	}
-	before, err := readReportFile(beforePath)
+	beforeSide, err := readReportFile(beforePath)
 	if err != nil {
 		return err
 	}
-	after, err := readReportFile(afterPath)
+	afterSide, err := readReportFile(afterPath)
 	if err != nil {
 		return err
 	}
+	before, after := beforeSide.Report, afterSide.Report
 	if b, a := before.Vantage.Name, after.Vantage.Name; b != a && !opts.acrossVantages {
 		return fmt.Errorf("%s was taken from vantage %q and %s from %q: answers from two places are not compared as if from one (--across-vantages does it anyway)", beforePath, b, afterPath, a)
 	}
-	result := reports.Check{
-		GeneratedAt: streams.Now().UTC(), ToolVersion: streams.Version,
-		Datasets: after.Datasets, Resolvers: after.Resolvers, Domains: len(after.Observations), Confirm: 1,
+	changes, compared := diffReports(before, after)
+	result := reports.Diff{
+		GeneratedAt: streams.Now().UTC(), ToolVersion: streams.Version, Before: beforeSide, After: afterSide,
+		AcrossVantages: before.Vantage.Name != after.Vantage.Name, Domains: compared, Changes: changes, Width: streams.Width,
 	}
-	changes := diffReports(before, after)
-	result.Changes = slices.Values(changes)
 	for _, c := range changes {
 		if failOn.matches(c) {
 			result.Matched = append(result.Matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
 		}
 	}
 	if opts.output == "html" {
-		err = reports.WriteDiffHTML(streams.Out, result, reportRef(beforePath, before), reportRef(afterPath, after))
+		err = reports.WriteDiffHTML(streams.Out, result)
 	} else {
-		err = reports.WriteCheck(streams.Out, opts.output, result)
+		err = reports.WriteDiff(streams.Out, opts.output, result)
 	}
 	if err != nil {
 		return runError{err}
@@ -107,15 +117,11 @@ func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath
 	return nil
 }
 
-// reportRef names a saved report for the diff's page.
-func reportRef(path string, r probe.Report) reports.ReportRef {
-	return reports.ReportRef{File: path, GeneratedAt: r.GeneratedAt, Vantage: r.Vantage.Name, ToolVersion: r.ToolVersion}
-}
-
 // diffReports classifies, domain by domain in the order of after, how each
-// domain changed since before. Domains only in before are not audited in
-// after, which says nothing about them, so they are left out.
-func diffReports(before, after probe.Report) []probe.Change {
+// domain changed since before, and counts the domains compared. Domains
+// only in before are not audited in after, which says nothing about them,
+// so they are left out.
+func diffReports(before, after probe.Report) ([]probe.Change, int) {
 	last := map[string]probe.Observation{}
 	for _, o := range before.Observations {
 		last[o.Target.Domain] = o
@@ -141,7 +147,7 @@ func diffReports(before, after probe.Report) []probe.Change {
 			changes = append(changes, c)
 		}
 	}
-	return changes
+	return changes, len(seen)
 }
 
 // at is when an observation was made, or when its report was, for reports

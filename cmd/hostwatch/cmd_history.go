@@ -58,7 +58,7 @@ many times.
 	}
 	fs := cmd.Flags()
 	bindDB(fs, &opts.db)
-	fs.StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table, json, csv, markdown or html (timelines as a picture)")
+	fs.StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: "+formatList(outputFormats("history")))
 	fs.StringVar(&opts.since, "since", "", "only observations from `TIME` on (YYYY-MM-DD or RFC 3339)")
 	fs.StringVar(&opts.until, "until", "", "only observations before `TIME` (YYYY-MM-DD or RFC 3339)")
 	fs.BoolVar(&opts.daily, "daily", false, "CSV with one row per day, domain and address (implies -o csv)")
@@ -94,7 +94,7 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 		}
 		opts.output = "csv"
 	}
-	if err := checkFormat(opts.output, "table", "json", "csv", "markdown", "html"); err != nil {
+	if err := checkFormat(opts.output, outputFormats("history")...); err != nil {
 		return err
 	}
 	if opts.confirm < 0 {
@@ -133,7 +133,7 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 		return runError{fmt.Errorf("read the history: %w", err)}
 	}
 	h := reports.History{GeneratedAt: streams.Now().UTC(), ToolVersion: streams.Version, Database: path,
-		Since: since, Until: until, Confirm: opts.confirm}
+		Since: since, Until: until, Confirm: opts.confirm, Width: streams.Width}
 	if opts.vantage != nil {
 		h.Vantages = []string{q.Vantage}
 	} else if h.Vantages, err = store.Vantages(ctx); err != nil {

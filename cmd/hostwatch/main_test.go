@@ -18,6 +18,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/hostwatch/hostwatch/reports/schema"
 	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
 )
 
@@ -113,6 +114,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
 			"zone":     cmdZone,
+			"validate": cmdValidate,
 		},
 	})
 }
@@ -141,6 +143,32 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprint(ts.Stderr(), ts.ReadFile("stderr"))
 	if got != want {
 		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdValidate runs "validate [-lines] SCHEMA FILE [REF]": FILE (each of its
+// lines, with -lines) must match the published schema
+// reports/schema/SCHEMA.schema.json, or its part at the JSON pointer REF.
+func cmdValidate(ts *testscript.TestScript, neg bool, args []string) {
+	lines := len(args) > 0 && args[0] == "-lines"
+	if lines {
+		args = args[1:]
+	}
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: validate [-lines] SCHEMA FILE [REF]")
+	}
+	ref := ""
+	if len(args) == 3 {
+		ref = args[2]
+	}
+	docs := []string{ts.ReadFile(args[1])}
+	if lines {
+		docs = strings.Split(strings.TrimSuffix(docs[0], "\n"), "\n")
+	}
+	for i, doc := range docs {
+		if err := schema.Validate([]byte(doc), args[0]+".schema.json", ref); err != nil {
+			ts.Fatalf("%s (document %d) does not match %s%s: %v", args[1], i+1, args[0], ref, err)
+		}
 	}
 }
 

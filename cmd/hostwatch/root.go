@@ -118,13 +118,16 @@ func newRootCmd(streams IOStreams) *cobra.Command {
 organisation, prefix and country, using real public datasets that every report names.
 
 ` + rootExitHelp,
+		Version:       streams.Version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
+	root.SetVersionTemplate(versionTemplate())
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	root.AddCommand(newAuditCmd(streams), newLookupCmd(streams), newCheckCmd(streams),
 		newHistoryCmd(streams), newDiffCmd(streams), newDBCmd(streams), newVersionCmd(streams))
+	addCompletions(root)
 	return root
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -20,6 +22,9 @@ type IOStreams struct {
 	ErrOut io.Writer
 	// OutIsTerminal makes tables the default output; JSON lines otherwise.
 	OutIsTerminal bool
+	// Width is the width text output is fitted to: the terminal's, or 0
+	// when unknown (the reports' default).
+	Width int
 	// Now is the clock used for report times.
 	Now func() time.Time
 	// Version is the tool version written into reports.
@@ -28,14 +33,30 @@ type IOStreams struct {
 
 // SystemStreams returns the process's standard streams, clock and build version.
 func SystemStreams() IOStreams {
+	terminal := term.IsTerminal(int(os.Stdout.Fd()))
 	return IOStreams{
 		In:            os.Stdin,
 		Out:           os.Stdout,
 		ErrOut:        os.Stderr,
-		OutIsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+		OutIsTerminal: terminal,
+		Width:         outputWidth(os.Getenv("COLUMNS"), terminal, os.Stdout.Fd()),
 		Now:           time.Now,
 		Version:       buildVersion(),
 	}
+}
+
+// outputWidth is the width of the terminal stdout goes to: $COLUMNS when
+// it is set to a number, else what the terminal says, else 0 (unknown).
+func outputWidth(columns string, terminal bool, fd uintptr) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(columns)); err == nil && n > 0 {
+		return n
+	}
+	if terminal {
+		if w, _, err := term.GetSize(int(fd)); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 0
 }
 
 // buildVersion is the module version stamped by the go command: a tag for
