@@ -15,7 +15,7 @@ DEMO_ZONE   := testdata/demo/kpu.go.id.zone
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test fmt-check vet staticcheck unit bench bench-knot dataset clean
+.PHONY: all build demo test fmt-check vet staticcheck unit fuzz bench bench-knot dataset clean
 
 all: build
 
@@ -54,6 +54,24 @@ staticcheck: $(STATICCHECK)
 
 unit:
 	$(GO) test -race -count=1 ./...
+
+# Every fuzz target in the module, found afresh each run (go test -list), one
+# after another for FUZZTIME each. `make test` runs their seeds only, as tests.
+# FUZZFLAGS passes more flags, e.g. FUZZFLAGS=-parallel=1 on a busy machine.
+# A target that fails does not stop the others; the run fails at the end.
+FUZZTIME  ?= 30s
+FUZZFLAGS ?=
+fuzz:
+	@set -e; targets=$$($(GO) test -list '^Fuzz' ./... | \
+		awk '/^Fuzz/ { names = names " " $$1 } /^ok / { n = split(names, a, " "); for (i = 1; i <= n; i++) print $$2 "@" a[i]; names = "" }'); \
+	[ -n "$$targets" ] || { echo "fuzz: no fuzz targets found" >&2; exit 1; }; \
+	failed=; \
+	for t in $$targets; do \
+		pkg=$${t%@*}; name=$${t#*@}; \
+		echo "== $$name ($$pkg), $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg || failed="$$failed $$name"; \
+	done; \
+	[ -z "$$failed" ] || { echo "fuzz: failed:$$failed (crashers are in the package's testdata/fuzz/)" >&2; exit 1; }
 
 $(BENCHSTAT):
 	GOBIN=$(BIN) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
