@@ -43,6 +43,9 @@ func fuzzDocuments(tb testing.TB) [][]byte {
 		    "entities": [{"handle": "ABUSE5250-ARIN", "roles": ["abuse"], "vcardArray": ["vcard", [["email", {}, "text", "network-abuse@google.com"]]]}]}],
 		  "events": [{"eventAction": "registration", "eventDate": "2007-03-13"}, {"eventAction": "last changed", "eventDate": "2012-02-24T09:44:34-05:00"}]}`,
 		`{"handle": "X", "startAddress": "2001:db8::/128", "endAddress": "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff/128"}`,
+		// Once parsed into years -1 and 10000 in UTC, which JSON cannot hold.
+		`{"handle": "Y", "events": [{"eventAction": "registration", "eventDate": "0000-01-01T00:00:00+01:00"},
+		  {"eventAction": "last changed", "eventDate": "9999-12-31T23:30:00-01:00"}, {"eventAction": "last changed", "eventDate": "2020-01-01"}]}`,
 		`{"errorCode": 404, "title": "Not Found", "description": ["no network", "here"]}`,
 	} {
 		docs = append(docs, []byte(s))
