@@ -157,18 +157,24 @@ func (r *fuzzRegistry) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 // cached answer gives the same network as the fresh one. Every request,
 // whatever host a redirect names, is sent to the loopback server.
 func FuzzLookup(f *testing.F) {
+	// The address each document is about (fuzzDocuments' order); the
+	// 2001:db8::/32 network answered for 192.0.2.1 is a wrong answer.
+	addrs := []netip.Addr{netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("203.0.113.1"),
+		netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("74.125.0.1")}
+	about := []uint8{1, 0, 2, 0, 0, 3, 0, 0, 0}
 	for i, d := range fuzzDocuments(f) {
-		f.Add(uint16(200), "", "application/rdap+json", d)
+		which := about[i%len(about)]
+		f.Add(uint16(200), "", "application/rdap+json", d, which)
 		if i%3 == 0 {
-			f.Add(uint16(301), "https://rdap.other.fuzz/ip/192.0.2.1", "", d)
+			f.Add(uint16(301), "https://rdap.other.fuzz/ip/192.0.2.1", "", d, which)
 		}
 	}
-	f.Add(uint16(404), "", "application/rdap+json", []byte(`{"errorCode": 404, "title": "Not Found"}`))
-	f.Add(uint16(429), "", "", []byte(""))
-	f.Add(uint16(503), "", "text/html", []byte("<html>busy</html>"))
-	f.Add(uint16(302), "http://rdap.other.fuzz/ip/192.0.2.1", "", []byte(""))
-	f.Add(uint16(302), "/elsewhere", "", []byte(`{"handle": "H"}`))
-	f.Add(uint16(200), "", "text/html; charset=utf-8", []byte(`{"handle": "H"}`))
+	f.Add(uint16(404), "", "application/rdap+json", []byte(`{"errorCode": 404, "title": "Not Found"}`), uint8(0))
+	f.Add(uint16(429), "", "", []byte(""), uint8(0))
+	f.Add(uint16(503), "", "text/html", []byte("<html>busy</html>"), uint8(0))
+	f.Add(uint16(302), "http://rdap.other.fuzz/ip/192.0.2.1", "", []byte(""), uint8(0))
+	f.Add(uint16(302), "/elsewhere", "", []byte(`{"handle": "H"}`), uint8(0))
+	f.Add(uint16(200), "", "text/html; charset=utf-8", []byte(`{"handle": "H"}`), uint8(0))
 
 	reg := &fuzzRegistry{}
 	srv := httptest.NewServer(reg)
@@ -179,15 +185,15 @@ func FuzzLookup(f *testing.F) {
 		return dialer.DialContext(ctx, network, srv.Listener.Addr().String())
 	}}
 	f.Cleanup(tr.CloseIdleConnections)
-	boot, err := ParseBootstrap([]byte(`{"services": [[["0.0.0.0/0"], ["http://rdap.fuzz/"]]]}`), nil)
+	boot, err := ParseBootstrap([]byte(`{"services": [[["0.0.0.0/0"], ["http://rdap.fuzz/"]]]}`), []byte(`{"services": [[["::/0"], ["http://rdap.fuzz/"]]]}`))
 	if err != nil {
 		f.Fatal(err)
 	}
-	ip := netip.MustParseAddr("192.0.2.1")
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	statuses := []string{StatusOK, StatusNotFound, StatusRateLimited, StatusTimeout, StatusError}
 
-	f.Fuzz(func(t *testing.T, status uint16, location, ctype string, body []byte) {
+	f.Fuzz(func(t *testing.T, status uint16, location, ctype string, body []byte, which uint8) {
+		ip := addrs[int(which)%len(addrs)]
 		code := int(status)
 		if code < 100 || code > 999 || code == 101 || strings.ContainsAny(location+ctype, "\r\n\x00") {
 			return // net/http cannot send these
@@ -215,6 +221,13 @@ func FuzzLookup(f *testing.F) {
 		}
 		if n.Status == StatusOK && (n.Error != "" || (n.Handle == "" && !n.Start.IsValid())) {
 			t.Fatalf("ok with %+v", n)
+		}
+		// A network that says where it is holds the address.
+		if n.Status == StatusOK && n.Start.IsValid() && !netipx.IPRangeFrom(n.Start, n.End).Contains(ip) {
+			t.Fatalf("network %s - %s for %s", n.Start, n.End, ip)
+		}
+		if n.Status == StatusOK && !n.Start.IsValid() && len(n.CIDRs) > 0 && !slices.ContainsFunc(n.CIDRs, func(p netip.Prefix) bool { return p.Contains(ip) }) {
+			t.Fatalf("network %v for %s", n.CIDRs, ip)
 		}
 		reg.mu.Lock()
 		requests := reg.requests
