@@ -20,7 +20,7 @@ SCREENSHOT  := docs/report.png
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium bench bench-knot dataset map screenshot clean
+.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium fuzz bench bench-knot dataset map screenshot clean
 
 all: build
 
@@ -75,6 +75,28 @@ chromium:
 netns-tools:
 	@command -v ip >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
 		{ apt-get update -qq && apt-get install -y -qq iproute2; }
+
+# Every fuzz target in the module, found afresh each run (go test -list), one
+# after another for FUZZTIME each. `make test` runs their seeds only, as tests.
+# Each new input that widens coverage is minimised for at most
+# FUZZMINIMIZETIME (go test's default, 60s, left the MMDB and Cymru targets
+# minimising for most of a 5-minute run). FUZZFLAGS passes more flags, e.g.
+# FUZZFLAGS=-parallel=1 on a busy machine. A target that fails does not stop
+# the others; the run fails at the end, naming them.
+FUZZTIME         ?= 30s
+FUZZMINIMIZETIME ?= 5s
+FUZZFLAGS        ?=
+fuzz:
+	@set -e; targets=$$($(GO) test -list '^Fuzz' ./... | \
+		awk '/^Fuzz/ { names = names " " $$1 } /^ok / { n = split(names, a, " "); for (i = 1; i <= n; i++) print $$2 "@" a[i]; names = "" }'); \
+	[ -n "$$targets" ] || { echo "fuzz: no fuzz targets found" >&2; exit 1; }; \
+	failed=; \
+	for t in $$targets; do \
+		pkg=$${t%@*}; name=$${t#*@}; \
+		echo "== $$name ($$pkg), $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $(FUZZFLAGS) $$pkg || failed="$$failed $$name"; \
+	done; \
+	[ -z "$$failed" ] || { echo "fuzz: failed:$$failed (crashers are in the package's testdata/fuzz/)" >&2; exit 1; }
 
 $(BENCHSTAT):
 	GOBIN=$(BIN) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)

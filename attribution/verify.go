@@ -67,6 +67,9 @@ func openVerified(path, dir string) (*maxminddb.Reader, error) {
 // metadata names a description is verified instead, so that the tree and
 // the data are checked all the same.
 func verifyMMDB(b []byte, r *maxminddb.Reader) error {
+	if err := checkTree(b, r.Metadata); err != nil {
+		return err
+	}
 	if len(r.Metadata.Description) > 0 {
 		return r.Verify()
 	}

@@ -70,7 +70,8 @@ type Result struct {
 	// covering prefix, most specific first.
 	Origins []Origin
 	// ASNames holds the record of every ASN seen in Origins that was
-	// found, sorted by ASN.
+	// found, sorted by ASN; of at most maxASLookups ASNs, those of the most
+	// specific origins.
 	ASNames []AS
 	// Queries is the evidence: every DNS query sent, the origin query
 	// first, then the AS queries in ASN order.
@@ -141,7 +142,8 @@ func fqdn(zone string) string {
 }
 
 // Lookup asks for the origin records of ip and then for the record of every
-// origin AS. It never returns an error: failures are in the Result's Status
+// origin AS (of the first maxASLookups, most specific origins first, the
+// rest named in Error). It never returns an error: failures are in the Result's Status
 // and Error. Records that cannot be parsed, or whose prefix does not hold ip,
 // are skipped and named in Error; the Status is StatusError only when no
 // record could be used. A failed AS query leaves that AS out of ASNames and
@@ -196,12 +198,19 @@ func (c *Client) Lookup(ctx context.Context, ip netip.Addr) Result {
 	slices.SortFunc(res.Origins, compareOrigins)
 	res.Origins = slices.CompactFunc(res.Origins, func(a, b Origin) bool { return compareOrigins(a, b) == 0 })
 
-	var asns []uint32
+	var asns []uint32 // those of the most specific origins first
 	for _, o := range res.Origins {
-		asns = append(asns, o.ASNs...)
+		for _, n := range o.ASNs {
+			if !slices.Contains(asns, n) {
+				asns = append(asns, n)
+			}
+		}
+	}
+	if len(asns) > maxASLookups {
+		problems = append(problems, fmt.Sprintf("%d ASNs; the names of the first %d looked up", len(asns), maxASLookups))
+		asns = asns[:maxASLookups]
 	}
 	slices.Sort(asns)
-	asns = slices.Compact(asns)
 	lookups := make([]asLookup, len(asns))
 	var wg sync.WaitGroup
 	for i, n := range asns {
@@ -218,6 +227,11 @@ func (c *Client) Lookup(ctx context.Context, ip netip.Addr) Result {
 	res.Error = strings.Join(problems, "; ")
 	return res
 }
+
+// maxASLookups bounds the AS queries of one Lookup, so that a reply listing
+// thousands of origin ASNs cannot make it send thousands of queries. Real
+// prefixes have one origin AS, a few at most.
+const maxASLookups = 16
 
 // asLookup is the outcome of asking for one AS record.
 type asLookup struct {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -358,9 +359,34 @@ func (c *Client) fetch(ctx context.Context, base string, ip netip.Addr) (Network
 			n.Status, n.Error = StatusError, fmt.Sprintf("%s: %v", u, err)
 			return n, nil
 		}
+		if !holds(parsed, ip) {
+			n.Status, n.Error = StatusError, fmt.Sprintf("%s: the network %s does not hold %s", u, extent(parsed), ip)
+			return n, nil
+		}
 		parsed.Status, parsed.URL, parsed.FetchedAt = StatusOK, n.URL, at
 		return parsed, &cacheEntry{IP: ip.String(), Registry: base, URL: n.URL, HTTPStatus: code, FetchedAt: at, Response: body}
 	}
+}
+
+// holds reports whether n, as far as it says where it is (its range, else
+// its prefixes), holds ip: a registry's answer about another network is no
+// answer about ip.
+func holds(n Network, ip netip.Addr) bool {
+	switch {
+	case n.Start.IsValid():
+		return n.Start.BitLen() == ip.BitLen() && !ip.Less(n.Start) && !n.End.Less(ip)
+	case len(n.CIDRs) > 0:
+		return slices.ContainsFunc(n.CIDRs, func(p netip.Prefix) bool { return p.Contains(ip) })
+	}
+	return true
+}
+
+// extent names where n says it is, for errors.
+func extent(n Network) string {
+	if n.Start.IsValid() {
+		return n.Start.String() + " - " + n.End.String()
+	}
+	return fmt.Sprint(n.CIDRs)
 }
 
 // do sends one GET for u.

@@ -189,12 +189,15 @@ func cidrsOf(list []cidr0) []netip.Prefix {
 }
 
 // parseEventDate reads an RFC 3339 event date, tolerating the date-only and
-// zone-less forms some servers write; times are returned in UTC.
+// zone-less forms some servers write; times are returned in UTC. A date
+// that falls outside the years 0 to 9999 in UTC ("0000-01-01T00:00:00+01:00")
+// is unreadable: JSON, and so every report, cannot hold it.
 func parseEventDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
+			t = t.UTC()
+			return t, t.Year() >= 0 && t.Year() <= 9999
 		}
 	}
 	return time.Time{}, false
