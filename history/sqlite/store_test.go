@@ -762,7 +762,13 @@ func TestSchemaWorkedQuery(t *testing.T) {
 // hostwatch (schema 2) wrote, migrating it.
 func openLanded(t *testing.T) *Store {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "landed-v2.db"))
+	return openFixture(t, "landed-v2.db")
+}
+
+// openFixture opens a copy of the file testdata/name, migrating it.
+func openFixture(t *testing.T, name string) *Store {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -770,7 +776,7 @@ func openLanded(t *testing.T) *Store {
 	writeFile(t, path, raw)
 	s, err := Open(t.Context(), path)
 	if err != nil {
-		t.Fatalf("open a schema-2 file: %v", err)
+		t.Fatalf("open %s: %v", name, err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
