@@ -778,6 +778,9 @@ func openFixture(t *testing.T, name string) *Store {
 	if err != nil {
 		t.Fatalf("open %s: %v", name, err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		s.Close()
+		checkReferences(t, path)
+	})
 	return s
 }
