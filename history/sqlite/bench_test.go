@@ -119,6 +119,40 @@ func TestSizeOfUnchanged(t *testing.T) {
 	}
 }
 
+// TestSizeOfSecondRun checks issue 8's bound on a second, unchanged run:
+// under 2 KiB per 1,000 domains. Each span keeps its size (see room), so
+// the run adds only its runs row.
+func TestSizeOfSecondRun(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("records 10,000 observations")
+	}
+	const domains = 5000
+	runs := benchRuns(t, domains, 3, false)
+	ob := newObserver(t)
+	path := filepath.Join(t.TempDir(), "history.db")
+	var sizes []int64
+	for i, obs := range runs {
+		s, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.recordRun(t.Context(), ob.runInfo(at(i)), obs); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, fileSize(t, path))
+	}
+	t.Logf("%d domains: the first run writes %d bytes, the second adds %d, the third %d", domains, sizes[0], sizes[1]-sizes[0], sizes[2]-sizes[1])
+	for i := 1; i < len(sizes); i++ {
+		if growth := sizes[i] - sizes[i-1]; growth >= 2<<10*domains/1000 {
+			t.Errorf("unchanged run %d added %d bytes for %d domains, want under 2 KiB per 1,000", i+1, growth, domains)
+		}
+	}
+}
+
 func fileSize(t testing.TB, path string) int64 {
 	t.Helper()
 	st, err := os.Stat(path)

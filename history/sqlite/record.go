@@ -201,9 +201,12 @@ type writer struct {
 	insertAnswers, insertAddrs      *bulk
 	insertSpans, setTips            *bulk
 
-	// next are the IDs the next new domain, answer and span take: the
-	// writer holds the write lock, so it numbers rows itself rather than
-	// asking for each number back.
+	// next are the IDs the next new domain, answer and span take: SQLite
+	// gives a new row the highest row ID in its table plus one, and the
+	// writer holds the write lock, so it knows the IDs of the rows it adds
+	// without asking for each back (insertRows checks it). Giving the IDs
+	// in the statements instead would make SQLite keep a journal of each
+	// bulk statement, to undo it alone if an ID were not an integer.
 	next struct{ domain, answer, span int64 }
 	// attrIDs are the database IDs of the run's attributions, by their
 	// number in the staging (0 when not known yet).
@@ -227,13 +230,14 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 		// The latest span of each domain from a vantage is its highest id:
 		// spans are added in the order runs commit, and only the latest is
 		// ever extended.
-		{&w.latest, `SELECT d.name, d.id, o.id, ans.fingerprint, o.view_id, o.last_seen, t.confirm, t.tip, o.resume_run
+		{&w.latest, `SELECT d.name, d.id, o.id, ans.fingerprint, o.view_id, o.last_seen, o.settled, t.tip, o.resume_run
 			FROM json_each(?1) j
 			JOIN domains d ON d.name = j.value
 			LEFT JOIN observations o ON o.id = (SELECT max(x.id) FROM observations x WHERE x.domain_id = d.id AND x.vantage = ?2)
 			LEFT JOIN answers ans ON ans.id = o.answer_id
 			LEFT JOIN tips t ON t.domain_id = d.id AND t.vantage = ?2 AND t.span_id = o.id`},
-		{&w.extend, `UPDATE observations SET last_run_id = ?, last_seen = max(last_seen, ?), seen_count = seen_count + 1, resume_run = ?, room = NULL WHERE id = ?`},
+		{&w.extend, `UPDATE observations SET last_run_id = ?, last_seen = max(last_seen, ?), seen_count = seen_count + 1, resume_run = ?, settled = ?,
+			room = NULL WHERE id = ?`},
 		{&w.answerIDs, `SELECT id, fingerprint FROM answers WHERE fingerprint IN (SELECT value FROM json_each(?))`},
 		// Matches attributions_facts, so that the lookup is one index search.
 		{&w.findAttribution, `SELECT id FROM attributions WHERE ifnull(asn, 0) = ? AND ifnull(as_org, '') = ? AND ifnull(prefix, '') = ?
@@ -253,11 +257,11 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 	// transaction's rollback, so SQLite keeps no journal to undo it alone.
 	w.extendAll = newBulk(conn, `UPDATE OR FAIL observations SET last_run_id = v.column1, last_seen = max(last_seen, v.column3),
 		seen_count = seen_count + 1, room = NULL FROM (VALUES`, 3, `) AS v WHERE observations.id = v.column2`)
-	w.addDomains = newBulk(conn, `INSERT OR FAIL INTO domains (id, name, unicode) VALUES`, 3, "")
-	w.insertAnswers = newBulk(conn, `INSERT OR FAIL INTO answers (id, fingerprint, status, cname_chain) VALUES`, 4, "")
+	w.addDomains = newBulk(conn, `INSERT OR FAIL INTO domains (name, unicode) VALUES`, 2, "")
+	w.insertAnswers = newBulk(conn, `INSERT OR FAIL INTO answers (fingerprint, status, cname_chain) VALUES`, 3, "")
 	w.insertAddrs = newBulk(conn, `INSERT OR FAIL INTO answer_addresses (answer_id, ip, attribution_id) VALUES`, 3, "")
-	w.insertSpans = newBulk(conn, `INSERT OR FAIL INTO observations (id, domain_id, answer_id, first_run_id, last_run_id, first_seen, last_seen, seen_count,
-		status, error, error_kind, vantage, view_id, resume_run, room) VALUES`, 15, "")
+	w.insertSpans = newBulk(conn, `INSERT OR FAIL INTO observations (domain_id, answer_id, first_run_id, last_run_id, first_seen, last_seen, seen_count,
+		status, error, error_kind, vantage, view_id, resume_run, settled, room) VALUES`, 15, "")
 	err := conn.QueryRowContext(ctx, `SELECT (SELECT ifnull(max(id), 0) FROM domains), (SELECT ifnull(max(id), 0) FROM answers),
 		(SELECT ifnull(max(id), 0) FROM observations)`).Scan(&w.next.domain, &w.next.answer, &w.next.span)
 	if err != nil {
@@ -376,11 +380,11 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 	for _, st := range batch {
 		if _, ok := lasts[st.Domain]; !ok {
 			lasts[st.Domain] = last{domainID: w.next.domain}
-			missing = append(missing, []any{w.next.domain, st.Domain, st.Unicode})
+			missing = append(missing, []any{st.Domain, st.Unicode})
 			w.next.domain++
 		}
 	}
-	if err := w.addDomains.run(ctx, missing, nil); err != nil {
+	if err := insertRows(ctx, w.addDomains, missing, w.next.domain); err != nil {
 		return w.s.wrap(fmt.Errorf("record domains: %w", err))
 	}
 	var (
@@ -462,8 +466,9 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 		return w.s.wrap(fmt.Errorf("record new spans: %w", err))
 	}
 	for _, n := range starts {
-		// A new span's id is new: a row left for an older span is ignored.
-		if n.settled {
+		// A new span's ID is new: a row left for an older span is ignored,
+		// so a row is only written for a tip worth keeping.
+		if n.settled && n.tip != nil {
 			tips = append(tips, n.tipRow(w, spanIDs[n.domainID]))
 		}
 	}
@@ -507,10 +512,10 @@ func (w *writer) latestSpans(ctx context.Context, names string) (map[string]last
 			name                   string
 			l                      last
 			spanID, viewID, resume sql.NullInt64
-			confirm                sql.NullInt64
+			settled                sql.NullInt64
 			fp, seen, tip          sql.NullString
 		)
-		if err := rows.Scan(&name, &l.domainID, &spanID, &fp, &viewID, &seen, &confirm, &tip, &resume); err != nil {
+		if err := rows.Scan(&name, &l.domainID, &spanID, &fp, &viewID, &seen, &settled, &tip, &resume); err != nil {
 			return nil, fmt.Errorf("read latest spans: %w", err)
 		}
 		l.spanID, l.viewID, l.fingerprint, l.resume = spanID.Int64, viewID.Int64, fp.String, resume.Int64
@@ -519,9 +524,10 @@ func (w *writer) latestSpans(ctx context.Context, names string) (map[string]last
 				return nil, fmt.Errorf("read latest spans: observation %d: %w", l.spanID, err)
 			}
 		}
-		// A span written before schema 3, or after which a change is
-		// pending, has no tip: its timeline is replayed.
-		l.settled = confirm.Valid && int(confirm.Int64) == w.confirm
+		// A span written before schema 3, after which a change is pending,
+		// or read with another --confirm is not settled: its timeline is
+		// replayed.
+		l.settled = settled.Valid && int(settled.Int64) == w.confirm
 		l.tip = tip.String
 		out[name] = l
 	}
@@ -569,9 +575,10 @@ func (w *writer) observation(ctx context.Context, runID int64, st staged, domain
 	if spanID == 0 {
 		*starts = append(*starts, n)
 	} else {
-		if _, err := w.extend.ExecContext(ctx, runID, formatTime(st.At), resume, spanID); err != nil {
+		if _, err := w.extend.ExecContext(ctx, runID, formatTime(st.At), resume, n.settledWith(w), spanID); err != nil {
 			return w.s.wrap(fmt.Errorf("record %s: %w", st.Domain, err))
 		}
+		// The span's tip row, if it has one, is rewritten (or emptied).
 		*tips = append(*tips, n.tipRow(w, spanID))
 	}
 	for _, c := range changes {
@@ -600,9 +607,17 @@ type newSpan struct {
 	tip      *history.Tip // the timeline's tip after it, when worth keeping
 }
 
-// tipRow is the tips row of a timeline whose latest span is spanID: it
-// marks the span settled (with the run's --confirm) or, with span 0,
-// marks nothing.
+// settledWith is the span's settled column: the run's --confirm when
+// nothing is pending after it, else NULL.
+func (n newSpan) settledWith(w *writer) any {
+	if !n.settled {
+		return nil
+	}
+	return w.confirm
+}
+
+// tipRow is the tips row of a timeline whose latest span is spanID: its
+// tip, or (with span 0) nothing, when the timeline is not settled.
 func (n newSpan) tipRow(w *writer, spanID int64) []any {
 	if !n.settled {
 		spanID = 0
@@ -646,7 +661,7 @@ func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) (
 		id, st := w.next.answer, byFP[fp]
 		w.next.answer++
 		ids[fp] = id
-		answers = append(answers, []any{id, fp, string(st.Status), mustJSON(orNone(st.Chain))})
+		answers = append(answers, []any{fp, string(st.Status), mustJSON(orNone(st.Chain))})
 		for _, a := range st.Addresses {
 			attr, err := w.attributionID(ctx, a)
 			if err != nil {
@@ -655,7 +670,7 @@ func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) (
 			addrs = append(addrs, []any{id, a.IP.String(), attr})
 		}
 	}
-	if err := w.insertAnswers.run(ctx, answers, nil); err != nil {
+	if err := insertRows(ctx, w.insertAnswers, answers, w.next.answer); err != nil {
 		return nil, fmt.Errorf("add answers: %w", err)
 	}
 	if err := w.insertAddrs.run(ctx, addrs, nil); err != nil {
@@ -668,13 +683,26 @@ func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) (
 		id := w.next.span
 		w.next.span++
 		spans[n.domainID] = id
-		rows[i] = []any{id, n.domainID, ids[n.st.Fingerprint], runID, runID, at, at, 1, string(n.st.Status), orNull(n.st.Error),
-			orNull(string(n.st.ErrorKind)), w.vantage, w.viewID, n.resume, room}
+		rows[i] = []any{n.domainID, ids[n.st.Fingerprint], runID, runID, at, at, 1, string(n.st.Status), orNull(n.st.Error),
+			orNull(string(n.st.ErrorKind)), w.vantage, w.viewID, n.resume, n.settledWith(w), room}
 	}
-	if err := w.insertSpans.run(ctx, rows, nil); err != nil {
+	if err := insertRows(ctx, w.insertSpans, rows, w.next.span); err != nil {
 		return nil, fmt.Errorf("add spans: %w", err)
 	}
 	return spans, nil
+}
+
+// insertRows inserts rows, which must take the row IDs up to next (not
+// included).
+func insertRows(ctx context.Context, b *bulk, rows [][]any, next int64) error {
+	last, err := b.insert(ctx, rows, nil)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	if last != next-1 {
+		return fmt.Errorf("the rows added took IDs up to %d, not %d", last, next-1)
+	}
+	return nil
 }
 
 // attributionID is the ID of the attributions row holding a's attribution,

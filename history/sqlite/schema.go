@@ -163,8 +163,10 @@ LEFT JOIN views v ON v.id = o.view_id
 LEFT JOIN addresses a ON a.answer_id = o.answer_id;
 `,
 		// 4: each attribution stored once, answers' addresses referring to
-		// it (the addresses view reads as the table did), and room for a
-		// span's counters to grow into on its first extension.
+		// it (the addresses view reads as the table did); whether a
+		// timeline is settled kept with its latest span, tips only for
+		// round-robin periods; room for a span's counters to grow into on
+		// its first extension.
 		`
 CREATE TABLE attributions (
 	id                 INTEGER PRIMARY KEY,
@@ -226,6 +228,10 @@ LEFT JOIN views v ON v.id = o.view_id
 LEFT JOIN answer_addresses aa ON aa.answer_id = o.answer_id
 LEFT JOIN attributions t ON t.id = aa.attribution_id;
 
+ALTER TABLE observations ADD COLUMN settled INTEGER;
+UPDATE observations SET settled = (SELECT t.confirm FROM tips t
+	WHERE t.domain_id = observations.domain_id AND t.vantage = observations.vantage AND t.span_id = observations.id);
+DELETE FROM tips WHERE tip IS NULL;
 ALTER TABLE observations ADD COLUMN room BLOB;
 `,
 	}
