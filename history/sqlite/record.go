@@ -357,10 +357,13 @@ func (l last) tipFor(confirm int) (*history.Tip, error) {
 	return &t, nil
 }
 
-// chunk writes a chunk of staged observations, in three ways:
-//   - identical to its domain's latest span (same answer, view and day) with
-//     a settled timeline: the span is extended, with all the others like it
-//     in one statement, and nothing is read;
+// chunk writes a chunk of staged observations, in these ways:
+//   - the first of its timeline (the domain never seen from this vantage):
+//     classified by history.Start, nothing read back;
+//   - identical to its domain's latest span (same answer and view) with a
+//     settled timeline: on the same day, the span is extended, with all the
+//     others like it in one statement; on another day, a span is started
+//     where the timeline stood. Nothing is read either way;
 //   - fitting the current period (Tip.Next: a pool answering another subset,
 //     another CNAME chain): classified against the tip kept with the latest
 //     span, and a span started;
@@ -404,13 +407,21 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 			slow, replay[st.Domain] = append(slow, st.Domain), true
 			continue
 		}
-		if l.fingerprint == st.Fingerprint && l.viewID == w.viewID && history.SameDay(l.lastSeen, st.At) {
+		same := l.fingerprint == st.Fingerprint && l.viewID == w.viewID
+		if same && history.SameDay(l.lastSeen, st.At) {
 			extend = append(extend, []any{runID, l.spanID, formatTime(st.At)})
 			continue
 		}
 		t, err := l.tipFor(w.confirm)
 		if err != nil {
 			return w.s.wrap(err)
+		}
+		if same {
+			// The same answer on another day: a span of its own, and the
+			// timeline stands where it stood (nothing changed; the period
+			// and its tip go on).
+			starts = append(starts, newSpan{domainID: l.domainID, st: st, resume: l.resume, settled: true, tip: t})
+			continue
 		}
 		if t == nil {
 			slow, replay[st.Domain] = append(slow, st.Domain), true
