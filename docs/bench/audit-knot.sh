@@ -48,9 +48,17 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 
+# timed CMD...: runs CMD under GNU time, prints its figures and keeps its
+# wall time in $wall.
+timed() {
+  /usr/bin/time -o "$dir/time.txt" -f "%e %U %S %M" "$@"
+  read -r wall user sys rss <"$dir/time.txt"
+  echo "wall $wall s, user $user s, sys $sys s, peak RSS $rss KB"
+}
+
 echo "hostwatch audit --resolver 127.0.0.1:$port --concurrency 100 -o jsonl -f names.txt  ($n names)"
-/usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KB" \
-  bin/hostwatch audit --resolver "127.0.0.1:$port" --concurrency 100 -o jsonl -f "$dir/names.txt" >"$dir/out.jsonl"
+timed bin/hostwatch audit --resolver "127.0.0.1:$port" --concurrency 100 -o jsonl -f "$dir/names.txt" >"$dir/out.jsonl"
+audit=$wall
 ok=$(grep -c '"status":"ok"' "$dir/out.jsonl" || true)
 lines=$(wc -l <"$dir/out.jsonl")
 echo "$lines lines, $ok ok"
@@ -75,11 +83,11 @@ for run in first second third; do
   echo "hostwatch check --resolver 127.0.0.1:$port --concurrency 100 -o json -f names.txt --db history.db  ($run run)"
   before=0
   [ -f "$db" ] && before=$(stat -c %s "$db")
-  /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KB" \
-    bin/hostwatch check --resolver "127.0.0.1:$port" --concurrency 100 -o json -f "$dir/names.txt" --db "$db" >"$dir/check.json"
-  python3 - "$db" "$before" "$n" "$dir/check.json" <<'PY'
+  timed bin/hostwatch check --resolver "127.0.0.1:$port" --concurrency 100 -o json -f "$dir/names.txt" --db "$db" >"$dir/check.json"
+  python3 - "$db" "$before" "$n" "$dir/check.json" "$wall" "$audit" <<'PY'
 import json, os, sqlite3, sys
 db, before, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+print("%.2f× the audit's wall time" % (float(sys.argv[5]) / float(sys.argv[6])))
 c = sqlite3.connect(db)
 c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 spans = c.execute("SELECT count(*), sum(seen_count) FROM observations").fetchone()
