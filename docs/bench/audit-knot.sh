@@ -53,7 +53,7 @@ done
 timed() {
   /usr/bin/time -o "$dir/time.txt" -f "%e %U %S %M" "$@"
   read -r wall user sys rss <"$dir/time.txt"
-  echo "wall $wall s, user $user s, sys $sys s, peak RSS $rss KB"
+  echo "wall $wall s, user $user s, sys $sys s, peak RSS $rss KB" >&2
 }
 
 echo "hostwatch audit --resolver 127.0.0.1:$port --concurrency 100 -o jsonl -f names.txt  ($n names)"
