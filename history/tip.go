@@ -38,6 +38,23 @@ func Position(spans []Span, opts Options) (resume int64, tip Tip, settled bool) 
 	}
 	r := replay{key: key{spans[0].Domain, spans[0].Vantage}, confirm: ConfirmOf(spans, opts)}
 	r.run(slices.Clone(spans))
+	return r.position()
+}
+
+// Start is what the first observation of a timeline brings and where the
+// timeline then stands: Latest and Position of a timeline holding sp alone
+// (one observation, Count 1), in one replay. A backend writing many new
+// domains calls it instead of reading back spans it knows do not exist.
+func Start(sp Span, opts Options) (changes []probe.Change, resume int64, tip Tip, settled bool) {
+	spans := []Span{sp}
+	r := replay{key: key{sp.Domain, sp.Vantage}, confirm: ConfirmOf(spans, opts)}
+	r.run(spans)
+	resume, tip, settled = r.position()
+	return r.changes, resume, tip, settled
+}
+
+// position is where the replayed timeline stands (see Position).
+func (r *replay) position() (resume int64, tip Tip, settled bool) {
 	if n := len(r.starts); n > 0 {
 		resume = r.starts[n-1].run
 		if !r.starts[n-1].hosted {

@@ -48,9 +48,19 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 
+# timed CMD...: runs CMD under GNU time, prints its figures and keeps its
+# wall time in $wall and its CPU time (user + sys) in $cpu. On a busy
+# machine the CPU ratio varies less than the wall ratio.
+timed() {
+  /usr/bin/time -o "$dir/time.txt" -f "%e %U %S %M" "$@"
+  read -r wall user sys rss <"$dir/time.txt"
+  cpu=$(python3 -c "print($user + $sys)")
+  echo "wall $wall s, user $user s, sys $sys s, peak RSS $rss KB" >&2
+}
+
 echo "hostwatch audit --resolver 127.0.0.1:$port --concurrency 100 -o jsonl -f names.txt  ($n names)"
-/usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KB" \
-  bin/hostwatch audit --resolver "127.0.0.1:$port" --concurrency 100 -o jsonl -f "$dir/names.txt" >"$dir/out.jsonl"
+timed bin/hostwatch audit --resolver "127.0.0.1:$port" --concurrency 100 -o jsonl -f "$dir/names.txt" >"$dir/out.jsonl"
+audit=$wall audit_cpu=$cpu
 ok=$(grep -c '"status":"ok"' "$dir/out.jsonl" || true)
 lines=$(wc -l <"$dir/out.jsonl")
 echo "$lines lines, $ok ok"
@@ -75,11 +85,12 @@ for run in first second third; do
   echo "hostwatch check --resolver 127.0.0.1:$port --concurrency 100 -o json -f names.txt --db history.db  ($run run)"
   before=0
   [ -f "$db" ] && before=$(stat -c %s "$db")
-  /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KB" \
-    bin/hostwatch check --resolver "127.0.0.1:$port" --concurrency 100 -o json -f "$dir/names.txt" --db "$db" >"$dir/check.json"
-  python3 - "$db" "$before" "$n" "$dir/check.json" <<'PY'
+  timed bin/hostwatch check --resolver "127.0.0.1:$port" --concurrency 100 -o json -f "$dir/names.txt" --db "$db" >"$dir/check.json"
+  python3 - "$db" "$before" "$n" "$dir/check.json" "$wall" "$audit" "$cpu" "$audit_cpu" <<'PY'
 import json, os, sqlite3, sys
 db, before, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+a = [float(x) for x in sys.argv[5:9]]
+print("%.2f× the audit's wall time, %.2f× its CPU time (user + sys)" % (a[0] / a[1], a[2] / a[3]))
 c = sqlite3.connect(db)
 c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 spans = c.execute("SELECT count(*), sum(seen_count) FROM observations").fetchone()

@@ -26,11 +26,18 @@ func newBulk(conn *sql.Conn, head string, cols int, tail string) *bulk {
 // run executes the statement over rows; when scan is set, it is called for
 // each row the statement returns (RETURNING).
 func (b *bulk) run(ctx context.Context, rows [][]any, scan func(*sql.Rows) error) error {
+	_, err := b.insert(ctx, rows, scan)
+	return err
+}
+
+// insert is run, and returns the row ID of the last row inserted (0 when
+// scan is set or there are no rows).
+func (b *bulk) insert(ctx context.Context, rows [][]any, scan func(*sql.Rows) error) (lastID int64, err error) {
 	for len(rows) > 0 {
 		n := min(len(rows), bulkRows)
 		st, err := b.stmt(ctx, n)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		args := make([]any, 0, n*b.cols)
 		for _, r := range rows[:n] {
@@ -38,29 +45,33 @@ func (b *bulk) run(ctx context.Context, rows [][]any, scan func(*sql.Rows) error
 		}
 		rows = rows[n:]
 		if scan == nil {
-			if _, err := st.ExecContext(ctx, args...); err != nil {
-				return err
+			res, err := st.ExecContext(ctx, args...)
+			if err != nil {
+				return 0, err
+			}
+			if lastID, err = res.LastInsertId(); err != nil {
+				return 0, err
 			}
 			continue
 		}
 		res, err := st.QueryContext(ctx, args...)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		for res.Next() {
 			if err := scan(res); err != nil {
 				res.Close()
-				return err
+				return 0, err
 			}
 		}
 		if err := res.Close(); err != nil {
-			return err
+			return 0, err
 		}
 		if err := res.Err(); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return lastID, nil
 }
 
 func (b *bulk) stmt(ctx context.Context, n int) (*sql.Stmt, error) {

@@ -12,7 +12,9 @@ import (
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) history.Store {
-		s, err := Open(t.Context(), filepath.Join(t.TempDir(), "history.db"))
+		path := filepath.Join(t.TempDir(), "history.db")
+		t.Cleanup(func() { checkReferences(t, path) })
+		s, err := Open(t.Context(), path)
 		if err != nil {
 			t.Fatal(err)
 		}

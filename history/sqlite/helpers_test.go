@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -57,8 +58,41 @@ func newStore(t testing.TB) (*Store, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		s.Close()
+		checkReferences(t, path)
+	})
 	return s, path
+}
+
+// checkReferences fails the test if a row of the file at path refers to a
+// row that is not there: Commit writes without SQLite checking references.
+func checkReferences(t testing.TB, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", dsn(path, true, time.Second))
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer db.Close()
+	rows, err := db.Query("PRAGMA foreign_key_check")
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table, parent string
+		var rowid, fk sql.NullInt64
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			t.Error(err)
+			return
+		}
+		t.Errorf("%s row %d refers to a missing %s row", table, rowid.Int64, parent)
+	}
+	if err := rows.Err(); err != nil {
+		t.Error(err)
+	}
 }
 
 // runInfo describes a run started at when, with the real datasets.

@@ -49,14 +49,15 @@ func (s *Store) readSpans(ctx context.Context, db queryer, q history.Query, forW
 	query := `SELECT d.name, d.unicode, o.id, o.vantage, o.view_id, v.resolvers, v.subnets, o.first_run_id, o.last_run_id,
 		o.first_seen, o.last_seen, o.seen_count, o.status, o.error, o.error_kind, ans.fingerprint, ans.cname_chain,
 		r.confirm, r.datasets,
-		a.ip, a.asn, a.as_org, a.prefix, a.country, a.special_use, a.sources,
+		aa.ip, a.asn, a.as_org, a.prefix, a.country, a.special_use, a.sources,
 		a.registered_country, a.provider, a.provider_kind, a.region, a.cdn, a.cdn_name
 	FROM observations o
 	JOIN domains d ON d.id = o.domain_id
 	JOIN answers ans ON ans.id = o.answer_id
 	JOIN runs r ON r.id = o.last_run_id
 	LEFT JOIN views v ON v.id = o.view_id
-	LEFT JOIN addresses a ON a.answer_id = o.answer_id
+	LEFT JOIN answer_addresses aa ON aa.answer_id = o.answer_id
+	LEFT JOIN attributions a ON a.id = aa.attribution_id
 	WHERE 1`
 	var args []any
 	if len(q.Domains) > 0 {

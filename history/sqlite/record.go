@@ -1,11 +1,9 @@
 package sqlite
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,8 +30,7 @@ type recording struct {
 	s     *Store
 	run   history.RunInfo
 	file  *os.File
-	buf   *bufio.Writer
-	enc   *gob.Encoder
+	stage *stageWriter
 	seen  map[string]struct{} // one entry per distinct domain
 	count int
 	done  bool
@@ -48,15 +45,14 @@ func (s *Store) Begin(ctx context.Context, run history.RunInfo) (history.Recordi
 		run.StartedAt = run.Now()
 	}
 	run.Confirm = max(run.Confirm, 1)
-	f, err := os.CreateTemp("", "hostwatch-run-*.gob")
+	f, err := os.CreateTemp("", "hostwatch-run-*")
 	if err != nil {
 		return nil, fmt.Errorf("history database %s: begin recording: %w", s.path, err)
 	}
 	// The file is only ever read through f: on Unix it is gone from the
 	// directory at once, and with it if hostwatch is killed.
 	os.Remove(f.Name())
-	buf := bufio.NewWriterSize(f, 64<<10)
-	return &recording{s: s, run: run, file: f, buf: buf, enc: gob.NewEncoder(buf), seen: map[string]struct{}{}}, nil
+	return &recording{s: s, run: run, file: f, stage: newStageWriter(f), seen: map[string]struct{}{}}, nil
 }
 
 // staged is one observation as staged: everything the history keeps.
@@ -80,6 +76,9 @@ type chainHop struct {
 type storedAddress struct {
 	IP netip.Addr
 	attribution.Result
+	// attr numbers the attribution among the run's (from 0), or is -1 (see
+	// stageWriter); set when read back.
+	attr int
 }
 
 // Add stages one observation.
@@ -106,7 +105,7 @@ func (r *recording) Add(ctx context.Context, o probe.Observation) error {
 	for i, a := range addrs {
 		st.Addresses[i] = storedAddress{IP: a.IP, Result: a.Result}
 	}
-	if err := r.enc.Encode(&st); err != nil {
+	if err := r.stage.write(&st); err != nil {
 		return fmt.Errorf("history database %s: stage %s: %w", r.s.path, o.Target.Domain, err)
 	}
 	r.seen[o.Target.Domain] = struct{}{}
@@ -128,18 +127,29 @@ func (r *recording) Abort() error {
 // runs on one file serialise.
 func (r *recording) Commit(ctx context.Context, emit func(probe.Change) error) (runID int64, err error) {
 	defer r.Abort()
-	if err := r.buf.Flush(); err != nil {
+	if err := r.stage.flush(); err != nil {
 		return 0, fmt.Errorf("history database %s: stage observations: %w", r.s.path, err)
 	}
 	if _, err := r.file.Seek(0, io.SeekStart); err != nil {
 		return 0, fmt.Errorf("history database %s: stage observations: %w", r.s.path, err)
 	}
-	dec := gob.NewDecoder(bufio.NewReaderSize(r.file, 64<<10))
+	staging := newStageReader(r.file)
 	conn, err := r.s.db.Conn(ctx)
 	if err != nil {
 		return 0, r.s.wrap(fmt.Errorf("begin recording: %w", err))
 	}
 	defer conn.Close()
+	// The writer numbers the rows it refers to itself, inside its
+	// transaction, so SQLite's checks of every reference (a lookup per
+	// reference, and a statement journal for each bulk statement) are left
+	// out of it; the tests check the references (PRAGMA foreign_key_check).
+	// (A larger page cache, so that a big run's pages are not spilled to
+	// the log before it commits, made no measurable difference and cost
+	// its size in memory.)
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return 0, r.s.wrap(fmt.Errorf("begin recording: %w", err))
+	}
+	defer conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON")
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return 0, r.s.wrap(fmt.Errorf("begin recording: %w", err))
 	}
@@ -158,13 +168,11 @@ func (r *recording) Commit(ctx context.Context, emit func(probe.Change) error) (
 		return 0, r.s.wrap(err)
 	}
 	for read := 0; read < r.count; {
-		batch := make([]staged, 0, min(chunk, r.count-read))
-		for len(batch) < cap(batch) {
-			var st staged
-			if err := dec.Decode(&st); err != nil {
+		batch := make([]staged, min(chunk, r.count-read))
+		for i := range batch {
+			if err := staging.read(&batch[i]); err != nil {
 				return 0, fmt.Errorf("history database %s: read staged observations: %w", r.s.path, err)
 			}
-			batch = append(batch, st)
 		}
 		read += len(batch)
 		if err := w.chunk(ctx, runID, batch, history.Options{Confirm: r.run.Confirm}, emit); err != nil {
@@ -187,10 +195,31 @@ type writer struct {
 	confirm int
 	vantage string
 
-	addDomains, latest, answerIDs, extend *sql.Stmt
-	extendAll, insertAnswers              *bulk
-	insertAddrs, insertSpans, setTips     *bulk
+	latest, answerIDs, extend       *sql.Stmt
+	findAttribution, addAttribution *sql.Stmt
+	extendAll, addDomains           *bulk
+	insertAnswers, insertAddrs      *bulk
+	insertSpans, setTips            *bulk
+
+	// next are the IDs the next new domain, answer and span take: SQLite
+	// gives a new row the highest row ID in its table plus one, and the
+	// writer holds the write lock, so it knows the IDs of the rows it adds
+	// without asking for each back (insertRows checks it). Giving the IDs
+	// in the statements instead would make SQLite keep a journal of each
+	// bulk statement, to undo it alone if an ID were not an integer.
+	next struct{ domain, answer, span int64 }
+	// attrIDs are the database IDs of the run's attributions, by their
+	// number in the staging (0 when not known yet).
+	attrIDs []int64
 }
+
+// room is what a new span holds for its counters to grow into on its first
+// extension: SQLite stores the integers 0 and 1 in no bytes, 2 to 127 in one,
+// so the second observation of a span adds a byte to seen_count (and one to
+// last_run_id after the very first run). Releasing these two bytes then keeps
+// the row's size, and a run that extends every span rewrites its pages in
+// place instead of splitting them.
+var room = []byte{0, 0}
 
 func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 	w := &writer{s: s, conn: conn}
@@ -198,18 +227,24 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&w.addDomains, `INSERT INTO domains (name, unicode) SELECT j.value->>0, j.value->>1 FROM json_each(?) j RETURNING id, name`},
 		// The latest span of each domain from a vantage is its highest id:
 		// spans are added in the order runs commit, and only the latest is
 		// ever extended.
-		{&w.latest, `SELECT d.name, d.id, o.id, ans.fingerprint, o.view_id, o.last_seen, t.confirm, t.tip, o.resume_run
+		{&w.latest, `SELECT d.name, d.id, o.id, ans.fingerprint, o.view_id, o.last_seen, o.settled, t.tip, o.resume_run
 			FROM json_each(?1) j
 			JOIN domains d ON d.name = j.value
 			LEFT JOIN observations o ON o.id = (SELECT max(x.id) FROM observations x WHERE x.domain_id = d.id AND x.vantage = ?2)
 			LEFT JOIN answers ans ON ans.id = o.answer_id
 			LEFT JOIN tips t ON t.domain_id = d.id AND t.vantage = ?2 AND t.span_id = o.id`},
-		{&w.extend, `UPDATE observations SET last_run_id = ?, last_seen = max(last_seen, ?), seen_count = seen_count + 1, resume_run = ? WHERE id = ?`},
+		{&w.extend, `UPDATE observations SET last_run_id = ?, last_seen = max(last_seen, ?), seen_count = seen_count + 1, resume_run = ?, settled = ?,
+			room = NULL WHERE id = ?`},
 		{&w.answerIDs, `SELECT id, fingerprint FROM answers WHERE fingerprint IN (SELECT value FROM json_each(?))`},
+		// Matches attributions_facts, so that the lookup is one index search.
+		{&w.findAttribution, `SELECT id FROM attributions WHERE ifnull(asn, 0) = ? AND ifnull(as_org, '') = ? AND ifnull(prefix, '') = ?
+			AND ifnull(country, '') = ? AND ifnull(registered_country, '') = ? AND ifnull(provider, '') = ? AND ifnull(provider_kind, '') = ?
+			AND ifnull(region, '') = ? AND cdn = ? AND ifnull(cdn_name, '') = ? AND ifnull(special_use, '') = ? AND sources = ?`},
+		{&w.addAttribution, `INSERT INTO attributions (asn, as_org, prefix, country, registered_country, provider, provider_kind, region,
+			cdn, cdn_name, special_use, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 	} {
 		st, err := conn.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -218,25 +253,36 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 		}
 		*p.stmt = st
 	}
-	w.extendAll = newBulk(conn, `UPDATE observations SET last_run_id = v.column1, last_seen = max(last_seen, v.column3),
-		seen_count = seen_count + 1 FROM (VALUES`, 3, `) AS v WHERE observations.id = v.column2`)
-	w.insertAnswers = newBulk(conn, `INSERT OR IGNORE INTO answers (fingerprint, status, cname_chain) VALUES`, 3, ` RETURNING id, fingerprint`)
-	w.insertAddrs = newBulk(conn, `INSERT OR IGNORE INTO addresses (answer_id, ip, version, asn, as_org, prefix, country, special_use, sources,
-		registered_country, provider, provider_kind, region, cdn, cdn_name) VALUES`, 15, "")
-	w.insertSpans = newBulk(conn, `INSERT INTO observations (domain_id, answer_id, first_run_id, last_run_id, first_seen, last_seen, seen_count,
-		status, error, error_kind, vantage, view_id, resume_run) VALUES`, 13, " RETURNING id, domain_id")
-	w.setTips = newBulk(conn, `INSERT INTO tips (domain_id, vantage, span_id, confirm, tip) VALUES`, 5,
+	// OR FAIL: a statement that fails leaves what it wrote to the
+	// transaction's rollback, so SQLite keeps no journal to undo it alone.
+	w.extendAll = newBulk(conn, `UPDATE OR FAIL observations SET last_run_id = v.column1, last_seen = max(last_seen, v.column3),
+		seen_count = seen_count + 1, room = NULL FROM (VALUES`, 3, `) AS v WHERE observations.id = v.column2`)
+	w.addDomains = newBulk(conn, `INSERT OR FAIL INTO domains (name, unicode) VALUES`, 2, "")
+	w.insertAnswers = newBulk(conn, `INSERT OR FAIL INTO answers (fingerprint, status, cname_chain) VALUES`, 3, "")
+	w.insertAddrs = newBulk(conn, `INSERT OR FAIL INTO answer_addresses (answer_id, ip, attribution_id) VALUES`, 3, "")
+	w.insertSpans = newBulk(conn, `INSERT OR FAIL INTO observations (domain_id, answer_id, first_run_id, last_run_id, first_seen, last_seen, seen_count,
+		status, error, error_kind, vantage, view_id, resume_run, settled, room) VALUES`, 15, "")
+	err := conn.QueryRowContext(ctx, `SELECT (SELECT ifnull(max(id), 0) FROM domains), (SELECT ifnull(max(id), 0) FROM answers),
+		(SELECT ifnull(max(id), 0) FROM observations)`).Scan(&w.next.domain, &w.next.answer, &w.next.span)
+	if err != nil {
+		w.close()
+		return nil, fmt.Errorf("number new rows: %w", err)
+	}
+	w.next.domain++
+	w.next.answer++
+	w.next.span++
+	w.setTips = newBulk(conn, `INSERT OR FAIL INTO tips (domain_id, vantage, span_id, confirm, tip) VALUES`, 5,
 		` ON CONFLICT (domain_id, vantage) DO UPDATE SET span_id = excluded.span_id, confirm = excluded.confirm, tip = excluded.tip`)
 	return w, nil
 }
 
 func (w *writer) close() {
-	for _, st := range []*sql.Stmt{w.addDomains, w.latest, w.extend, w.answerIDs} {
+	for _, st := range []*sql.Stmt{w.latest, w.extend, w.answerIDs, w.findAttribution, w.addAttribution} {
 		if st != nil {
 			st.Close()
 		}
 	}
-	for _, b := range []*bulk{w.extendAll, w.insertAnswers, w.insertAddrs, w.insertSpans, w.setTips} {
+	for _, b := range []*bulk{w.extendAll, w.addDomains, w.insertAnswers, w.insertAddrs, w.insertSpans, w.setTips} {
 		if b != nil {
 			b.close()
 		}
@@ -311,10 +357,13 @@ func (l last) tipFor(confirm int) (*history.Tip, error) {
 	return &t, nil
 }
 
-// chunk writes a chunk of staged observations, in three ways:
-//   - identical to its domain's latest span (same answer, view and day) with
-//     a settled timeline: the span is extended, with all the others like it
-//     in one statement, and nothing is read;
+// chunk writes a chunk of staged observations, in these ways:
+//   - the first of its timeline (the domain never seen from this vantage):
+//     classified by history.Start, nothing read back;
+//   - identical to its domain's latest span (same answer and view) with a
+//     settled timeline: on the same day, the span is extended, with all the
+//     others like it in one statement; on another day, a span is started
+//     where the timeline stood. Nothing is read either way;
 //   - fitting the current period (Tip.Next: a pool answering another subset,
 //     another CNAME chain): classified against the tip kept with the latest
 //     span, and a span started;
@@ -330,16 +379,16 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 	if err != nil {
 		return w.s.wrap(err)
 	}
-	var missing [][2]string
+	var missing [][]any
 	for _, st := range batch {
 		if _, ok := lasts[st.Domain]; !ok {
-			missing = append(missing, [2]string{st.Domain, st.Unicode})
+			lasts[st.Domain] = last{domainID: w.next.domain}
+			missing = append(missing, []any{st.Domain, st.Unicode})
+			w.next.domain++
 		}
 	}
-	if len(missing) > 0 {
-		if err := w.addMissing(ctx, mustJSON(missing), lasts); err != nil {
-			return w.s.wrap(fmt.Errorf("record domains: %w", err))
-		}
+	if err := insertRows(ctx, w.addDomains, missing, w.next.domain); err != nil {
+		return w.s.wrap(fmt.Errorf("record domains: %w", err))
 	}
 	var (
 		extend, tips [][]any
@@ -349,17 +398,30 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 	)
 	for _, st := range batch {
 		l := lasts[st.Domain]
-		if l.spanID == 0 || !l.settled {
+		if l.spanID == 0 {
+			// The timeline's first span: nothing to read back.
+			replay[st.Domain] = true
+			continue
+		}
+		if !l.settled {
 			slow, replay[st.Domain] = append(slow, st.Domain), true
 			continue
 		}
-		if l.fingerprint == st.Fingerprint && l.viewID == w.viewID && history.SameDay(l.lastSeen, st.At) {
+		same := l.fingerprint == st.Fingerprint && l.viewID == w.viewID
+		if same && history.SameDay(l.lastSeen, st.At) {
 			extend = append(extend, []any{runID, l.spanID, formatTime(st.At)})
 			continue
 		}
 		t, err := l.tipFor(w.confirm)
 		if err != nil {
 			return w.s.wrap(err)
+		}
+		if same {
+			// The same answer on another day: a span of its own, and the
+			// timeline stands where it stood (nothing changed; the period
+			// and its tip go on).
+			starts = append(starts, newSpan{domainID: l.domainID, st: st, resume: l.resume, settled: true, tip: t})
+			continue
 		}
 		if t == nil {
 			slow, replay[st.Domain] = append(slow, st.Domain), true
@@ -383,22 +445,31 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 			return w.s.wrap(fmt.Errorf("extend spans: %w", err))
 		}
 	}
+	byDomain := map[string][]storedSpan{}
 	if len(slow) > 0 {
 		prior, err := w.s.readSpans(ctx, w.conn, history.Query{Domains: slow, Vantage: w.vantage}, true)
 		if err != nil {
 			return err
 		}
-		byDomain := map[string][]storedSpan{}
 		for _, sp := range prior {
 			byDomain[sp.Domain] = append(byDomain[sp.Domain], sp)
 		}
-		for _, st := range batch {
-			if !replay[st.Domain] {
-				continue
-			}
-			if err := w.observation(ctx, runID, st, lasts[st.Domain].domainID, byDomain[st.Domain], opts, emit, &starts, &tips); err != nil {
+	}
+	for _, st := range batch {
+		if !replay[st.Domain] {
+			continue
+		}
+		l := lasts[st.Domain]
+		if l.spanID == 0 {
+			n, err := w.start(runID, st, l.domainID, opts, emit)
+			if err != nil {
 				return err
 			}
+			starts = append(starts, n)
+			continue
+		}
+		if err := w.observation(ctx, runID, st, l.domainID, byDomain[st.Domain], opts, emit, &starts, &tips); err != nil {
+			return err
 		}
 	}
 	spanIDs, err := w.insertAll(ctx, runID, starts)
@@ -406,8 +477,9 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 		return w.s.wrap(fmt.Errorf("record new spans: %w", err))
 	}
 	for _, n := range starts {
-		// A new span's id is new: a row left for an older span is ignored.
-		if n.settled {
+		// A new span's ID is new: a row left for an older span is ignored,
+		// so a row is only written for a tip worth keeping.
+		if n.settled && n.tip != nil {
 			tips = append(tips, n.tipRow(w, spanIDs[n.domainID]))
 		}
 	}
@@ -419,22 +491,23 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 	return nil
 }
 
-// addMissing adds domains never seen before, noting their IDs in lasts.
-func (w *writer) addMissing(ctx context.Context, pairs string, lasts map[string]last) error {
-	rows, err := w.addDomains.QueryContext(ctx, pairs)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return err
+// start is the first span of a timeline (a domain never seen from this
+// vantage), with the changes it brings emitted: history.Start, which is what
+// the replay of a timeline of one span gives.
+func (w *writer) start(runID int64, st staged, domainID int64, opts history.Options, emit func(probe.Change) error) (newSpan, error) {
+	changes, resume, t, settled := history.Start(w.span(st, runID), opts)
+	for _, c := range changes {
+		if err := emit(c); err != nil {
+			return newSpan{}, err
 		}
-		lasts[name] = last{domainID: id}
 	}
-	return rows.Err()
+	return newSpan{domainID: domainID, st: st, resume: resume, settled: settled, tip: worth(t)}, nil
+}
+
+// span is a new span holding st alone, of run runID.
+func (w *writer) span(st staged, runID int64) history.Span {
+	return history.Span{Domain: st.Domain, Unicode: st.Unicode, Vantage: w.vantage, View: w.view, Confirm: w.confirm,
+		Observation: st.observation(), FirstSeen: st.At, LastSeen: st.At, Count: 1, FirstRun: runID, LastRun: runID}
 }
 
 // latestSpans reads the latest span from this vantage of each named domain.
@@ -450,10 +523,10 @@ func (w *writer) latestSpans(ctx context.Context, names string) (map[string]last
 			name                   string
 			l                      last
 			spanID, viewID, resume sql.NullInt64
-			confirm                sql.NullInt64
+			settled                sql.NullInt64
 			fp, seen, tip          sql.NullString
 		)
-		if err := rows.Scan(&name, &l.domainID, &spanID, &fp, &viewID, &seen, &confirm, &tip, &resume); err != nil {
+		if err := rows.Scan(&name, &l.domainID, &spanID, &fp, &viewID, &seen, &settled, &tip, &resume); err != nil {
 			return nil, fmt.Errorf("read latest spans: %w", err)
 		}
 		l.spanID, l.viewID, l.fingerprint, l.resume = spanID.Int64, viewID.Int64, fp.String, resume.Int64
@@ -462,9 +535,10 @@ func (w *writer) latestSpans(ctx context.Context, names string) (map[string]last
 				return nil, fmt.Errorf("read latest spans: observation %d: %w", l.spanID, err)
 			}
 		}
-		// A span written before schema 3, or after which a change is
-		// pending, has no tip: its timeline is replayed.
-		l.settled = confirm.Valid && int(confirm.Int64) == w.confirm
+		// A span written before schema 3, after which a change is pending,
+		// or read with another --confirm is not settled: its timeline is
+		// replayed.
+		l.settled = settled.Valid && int(settled.Int64) == w.confirm
 		l.tip = tip.String
 		out[name] = l
 	}
@@ -491,7 +565,6 @@ func (st staged) observation() probe.Observation {
 // (history.Latest) and notes the timeline's tip (none if not settled).
 func (w *writer) observation(ctx context.Context, runID int64, st staged, domainID int64, prior []storedSpan, opts history.Options,
 	emit func(probe.Change) error, starts *[]newSpan, tips *[][]any) error {
-	o := st.observation()
 	spans := make([]history.Span, len(prior), len(prior)+1)
 	latest := -1
 	for i, sp := range prior {
@@ -505,8 +578,7 @@ func (w *writer) observation(ctx context.Context, runID int64, st staged, domain
 		sp := &spans[l]
 		sp.LastSeen, sp.LastRun, sp.Count, spanID = maxTime(sp.LastSeen, st.At), runID, sp.Count+1, prior[l].id
 	} else {
-		spans = append(spans, history.Span{Domain: st.Domain, Unicode: st.Unicode, Vantage: w.vantage,
-			View: w.view, Confirm: w.confirm, Observation: o, FirstSeen: st.At, LastSeen: st.At, Count: 1, FirstRun: runID, LastRun: runID})
+		spans = append(spans, w.span(st, runID))
 	}
 	changes := history.Latest(spans, opts)
 	resume, t, settled := history.Position(spans, opts)
@@ -514,9 +586,10 @@ func (w *writer) observation(ctx context.Context, runID int64, st staged, domain
 	if spanID == 0 {
 		*starts = append(*starts, n)
 	} else {
-		if _, err := w.extend.ExecContext(ctx, runID, formatTime(st.At), resume, spanID); err != nil {
+		if _, err := w.extend.ExecContext(ctx, runID, formatTime(st.At), resume, n.settledWith(w), spanID); err != nil {
 			return w.s.wrap(fmt.Errorf("record %s: %w", st.Domain, err))
 		}
+		// The span's tip row, if it has one, is rewritten (or emptied).
 		*tips = append(*tips, n.tipRow(w, spanID))
 	}
 	for _, c := range changes {
@@ -545,9 +618,17 @@ type newSpan struct {
 	tip      *history.Tip // the timeline's tip after it, when worth keeping
 }
 
-// tipRow is the tips row of a timeline whose latest span is spanID: it
-// marks the span settled (with the run's --confirm) or, with span 0,
-// marks nothing.
+// settledWith is the span's settled column: the run's --confirm when
+// nothing is pending after it, else NULL.
+func (n newSpan) settledWith(w *writer) any {
+	if !n.settled {
+		return nil
+	}
+	return w.confirm
+}
+
+// tipRow is the tips row of a timeline whose latest span is spanID: its
+// tip, or (with span 0) nothing, when the timeline is not settled.
 func (n newSpan) tipRow(w *writer, spanID int64) []any {
 	if !n.settled {
 		spanID = 0
@@ -564,74 +645,110 @@ func worth(t history.Tip) *history.Tip {
 }
 
 // insertAll starts spans in a few statements, whatever their number: the
-// answers not stored yet (with their addresses), then the spans.
+// answers not stored yet (with their addresses), then the spans. It returns
+// each domain's new span ID.
 func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) (map[int64]int64, error) {
 	if len(starts) == 0 {
 		return nil, nil
 	}
 	byFP := map[string]*staged{}
-	var answers [][]any
 	var fps []string
 	for i := range starts {
 		st := &starts[i].st
-		if _, ok := byFP[st.Fingerprint]; ok {
-			continue
+		if _, ok := byFP[st.Fingerprint]; !ok {
+			byFP[st.Fingerprint] = st
+			fps = append(fps, st.Fingerprint)
 		}
-		byFP[st.Fingerprint] = st
-		fps = append(fps, st.Fingerprint)
-		answers = append(answers, []any{st.Fingerprint, string(st.Status), mustJSON(orNone(st.Chain))})
 	}
 	ids := map[string]int64{}
-	if err := w.insertAnswers.run(ctx, answers, func(r *sql.Rows) error { return scanID(r, ids) }); err != nil {
+	if err := scanIDs(ctx, w.answerIDs, mustJSON(fps), ids); err != nil {
+		return nil, fmt.Errorf("find answers: %w", err)
+	}
+	var answers, addrs [][]any
+	for _, fp := range fps {
+		if _, ok := ids[fp]; ok {
+			continue
+		}
+		id, st := w.next.answer, byFP[fp]
+		w.next.answer++
+		ids[fp] = id
+		answers = append(answers, []any{fp, string(st.Status), mustJSON(orNone(st.Chain))})
+		for _, a := range st.Addresses {
+			attr, err := w.attributionID(ctx, a)
+			if err != nil {
+				return nil, fmt.Errorf("add attributions: %w", err)
+			}
+			addrs = append(addrs, []any{id, a.IP.String(), attr})
+		}
+	}
+	if err := insertRows(ctx, w.insertAnswers, answers, w.next.answer); err != nil {
 		return nil, fmt.Errorf("add answers: %w", err)
 	}
-	var addrs [][]any
-	for fp, id := range ids {
-		for _, a := range byFP[fp].Addresses {
-			version := 4
-			if a.IP.Is6() {
-				version = 6
-			}
-			var asn, prefix any
-			if a.ASN != 0 {
-				asn = a.ASN
-			}
-			if a.Prefix.IsValid() {
-				prefix = a.Prefix.String()
-			}
-			addrs = append(addrs, []any{id, a.IP.String(), version, asn, orNull(a.ASOrg), prefix, orNull(a.Country), orNull(a.SpecialUse),
-				mustJSON(a.Sources), orNull(a.RegisteredCountry), orNull(a.Provider), orNull(a.ProviderKind), orNull(a.Region), a.CDN, orNull(a.CDNName)})
-		}
-	}
-	if len(addrs) > 0 {
-		if err := w.insertAddrs.run(ctx, addrs, nil); err != nil {
-			return nil, fmt.Errorf("add addresses: %w", err)
-		}
-	}
-	if len(ids) < len(fps) {
-		if err := scanIDs(ctx, w.answerIDs, mustJSON(fps), ids); err != nil {
-			return nil, fmt.Errorf("find answers: %w", err)
-		}
+	if err := w.insertAddrs.run(ctx, addrs, nil); err != nil {
+		return nil, fmt.Errorf("add addresses: %w", err)
 	}
 	rows := make([][]any, len(starts))
+	spans := make(map[int64]int64, len(starts))
 	for i, n := range starts {
 		at := formatTime(n.st.At)
+		id := w.next.span
+		w.next.span++
+		spans[n.domainID] = id
 		rows[i] = []any{n.domainID, ids[n.st.Fingerprint], runID, runID, at, at, 1, string(n.st.Status), orNull(n.st.Error),
-			orNull(string(n.st.ErrorKind)), w.vantage, w.viewID, n.resume}
+			orNull(string(n.st.ErrorKind)), w.vantage, w.viewID, n.resume, n.settledWith(w), room}
 	}
-	spans := make(map[int64]int64, len(starts))
-	err := w.insertSpans.run(ctx, rows, func(r *sql.Rows) error {
-		var id, domain int64
-		if err := r.Scan(&id, &domain); err != nil {
-			return err
-		}
-		spans[domain] = id
-		return nil
-	})
-	if err != nil {
+	if err := insertRows(ctx, w.insertSpans, rows, w.next.span); err != nil {
 		return nil, fmt.Errorf("add spans: %w", err)
 	}
 	return spans, nil
+}
+
+// insertRows inserts rows, which must take the row IDs up to next (not
+// included).
+func insertRows(ctx context.Context, b *bulk, rows [][]any, next int64) error {
+	last, err := b.insert(ctx, rows, nil)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	if last != next-1 {
+		return fmt.Errorf("the rows added took IDs up to %d, not %d", last, next-1)
+	}
+	return nil
+}
+
+// attributionID is the ID of the attributions row holding a's attribution,
+// added if missing.
+func (w *writer) attributionID(ctx context.Context, a storedAddress) (int64, error) {
+	if a.attr >= 0 && a.attr < len(w.attrIDs) && w.attrIDs[a.attr] != 0 {
+		return w.attrIDs[a.attr], nil
+	}
+	r := a.Result
+	prefix := ""
+	if r.Prefix.IsValid() {
+		prefix = r.Prefix.String()
+	}
+	sources := mustJSON(r.Sources)
+	var id int64
+	err := w.findAttribution.QueryRowContext(ctx, r.ASN, r.ASOrg, prefix, r.Country, r.RegisteredCountry, r.Provider, r.ProviderKind,
+		r.Region, r.CDN, r.CDNName, r.SpecialUse, sources).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		var asn any
+		if r.ASN != 0 {
+			asn = r.ASN
+		}
+		err = w.addAttribution.QueryRowContext(ctx, asn, orNull(r.ASOrg), orNull(prefix), orNull(r.Country), orNull(r.RegisteredCountry),
+			orNull(r.Provider), orNull(r.ProviderKind), orNull(r.Region), r.CDN, orNull(r.CDNName), orNull(r.SpecialUse), sources).Scan(&id)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if a.attr >= 0 {
+		if a.attr >= len(w.attrIDs) {
+			w.attrIDs = append(w.attrIDs, make([]int64, a.attr+1-len(w.attrIDs))...)
+		}
+		w.attrIDs[a.attr] = id
+	}
+	return id, nil
 }
 
 // scanIDs runs a query of (id, fingerprint) rows into ids.

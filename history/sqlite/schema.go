@@ -3,7 +3,7 @@ package sqlite
 // schemaVersion is the version of the newest schema this hostwatch knows: the
 // number of migrations. It is kept in PRAGMA user_version (bytes 60–63 of the
 // file header) and, for people reading the file, in meta.schema_version.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // applicationID marks the file as a hostwatch history (PRAGMA
 // application_id, bytes 68–71 of the header): "hstw".
@@ -161,6 +161,78 @@ FROM observations o
 JOIN domains d ON d.id = o.domain_id
 LEFT JOIN views v ON v.id = o.view_id
 LEFT JOIN addresses a ON a.answer_id = o.answer_id;
+`,
+		// 4: each attribution stored once, answers' addresses referring to
+		// it (the addresses view reads as the table did); whether a
+		// timeline is settled kept with its latest span, tips only for
+		// round-robin periods; room for a span's counters to grow into on
+		// its first extension.
+		`
+CREATE TABLE attributions (
+	id                 INTEGER PRIMARY KEY,
+	asn                INTEGER,
+	as_org             TEXT,
+	prefix             TEXT,
+	country            TEXT,
+	registered_country TEXT,
+	provider           TEXT,
+	provider_kind      TEXT,
+	region             TEXT,
+	cdn                INTEGER NOT NULL,
+	cdn_name           TEXT,
+	special_use        TEXT,
+	sources            TEXT NOT NULL
+);
+CREATE UNIQUE INDEX attributions_facts ON attributions(ifnull(asn, 0), ifnull(as_org, ''), ifnull(prefix, ''), ifnull(country, ''),
+	ifnull(registered_country, ''), ifnull(provider, ''), ifnull(provider_kind, ''), ifnull(region, ''), cdn, ifnull(cdn_name, ''),
+	ifnull(special_use, ''), sources);
+INSERT OR IGNORE INTO attributions (asn, as_org, prefix, country, registered_country, provider, provider_kind, region, cdn, cdn_name, special_use, sources)
+SELECT asn, as_org, prefix, country, registered_country, provider, provider_kind, region, cdn, cdn_name, special_use, sources
+FROM addresses ORDER BY answer_id, ip;
+
+CREATE TABLE answer_addresses (
+	answer_id      INTEGER NOT NULL REFERENCES answers(id),
+	ip             TEXT NOT NULL,
+	attribution_id INTEGER NOT NULL REFERENCES attributions(id),
+	PRIMARY KEY (answer_id, ip)
+) WITHOUT ROWID;
+INSERT INTO answer_addresses (answer_id, ip, attribution_id)
+SELECT a.answer_id, a.ip, t.id FROM addresses a JOIN attributions t ON
+	ifnull(t.asn, 0) = ifnull(a.asn, 0) AND ifnull(t.as_org, '') = ifnull(a.as_org, '') AND ifnull(t.prefix, '') = ifnull(a.prefix, '')
+	AND ifnull(t.country, '') = ifnull(a.country, '') AND ifnull(t.registered_country, '') = ifnull(a.registered_country, '')
+	AND ifnull(t.provider, '') = ifnull(a.provider, '') AND ifnull(t.provider_kind, '') = ifnull(a.provider_kind, '')
+	AND ifnull(t.region, '') = ifnull(a.region, '') AND t.cdn = a.cdn AND ifnull(t.cdn_name, '') = ifnull(a.cdn_name, '')
+	AND ifnull(t.special_use, '') = ifnull(a.special_use, '') AND t.sources = a.sources;
+
+DROP VIEW hosting;
+DROP TABLE addresses;
+CREATE INDEX answer_addresses_ip ON answer_addresses(ip);
+CREATE INDEX attributions_country ON attributions(country);
+
+CREATE VIEW addresses AS
+SELECT aa.answer_id, aa.ip, CASE WHEN instr(aa.ip, ':') > 0 THEN 6 ELSE 4 END AS version,
+       t.asn, t.as_org, t.prefix, t.country, t.special_use, t.sources,
+       t.registered_country, t.provider, t.provider_kind, t.region, t.cdn, t.cdn_name, aa.attribution_id
+FROM answer_addresses aa
+JOIN attributions t ON t.id = aa.attribution_id;
+
+CREATE VIEW hosting AS
+SELECT d.name AS domain, o.vantage, o.first_seen, o.last_seen, o.seen_count, o.status, o.error_kind,
+       aa.ip, t.asn, t.as_org, t.prefix, t.country, t.registered_country,
+       t.provider, t.provider_kind, t.region, t.cdn, t.cdn_name, t.special_use,
+       v.resolvers, v.subnets,
+       o.first_run_id, o.last_run_id, o.id AS observation_id, o.answer_id
+FROM observations o
+JOIN domains d ON d.id = o.domain_id
+LEFT JOIN views v ON v.id = o.view_id
+LEFT JOIN answer_addresses aa ON aa.answer_id = o.answer_id
+LEFT JOIN attributions t ON t.id = aa.attribution_id;
+
+ALTER TABLE observations ADD COLUMN settled INTEGER;
+UPDATE observations SET settled = (SELECT t.confirm FROM tips t
+	WHERE t.domain_id = observations.domain_id AND t.vantage = observations.vantage AND t.span_id = observations.id);
+DELETE FROM tips WHERE tip IS NULL;
+ALTER TABLE observations ADD COLUMN room BLOB;
 `,
 	}
 }

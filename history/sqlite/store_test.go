@@ -731,6 +731,51 @@ func TestLatest(t *testing.T) {
 	}
 }
 
+// TestAcrossMidnight records runs that cross midnight (UTC), where every
+// timeline starts a span, and checks each run's changes against a replay of
+// the whole record: a pool's period and tip, a pending move and an
+// unchanged domain carry over into the new day's spans.
+func TestAcrossMidnight(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	p := []string{"8.219.1.10", "8.219.1.11", "8.219.1.12"}
+	// Checks at 23:50, 23:55, 00:00, 00:05, 00:10, 00:15.
+	pool := [][]string{{p[0], p[1]}, {p[1], p[2]}, {p[1], p[2]}, {p[1], p[2]}, {p[1]}, {"51.210.1.10"}}
+	web := []string{"36.86.63.182", "170.33.13.55", "170.33.13.55", "170.33.13.55", "36.86.63.182", "36.86.63.182"}
+	for _, confirm := range []int{1, 2} {
+		t.Run(fmt.Sprint("confirm ", confirm), func(t *testing.T) {
+			t.Parallel()
+			s, _ := newStore(t)
+			start := time.Date(2024, 2, 14, 23, 50, 0, 0, time.UTC)
+			for i := range pool {
+				when := start.Add(time.Duration(i) * 5 * time.Minute)
+				obs := []probe.Observation{
+					ob.ok("pool.kpu.go.id", when, pool[i]...),
+					ob.ok("sirekap-web.kpu.go.id", when, web[i]),
+					ob.ok("mail.kpu.go.id", when, "36.86.63.183"),
+				}
+				run := ob.runInfo(when)
+				run.Confirm = confirm
+				_, got, err := history.Record(t.Context(), s, run, obs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				spans, err := s.Spans(t.Context(), history.Query{Vantage: "test"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := history.Latest(spans, history.Options{Confirm: confirm})
+				byDomain := func(a, b probe.Change) int { return strings.Compare(a.Domain, b.Domain) }
+				slices.SortStableFunc(got, byDomain)
+				slices.SortStableFunc(want, byDomain)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("check %d brought\n%+v\nthe record's replay says\n%+v", i+1, got, want)
+				}
+			}
+		})
+	}
+}
+
 // TestSchemaWorkedQuery runs the query SCHEMA.md shows for "when did a
 // domain change country" on the migrated fixture: ID → SG → ID.
 func TestSchemaWorkedQuery(t *testing.T) {
@@ -767,7 +812,13 @@ func TestSchemaWorkedQuery(t *testing.T) {
 // hostwatch (schema 2) wrote, migrating it.
 func openLanded(t *testing.T) *Store {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "landed-v2.db"))
+	return openFixture(t, "landed-v2.db")
+}
+
+// openFixture opens a copy of the file testdata/name, migrating it.
+func openFixture(t *testing.T, name string) *Store {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -775,8 +826,11 @@ func openLanded(t *testing.T) *Store {
 	writeFile(t, path, raw)
 	s, err := Open(t.Context(), path)
 	if err != nil {
-		t.Fatalf("open a schema-2 file: %v", err)
+		t.Fatalf("open %s: %v", name, err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		s.Close()
+		checkReferences(t, path)
+	})
 	return s
 }
