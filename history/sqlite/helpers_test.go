@@ -69,7 +69,7 @@ func newStore(t testing.TB) (*Store, string) {
 // row that is not there: Commit writes without SQLite checking references.
 func checkReferences(t testing.TB, path string) {
 	t.Helper()
-	db, err := sql.Open("sqlite", dsn(path, true, time.Second))
+	db, err := sql.Open("sqlite", (&Store{busy: time.Second}).dsn(path, true))
 	if err != nil {
 		t.Error(err)
 		return

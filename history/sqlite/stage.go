@@ -115,7 +115,11 @@ func appendResult(b []byte, r attribution.Result) ([]byte, error) {
 	}
 	b = append(b, cdn)
 	src := r.Sources
-	for _, s := range []string{r.CDNName, r.SpecialUse, src.ASN, src.ASOrg, src.Prefix, src.Country, src.RegisteredCountry, src.Provider, src.CDN} {
+	nat64 := ""
+	if r.NAT64.IsValid() {
+		nat64 = r.NAT64.String()
+	}
+	for _, s := range []string{r.CDNName, r.SpecialUse, nat64, src.ASN, src.ASOrg, src.Prefix, src.Country, src.RegisteredCountry, src.Provider, src.CDN} {
 		b = appendString(b, s)
 	}
 	return b, nil
@@ -276,6 +280,13 @@ func (d *decoder) result() attribution.Result {
 	}
 	r.CDN, d.b = d.b[0] == 1, d.b[1:]
 	r.CDNName, r.SpecialUse = d.string(), d.string()
+	if nat64 := d.string(); nat64 != "" {
+		if a, err := netip.ParseAddr(nat64); err == nil {
+			r.NAT64 = a
+		} else if d.err == nil {
+			d.err = err
+		}
+	}
 	s := &r.Sources
 	s.ASN, s.ASOrg, s.Prefix, s.Country, s.RegisteredCountry, s.Provider, s.CDN = d.string(), d.string(), d.string(), d.string(), d.string(), d.string(), d.string()
 	return r

@@ -20,7 +20,7 @@ func TestStageRoundTrip(t *testing.T) {
 	full := attribution.Result{
 		ASN: 134963, ASOrg: "Alibaba Cloud (Singapore) Private Limited", Prefix: netip.MustParsePrefix("170.33.8.0/21"),
 		Country: "SG", RegisteredCountry: "SG", Provider: "Alibaba Cloud", ProviderKind: "cloud", Region: "ap-southeast-1",
-		CDN: true, CDNName: "Alibaba CDN", SpecialUse: "none",
+		CDN: true, CDNName: "Alibaba CDN", SpecialUse: "none", NAT64: netip.MustParseAddr("170.33.13.55"),
 		Sources: attribution.Sources{ASN: "a", ASOrg: "b", Prefix: "c", Country: "d", RegisteredCountry: "e", Provider: "f", CDN: "g"},
 	}
 	first := staged{
