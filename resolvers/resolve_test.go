@@ -366,7 +366,7 @@ func TestResolveTimeoutThenNextResolver(t *testing.T) {
 	t.Parallel()
 	dead := resolverstest.Start(t, silent)
 	zone := resolverstest.StartZone(t, exampleZone)
-	c := newClient(t, resolvers.Config{Servers: []string{dead.Addr, zone.Addr}, Timeout: 100 * time.Millisecond})
+	c := newClient(t, resolvers.Config{Servers: []string{dead.Addr, zone.Addr}, Timeout: time.Second})
 	res := c.Resolve(t.Context(), "example.test")
 	checkResult(t, res, "example.test", resolvers.StatusOK, nil,
 		answers(t, "example.test. 300 IN A 192.0.2.1", "example.test. 300 IN AAAA 2001:db8::1"), nil)
