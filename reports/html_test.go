@@ -18,6 +18,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/probe/frontdoor"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -93,6 +94,7 @@ func htmlPages(t *testing.T) map[string][]byte {
 	render("check", func(b *bytes.Buffer) error { return WriteCheckHTML(b, sampleCheck(t)) })
 	render("diff", func(b *bytes.Buffer) error { return WriteDiffHTML(b, sampleDiff(t)) })
 	render("history", func(b *bytes.Buffer) error { return WriteHistoryHTML(b, sampleHistory(t)) })
+	render("audit.id", func(b *bytes.Buffer) error { return WriteHTMLIn(b, htmlReport(t), i18n.Indonesian) })
 	return out
 }
 
