@@ -353,15 +353,15 @@ func writePage(w io.Writer, p *page) error {
 // picks the id.one or id.other of a message, lang is the page's language.
 func parseTemplates(pr *i18n.Printer) (*template.Template, error) {
 	t, err := template.New("").Funcs(template.FuncMap{
-		"t":    pr.T,
-		"n":    pr.N,
+		"t": pr.T,
+		"n": pr.N,
 		"form": func(n int, id string) string {
 			if n == 1 {
 				return id + ".one"
 			}
 			return id + ".other"
 		},
-		"lang": func() string { return string(pr.Lang()) },
+		"lang":   func() string { return string(pr.Lang()) },
 		"plural": func(n int, one, many string) string { return plural(n, one, many) },
 		"join":   strings.Join,
 		"add":    func(a, b int) int { return a + b },
