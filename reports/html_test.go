@@ -95,6 +95,9 @@ func htmlPages(t *testing.T) map[string][]byte {
 	render("diff", func(b *bytes.Buffer) error { return WriteDiffHTML(b, sampleDiff(t)) })
 	render("history", func(b *bytes.Buffer) error { return WriteHistoryHTML(b, sampleHistory(t)) })
 	render("audit.id", func(b *bytes.Buffer) error { return WriteHTMLIn(b, htmlReport(t), i18n.Indonesian) })
+	render("check.id", func(b *bytes.Buffer) error { return WriteCheckHTMLIn(b, sampleCheck(t), i18n.Indonesian) })
+	render("diff.id", func(b *bytes.Buffer) error { return WriteDiffHTMLIn(b, sampleDiff(t), i18n.Indonesian) })
+	render("history.id", func(b *bytes.Buffer) error { return WriteHistoryHTMLIn(b, sampleHistory(t), i18n.Indonesian) })
 	return out
 }
 
