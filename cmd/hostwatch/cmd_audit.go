@@ -518,17 +518,18 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	report.Interrupted = interrupted
 	report.Vantage = run.vantage(streams, egress)
 	report.Warnings = append(report.Warnings, dataWarnings(streams, run.db)...)
+	lang := opts.lang.resolve(streams.Getenv)
 	switch format {
 	case "json":
 		err = reports.WriteJSON(streams.Out, report)
 	case "table":
-		err = reports.WriteTable(streams.Out, report, streams.Width)
+		err = reports.WriteTableIn(streams.Out, report, streams.Width, lang)
 	case "markdown":
-		err = reports.WriteMarkdown(streams.Out, report)
+		err = reports.WriteMarkdownIn(streams.Out, report, lang)
 	case "csv":
 		err = csvOut.Flush()
 	case "html":
-		err = reports.WriteHTMLIn(streams.Out, report, opts.lang.resolve(streams.Getenv))
+		err = reports.WriteHTMLIn(streams.Out, report, lang)
 	}
 	switch {
 	case err != nil:
