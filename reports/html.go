@@ -265,6 +265,9 @@ func WriteHistoryHTMLIn(w io.Writer, h History, lang i18n.Lang) error {
 type page struct {
 	Kind        string // audit, check, diff, history
 	GeneratedAt string
+	// MadeOn is GeneratedAt as a sentence in the page's language says it
+	// ("15 Februari 2024, 08.30 UTC"); GeneratedAt stays in <time datetime>.
+	MadeOn      string
 	ToolVersion string
 	Stale       []StaleDataset
 	Map         mapView
@@ -299,7 +302,7 @@ func pageLanguage(lang i18n.Lang) (*i18n.Printer, *worldmap.Map, error) {
 
 func newPage(kind string, at time.Time, version string, doc []byte, m *worldmap.Map, pr *i18n.Printer) *page {
 	sum := sha256.Sum256(doc)
-	p := &page{Kind: kind, GeneratedAt: clock(at), ToolVersion: version, printer: pr}
+	p := &page{Kind: kind, GeneratedAt: clock(at), MadeOn: pr.DateTime(at), ToolVersion: version, printer: pr}
 	p.Method.GeneratedAt = p.GeneratedAt
 	p.Method.ToolVersion = version
 	p.Method.JSONSHA256 = hex.EncodeToString(sum[:])
@@ -361,7 +364,15 @@ func parseTemplates(pr *i18n.Printer) (*template.Template, error) {
 			}
 			return id + ".other"
 		},
-		"lang":   func() string { return string(pr.Lang()) },
+		"lang": func() string { return string(pr.Lang()) },
+		// day words a dataset's date (2026-06-17) as a sentence says it;
+		// a version that is not a date is left as it is.
+		"day": func(s string) string {
+			if d, err := time.Parse(time.DateOnly, s); err == nil {
+				return pr.Date(d)
+			}
+			return s
+		},
 		"plural": func(n int, one, many string) string { return plural(n, one, many) },
 		"join":   strings.Join,
 		"add":    func(a, b int) int { return a + b },
