@@ -218,6 +218,13 @@ func TestWriteLookup(t *testing.T) {
 		ip := netip.MustParseAddr(s)
 		l.Addresses = append(l.Addresses, Attributed{IP: ip, Result: db.Lookup(ip)})
 	}
+	id := l
+	id.Lang = i18n.Indonesian
+	var table bytes.Buffer
+	if err := WriteLookup(&table, "table", id); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "lookup.table.id.golden", table.Bytes())
 	for _, format := range []string{"table", "json", "jsonl", "csv"} {
 		var buf bytes.Buffer
 		if err := WriteLookup(&buf, format, l); err != nil {
