@@ -16,6 +16,7 @@ MAP_PKGS    := world-atlas@2.0.2 i18n-iso-countries@7.14.0
 DEMO_ZONE   := testdata/demo/kpu.go.id.zone
 # Where `make demo` writes its HTML report, and the README's picture of it.
 DEMO_HTML   := bin/demo/kpu.html
+DEMO_HTML_ID := bin/demo/kpu-id.html
 SCREENSHOT  := docs/report.png
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
@@ -42,8 +43,10 @@ demo: build
 	echo; echo "\$$ hostwatch lookup 170.33.13.55 8.8.8.8 2001:4860:4860::8888"; \
 	$(BIN)/hostwatch lookup -o table 170.33.13.55 8.8.8.8 2001:4860:4860::8888; \
 	mkdir -p $(dir $(DEMO_HTML)); \
-	$(BIN)/hostwatch audit -o html --resolver $$addr --timeout 1s $(DEMO_NAMES) > $(DEMO_HTML); \
-	echo; echo "HTML report of the audit: $(DEMO_HTML) (one file; opens offline in any browser)"
+	$(BIN)/hostwatch audit -o html --lang en --resolver $$addr --timeout 1s $(DEMO_NAMES) > $(DEMO_HTML); \
+	$(BIN)/hostwatch audit -o html --lang id --resolver $$addr --timeout 1s $(DEMO_NAMES) > $(DEMO_HTML_ID); \
+	echo; echo "HTML report of the audit: $(DEMO_HTML) (one file; opens offline in any browser)"; \
+	echo "The same report in Bahasa Indonesia: $(DEMO_HTML_ID)"
 
 test: fmt-check vet staticcheck chromium unit
 

@@ -19,12 +19,13 @@ import (
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/reports/worldmap"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
-// The HTML templates: every word a page shows is in them, none in the Go
-// code, so that a message catalogue can replace them later.
+// The HTML templates: they hold the page's structure; every word it shows
+// comes from the message catalogues of package i18n.
 //
 //go:embed templates/*.html.tmpl
 var templateFiles embed.FS
@@ -43,17 +44,21 @@ type ReportRef struct {
 	ToolVersion string
 }
 
-// WriteHTML writes an audit report as one self-contained HTML page.
-func WriteHTML(w io.Writer, r probe.Report) error {
+// WriteHTML writes an audit report as one self-contained HTML page, in English.
+func WriteHTML(w io.Writer, r probe.Report) error { return WriteHTMLIn(w, r, i18n.English) }
+
+// WriteHTMLIn writes an audit report as one self-contained HTML page in
+// the language lang.
+func WriteHTMLIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	var doc bytes.Buffer
 	if err := WriteJSON(&doc, r); err != nil {
 		return err
 	}
-	m, err := worldmap.Load()
+	pr, m, err := pageLanguage(lang)
 	if err != nil {
 		return err
 	}
-	p := newPage("audit", r.GeneratedAt, r.ToolVersion, doc.Bytes(), m)
+	p := newPage("audit", r.GeneratedAt, r.ToolVersion, doc.Bytes(), m, pr)
 	p.Method.Datasets = datasetViews(r.Datasets, r.GeneratedAt)
 	p.Method.Resolvers = r.Resolvers
 	p.Method.Vantage = vantageView(r.Vantage, m)
@@ -94,8 +99,12 @@ func WriteHTML(w io.Writer, r probe.Report) error {
 	return writePage(w, p)
 }
 
-// WriteCheckHTML writes a check's outcome as one self-contained HTML page.
-func WriteCheckHTML(w io.Writer, c Check) error {
+// WriteCheckHTML writes a check's outcome as one self-contained HTML page, in English.
+func WriteCheckHTML(w io.Writer, c Check) error { return WriteCheckHTMLIn(w, c, i18n.English) }
+
+// WriteCheckHTMLIn writes a check's outcome as one self-contained HTML
+// page in the language lang.
+func WriteCheckHTMLIn(w io.Writer, c Check, lang i18n.Lang) error {
 	if c.Changes == nil {
 		c.Changes = func(func(probe.Change) bool) {}
 	}
@@ -103,12 +112,15 @@ func WriteCheckHTML(w io.Writer, c Check) error {
 	if err := WriteCheck(&doc, "json", c); err != nil {
 		return err
 	}
-	return writeCheckHTML(w, c, doc.Bytes(), nil)
+	return writeCheckHTML(w, c, doc.Bytes(), nil, lang)
 }
 
 // WriteDiffHTML writes a diff of two saved reports as one self-contained
-// HTML page that names both and carries the diff's own JSON document.
-func WriteDiffHTML(w io.Writer, d Diff) error {
+// HTML page that names both and carries the diff's own JSON document, in English.
+func WriteDiffHTML(w io.Writer, d Diff) error { return WriteDiffHTMLIn(w, d, i18n.English) }
+
+// WriteDiffHTMLIn is WriteDiffHTML in the language lang.
+func WriteDiffHTMLIn(w io.Writer, d Diff, lang i18n.Lang) error {
 	var doc bytes.Buffer
 	if err := WriteDiff(&doc, "json", d); err != nil {
 		return err
@@ -120,13 +132,13 @@ func WriteDiffHTML(w io.Writer, d Diff) error {
 	ref := func(s DiffSide) ReportRef {
 		return ReportRef{File: s.File, GeneratedAt: s.Report.GeneratedAt, Vantage: s.Report.Vantage.Name, ToolVersion: s.Report.ToolVersion}
 	}
-	return writeCheckHTML(w, c, doc.Bytes(), &[2]ReportRef{ref(d.Before), ref(d.After)})
+	return writeCheckHTML(w, c, doc.Bytes(), &[2]ReportRef{ref(d.Before), ref(d.After)}, lang)
 }
 
 // writeCheckHTML writes the page of a check or, with compared, of a diff;
 // doc is the JSON document the page is made from.
-func writeCheckHTML(w io.Writer, c Check, doc []byte, compared *[2]ReportRef) error {
-	m, err := worldmap.Load()
+func writeCheckHTML(w io.Writer, c Check, doc []byte, compared *[2]ReportRef, lang i18n.Lang) error {
+	pr, m, err := pageLanguage(lang)
 	if err != nil {
 		return err
 	}
@@ -134,7 +146,7 @@ func writeCheckHTML(w io.Writer, c Check, doc []byte, compared *[2]ReportRef) er
 	if compared != nil {
 		kind = "diff"
 	}
-	p := newPage(kind, c.GeneratedAt, c.ToolVersion, doc, m)
+	p := newPage(kind, c.GeneratedAt, c.ToolVersion, doc, m, pr)
 	p.Method.Datasets = datasetViews(c.Datasets, c.GeneratedAt)
 	p.Method.Resolvers = c.Resolvers
 	p.Method.Database = c.Database
@@ -185,17 +197,20 @@ func writeCheckHTML(w io.Writer, c Check, doc []byte, compared *[2]ReportRef) er
 
 // WriteHistoryHTML writes timelines as one self-contained HTML page: a
 // timeline per domain and vantage, each period coloured by its places and
-// every move dated.
-func WriteHistoryHTML(w io.Writer, h History) error {
+// every move dated. In English.
+func WriteHistoryHTML(w io.Writer, h History) error { return WriteHistoryHTMLIn(w, h, i18n.English) }
+
+// WriteHistoryHTMLIn is WriteHistoryHTML in the language lang.
+func WriteHistoryHTMLIn(w io.Writer, h History, lang i18n.Lang) error {
 	var doc bytes.Buffer
 	if err := writeDocument(&doc, newHistoryDocument(h)); err != nil {
 		return err
 	}
-	m, err := worldmap.Load()
+	pr, m, err := pageLanguage(lang)
 	if err != nil {
 		return err
 	}
-	p := newPage("history", h.GeneratedAt, h.ToolVersion, doc.Bytes(), m)
+	p := newPage("history", h.GeneratedAt, h.ToolVersion, doc.Bytes(), m, pr)
 	p.Method.Database = h.Database
 	hv := &historyView{Since: clock(h.Since), Until: clock(h.Until), Confirm: h.Confirm, Vantages: h.Vantages}
 	first, last := h.Since, h.Until
@@ -250,6 +265,9 @@ func WriteHistoryHTML(w io.Writer, h History) error {
 type page struct {
 	Kind        string // audit, check, diff, history
 	GeneratedAt string
+	// MadeOn is GeneratedAt as a sentence in the page's language says it
+	// ("15 Februari 2024, 08.30 UTC"); GeneratedAt stays in <time datetime>.
+	MadeOn      string
 	ToolVersion string
 	Stale       []StaleDataset
 	Map         mapView
@@ -257,11 +275,34 @@ type page struct {
 	Check       *checkView
 	History     *historyView
 	Method      methodView
+	printer     *i18n.Printer
 }
 
-func newPage(kind string, at time.Time, version string, doc []byte, m *worldmap.Map) *page {
+// pageLanguage is the printer of lang and the world map with its country
+// names in lang: CLDR's names for Indonesian ("Tiongkok", "Prancis"), the
+// map's own (Natural Earth's) for English, as before there were languages.
+func pageLanguage(lang i18n.Lang) (*i18n.Printer, *worldmap.Map, error) {
+	pr, err := i18n.New(lang)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := worldmap.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	if pr.Lang() != i18n.English {
+		for i, c := range m.Countries {
+			if name, ok := pr.Country(c.Code); ok {
+				m.Countries[i].Name = name
+			}
+		}
+	}
+	return pr, m, nil
+}
+
+func newPage(kind string, at time.Time, version string, doc []byte, m *worldmap.Map, pr *i18n.Printer) *page {
 	sum := sha256.Sum256(doc)
-	p := &page{Kind: kind, GeneratedAt: clock(at), ToolVersion: version}
+	p := &page{Kind: kind, GeneratedAt: clock(at), MadeOn: pr.DateTime(at), ToolVersion: version, printer: pr}
 	p.Method.GeneratedAt = p.GeneratedAt
 	p.Method.ToolVersion = version
 	p.Method.JSONSHA256 = hex.EncodeToString(sum[:])
@@ -288,7 +329,7 @@ func jsonDataURL(doc []byte) template.URL {
 // (`\x1b`), line by line, as on a terminal: a page is often looked at with
 // cat or less before a browser, and a browser shows the escapes too.
 func writePage(w io.Writer, p *page) error {
-	t, err := parseTemplates()
+	t, err := parseTemplates(p.printer)
 	if err != nil {
 		return err
 	}
@@ -310,8 +351,28 @@ func writePage(w io.Writer, p *page) error {
 	return nil
 }
 
-func parseTemplates() (*template.Template, error) {
+// parseTemplates parses the page templates with the words of pr: t words
+// a message, n a message counting something (its first argument), form
+// picks the id.one or id.other of a message, lang is the page's language.
+func parseTemplates(pr *i18n.Printer) (*template.Template, error) {
 	t, err := template.New("").Funcs(template.FuncMap{
+		"t": pr.T,
+		"n": pr.N,
+		"form": func(n int, id string) string {
+			if n == 1 {
+				return id + ".one"
+			}
+			return id + ".other"
+		},
+		"lang": func() string { return string(pr.Lang()) },
+		// day words a dataset's date (2026-06-17) as a sentence says it;
+		// a version that is not a date is left as it is.
+		"day": func(s string) string {
+			if d, err := time.Parse(time.DateOnly, s); err == nil {
+				return pr.Date(d)
+			}
+			return s
+		},
 		"plural": func(n int, one, many string) string { return plural(n, one, many) },
 		"join":   strings.Join,
 		"add":    func(a, b int) int { return a + b },

@@ -18,6 +18,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/probe/frontdoor"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -93,6 +94,10 @@ func htmlPages(t *testing.T) map[string][]byte {
 	render("check", func(b *bytes.Buffer) error { return WriteCheckHTML(b, sampleCheck(t)) })
 	render("diff", func(b *bytes.Buffer) error { return WriteDiffHTML(b, sampleDiff(t)) })
 	render("history", func(b *bytes.Buffer) error { return WriteHistoryHTML(b, sampleHistory(t)) })
+	render("audit.id", func(b *bytes.Buffer) error { return WriteHTMLIn(b, htmlReport(t), i18n.Indonesian) })
+	render("check.id", func(b *bytes.Buffer) error { return WriteCheckHTMLIn(b, sampleCheck(t), i18n.Indonesian) })
+	render("diff.id", func(b *bytes.Buffer) error { return WriteDiffHTMLIn(b, sampleDiff(t), i18n.Indonesian) })
+	render("history.id", func(b *bytes.Buffer) error { return WriteHistoryHTMLIn(b, sampleHistory(t), i18n.Indonesian) })
 	return out
 }
 
@@ -456,19 +461,34 @@ func TestHTMLStale(t *testing.T) {
 	r := sampleReport(t)
 	r.GeneratedAt = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	r.Interrupted = true
-	var buf bytes.Buffer
+	var buf, id bytes.Buffer
 	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTMLIn(&id, r, i18n.Indonesian); err != nil {
 		t.Fatal(err)
 	}
 	page := strings.Join(strings.Fields(allText(t, buf.Bytes())), " ")
 	for _, want := range []string{
-		"Data older than 90 days: ip-location-db/asn is from 2026-06-17 (167 days before this report), ip-location-db/geo-whois-asn-country is from 2026-06-17 (167 days before this report)",
+		"Data older than 90 days: ip-location-db/asn is from 17 June 2026 (167 days before this report), ip-location-db/geo-whois-asn-country is from 17 June 2026 (167 days before this report)",
 		"so every sentence below may be out of date",
 		"Interrupted: the run was stopped before every domain was done",
 		"ip-location-db/asn 2026-06-17 (167 days old: older than 90 days), licence CC BY 4.0",
+		"Made 1 December 2026, 00:00 UTC by hostwatch",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page does not say %q", want)
+		}
+	}
+	idPage := strings.Join(strings.Fields(allText(t, id.Bytes())), " ")
+	for _, want := range []string{
+		"Data berusia lebih dari 90 hari: ip-location-db/asn berasal dari 17 Juni 2026 (167 hari sebelum laporan ini)",
+		"Terhenti: pemeriksaan dihentikan sebelum semua domain selesai",
+		"ip-location-db/asn 2026-06-17 (berusia 167 hari: lebih dari 90 hari), lisensi CC BY 4.0",
+		"Dibuat 1 Desember 2026, 00.00 UTC dengan hostwatch",
+	} {
+		if !strings.Contains(idPage, want) {
+			t.Errorf("the Indonesian page does not say %q", want)
 		}
 	}
 	if i, j := strings.Index(page, "Data older than 90 days"), strings.Index(page, "The address of pemilu2024"); i < 0 || j < i {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 )
 
 // LookupSchema names the version of the lookup report format.
@@ -33,6 +34,9 @@ type Lookup struct {
 	// Width is what the table is fitted to: the terminal's width, or 0
 	// for TableWidth.
 	Width int
+	// Lang is the language of the table's headings and footer ("" is
+	// English); JSON, JSON lines and CSV are the same in every language.
+	Lang i18n.Lang
 }
 
 // LookupDocument is the JSON form of a Lookup.
@@ -95,13 +99,17 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 		}
 		return writeDocument(w, doc)
 	case "table":
+		pr, err := i18n.New(l.Lang)
+		if err != nil {
+			return err
+		}
 		cols := []*column{
-			{header: "ADDRESS"},
+			{header: pr.T("table.col.address")},
 			{header: "ASN"},
-			{header: "CC"},
-			{header: "PREFIX"},
-			{header: "PROVIDER", min: 10, squeeze: 2},
-			{header: "ORGANISATION", short: "ORG", min: 10, squeeze: 1},
+			{header: pr.T("table.col.cc")},
+			{header: pr.T("table.col.prefix")},
+			{header: pr.T("table.col.provider"), min: 10, squeeze: 2},
+			{header: pr.T("table.col.org"), short: pr.T("table.col.org.short"), min: 10, squeeze: 1},
 		}
 		for _, a := range l.Addresses {
 			ad := newAddress(a.IP, 0, a.Result)
@@ -116,12 +124,16 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 		writeColumns(&b, cols, width)
 		b.WriteByte('\n')
 		if cdnEdges(l) {
-			textPara(&b, width, "(CDN): %s", cdnNote)
+			textPara(&b, width, "(CDN): %s", pr.T("text.cdn-note"))
 		}
-		textPara(&b, width, "Looked up: %s by hostwatch %s, in the datasets below (no DNS)", clock(l.GeneratedAt), cmp.Or(l.ToolVersion, "(unknown version)"))
-		writeDatasets(&b, width, l.Datasets)
-		writeWarnings(&b, width, l.Warnings)
-		_, err := io.WriteString(w, b.String())
+		textPara(&b, width, "%s", pr.T("text.looked-up", clock(l.GeneratedAt), cmp.Or(l.ToolVersion, pr.T("text.unknown-version"))))
+		for _, d := range l.Datasets {
+			textPara(&b, width, "%s", pr.T("text.data", d.ID, d.Version, d.License))
+		}
+		for _, w := range l.Warnings {
+			textPara(&b, width, "%s", pr.T("text.warning", w))
+		}
+		_, err = io.WriteString(w, b.String())
 		return err
 	}
 	return fmt.Errorf("unknown output format %q", format)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -18,9 +19,20 @@ import (
 // outside text is escaped (mdEscape): it stays text, never a link, an
 // image, HTML or a broken table.
 func WriteMarkdown(w io.Writer, r probe.Report) error {
+	return WriteMarkdownIn(w, r, i18n.English)
+}
+
+// WriteMarkdownIn is WriteMarkdown with its headings, sentences and footer
+// in the language lang. The notes, warnings and failure reasons are still
+// English.
+func WriteMarkdownIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
+	pr, err := i18n.New(lang)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	b.WriteString("## hostwatch audit\n\n")
-	b.WriteString(mdEscape(summary(r)) + ".\n\n")
+	b.WriteString(mdEscape(summary(pr, r)) + ".\n\n")
 	var failed []probe.Observation
 	rows := 0
 	for _, o := range r.Observations {
@@ -30,7 +42,8 @@ func WriteMarkdown(w io.Writer, r probe.Report) error {
 		rows += len(o.Addresses)
 	}
 	if rows > 0 {
-		b.WriteString("| Domain | Address | ASN | Country | Registered in | Provider | Organisation |\n")
+		fmt.Fprintf(&b, "| %s | %s | ASN | %s | %s | %s | %s |\n", pr.T("col.domain"), pr.T("col.address"), pr.T("col.country"),
+			pr.T("col.registered"), pr.T("col.provider"), pr.T("col.org"))
 		b.WriteString("|---|---|---|---|---|---|---|\n")
 		for _, o := range r.Observations {
 			for _, a := range o.Addresses {
@@ -45,9 +58,9 @@ func WriteMarkdown(w io.Writer, r probe.Report) error {
 		b.WriteByte('\n')
 	}
 	if len(failed) > 0 {
-		b.WriteString("Domains without an address:\n\n| Domain | Status | Why |\n|---|---|---|\n")
+		fmt.Fprintf(&b, "%s\n\n| %s | %s | %s |\n|---|---|---|\n", pr.T("md.failed"), pr.T("col.domain"), pr.T("md.col.status"), pr.T("md.col.why"))
 		for _, o := range failed {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdEscape(displayName(o.Target)), o.Status, mdEscape(cmp.Or(o.Error, "no reason was given")))
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdEscape(displayName(o.Target)), o.Status, mdEscape(cmp.Or(o.Error, pr.T("text.no-reason"))))
 		}
 		b.WriteByte('\n')
 	}
@@ -64,23 +77,23 @@ func WriteMarkdown(w io.Writer, r probe.Report) error {
 		}
 	}
 	if len(notes) > 0 {
-		b.WriteString("Notes:\n\n" + strings.Join(notes, "") + "\n")
+		b.WriteString(pr.T("md.notes") + "\n\n" + strings.Join(notes, "") + "\n")
 	}
-	fmt.Fprintf(&b, "Observed %s by hostwatch %s. %s.", clock(r.GeneratedAt), mdEscape(cmp.Or(r.ToolVersion, "(unknown version)")),
-		mdEscape(vantageLine(r.Vantage)))
+	b.WriteString(pr.T("md.observed", clock(r.GeneratedAt), mdEscape(cmp.Or(r.ToolVersion, pr.T("text.unknown-version")))) + " " +
+		mdEscape(vantageLine(pr, r.Vantage)) + ".")
 	if len(r.Resolvers) > 0 {
-		fmt.Fprintf(&b, " Resolvers: %s.", mdEscape(strings.Join(r.Resolvers, ", ")))
+		b.WriteString(pr.T("md.resolvers", mdEscape(strings.Join(r.Resolvers, ", "))))
 	}
 	b.WriteString("\n\n")
 	if r.Interrupted {
-		b.WriteString("The run was interrupted before every domain was done.\n\n")
+		b.WriteString(pr.T("md.interrupted") + "\n\n")
 	}
 	for _, d := range r.Datasets {
-		fmt.Fprintf(&b, "- Data: %s %s (%s)\n", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License))
+		b.WriteString("- " + pr.T("text.data", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License)) + "\n")
 	}
 	for _, w := range r.Warnings {
-		fmt.Fprintf(&b, "\n> **Warning:** %s\n", mdEscape(w))
+		fmt.Fprintf(&b, "\n> **%s** %s\n", pr.T("md.warning"), mdEscape(w))
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err = io.WriteString(w, b.String())
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/hostwatch/hostwatch/internal/termtext"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 )
 
 // renderGFM renders Markdown as GitHub does (goldmark with its GFM
@@ -89,6 +90,14 @@ func TestWriteMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "audit.md.golden", buf.Bytes())
+	var id bytes.Buffer
+	if err := WriteMarkdownIn(&id, sampleReport(t), i18n.Indonesian); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "audit.id.md.golden", id.Bytes())
+	if n := checkTables(t, renderGFM(t, id.Bytes()), id.Bytes()); n != 2 {
+		t.Errorf("Indonesian: %d tables, want 2:\n%s", n, id.Bytes())
+	}
 	doc := renderGFM(t, buf.Bytes())
 	if n := checkTables(t, doc, buf.Bytes()); n != 2 {
 		t.Errorf("%d tables, want 2 (addresses, and domains without one):\n%s", n, buf.Bytes())

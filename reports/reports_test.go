@@ -15,6 +15,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/reports/schema"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -101,13 +102,21 @@ func sampleReport(t *testing.T) probe.Report {
 
 func TestWriteTable(t *testing.T) {
 	t.Parallel()
-	for width, name := range map[int]string{0: "audit.table.golden", 80: "audit.table.80.golden"} {
+	for _, tc := range []struct {
+		width int
+		lang  i18n.Lang
+		name  string
+	}{
+		{0, i18n.English, "audit.table.golden"},
+		{80, i18n.English, "audit.table.80.golden"},
+		{80, i18n.Indonesian, "audit.table.80.id.golden"},
+	} {
 		var buf bytes.Buffer
-		if err := WriteTable(&buf, sampleReport(t), width); err != nil {
+		if err := WriteTableIn(&buf, sampleReport(t), tc.width, tc.lang); err != nil {
 			t.Fatal(err)
 		}
-		fitsWidth(t, buf.String(), fitWidth(width))
-		golden(t, name, buf.Bytes())
+		fitsWidth(t, buf.String(), fitWidth(tc.width))
+		golden(t, tc.name, buf.Bytes())
 	}
 }
 
@@ -209,6 +218,13 @@ func TestWriteLookup(t *testing.T) {
 		ip := netip.MustParseAddr(s)
 		l.Addresses = append(l.Addresses, Attributed{IP: ip, Result: db.Lookup(ip)})
 	}
+	id := l
+	id.Lang = i18n.Indonesian
+	var table bytes.Buffer
+	if err := WriteLookup(&table, "table", id); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "lookup.table.id.golden", table.Bytes())
 	for _, format := range []string{"table", "json", "jsonl", "csv"} {
 		var buf bytes.Buffer
 		if err := WriteLookup(&buf, format, l); err != nil {

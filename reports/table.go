@@ -9,6 +9,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -41,21 +42,32 @@ type column struct {
 // organisation names (then providers, then long domain names) and
 // wrapping lines of their own; addresses, AS numbers and codes are never cut.
 func WriteTable(w io.Writer, r probe.Report, width int) error {
+	return WriteTableIn(w, r, width, i18n.English)
+}
+
+// WriteTableIn is WriteTable with its headings, summary and footer in the
+// language lang. The notes under addresses and domains, the warnings and
+// the failure reasons are still English.
+func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error {
+	pr, err := i18n.New(lang)
+	if err != nil {
+		return err
+	}
 	width = fitWidth(width)
 	cols := []*column{
-		{header: "DOMAIN", min: 20, squeeze: 3},
-		{header: "ADDRESS"},
+		{header: pr.T("table.col.domain"), min: 20, squeeze: 3},
+		{header: pr.T("table.col.address")},
 		{header: "ASN"},
-		{header: "CC"},
-		{header: "PROVIDER", min: 10, squeeze: 2},
-		{header: "ORGANISATION", short: "ORG", min: 10, squeeze: 1},
+		{header: pr.T("table.col.cc")},
+		{header: pr.T("table.col.provider"), min: 10, squeeze: 2},
+		{header: pr.T("table.col.org"), short: pr.T("table.col.org.short"), min: 10, squeeze: 1},
 	}
 	for _, o := range r.Observations {
 		name := displayName(o.Target)
 		if o.Status != resolvers.StatusOK {
 			// The reason spans the columns after the status, so that it does
 			// not widen them, and wraps rather than being cut.
-			addRow(cols, name, "["+string(o.Status)+"]", spanMark+cmp.Or(o.Error, "no reason was given"), "", "", "")
+			addRow(cols, name, "["+string(o.Status)+"]", spanMark+cmp.Or(o.Error, pr.T("text.no-reason")), "", "", "")
 		}
 		for _, a := range o.Addresses {
 			asn := ""
@@ -74,18 +86,22 @@ func WriteTable(w io.Writer, r probe.Report, width int) error {
 	var b strings.Builder
 	writeColumns(&b, cols, width)
 	b.WriteByte('\n')
-	textPara(&b, width, "%s", summary(r))
-	textPara(&b, width, "Observed: %s by hostwatch %s", clock(r.GeneratedAt), cmp.Or(r.ToolVersion, "(unknown version)"))
-	textPara(&b, width, "%s", vantageLine(r.Vantage))
+	textPara(&b, width, "%s", summary(pr, r))
+	textPara(&b, width, "%s", pr.T("text.observed", clock(r.GeneratedAt), cmp.Or(r.ToolVersion, pr.T("text.unknown-version"))))
+	textPara(&b, width, "%s", vantageLine(pr, r.Vantage))
 	if len(r.Resolvers) > 0 {
-		textPara(&b, width, "Resolvers: %s", strings.Join(r.Resolvers, ", "))
+		textPara(&b, width, "%s", pr.T("text.resolvers", strings.Join(r.Resolvers, ", ")))
 	}
-	writeDatasets(&b, width, r.Datasets)
-	writeWarnings(&b, width, r.Warnings)
+	for _, d := range r.Datasets {
+		textPara(&b, width, "%s", pr.T("text.data", d.ID, d.Version, d.License))
+	}
+	for _, w := range r.Warnings {
+		textPara(&b, width, "%s", pr.T("text.warning", w))
+	}
 	if r.Interrupted {
-		textPara(&b, width, "Interrupted: the run was stopped before every domain was done.")
+		textPara(&b, width, "%s", pr.T("text.interrupted"))
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err = io.WriteString(w, b.String())
 	return err
 }
 
@@ -202,15 +218,15 @@ func recordLine(rs probe.RecordSet) string {
 }
 
 // vantageLine says where a report was taken from, in one line.
-func vantageLine(v probe.Vantage) string {
-	s := "Vantage: " + cmp.Or(v.Name, "(unnamed; --vantage names it)")
+func vantageLine(pr *i18n.Printer, v probe.Vantage) string {
+	s := pr.T("text.vantage", cmp.Or(v.Name, pr.T("text.vantage.unnamed")))
 	if v.TimeZone != "" {
-		s += ", time zone " + v.TimeZone
+		s += pr.T("text.timezone", v.TimeZone)
 	}
 	var egress []string
 	for _, e := range v.Egress {
 		if e.Address.IsValid() {
-			egress = append(egress, e.Resolver+" leaves from "+e.Address.String())
+			egress = append(egress, pr.T("text.leaves-from", e.Resolver, e.Address.String()))
 		}
 	}
 	if len(egress) > 0 {
@@ -417,7 +433,7 @@ func displayName(t probe.Target) string {
 }
 
 // summary counts domains by status, in the fixed order of the vocabulary.
-func summary(r probe.Report) string {
+func summary(pr *i18n.Printer, r probe.Report) string {
 	counts := map[resolvers.Status]int{}
 	for _, o := range r.Observations {
 		counts[o.Status]++
@@ -428,11 +444,7 @@ func summary(r probe.Report) string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}
 	}
-	noun := "domains"
-	if len(r.Observations) == 1 {
-		noun = "domain"
-	}
-	return fmt.Sprintf("%d %s: %s", len(r.Observations), noun, strings.Join(parts, ", "))
+	return pr.N("audit.count", len(r.Observations)) + ": " + strings.Join(parts, ", ")
 }
 
 // fit sets each column's width to its widest cell, then, while a row is

@@ -59,6 +59,7 @@ type auditOptions struct {
 	// learned addresses that are not globally reachable.
 	allowPrivate bool
 	jsonlHeader  bool
+	lang         langFlag
 }
 
 // bind binds every audit flag.
@@ -66,6 +67,7 @@ func (o *auditOptions) bind(fs *pflag.FlagSet) {
 	o.bindResolution(fs)
 	fs.StringVarP(&o.output, "output", "o", "", "output `FORMAT`: "+formatList(outputFormats("audit"))+" (default: table on a terminal, jsonl otherwise)")
 	fs.BoolVar(&o.strict, "strict", false, "exit 1 when any domain does not resolve to an address")
+	bindLang(fs, &o.lang)
 	fs.BoolVar(&o.jsonlHeader, "jsonl-header", false, "with -o jsonl, start with one header line (schema, tool version, datasets, resolvers, vantage); every other line is a domain")
 }
 
@@ -516,17 +518,18 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	report.Interrupted = interrupted
 	report.Vantage = run.vantage(streams, egress)
 	report.Warnings = append(report.Warnings, dataWarnings(streams, run.db)...)
+	lang := opts.lang.resolve(streams.Getenv)
 	switch format {
 	case "json":
 		err = reports.WriteJSON(streams.Out, report)
 	case "table":
-		err = reports.WriteTable(streams.Out, report, streams.Width)
+		err = reports.WriteTableIn(streams.Out, report, streams.Width, lang)
 	case "markdown":
-		err = reports.WriteMarkdown(streams.Out, report)
+		err = reports.WriteMarkdownIn(streams.Out, report, lang)
 	case "csv":
 		err = csvOut.Flush()
 	case "html":
-		err = reports.WriteHTML(streams.Out, report)
+		err = reports.WriteHTMLIn(streams.Out, report, lang)
 	}
 	switch {
 	case err != nil:

@@ -16,6 +16,7 @@ import (
 	"github.com/hostwatch/hostwatch/history"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -74,6 +75,7 @@ record with it.
 	}
 	fs := cmd.Flags()
 	opts.audit.bindResolution(fs)
+	bindLang(fs, &opts.audit.lang)
 	bindDB(fs, &opts.db)
 	fs.StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: "+formatList(outputFormats("check")))
 	fs.StringArrayVar(&opts.failOn, "fail-on", nil, failOnHelp)
@@ -148,7 +150,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	result.Warnings = append(result.Warnings, dataWarnings(streams, run.db)...)
 	if why := health.failure(); why != "" {
 		result.RunFailed = why
-		if err := writeCheck(streams.Out, opts.output, result); err != nil {
+		if err := writeCheck(streams.Out, opts.output, result, opts.audit.lang.resolve(streams.Getenv)); err != nil {
 			return runError{err}
 		}
 		return runError{errors.New("the run failed: " + why + "; nothing was recorded")}
@@ -173,7 +175,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	for _, v := range result.Violations {
 		result.Matched = append(result.Matched, fmt.Sprintf("policy (%s %s)", v.Domain, v.Address))
 	}
-	if err := cmp.Or(writeCheck(streams.Out, opts.output, result), spool.Err()); err != nil {
+	if err := cmp.Or(writeCheck(streams.Out, opts.output, result, opts.audit.lang.resolve(streams.Getenv)), spool.Err()); err != nil {
 		return runError{err}
 	}
 	switch {
@@ -187,9 +189,9 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 }
 
 // writeCheck writes a check's outcome in the format asked for.
-func writeCheck(w io.Writer, format string, c reports.Check) error {
+func writeCheck(w io.Writer, format string, c reports.Check, lang i18n.Lang) error {
 	if format == "html" {
-		return reports.WriteCheckHTML(w, c)
+		return reports.WriteCheckHTMLIn(w, c, lang)
 	}
 	return reports.WriteCheck(w, format, c)
 }

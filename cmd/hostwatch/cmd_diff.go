@@ -19,6 +19,7 @@ import (
 
 type diffOptions struct {
 	output         string
+	lang           langFlag
 	failOn         []string
 	acrossVantages bool
 }
@@ -49,6 +50,7 @@ Exit codes:
 	}
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: "+formatList(outputFormats("diff")))
 	cmd.Flags().StringArrayVar(&opts.failOn, "fail-on", nil, failOnHelp)
+	bindLang(cmd.Flags(), &opts.lang)
 	cmd.Flags().BoolVar(&opts.acrossVantages, "across-vantages", false, "compare reports taken from different vantages (--vantage) anyway")
 	return cmd
 }
@@ -103,7 +105,7 @@ func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath
 		}
 	}
 	if opts.output == "html" {
-		err = reports.WriteDiffHTML(streams.Out, result)
+		err = reports.WriteDiffHTMLIn(streams.Out, result, opts.lang.resolve(streams.Getenv))
 	} else {
 		err = reports.WriteDiff(streams.Out, opts.output, result)
 	}

@@ -17,6 +17,7 @@ import (
 type historyOptions struct {
 	db      string
 	output  string
+	lang    langFlag
 	since   string
 	until   string
 	daily   bool
@@ -58,6 +59,7 @@ many times.
 	}
 	fs := cmd.Flags()
 	bindDB(fs, &opts.db)
+	bindLang(fs, &opts.lang)
 	fs.StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: "+formatList(outputFormats("history")))
 	fs.StringVar(&opts.since, "since", "", "only observations from `TIME` on (YYYY-MM-DD or RFC 3339)")
 	fs.StringVar(&opts.until, "until", "", "only observations before `TIME` (YYYY-MM-DD or RFC 3339)")
@@ -178,7 +180,7 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 	case opts.daily:
 		err = reports.WriteDailyCSV(streams.Out, spans)
 	case opts.output == "html":
-		err = reports.WriteHistoryHTML(streams.Out, h)
+		err = reports.WriteHistoryHTMLIn(streams.Out, h, opts.lang.resolve(streams.Getenv))
 	default:
 		err = reports.WriteHistory(streams.Out, opts.output, h)
 	}

@@ -18,6 +18,7 @@ import (
 
 type lookupOptions struct {
 	output      string
+	lang        langFlag
 	jsonlHeader bool
 	files       []string
 	mmdbs       []string
@@ -53,6 +54,7 @@ are still looked up.
 	cmd.Flags().StringArrayVarP(&opts.files, "file", "f", nil, "read addresses from `FILE`, one per line (- for stdin; # starts a comment); repeatable")
 	cmd.Flags().BoolVar(&opts.jsonlHeader, "jsonl-header", false, "with -o jsonl, start with one header line (schema, tool version, datasets); every other line is an address")
 	bindMMDB(cmd.Flags(), &opts.mmdbs)
+	bindLang(cmd.Flags(), &opts.lang)
 	return cmd
 }
 
@@ -92,6 +94,7 @@ func runLookup(ctx context.Context, streams IOStreams, opts *lookupOptions, args
 		ToolVersion: streams.Version,
 		Datasets:    db.Datasets(),
 		Warnings:    attribution.StaleWarnings(db.Datasets(), streams.Now()),
+		Lang:        opts.lang.resolve(streams.Getenv),
 		Width:       streams.Width,
 	}
 	var stream *reports.LookupStream

@@ -50,8 +50,8 @@ func failOnNames() []string {
 	return []string{"move", "country", "provider", "asn", "network", "addresses", "cname", "status", "gone", "new", "unresolved", "view", "any"}
 }
 
-// addCompletions makes shell completion offer the values of -o, --fail-on
-// and --records, on every command that has them, instead of file names.
+// addCompletions makes shell completion offer the values of -o, --fail-on,
+// --lang and --records, on every command that has them, instead of file names.
 func addCompletions(root *cobra.Command) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
@@ -62,6 +62,9 @@ func addCompletions(root *cobra.Command) {
 		}
 		if c.Flags().Lookup("fail-on") != nil {
 			_ = c.RegisterFlagCompletionFunc("fail-on", completeList(failOnNames()))
+		}
+		if c.Flags().Lookup("lang") != nil {
+			_ = c.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions(langNames(), cobra.ShellCompDirectiveNoFileComp))
 		}
 		if c.Flags().Lookup("records") != nil {
 			_ = c.RegisterFlagCompletionFunc("records", completeList(probe.RecordTypes()))

@@ -29,6 +29,9 @@ type IOStreams struct {
 	Now func() time.Time
 	// Version is the tool version written into reports.
 	Version string
+	// Getenv reads the environment (LC_ALL and LANG, for the language of
+	// reports); nil reads nothing.
+	Getenv func(string) string
 }
 
 // SystemStreams returns the process's standard streams, clock and build version.
@@ -42,6 +45,7 @@ func SystemStreams() IOStreams {
 		Width:         outputWidth(os.Getenv("COLUMNS"), terminal, os.Stdout.Fd()),
 		Now:           time.Now,
 		Version:       buildVersion(),
+		Getenv:        os.Getenv,
 	}
 }
 

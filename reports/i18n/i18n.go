@@ -1,0 +1,200 @@
+// Package i18n holds the words of hostwatch's reports: a message catalogue
+// per language (embedded, en and id), the language a user asked for, and
+// numbers and dates written the way that language writes them.
+//
+// Renderers never hold a sentence of their own: they ask a Printer for a
+// message by its ID, with arguments, and the catalogue of the language
+// words it (x/text/message, so %d groups digits as the language does:
+// 1,234 in English, 1.234 in Indonesian).
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
+)
+
+// Lang is a language the reports are written in.
+type Lang string
+
+// The languages there is a catalogue for.
+const (
+	English    Lang = "en"
+	Indonesian Lang = "id"
+)
+
+// Langs lists the languages --lang takes, in the order help shows them.
+func Langs() []Lang { return []Lang{English, Indonesian} }
+
+// ErrUnknownLang is returned by Parse for a language with no catalogue.
+var ErrUnknownLang = errors.New("unknown language")
+
+// Parse reads a --lang value: "en" or "id", or a locale name such as
+// "id_ID.UTF-8" or "en-GB".
+func Parse(s string) (Lang, error) {
+	switch base(s) {
+	case "en":
+		return English, nil
+	case "id":
+		return Indonesian, nil
+	}
+	return "", fmt.Errorf("%w %q (want en or id)", ErrUnknownLang, s)
+}
+
+// FromEnv is the language the environment asks for: LC_ALL, else LANG, as
+// POSIX orders them (LC_MESSAGES is not read: the reports are documents,
+// not messages). Indonesian for a locale of Indonesian (id_ID.UTF-8),
+// English for anything else, unset, C or POSIX included.
+func FromEnv(getenv func(string) string) Lang {
+	for _, name := range []string{"LC_ALL", "LANG"} {
+		if v := getenv(name); v != "" {
+			if base(v) == "id" {
+				return Indonesian
+			}
+			return English
+		}
+	}
+	return English
+}
+
+// base is the language part of a locale name: "id" of "id_ID.UTF-8@euro".
+func base(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if i := strings.IndexAny(s, "_-.@"); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// Tag is the BCP 47 tag of the language, for <html lang>.
+func (l Lang) Tag() language.Tag {
+	if l == Indonesian {
+		return language.Indonesian
+	}
+	return language.English
+}
+
+//go:embed catalog/*.json
+var catalogFiles embed.FS
+
+// Printer words messages, numbers, dates and country names in one language.
+type Printer struct {
+	lang    Lang
+	p       *message.Printer
+	known   map[string]bool
+	regions display.Namer
+}
+
+// New makes a Printer for l (English for a Lang it does not know). It reads
+// the embedded catalogues, so a broken catalogue is an error, not a panic.
+func New(l Lang) (*Printer, error) {
+	if l != Indonesian {
+		l = English
+	}
+	b := catalog.NewBuilder(catalog.Fallback(language.English))
+	known := map[string]bool{}
+	for _, lang := range Langs() {
+		msgs, err := load(lang)
+		if err != nil {
+			return nil, err
+		}
+		for id, text := range msgs {
+			if err := b.SetString(lang.Tag(), id, text); err != nil {
+				return nil, fmt.Errorf("catalogue %s: message %q: %w", lang, id, err)
+			}
+			if lang == l {
+				known[id] = true
+			}
+		}
+	}
+	return &Printer{lang: l, p: message.NewPrinter(l.Tag(), message.Catalog(b)), known: known,
+		regions: display.Regions(l.Tag())}, nil
+}
+
+// load reads one language's catalogue: message IDs to fmt formats.
+func load(l Lang) (map[string]string, error) {
+	b, err := catalogFiles.ReadFile("catalog/" + string(l) + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("catalogue %s: %w", l, err)
+	}
+	var msgs map[string]string
+	if err := json.Unmarshal(b, &msgs); err != nil {
+		return nil, fmt.Errorf("catalogue %s: %w", l, err)
+	}
+	return msgs, nil
+}
+
+// Lang is the language p writes.
+func (p *Printer) Lang() Lang { return p.lang }
+
+// T words the message id with args. A message missing from the catalogue
+// shows as its ID in brackets, so a test (and a reader) sees it.
+func (p *Printer) T(id string, args ...any) string {
+	if !p.known[id] {
+		return "[" + id + "]"
+	}
+	return p.p.Sprintf(id, args...)
+}
+
+// Number writes n with the language's digit grouping: 1,234 or 1.234.
+func (p *Printer) Number(n int) string { return p.p.Sprintf("%d", n) }
+
+// Decimal writes f with one decimal: 12.5 or 12,5.
+func (p *Printer) Decimal(f float64) string { return p.p.Sprintf("%.1f", f) }
+
+// Date writes the day of t (in UTC) as a sentence says it: "1 December
+// 2026", "1 Desember 2026".
+func (p *Printer) Date(t time.Time) string {
+	t = t.UTC()
+	return fmt.Sprintf("%d %s %d", t.Day(), p.month(t.Month()), t.Year())
+}
+
+// DateTime writes t (in UTC) as a sentence says it: "1 December 2026,
+// 09:15 UTC", "1 Desember 2026, 09.15 UTC" (Indonesian writes the time
+// with a dot).
+func (p *Printer) DateTime(t time.Time) string {
+	t = t.UTC()
+	sep := ":"
+	if p.lang == Indonesian {
+		sep = "."
+	}
+	return fmt.Sprintf("%s, %02d%s%02d UTC", p.Date(t), t.Hour(), sep, t.Minute())
+}
+
+func (p *Printer) month(m time.Month) string {
+	if p.lang == Indonesian {
+		return [...]string{"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli",
+			"Agustus", "September", "Oktober", "November", "Desember"}[m-1]
+	}
+	return m.String()
+}
+
+// Country is the name of the country with ISO 3166-1 code cc in the
+// language, from CLDR ("Tiongkok", "Prancis"), and false when CLDR has none.
+func (p *Printer) Country(cc string) (string, bool) {
+	r, err := language.ParseRegion(cc)
+	if err != nil || cc == "" {
+		return "", false
+	}
+	name := p.regions.Name(r)
+	return name, name != ""
+}
+
+// N words the message id for a count n: the catalogue holds id.one and
+// id.other (English says "1 domain", "2 domains"; Indonesian has no plural
+// and gives both the same words), and n is the first argument.
+func (p *Printer) N(id string, n int, args ...any) string {
+	form := ".other"
+	if n == 1 {
+		form = ".one"
+	}
+	return p.T(id+form, append([]any{n}, args...)...)
+}

@@ -1,0 +1,130 @@
+package i18n
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want Lang
+		err  bool
+	}{
+		{"en", English, false}, {"id", Indonesian, false}, {"ID", Indonesian, false},
+		{"id_ID.UTF-8", Indonesian, false}, {"en-GB", English, false},
+		{"fr", "", true}, {"", "", true}, {"indonesian", "", true},
+	} {
+		got, err := Parse(tc.in)
+		if got != tc.want || (err != nil) != tc.err {
+			t.Errorf("Parse(%q) = %q, %v; want %q, error %v", tc.in, got, err, tc.want, tc.err)
+		}
+		if err != nil && !errors.Is(err, ErrUnknownLang) {
+			t.Errorf("Parse(%q): %v is not ErrUnknownLang", tc.in, err)
+		}
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env  map[string]string
+		want Lang
+	}{
+		{nil, English},
+		{map[string]string{"LANG": "id_ID.UTF-8"}, Indonesian},
+		{map[string]string{"LANG": "id_ID.UTF-8", "LC_ALL": "C"}, English},
+		{map[string]string{"LANG": "en_US.UTF-8", "LC_ALL": "id_ID"}, Indonesian},
+		{map[string]string{"LANG": "de_DE.UTF-8"}, English},
+		{map[string]string{"LANG": "C.UTF-8"}, English},
+	} {
+		if got := FromEnv(func(k string) string { return tc.env[k] }); got != tc.want {
+			t.Errorf("FromEnv(%v) = %q, want %q", tc.env, got, tc.want)
+		}
+	}
+}
+
+func TestPrinter(t *testing.T) {
+	t.Parallel()
+	en, err := New(English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := New(Indonesian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 9, 15, 0, 0, time.UTC)
+	for _, tc := range []struct{ got, want string }{
+		{en.Number(1234567), "1,234,567"},
+		{id.Number(1234567), "1.234.567"},
+		{en.Decimal(12.5), "12.5"},
+		{id.Decimal(12.5), "12,5"},
+		{en.Date(at), "1 December 2026"},
+		{id.Date(at), "1 Desember 2026"},
+		{id.DateTime(at), "1 Desember 2026, 09.15 UTC"},
+		{en.DateTime(at), "1 December 2026, 09:15 UTC"},
+		{en.N("audit.count", 1), "1 domain"},
+		{en.N("audit.count", 1234), "1,234 domains"},
+		{id.N("audit.count", 1234), "1.234 domain"},
+		{id.T("no.such.message"), "[no.such.message]"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+	for cc, want := range map[string]string{"SG": "Singapura", "CN": "Tiongkok", "FR": "Prancis", "US": "Amerika Serikat", "NL": "Belanda", "JP": "Jepang"} {
+		if got, ok := id.Country(cc); !ok || got != want {
+			t.Errorf("Country(%s) = %q, %v; want %q", cc, got, ok, want)
+		}
+	}
+	if _, ok := id.Country(""); ok {
+		t.Error(`Country("") is known`)
+	}
+}
+
+// TestCatalogues checks that both catalogues hold the same messages and
+// that each message takes the same arguments in both languages.
+func TestCatalogues(t *testing.T) {
+	t.Parallel()
+	en, err := load(English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := load(Indonesian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(en)) {
+		other, ok := id[k]
+		if !ok {
+			t.Errorf("id lacks %q", k)
+			continue
+		}
+		if a, b := verbs(en[k]), verbs(other); a != b {
+			t.Errorf("%q: en takes %q, id takes %q", k, a, b)
+		}
+	}
+	for k := range id {
+		if _, ok := en[k]; !ok {
+			t.Errorf("en lacks %q", k)
+		}
+	}
+}
+
+// verbs is the number of fmt verbs of a format; explicit indexes count
+// as their highest index.
+func verbs(f string) string {
+	n := strings.Count(f, "%") - 2*strings.Count(f, "%%")
+	for i := 9; i > 0; i-- {
+		if strings.Contains(f, "%["+string(rune('0'+i))+"]") {
+			return string(rune('0' + i))
+		}
+	}
+	return string(rune('0' + n))
+}
