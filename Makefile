@@ -55,8 +55,8 @@ staticcheck: $(STATICCHECK)
 unit:
 	$(GO) test -race -count=1 ./...
 
-# Every fuzz target in the module, found afresh each run (go test -list), one
-# after another for FUZZTIME each. `make test` runs their seeds only, as tests.
+# Every fuzz target in FUZZPKGS (the module), found afresh each run (go test
+# -list), one after another for FUZZTIME each. `make test` runs their seeds only, as tests.
 # Each new input that widens coverage is minimised for at most
 # FUZZMINIMIZETIME (go test's default, 60s, left the MMDB and Cymru targets
 # minimising for most of a 5-minute run). FUZZFLAGS passes more flags, e.g.
@@ -68,8 +68,9 @@ unit:
 FUZZTIME         ?= 30s
 FUZZMINIMIZETIME ?= 5s
 FUZZFLAGS        ?=
+FUZZPKGS         ?= ./...
 fuzz:
-	@set -e; targets=$$($(GO) test -list '^Fuzz' ./... | \
+	@set -e; targets=$$($(GO) test -list '^Fuzz' $(FUZZPKGS) | \
 		awk '/^Fuzz/ { names = names " " $$1 } /^ok / { n = split(names, a, " "); for (i = 1; i <= n; i++) print $$2 "@" a[i]; names = "" }'); \
 	[ -n "$$targets" ] || { echo "fuzz: no fuzz targets found" >&2; exit 1; }; \
 	failed=; log=$$(mktemp); trap 'rm -f $$log $$log.rc' EXIT; \
