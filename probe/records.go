@@ -129,7 +129,7 @@ func record(ctx context.Context, rr dns.RR, opts Options) Record {
 		// (`a \"quoted\" txt`, `\255`); the value is the string itself.
 		var b strings.Builder
 		for _, t := range v.Txt {
-			b.WriteString(txtString(t))
+			b.WriteString(resolvers.UnescapeTXT(t))
 		}
 		r.Value = b.String()
 	}
@@ -145,36 +145,6 @@ func record(ctx context.Context, rr dns.RR, opts Options) Record {
 	}
 	return r
 }
-
-// txtString undoes the zone-file escapes miekg/dns writes a TXT
-// character-string with: \X is X, \DDD is the byte DDD. Bytes that are not
-// UTF-8 stay as they are; JSON writes them as U+FFFD, and text output as
-// visible escapes.
-func txtString(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 == len(s) {
-			b = append(b, c)
-			continue
-		}
-		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
-			if n := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0'); n <= 0xff {
-				b = append(b, byte(n))
-				i += 3
-				continue
-			}
-		}
-		b = append(b, s[i+1])
-		i++
-	}
-	return string(b)
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func statusOf(err error) resolvers.Status {
 	switch {

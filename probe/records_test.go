@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/hostwatch/hostwatch/resolvers"
 )
 
 // TestTXTValue checks that a TXT value is the string the record holds, not
@@ -61,7 +63,7 @@ func FuzzTXTString(f *testing.F) {
 		if err := got.Unpack(wire); err != nil {
 			t.Fatal(err)
 		}
-		if v := txtString(got.Answer[0].(*dns.TXT).Txt[0]); v != s {
+		if v := resolvers.UnescapeTXT(got.Answer[0].(*dns.TXT).Txt[0]); v != s {
 			t.Fatalf("txtString of %q = %q", s, v)
 		}
 	})

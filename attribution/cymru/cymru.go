@@ -290,7 +290,7 @@ func txtRecords(rrs []dns.RR) []string {
 		}
 		var b strings.Builder
 		for _, s := range t.Txt {
-			b.WriteString(unescapeTXT(s))
+			b.WriteString(resolvers.UnescapeTXT(s))
 		}
 		s := b.String()
 		if !utf8.ValidString(s) {

@@ -83,8 +83,8 @@ func FuzzUnescapeTXT(f *testing.F) {
 		if len(txt) != 1 {
 			t.Fatalf("%d strings", len(txt))
 		}
-		if got := unescapeTXT(txt[0]); got != string(b) {
-			t.Fatalf("unescapeTXT(%q) = %q, want %q", txt[0], got, b)
+		if got := resolvers.UnescapeTXT(txt[0]); got != string(b) {
+			t.Fatalf("resolvers.UnescapeTXT(%q) = %q, want %q", txt[0], got, b)
 		}
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hostwatch/hostwatch/resolvers"
 )
 
 func TestParseOrigin(t *testing.T) {
@@ -113,8 +115,8 @@ func TestUnescapeTXT(t *testing.T) {
 		{`end\`, `end\`},
 	}
 	for _, tt := range tests {
-		if got := unescapeTXT(tt.in); got != tt.want {
-			t.Errorf("unescapeTXT(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := resolvers.UnescapeTXT(tt.in); got != tt.want {
+			t.Errorf("resolvers.UnescapeTXT(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
