@@ -51,7 +51,7 @@ const feedsDir = "feeds"
 // in use; the errors are returned together.
 func UpdateFeeds(ctx context.Context, dir string, feeds []Feed, c *retryablehttp.Client, log io.Writer) error {
 	if c == nil {
-		c = NewHTTPClient(2*time.Minute, 2, true)
+		c = NewHTTPClient(nil, 2*time.Minute, 2)
 	}
 	out := filepath.Join(dir, feedsDir)
 	if err := os.MkdirAll(out, 0o755); err != nil {

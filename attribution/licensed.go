@@ -65,7 +65,7 @@ func DefaultLicensed(getenv func(string) string, maxmindBase, ipinfoBase string)
 // 8.8.8.8, and only then replaces the copy in DIR/licensed.
 func UpdateLicensed(ctx context.Context, dir string, dbs []Licensed, c *retryablehttp.Client) error {
 	if c == nil {
-		c = NewHTTPClient(5*time.Minute, 2, true)
+		c = NewHTTPClient(nil, 5*time.Minute, 2)
 	}
 	out := filepath.Join(dir, licensedDir)
 	if err := os.MkdirAll(out, 0o755); err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hostwatch/hostwatch/attribution/internal/dataset"
 	"github.com/hostwatch/hostwatch/attribution/rdap"
+	"github.com/hostwatch/hostwatch/internal/httpclient"
 )
 
 // DefaultBaseURL is where db update fetches ip-location-db's files: the
@@ -69,7 +70,7 @@ func Update(ctx context.Context, opts UpdateOptions) (UpdateResult, error) {
 		opts.Log = io.Discard
 	}
 	if opts.HTTP == nil {
-		opts.HTTP = NewHTTPClient(5*time.Minute, 3, true)
+		opts.HTTP = NewHTTPClient(nil, 5*time.Minute, 3)
 	}
 	before, err := OpenWith(Config{DataDir: opts.Dir})
 	if err != nil {
@@ -129,44 +130,11 @@ func Update(ctx context.Context, opts UpdateOptions) (UpdateResult, error) {
 	return res, nil
 }
 
-// NewHTTPClient returns a retrying HTTP client that verifies TLS
-// certificates and uses the system's resolver. (retryablehttp's default
-// transports skip certificate checks and dial through hard-coded public
-// resolvers; data that hostwatch publishes claims from must not come that way.)
-// With follow false, redirects come back to the caller (RDAP follows them
-// itself, to count and rate-limit each hop).
-func NewHTTPClient(timeout time.Duration, retries int, follow bool) *retryablehttp.Client {
-	return NewHTTPClientOver(http.DefaultTransport.(*http.Transport).Clone(), timeout, retries, follow)
-}
-
-// NewHTTPClientOver is NewHTTPClient sending through tr, such as a transport
-// whose dialer refuses addresses that are not globally reachable (RDAP).
-func NewHTTPClientOver(tr http.RoundTripper, timeout time.Duration, retries int, follow bool) *retryablehttp.Client {
-	hc := &http.Client{Transport: tr, Timeout: timeout}
-	if !follow {
-		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	}
-	o := retryablehttp.DefaultOptionsSingle
-	o.Timeout = timeout
-	o.RetryMax = retries
-	o.RespReadLimit = maxDownload
-	o.HttpClient = hc
-	c := retryablehttp.NewClient(o)
-	c.HTTPClient2 = hc // its HTTP/2 fallback would otherwise use the insecure default
-	return c
-}
-
-// Doer adapts a retryablehttp client to the plain Do(*http.Request) that
-// package rdap takes. Redirects are left to the caller.
-type Doer struct{ C *retryablehttp.Client }
-
-// Do sends req through the retrying client.
-func (d Doer) Do(req *http.Request) (*http.Response, error) {
-	r, err := retryablehttp.FromRequest(req)
-	if err != nil {
-		return nil, err
-	}
-	return d.C.Do(r)
+// NewHTTPClient returns the retrying client db update uses when given none:
+// transport errors and 5xx answers are tried again, with waits, and
+// certificates are checked. tr nil means Go's default transport.
+func NewHTTPClient(tr http.RoundTripper, timeout time.Duration, retries int) *retryablehttp.Client {
+	return httpclient.New(httpclient.Options{Transport: tr, Timeout: timeout, Retries: retries, ReadLimit: maxDownload})
 }
 
 // fetch downloads one file whole: a body shorter than its Content-Length, an
@@ -328,7 +296,7 @@ func UpdateBootstrap(ctx context.Context, dir, base string, c *retryablehttp.Cli
 		base = DefaultBootstrapURL
 	}
 	if c == nil {
-		c = NewHTTPClient(time.Minute, 2, true)
+		c = NewHTTPClient(nil, time.Minute, 2)
 	}
 	files := map[string][]byte{}
 	for _, name := range bootstrapNames {

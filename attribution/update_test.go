@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
-	retryablehttp "github.com/projectdiscovery/retryablehttp-go"
 	"go4.org/netipx"
 )
 
@@ -73,9 +73,7 @@ func publisher(t *testing.T, version string, edit func(name string, b []byte) []
 
 func updateOpts(t *testing.T, dir, base string) UpdateOptions {
 	t.Helper()
-	o := retryablehttp.DefaultOptionsSingle
-	o.RetryMax = 0
-	return UpdateOptions{Dir: dir, BaseURL: base, HTTP: retryablehttp.NewClient(o)}
+	return UpdateOptions{Dir: dir, BaseURL: base, HTTP: NewHTTPClient(nil, time.Minute, 0)}
 }
 
 func versions(t *testing.T, dir string) string {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/projectdiscovery/retryablehttp-go"
+
+	"github.com/hostwatch/hostwatch/internal/httpclient"
 )
 
 // dohMediaType is the media type of DNS messages over HTTPS (RFC 8484 §6).
@@ -46,21 +48,10 @@ func newDoH(ep encEndpoint, timeout time.Duration, base *tls.Config) *dohServer 
 	tr.ForceAttemptHTTP2 = true
 	tr.MaxConnsPerHost = dohMaxConnsPerHost
 	tr.MaxIdleConnsPerHost = dohMaxConnsPerHost
-	hc := &http.Client{
-		Transport: tr,
-		Timeout:   timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse // a redirect is an answer (not 200), not followed
-		},
-	}
-	o := retryablehttp.DefaultOptionsSingle
-	o.Timeout = timeout
-	o.RetryMax = 0
-	o.RespReadLimit = dns.MaxMsgSize
-	o.NoAdjustTimeout = true
-	o.HttpClient = hc
-	c := retryablehttp.NewClient(o)
-	c.HTTPClient2 = hc // its HTTP/2 fallback would otherwise skip certificate checks
+	// A redirect is an answer (not 200), not followed; a failed exchange is
+	// the resolver's to retry, as for every other transport.
+	c := httpclient.New(httpclient.Options{Transport: tr, Timeout: timeout, NoRedirects: true, ReadLimit: dns.MaxMsgSize})
+	hc := c.HTTPClient
 	return &dohServer{url: ep.url, get: ep.get, client: c, hc: hc, done: make(chan struct{})}
 }
 

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hostwatch/hostwatch/internal/httpclient"
 )
 
 // Status values of a Network.
@@ -110,9 +112,12 @@ type Config struct {
 	// a network error, within Timeout: 0 means 1, a negative value none, and
 	// more than 2 counts as 2.
 	MaxRetries int
-	// HTTPClient sends the requests; nil means a net/http client with the
-	// system's TLS roots and proxy settings. A *http.Client is copied and its
-	// automatic redirects turned off, because Lookup follows them itself.
+	// HTTPClient sends the requests; nil means Go's default transport (the
+	// system's TLS roots and proxy settings). nil and a *http.Client (of
+	// which only the Transport and Timeout are used) are wrapped in a retryablehttp
+	// client that retries as MaxRetries says and returns redirects, because
+	// Lookup follows them itself. Any other Doer is used as it is, and
+	// retries only 429s.
 	HTTPClient Doer
 	// UserAgent is sent with every request; "" means "hostwatch".
 	UserAgent string
@@ -178,11 +183,9 @@ func New(cfg Config) (*Client, error) {
 	case nil:
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxResponseHeaderBytes = 64 << 10
-		c.http = &http.Client{Transport: tr, CheckRedirect: noRedirects}
+		c.http = c.retrying(tr, 0)
 	case *http.Client:
-		cp := *hc
-		cp.CheckRedirect = noRedirects
-		c.http = &cp
+		c.http = c.retrying(hc.Transport, hc.Timeout)
 	}
 	if cfg.CacheDir != "" {
 		ttl := cfg.CacheTTL
@@ -194,8 +197,47 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// noRedirects makes a *http.Client return redirects instead of following them.
-func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+// retrying returns a retryablehttp client over tr that returns redirects
+// (Lookup follows them itself, to check and rate-limit each hop) and tries a
+// request again, up to MaxRetries times, after a transport error or a 5xx
+// answer, when there is time left for the wait and the host's rate limit
+// gives a turn. A 429 is not retried there: Lookup honours its Retry-After
+// for every lookup of that host.
+func (c *Client) retrying(tr http.RoundTripper, timeout time.Duration) Doer {
+	return httpclient.Doer{C: httpclient.New(httpclient.Options{
+		Transport:    tr,
+		Timeout:      timeout,
+		Retries:      c.retries,
+		NoRedirects:  true,
+		ReadLimit:    MaxResponseBytes,
+		CheckRetry:   c.checkRetry,
+		Backoff:      func(time.Duration, time.Duration, int, *http.Response) time.Duration { return c.backoff() },
+		LastResponse: true,
+	})}
+}
+
+// retryURL carries, in a request's context, the URL whose host's rate limit
+// a retry waits for.
+type retryURL struct{}
+
+// checkRetry is the retry policy of retrying.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	switch {
+	case err != nil && !retryable(ctx, err):
+		return false, nil
+	case err == nil && resp.StatusCode < 500:
+		return false, nil
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Now().Add(c.backoff()).After(dl) {
+		return false, nil
+	}
+	if u, ok := ctx.Value(retryURL{}).(*url.URL); ok {
+		if c.limits.wait(ctx, u, c.timeout) != nil {
+			return false, nil
+		}
+	}
+	return true, nil
+}
 
 // Bootstrap returns the bootstrap the client uses, to report its date.
 func (c *Client) Bootstrap() *Bootstrap { return c.bootstrap }
@@ -271,13 +313,6 @@ func (c *Client) fetch(ctx context.Context, base string, ip netip.Addr) (Network
 	for hops := 0; ; {
 		resp, err := c.do(rctx, u)
 		if err != nil {
-			if retries > 0 && retryable(rctx, err) && c.pause(rctx, c.backoff()) {
-				retries--
-				if err := c.limits.wait(rctx, u, c.timeout); err != nil {
-					return c.failure(rctx, u, err), nil
-				}
-				continue
-			}
 			return c.failure(rctx, u, err), nil
 		}
 		at := c.now().UTC()
@@ -322,17 +357,6 @@ func (c *Client) fetch(ctx context.Context, base string, ip netip.Addr) (Network
 			}
 			n.Status = StatusRateLimited
 			n.Error = fmt.Sprintf("%s answered 429 Too Many Requests (Retry-After %s)", u.Host, wait.Round(time.Second))
-			return n, nil
-
-		case code >= 500:
-			if retries > 0 && c.pause(rctx, c.backoff()) {
-				retries--
-				if err := c.limits.wait(rctx, u, c.timeout); err != nil {
-					return c.failure(rctx, u, err), nil
-				}
-				continue
-			}
-			n.Status, n.Error = StatusError, httpError(u, code, body)
 			return n, nil
 
 		case code == http.StatusNotFound:
@@ -391,7 +415,7 @@ func extent(n Network) string {
 
 // do sends one GET for u.
 func (c *Client) do(ctx context.Context, u *url.URL) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, retryURL{}, u), http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("rdap: %w", err)
 	}

@@ -171,6 +171,19 @@ func TestLookupStatuses(t *testing.T) {
 			},
 			wantStatus: StatusOK, wantCalls: 2,
 		},
+		"connection dropped, then ok": {
+			handler: func(n int32, w http.ResponseWriter, r *http.Request) {
+				if n == 1 {
+					conn, _, err := w.(http.Hijacker).Hijack()
+					if err == nil {
+						conn.Close()
+					}
+					return
+				}
+				serveFixture(t, "apnic-203.0.113.0.json")(w, r)
+			},
+			wantStatus: StatusOK, wantCalls: 2,
+		},
 		"500 twice": {
 			handler: func(_ int32, w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "application/rdap+json")

@@ -346,7 +346,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		// The registries' addresses come from the bootstrap and their
 		// redirects: the dialer checks every one (a proxy the user set aside).
 		tr := reach.Policy{AllowPrivate: opts.allowPrivate}.Transport(http.DefaultTransport.(*http.Transport))
-		cfg := rdap.Config{HTTPClient: attribution.Doer{C: attribution.NewHTTPClientOver(tr, opts.rdapTimeout(), 0, false)}}
+		cfg := rdap.Config{HTTPClient: &http.Client{Transport: tr, Timeout: opts.rdapTimeout()}}
 		if dir, err := attribution.DefaultDataDir(); err == nil {
 			cfg.Bootstrap = attribution.Bootstrap(dir)
 		}

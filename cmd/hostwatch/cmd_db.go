@@ -3,15 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	retryablehttp "github.com/projectdiscovery/retryablehttp-go"
 	"github.com/spf13/cobra"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/probe/reach"
 	"github.com/hostwatch/hostwatch/reports"
 )
 
@@ -45,6 +49,7 @@ type dbUpdateOptions struct {
 	bootstrapURL string
 	feeds        []string
 	revert       bool
+	allowPrivate bool
 }
 
 func newDBUpdateCmd(streams IOStreams) *cobra.Command {
@@ -81,6 +86,7 @@ Exit codes:
 	cmd.Flags().StringVar(&opts.bootstrapURL, "rdap-bootstrap-url", attribution.DefaultBootstrapURL, "fetch IANA's RDAP bootstrap files from `URL`/ipv4.json and /ipv6.json")
 	cmd.Flags().StringArrayVar(&opts.feeds, "feed", nil, "fetch a provider feed from another `NAME=URL` (aws, google-cloud, oracle, azure; azure has no default URL), or NAME=off")
 	cmd.Flags().BoolVar(&opts.revert, "revert", false, "put the data the last update replaced back in use")
+	cmd.Flags().BoolVar(&opts.allowPrivate, "allow-private", false, "follow redirects to addresses that are not globally reachable (loopback, private, link-local); the hosts of the URLs given are always used")
 	return cmd
 }
 
@@ -108,7 +114,9 @@ func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) 
 		}
 		return nil
 	}
-	res, err := attribution.Update(ctx, attribution.UpdateOptions{Dir: dir, BaseURL: opts.baseURL, Log: streams.ErrOut})
+	licensed := attribution.DefaultLicensed(os.Getenv, "", "")
+	hc := updateClient(opts, feeds, licensed)
+	res, err := attribution.Update(ctx, attribution.UpdateOptions{Dir: dir, BaseURL: opts.baseURL, HTTP: hc, Log: streams.ErrOut})
 	if err != nil {
 		return runError{err}
 	}
@@ -120,7 +128,7 @@ func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) 
 	for _, d := range res.After {
 		say(streams.Out, "  %s %s", d.ID, d.Version)
 	}
-	bs, err := attribution.UpdateBootstrap(ctx, dir, opts.bootstrapURL, nil)
+	bs, err := attribution.UpdateBootstrap(ctx, dir, opts.bootstrapURL, hc)
 	if err != nil {
 		return runError{fmt.Errorf("the datasets are updated, but the RDAP bootstrap is not: %w", err)}
 	}
@@ -128,12 +136,11 @@ func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) 
 	for _, k := range bs.Kept {
 		say(streams.Out, "    kept %s", k)
 	}
-	if err := attribution.UpdateFeeds(ctx, dir, feeds, nil, streams.ErrOut); err != nil {
+	if err := attribution.UpdateFeeds(ctx, dir, feeds, hc, streams.ErrOut); err != nil {
 		return runError{fmt.Errorf("the datasets are updated, but not every provider feed: %w", err)}
 	}
 	fmt.Fprintln(streams.Out, "  provider feeds updated")
-	licensed := attribution.DefaultLicensed(os.Getenv, "", "")
-	if err := attribution.UpdateLicensed(ctx, dir, licensed, nil); err != nil {
+	if err := attribution.UpdateLicensed(ctx, dir, licensed, hc); err != nil {
 		return runError{fmt.Errorf("the datasets are updated, but not every licensed database: %w", err)}
 	}
 	for _, l := range licensed {
@@ -212,4 +219,26 @@ func runDBStatus(_ context.Context, streams IOStreams, opts *dbStatusOptions) er
 		return runError{err}
 	}
 	return nil
+}
+
+// updateClient is db update's HTTP client: it retries what may pass when
+// tried again, and connects to the hosts of the URLs it was given (flags or
+// defaults) and, where their redirects lead elsewhere, only to globally
+// reachable addresses.
+func updateClient(opts *dbUpdateOptions, feeds []attribution.Feed, licensed []attribution.Licensed) *retryablehttp.Client {
+	urls := []string{opts.baseURL, opts.bootstrapURL}
+	for _, f := range feeds {
+		urls = append(urls, f.URL)
+	}
+	for _, l := range licensed {
+		urls = append(urls, l.URL, l.SHA256URL)
+	}
+	var named []string
+	for _, raw := range urls {
+		if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
+			named = append(named, u.Hostname())
+		}
+	}
+	tr := reach.Policy{AllowPrivate: opts.allowPrivate, Named: named}.Transport(http.DefaultTransport.(*http.Transport))
+	return attribution.NewHTTPClient(tr, 5*time.Minute, 3)
 }

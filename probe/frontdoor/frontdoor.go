@@ -20,6 +20,7 @@ import (
 
 	retryablehttp "github.com/projectdiscovery/retryablehttp-go"
 
+	"github.com/hostwatch/hostwatch/internal/httpclient"
 	"github.com/hostwatch/hostwatch/probe/reach"
 )
 
@@ -314,10 +315,6 @@ func (f fetcher) hop(ctx context.Context, u *url.URL) (h Hop, location string, c
 	rec := &dialRecord{}
 	tr := f.transport(ctx, rec, policy, allowed, h.Host, portOf(u), u.Scheme == "https")
 	defer tr.CloseIdleConnections()
-	hc := &http.Client{
-		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return h, "", false, fmt.Errorf("request %s: %w", u, err)
@@ -330,7 +327,7 @@ func (f fetcher) hop(ctx context.Context, u *url.URL) (h Hop, location string, c
 	if err != nil {
 		return h, "", false, fmt.Errorf("request %s: %w", u, err)
 	}
-	resp, err := newClient(hc).Do(rreq)
+	resp, err := newClient(tr).Do(rreq)
 
 	var state *tlsState
 	connected, h.ConnectedTo, state = rec.get()
@@ -353,18 +350,11 @@ func (f fetcher) hop(ctx context.Context, u *url.URL) (h Hop, location string, c
 	return h, location, connected, nil
 }
 
-// newClient wraps hc in a retryablehttp client that never retries and uses
-// hc for its HTTP/2 fallback too: retryablehttp's own transports skip
-// certificate checks and dial through hard-coded public resolvers.
-func newClient(hc *http.Client) *retryablehttp.Client {
-	c := retryablehttp.NewClient(retryablehttp.Options{
-		RetryMax:        0,
-		HttpClient:      hc,
-		NoAdjustTimeout: true,
-		CheckRetry:      func(context.Context, *http.Response, error) (bool, error) { return false, nil },
-	})
-	c.HTTPClient2 = hc
-	return c
+// newClient returns a client over tr that never retries (a hop is observed
+// once, as it answered) and returns redirects, which Fetch follows hop by
+// hop. tr captures any certificate, and tlsInfo verifies it.
+func newClient(tr *http.Transport) *retryablehttp.Client {
+	return httpclient.New(httpclient.Options{Transport: tr, NoRedirects: true, AllowUnverified: true})
 }
 
 // outOfTime makes an error that came because ctx ended say so, whatever

@@ -624,10 +624,10 @@ func TestIsRevealing(t *testing.T) {
 
 func TestClientUsesOwnTransport(t *testing.T) {
 	t.Parallel()
-	hc := &http.Client{Transport: &http.Transport{}}
-	c := newClient(hc)
-	if c.HTTPClient != hc || c.HTTPClient2 != hc {
-		t.Fatal("retryablehttp client does not use our http.Client for both paths")
+	tr := &http.Transport{}
+	c := newClient(tr)
+	if c.HTTPClient.Transport != tr || c.HTTPClient2 != c.HTTPClient {
+		t.Fatal("retryablehttp client does not use our transport for both paths")
 	}
 	if retry, err := c.CheckRetry(t.Context(), nil, errors.New("refused")); retry || err != nil {
 		t.Errorf("CheckRetry = %v, %v; want no retry", retry, err)

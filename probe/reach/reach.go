@@ -34,6 +34,10 @@ type Policy struct {
 	// AllowPrivate lets every address through (--allow-private), for labs
 	// and tests whose servers are on loopback or private addresses.
 	AllowPrivate bool
+	// Named are the hosts (names or addresses, without ports) that the user
+	// gave, such as db update's --base-url: Transport connects to them
+	// unchecked, and checks only where a redirect leads elsewhere.
+	Named []string
 }
 
 // Refusal is an address the policy refused, with the special-purpose
@@ -115,7 +119,8 @@ func (p Policy) Control(network, address string, _ syscall.RawConn) error {
 // Transport returns a copy of base whose connections are checked by
 // Control, whatever the host name they were asked for resolved to. A
 // connection to a proxy that base.Proxy names (the user's own setting, such
-// as HTTPS_PROXY) is not checked: the proxy is an address the user gave.
+// as HTTPS_PROXY) or to a host in Named is not checked: those are addresses
+// the user gave.
 func (p Policy) Transport(base *http.Transport) *http.Transport {
 	tr := base.Clone()
 	proxies := &addrSet{}
@@ -131,8 +136,13 @@ func (p Policy) Transport(base *http.Transport) *http.Transport {
 	// As http.DefaultTransport dials.
 	plain := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	guarded := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: p.Control}
+	named := make(map[string]bool, len(p.Named))
+	for _, h := range p.Named {
+		named[strings.ToLower(strings.Trim(h, "[]"))] = true
+	}
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if proxies.has(addr) {
+		host, _, _ := net.SplitHostPort(addr)
+		if proxies.has(addr) || named[strings.ToLower(host)] {
 			return plain.DialContext(ctx, network, addr)
 		}
 		return guarded.DialContext(ctx, network, addr)

@@ -149,3 +149,35 @@ func TestTransport(t *testing.T) {
 		t.Error("Transport changed its base")
 	}
 }
+
+// A host the user named is connected to; a redirect from it to another
+// host that is not globally reachable is refused.
+func TestTransportNamed(t *testing.T) {
+	t.Parallel()
+	target, n := countingServer(t)
+	port := target.URL[strings.LastIndexByte(target.URL, ':')+1:]
+	mirror := http.NewServeMux()
+	mirror.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://localhost:"+port+"/", http.StatusFound)
+	})
+	mirror.HandleFunc("/same", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/", http.StatusFound)
+	})
+	srv := httptest.NewServer(mirror)
+	defer srv.Close()
+	hc := &http.Client{Transport: Policy{Named: []string{"127.0.0.1"}}.Transport(&http.Transport{})}
+	if _, err := hc.Get(srv.URL + "/elsewhere"); !errors.Is(err, ErrRefused) {
+		t.Errorf("redirect to localhost: %v, want refused", err)
+	}
+	if got := n.Load(); got != 0 {
+		t.Errorf("the redirect's target got %d requests, want none", got)
+	}
+	resp, err := hc.Get(srv.URL + "/same")
+	if err != nil {
+		t.Fatalf("redirect to the named host: %v", err)
+	}
+	resp.Body.Close()
+	if got := n.Load(); got != 1 {
+		t.Errorf("the named host got %d requests, want 1", got)
+	}
+}
