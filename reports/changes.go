@@ -2,9 +2,7 @@ package reports
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -234,21 +232,15 @@ func writeCheckJSON(w *bufio.Writer, c Check) error {
 		return errors.New("write json: no changes field")
 	}
 	w.WriteString(head.String()[:i+len(slot)-2])
-	var item bytes.Buffer
-	enc := json.NewEncoder(&item)
-	enc.SetIndent("    ", "  ")
-	enc.SetEscapeHTML(false)
+	var item []byte
 	n := 0
 	for ch := range c.Changes {
-		item.Reset()
-		if err := enc.Encode(newChangeJSON(ch)); err != nil {
-			return fmt.Errorf("write json: %w", err)
-		}
 		if n > 0 {
 			w.WriteByte(',')
 		}
 		w.WriteString("\n    ")
-		w.Write(bytes.TrimSuffix(item.Bytes(), []byte("\n")))
+		item = appendChangeJSON(item[:0], newChangeJSON(ch), "    ")
+		w.Write(item)
 		n++
 	}
 	if n > 0 {
