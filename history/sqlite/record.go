@@ -134,6 +134,10 @@ func (r *recording) Commit(ctx context.Context, emit func(probe.Change) error) (
 		return 0, fmt.Errorf("history database %s: stage observations: %w", r.s.path, err)
 	}
 	staging := newStageReader(r.file)
+	// Nothing is written to a file that failed its quick_check.
+	if err := r.s.checked(ctx); err != nil {
+		return 0, err
+	}
 	conn, err := r.s.db.Conn(ctx)
 	if err != nil {
 		return 0, r.s.wrap(fmt.Errorf("begin recording: %w", err))
