@@ -60,3 +60,27 @@ func sampleCheckChanges(t *testing.T) []ChangeJSON {
 	}
 	return out
 }
+
+// TestCheckTally writes a check whose changes were counted as they came
+// (Tally) and one whose changes are counted in WriteCheck: the same bytes.
+func TestCheckTally(t *testing.T) {
+	c := sampleCheck(t)
+	var tally ChangeTally
+	for ch := range c.Changes {
+		tally.Add(ch)
+	}
+	for _, format := range []string{"json", "table", "markdown"} {
+		var counted, given bytes.Buffer
+		if err := WriteCheck(&counted, format, c); err != nil {
+			t.Fatal(err)
+		}
+		withTally := c
+		withTally.Tally = &tally
+		if err := WriteCheck(&given, format, withTally); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(counted.Bytes(), given.Bytes()) {
+			t.Errorf("%s: with Tally\n%s\nwithout\n%s", format, given.Bytes(), counted.Bytes())
+		}
+	}
+}
