@@ -2,9 +2,7 @@ package reports
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -146,7 +144,11 @@ type Check struct {
 	// Changes are what the run brought, those still awaiting confirmation
 	// (Pending) among them: these count for nothing yet. It may be walked
 	// more than once; a run of any size streams them from disk.
-	Changes    iter.Seq[probe.Change]
+	Changes iter.Seq[probe.Change]
+	// Tally, when set, is Changes counted as they were gathered, so that
+	// writing them walks them once, not twice (once to count, for the
+	// summary that comes first); when nil, they are counted here.
+	Tally      *ChangeTally
 	Violations []probe.Violation
 	// Matched lists what made the run fail (--fail-on kinds and policy
 	// violations), in words; empty when the run passes.
@@ -234,21 +236,15 @@ func writeCheckJSON(w *bufio.Writer, c Check) error {
 		return errors.New("write json: no changes field")
 	}
 	w.WriteString(head.String()[:i+len(slot)-2])
-	var item bytes.Buffer
-	enc := json.NewEncoder(&item)
-	enc.SetIndent("    ", "  ")
-	enc.SetEscapeHTML(false)
+	var item []byte
 	n := 0
 	for ch := range c.Changes {
-		item.Reset()
-		if err := enc.Encode(newChangeJSON(ch)); err != nil {
-			return fmt.Errorf("write json: %w", err)
-		}
 		if n > 0 {
 			w.WriteByte(',')
 		}
 		w.WriteString("\n    ")
-		w.Write(bytes.TrimSuffix(item.Bytes(), []byte("\n")))
+		item = appendChangeJSON(item[:0], newChangeJSON(ch), "    ")
+		w.Write(item)
 		n++
 	}
 	if n > 0 {
@@ -311,20 +307,31 @@ type checkCounts struct {
 	settled, moves, pending int
 }
 
-func (c Check) tally() checkCounts {
-	var n checkCounts
-	for ch := range c.Changes {
-		switch {
-		case ch.Pending():
-			n.pending++
-		case ch.IsMove():
-			n.moves++
-			n.settled++
-		default:
-			n.settled++
-		}
+// ChangeTally counts a check's changes as they come (see Check.Tally).
+type ChangeTally struct{ n checkCounts }
+
+// Add counts one change.
+func (t *ChangeTally) Add(ch probe.Change) {
+	switch {
+	case ch.Pending():
+		t.n.pending++
+	case ch.IsMove():
+		t.n.moves++
+		t.n.settled++
+	default:
+		t.n.settled++
 	}
-	return n
+}
+
+func (c Check) tally() checkCounts {
+	if c.Tally != nil {
+		return c.Tally.n
+	}
+	var t ChangeTally
+	for ch := range c.Changes {
+		t.Add(ch)
+	}
+	return t.n
 }
 
 // settled and waiting walk a check's changes: those it reports, and those

@@ -162,16 +162,18 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		return runError{err}
 	}
 	defer spool.Close()
+	var tally reports.ChangeTally
 	if _, err := rec.Commit(ctx, func(c probe.Change) error {
 		if failOn.matches(c) {
 			result.Matched = append(result.Matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
 		}
+		tally.Add(c)
 		return spool.Add(c)
 	}); err != nil {
 		return runError{fmt.Errorf("record the run in %s: %w", path, err)}
 	}
 	result.Recorded = true
-	result.Changes = spool.All()
+	result.Changes, result.Tally = spool.All(), &tally
 	for _, v := range result.Violations {
 		result.Matched = append(result.Matched, fmt.Sprintf("policy (%s %s)", v.Domain, v.Address))
 	}

@@ -65,7 +65,7 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fresh, err := s.inspect(ctx, abs); err != nil {
+	if fresh, _, err := s.inspect(ctx, abs); err != nil {
 		return nil, err
 	} else if fresh {
 		return nil, fmt.Errorf("history database %s: %w: the file is empty", path, ErrNotDatabase)

@@ -134,6 +134,10 @@ func (r *recording) Commit(ctx context.Context, emit func(probe.Change) error) (
 		return 0, fmt.Errorf("history database %s: stage observations: %w", r.s.path, err)
 	}
 	staging := newStageReader(r.file)
+	// Nothing is written to a file that failed its quick_check.
+	if err := r.s.checked(ctx); err != nil {
+		return 0, err
+	}
 	conn, err := r.s.db.Conn(ctx)
 	if err != nil {
 		return 0, r.s.wrap(fmt.Errorf("begin recording: %w", err))
@@ -167,6 +171,22 @@ func (r *recording) Commit(ctx context.Context, emit func(probe.Change) error) (
 	if runID, err = w.run(ctx, r.run, r.count); err != nil {
 		return 0, r.s.wrap(err)
 	}
+	// Each chunk is read and classified while the previous one's new
+	// rows are inserted (finish, on another goroutine): on a first run the
+	// two take about as long as each other. Their statements share the
+	// connection, which runs one at a time; they touch the rows of
+	// different domains (a domain is staged once), and only finish adds
+	// answers, attributions, spans and tips, in chunk order.
+	var finishing chan error // the previous chunk's finish, if running
+	wait := func() error {
+		if finishing == nil {
+			return nil
+		}
+		err := <-finishing
+		finishing = nil
+		return err
+	}
+	defer wait()
 	for read := 0; read < r.count; {
 		batch := make([]staged, min(chunk, r.count-read))
 		for i := range batch {
@@ -175,9 +195,19 @@ func (r *recording) Commit(ctx context.Context, emit func(probe.Change) error) (
 			}
 		}
 		read += len(batch)
-		if err := w.chunk(ctx, runID, batch, history.Options{Confirm: r.run.Confirm}, emit); err != nil {
+		starts, tips, err := w.chunk(ctx, runID, batch, history.Options{Confirm: r.run.Confirm}, emit)
+		if err != nil {
 			return 0, err
 		}
+		if err := wait(); err != nil {
+			return 0, err
+		}
+		done := make(chan error, 1)
+		go func() { done <- w.finish(ctx, runID, starts, tips) }()
+		finishing = done
+	}
+	if err := wait(); err != nil {
+		return 0, err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, r.s.wrap(fmt.Errorf("commit run: %w", err))
@@ -370,14 +400,16 @@ func (l last) tipFor(confirm int) (*history.Tip, error) {
 //   - anything else (a move, a status change, a view change, a pending
 //     change, no tip): the domain's current period is read back (in one
 //     query for the chunk, from history.Position on) and replayed.
-func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts history.Options, emit func(probe.Change) error) error {
+//
+// It returns the spans to start and the tips to write, for finish.
+func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts history.Options, emit func(probe.Change) error) ([]newSpan, [][]any, error) {
 	names := make([]string, len(batch))
 	for i, st := range batch {
 		names[i] = st.Domain
 	}
 	lasts, err := w.latestSpans(ctx, mustJSON(names))
 	if err != nil {
-		return w.s.wrap(err)
+		return nil, nil, w.s.wrap(err)
 	}
 	var missing [][]any
 	for _, st := range batch {
@@ -388,7 +420,7 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 		}
 	}
 	if err := insertRows(ctx, w.addDomains, missing, w.next.domain); err != nil {
-		return w.s.wrap(fmt.Errorf("record domains: %w", err))
+		return nil, nil, w.s.wrap(fmt.Errorf("record domains: %w", err))
 	}
 	var (
 		extend, tips [][]any
@@ -414,7 +446,7 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 		}
 		t, err := l.tipFor(w.confirm)
 		if err != nil {
-			return w.s.wrap(err)
+			return nil, nil, w.s.wrap(err)
 		}
 		if same {
 			// The same answer on another day: a span of its own, and the
@@ -435,21 +467,21 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 		}
 		for _, c := range changes {
 			if err := emit(c); err != nil {
-				return err
+				return nil, nil, err
 			}
 		}
 		starts = append(starts, newSpan{domainID: l.domainID, st: st, resume: l.resume, settled: true, tip: worth(tip)})
 	}
 	if len(extend) > 0 {
 		if err := w.extendAll.run(ctx, extend, nil); err != nil {
-			return w.s.wrap(fmt.Errorf("extend spans: %w", err))
+			return nil, nil, w.s.wrap(fmt.Errorf("extend spans: %w", err))
 		}
 	}
 	byDomain := map[string][]storedSpan{}
 	if len(slow) > 0 {
 		prior, err := w.s.readSpans(ctx, w.conn, history.Query{Domains: slow, Vantage: w.vantage}, true)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		for _, sp := range prior {
 			byDomain[sp.Domain] = append(byDomain[sp.Domain], sp)
@@ -463,15 +495,21 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 		if l.spanID == 0 {
 			n, err := w.start(runID, st, l.domainID, opts, emit)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			starts = append(starts, n)
 			continue
 		}
 		if err := w.observation(ctx, runID, st, l.domainID, byDomain[st.Domain], opts, emit, &starts, &tips); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
+	return starts, tips, nil
+}
+
+// finish inserts a chunk's new spans (with their answers) and writes its
+// timelines' tips.
+func (w *writer) finish(ctx context.Context, runID int64, starts []newSpan, tips [][]any) error {
 	spanIDs, err := w.insertAll(ctx, runID, starts)
 	if err != nil {
 		return w.s.wrap(fmt.Errorf("record new spans: %w", err))
