@@ -310,24 +310,26 @@ func (c *Client) lookup(ctx context.Context, name string, qtype uint16) (tr type
 	seen := make([]string, 1, 4)
 	seen[0] = name
 	for {
-		m, status, err := c.query(ctx, cur, qtype, &tr.exchanges)
+		m, status, err := c.ask(ctx, cur, qtype, &tr.exchanges, true)
 		if err != nil {
 			tr.status, tr.err = status, err
 			return tr
 		}
 		target := cur
 		for {
-			next, ttl, ok := findCNAME(m.Answer, target)
+			next, ttl, ok := m.cname(target)
 			if !ok {
 				break
 			}
 			if len(tr.chain) >= MaxCNAMEHops {
+				m.release()
 				tr.status = StatusError
 				tr.err = fmt.Errorf("%w: stopped at %s after %d hops", ErrCNAMEChainTooLong, target, len(tr.chain))
 				return tr
 			}
 			tr.chain = append(tr.chain, Hop{Name: target, Target: next, TTL: ttl})
 			if slices.ContainsFunc(seen, func(s string) bool { return strings.EqualFold(s, next) }) {
+				m.release()
 				tr.status = StatusError
 				tr.err = fmt.Errorf("%w: %s is an alias for %s, which is already in the chain", ErrCNAMELoop, target, next)
 				return tr
@@ -335,12 +337,13 @@ func (c *Client) lookup(ctx context.Context, name string, qtype uint16) (tr type
 			seen = append(seen, next)
 			target = next
 		}
-		tr.answers = appendAddrs(tr.answers, m.Answer, target, qtype)
+		tr.answers = m.addrs(tr.answers, target, qtype)
+		m.release()
 		switch {
 		case len(tr.answers) > 0:
 			tr.status = StatusOK
 			return tr
-		case m.Rcode == dns.RcodeNameError:
+		case m.rcode == dns.RcodeNameError:
 			tr.status = StatusNXDomain
 			tr.err = fmt.Errorf("%s %s: %w", target, dns.TypeToString[qtype], ErrNXDomain)
 			return tr
@@ -426,6 +429,17 @@ var packPool = sync.Pool{New: func() any { b := make([]byte, 512); return &b }}
 // ex. When no server gives a final answer it returns the failure: that of the
 // last reply if any server replied, else that of the last attempt.
 func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exchange) (*dns.Msg, Status, error) {
+	v, status, err := c.ask(ctx, name, qtype, ex, false)
+	if err != nil {
+		return nil, status, err
+	}
+	return v.msg, status, nil
+}
+
+// ask is query for lookup: with wire set, a UDP reply is read straight from
+// the wire where it can be (parseWire) and the view holds it; without, the
+// view always holds a *dns.Msg.
+func (c *Client) ask(ctx context.Context, name string, qtype uint16, ex *[]Exchange, wire bool) (*view, Status, error) {
 	q := new(dns.Msg)
 	q.Id = uint16(rand.Uint32())
 	q.RecursionDesired = !c.noRD
@@ -456,18 +470,25 @@ func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exc
 				return nil, ctxStatus(err), fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], context.Cause(ctx))
 			}
 			var (
-				m      *dns.Msg
+				m      *view
 				status Status
 				err    error
 			)
 			before := len(*ex)
 			if s.enc == nil {
-				m, status, err = c.attempt(ctx, s, q, pkt, ex)
+				// The ECS scope is read from the *dns.Msg.
+				m, status, err = c.attempt(ctx, s, q, pkt, ex, wire && !c.ecs.IsValid())
 			} else {
-				m, status, err = c.attemptEncrypted(ctx, s, q, ex)
+				var msg *dns.Msg
+				msg, status, err = c.attemptEncrypted(ctx, s, q, ex)
+				m = viewOf(msg)
 			}
 			if c.ecs.IsValid() {
-				noteECS((*ex)[before:], c.ecs, m)
+				var msg *dns.Msg
+				if m != nil {
+					msg = m.msg
+				}
+				noteECS((*ex)[before:], c.ecs, msg)
 			}
 			if err == nil {
 				return m, status, nil
@@ -498,8 +519,9 @@ func ctxStatus(err error) Status {
 
 // attempt sends one query to one server over UDP (and again over TCP when the
 // reply is truncated). A nil error means a final answer; otherwise the message
-// is non-nil when the server replied (SERVFAIL, REFUSED, ...).
-func (c *Client) attempt(ctx context.Context, s *server, q *dns.Msg, pkt []byte, ex *[]Exchange) (*dns.Msg, Status, error) {
+// is non-nil when the server replied (SERVFAIL, REFUSED, ...). With wire set
+// the reply is read with parseWire where it can be.
+func (c *Client) attempt(ctx context.Context, s *server, q *dns.Msg, pkt []byte, ex *[]Exchange, wire bool) (*view, Status, error) {
 	e := Exchange{
 		Resolver:  s.addr,
 		Transport: "udp",
@@ -509,23 +531,29 @@ func (c *Client) attempt(ctx context.Context, s *server, q *dns.Msg, pkt []byte,
 	}
 	start := time.Now()
 	buf, at, err := s.conn().exchange(ctx, pkt, c.timeout)
-	var m *dns.Msg
+	var m *view
 	if err == nil {
 		e.RTT = at.Sub(start)
-		m = new(dns.Msg)
-		err = m.Unpack(*buf)
 		if c.keepRaw {
 			e.Raw = bytes.Clone(*buf)
 		}
-		putReplyBuf(buf)
-		if err != nil {
-			err = fmt.Errorf("unpack reply: %w", err)
-			m = nil
+		if v := new(view); wire && parseWire(*buf, v) {
+			// The view reads the buffer: release gives it back.
+			v.buf, m = buf, v
+		} else {
+			msg := new(dns.Msg)
+			err = msg.Unpack(*buf)
+			putReplyBuf(buf)
+			if err != nil {
+				err = fmt.Errorf("unpack reply: %w", err)
+			} else {
+				m = viewOf(msg)
+			}
 		}
 	}
 	status, err := record(&e, m, err)
 	*ex = append(*ex, e)
-	if m == nil || !m.Truncated {
+	if m == nil || !m.truncated {
 		return m, status, err
 	}
 
@@ -533,22 +561,23 @@ func (c *Client) attempt(ctx context.Context, s *server, q *dns.Msg, pkt []byte,
 	e = Exchange{Resolver: s.addr, Transport: "tcp", Name: e.Name, Type: e.Type, AskedAt: time.Now().UTC()}
 	tq := q.Copy()
 	tq.Id = uint16(rand.Uint32())
-	m, rtt, err := c.tcp.ExchangeContext(ctx, tq, s.addr)
+	msg, rtt, err := c.tcp.ExchangeContext(ctx, tq, s.addr)
 	if err == nil {
 		e.RTT = rtt
-		if len(m.Question) != 1 || !equalName(m.Question[0].Name, e.Name) ||
-			m.Question[0].Qtype != tq.Question[0].Qtype || m.Question[0].Qclass != tq.Question[0].Qclass {
-			m, err = nil, errors.New("TCP reply is for another question")
+		if len(msg.Question) != 1 || !equalName(msg.Question[0].Name, e.Name) ||
+			msg.Question[0].Qtype != tq.Question[0].Qtype || msg.Question[0].Qclass != tq.Question[0].Qclass {
+			msg, err = nil, errors.New("TCP reply is for another question")
 		}
 	} else {
-		m = nil
+		msg = nil
 		if isTimeout(err) {
 			err = fmt.Errorf("%w: over TCP: %w", ErrTimeout, err)
 		}
 	}
-	if c.keepRaw && m != nil {
-		e.Raw, _ = m.Pack() // as received over TCP, packed again by miekg/dns
+	if c.keepRaw && msg != nil {
+		e.Raw, _ = msg.Pack() // as received over TCP, packed again by miekg/dns
 	}
+	m = viewOf(msg)
 	status, err = record(&e, m, err)
 	*ex = append(*ex, e)
 	return m, status, err
@@ -561,7 +590,7 @@ func isTimeout(err error) bool {
 
 // record fills in the outcome of an exchange and returns its status and, when
 // the reply is not a final answer, why.
-func record(e *Exchange, m *dns.Msg, err error) (Status, error) {
+func record(e *Exchange, m *view, err error) (Status, error) {
 	if err != nil {
 		e.Error = err.Error()
 		switch {
@@ -572,15 +601,15 @@ func record(e *Exchange, m *dns.Msg, err error) (Status, error) {
 		}
 		return e.Status, err
 	}
-	e.Rcode = dns.RcodeToString[m.Rcode]
+	e.Rcode = dns.RcodeToString[m.rcode]
 	if e.Rcode == "" {
-		e.Rcode = fmt.Sprintf("RCODE%d", m.Rcode)
+		e.Rcode = fmt.Sprintf("RCODE%d", m.rcode)
 	}
-	e.Truncated = m.Truncated
-	switch m.Rcode {
+	e.Truncated = m.truncated
+	switch m.rcode {
 	case dns.RcodeSuccess:
 		e.Status = StatusOK
-		if len(m.Answer) == 0 {
+		if m.ancount == 0 {
 			e.Status = StatusNoData
 		}
 	case dns.RcodeNameError:
