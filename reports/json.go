@@ -461,8 +461,9 @@ func writeDocument(w io.Writer, v any) error {
 // JSONLWriter writes one JSON object per observation, one per line, flushing
 // each line so that a reader sees every target as soon as it is done.
 type JSONLWriter struct {
-	w   *bufio.Writer
-	enc *json.Encoder
+	w    *bufio.Writer
+	enc  *json.Encoder
+	line []byte // the line being written, kept for the next
 }
 
 // NewJSONLWriter returns a JSONLWriter on w.
@@ -502,15 +503,27 @@ func NewJSONLHeader(r probe.Report) JSONLHeader {
 
 // WriteHeader writes h as the first line and flushes it.
 func (j *JSONLWriter) WriteHeader(h JSONLHeader) error {
-	return j.line(h)
+	return j.encode(h)
 }
 
 // Write writes one observation as a line and flushes it.
 func (j *JSONLWriter) Write(o probe.Observation) error {
-	return j.line(NewTarget(o))
+	t := NewTarget(o)
+	b, ok := appendTarget(j.line[:0], &t)
+	if !ok {
+		return j.encode(t)
+	}
+	j.line = append(b, '\n')
+	if _, err := j.w.Write(j.line); err != nil {
+		return fmt.Errorf("write jsonl: %w", err)
+	}
+	if err := j.w.Flush(); err != nil {
+		return fmt.Errorf("write jsonl: %w", err)
+	}
+	return nil
 }
 
-func (j *JSONLWriter) line(v any) error {
+func (j *JSONLWriter) encode(v any) error {
 	if err := j.enc.Encode(v); err != nil {
 		return fmt.Errorf("write jsonl: %w", err)
 	}
