@@ -68,6 +68,9 @@ type Client struct {
 	ecs     netip.Prefix
 	noRD    bool
 	keepRaw bool
+	// needMsg says queries are built as a *dns.Msg (newQuery): with ECS,
+	// or when a resolver is reached over TLS or HTTPS.
+	needMsg bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -114,6 +117,7 @@ func New(cfg Config) (*Client, error) {
 		c.retries = 0
 	}
 	c.tcp = &dns.Client{Net: "tcp", Timeout: c.timeout}
+	c.needMsg = c.ecs.IsValid()
 	nsock := cmp.Or(cfg.SocketsPerServer, DefaultSocketsPerServer)
 	var tlsConf *tls.Config
 	for _, s := range cfg.Servers {
@@ -133,6 +137,7 @@ func New(cfg Config) (*Client, error) {
 				srv.enc = newDoH(ep, c.timeout, tlsConf)
 			}
 			c.servers = append(c.servers, srv)
+			c.needMsg = true
 			continue
 		}
 		addr, err := ParseServer(s)
@@ -309,8 +314,9 @@ func (c *Client) lookup(ctx context.Context, name string, qtype uint16) (tr type
 	cur := name
 	seen := make([]string, 1, 4)
 	seen[0] = name
+	var scratch view
 	for {
-		m, status, err := c.ask(ctx, cur, qtype, &tr.exchanges, true)
+		m, status, err := c.ask(ctx, cur, qtype, &tr.exchanges, &scratch)
 		if err != nil {
 			tr.status, tr.err = status, err
 			return tr
@@ -422,24 +428,9 @@ func checkName(name string) error {
 	return nil
 }
 
-var packPool = sync.Pool{New: func() any { b := make([]byte, 512); return &b }}
-
-// query asks the servers in turn, in Retries+1 rounds, for (name, qtype) until
-// one gives a final answer (NOERROR or NXDOMAIN). It records every exchange in
-// ex. When no server gives a final answer it returns the failure: that of the
-// last reply if any server replied, else that of the last attempt.
-func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exchange) (*dns.Msg, Status, error) {
-	v, status, err := c.ask(ctx, name, qtype, ex, false)
-	if err != nil {
-		return nil, status, err
-	}
-	return v.msg, status, nil
-}
-
-// ask is query for lookup: with wire set, a UDP reply is read straight from
-// the wire where it can be (parseWire) and the view holds it; without, the
-// view always holds a *dns.Msg.
-func (c *Client) ask(ctx context.Context, name string, qtype uint16, ex *[]Exchange, wire bool) (*view, Status, error) {
+// newQuery is the query for (name, qtype) as a *dns.Msg, for the transports
+// and options that need one (DNS over TLS and HTTPS, TCP, ECS).
+func (c *Client) newQuery(name string, qtype uint16) *dns.Msg {
 	q := new(dns.Msg)
 	q.Id = uint16(rand.Uint32())
 	q.RecursionDesired = !c.noRD
@@ -448,11 +439,41 @@ func (c *Client) ask(ctx context.Context, name string, qtype uint16, ex *[]Excha
 	if c.ecs.IsValid() {
 		q.IsEdns0().Option = append(q.IsEdns0().Option, ecsOption(c.ecs))
 	}
+	return q
+}
+
+var packPool = sync.Pool{New: func() any { b := make([]byte, 512); return &b }}
+
+// query asks the servers in turn, in Retries+1 rounds, for (name, qtype) until
+// one gives a final answer (NOERROR or NXDOMAIN). It records every exchange in
+// ex. When no server gives a final answer it returns the failure: that of the
+// last reply if any server replied, else that of the last attempt.
+func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exchange) (*dns.Msg, Status, error) {
+	v, status, err := c.ask(ctx, name, qtype, ex, nil)
+	if err != nil {
+		return nil, status, err
+	}
+	return v.msg, status, nil
+}
+
+// ask is query for lookup: with a scratch view, a UDP reply is read straight
+// from the wire into it where it can be (parseWire), and the view returned
+// may be scratch; without, the view always holds a *dns.Msg.
+func (c *Client) ask(ctx context.Context, name string, qtype uint16, ex *[]Exchange, scratch *view) (*view, Status, error) {
 	bp := packPool.Get().(*[]byte)
 	defer packPool.Put(bp)
-	pkt, err := q.PackBuffer(*bp)
-	if err != nil {
-		return nil, StatusInvalid, fmt.Errorf("%w: %s: %w", ErrInvalidName, name, err)
+	var (
+		q   *dns.Msg // built only where a transport needs it
+		pkt []byte
+	)
+	if c.needMsg || !isPlainName(name) {
+		q = c.newQuery(name, qtype)
+		var err error
+		if pkt, err = q.PackBuffer(*bp); err != nil {
+			return nil, StatusInvalid, fmt.Errorf("%w: %s: %w", ErrInvalidName, name, err)
+		}
+	} else {
+		pkt = appendQueryWire((*bp)[:0], name, qtype, !c.noRD, c.udpSize)
 	}
 	if cap(pkt) <= 4096 {
 		*bp = pkt[:cap(pkt)]
@@ -477,7 +498,10 @@ func (c *Client) ask(ctx context.Context, name string, qtype uint16, ex *[]Excha
 			before := len(*ex)
 			if s.enc == nil {
 				// The ECS scope is read from the *dns.Msg.
-				m, status, err = c.attempt(ctx, s, q, pkt, ex, wire && !c.ecs.IsValid())
+				if c.ecs.IsValid() {
+					scratch = nil
+				}
+				m, status, err = c.attempt(ctx, s, name, qtype, q, pkt, ex, scratch)
 			} else {
 				var msg *dns.Msg
 				msg, status, err = c.attemptEncrypted(ctx, s, q, ex)
@@ -519,14 +543,14 @@ func ctxStatus(err error) Status {
 
 // attempt sends one query to one server over UDP (and again over TCP when the
 // reply is truncated). A nil error means a final answer; otherwise the message
-// is non-nil when the server replied (SERVFAIL, REFUSED, ...). With wire set
-// the reply is read with parseWire where it can be.
-func (c *Client) attempt(ctx context.Context, s *server, q *dns.Msg, pkt []byte, ex *[]Exchange, wire bool) (*view, Status, error) {
+// is non-nil when the server replied (SERVFAIL, REFUSED, ...). With a
+// scratch view the reply is read into it with parseWire where it can be.
+func (c *Client) attempt(ctx context.Context, s *server, name string, qtype uint16, q *dns.Msg, pkt []byte, ex *[]Exchange, scratch *view) (*view, Status, error) {
 	e := Exchange{
 		Resolver:  s.addr,
 		Transport: "udp",
-		Name:      strings.TrimSuffix(q.Question[0].Name, "."),
-		Type:      dns.TypeToString[q.Question[0].Qtype],
+		Name:      name,
+		Type:      dns.TypeToString[qtype],
 		AskedAt:   time.Now().UTC(),
 	}
 	start := time.Now()
@@ -537,10 +561,11 @@ func (c *Client) attempt(ctx context.Context, s *server, q *dns.Msg, pkt []byte,
 		if c.keepRaw {
 			e.Raw = bytes.Clone(*buf)
 		}
-		if v := new(view); wire && parseWire(*buf, v) {
+		if scratch != nil && parseWire(*buf, scratch) {
 			// The view reads the buffer: release gives it back.
-			v.buf, m = buf, v
-		} else {
+			scratch.buf, m = buf, scratch
+		}
+		if m == nil {
 			msg := new(dns.Msg)
 			err = msg.Unpack(*buf)
 			putReplyBuf(buf)
@@ -559,7 +584,12 @@ func (c *Client) attempt(ctx context.Context, s *server, q *dns.Msg, pkt []byte,
 
 	// Truncated: ask the same server again over TCP.
 	e = Exchange{Resolver: s.addr, Transport: "tcp", Name: e.Name, Type: e.Type, AskedAt: time.Now().UTC()}
-	tq := q.Copy()
+	var tq *dns.Msg
+	if q != nil {
+		tq = q.Copy()
+	} else {
+		tq = c.newQuery(name, qtype)
+	}
 	tq.Id = uint16(rand.Uint32())
 	msg, rtt, err := c.tcp.ExchangeContext(ctx, tq, s.addr)
 	if err == nil {

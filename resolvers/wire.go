@@ -21,6 +21,7 @@ type view struct {
 	wire      []byte   // the reply, when msg is nil
 	rrs       []wireRR // its answer section, when msg is nil
 	buf       *[]byte  // the pooled buffer holding wire, given back by release
+	rrsBuf    [4]wireRR
 }
 
 // release gives the view's buffer back to the pool; the view is not used
@@ -77,7 +78,8 @@ func parseWire(msg []byte, v *view) bool {
 		return false
 	}
 	off += 4
-	*v = view{rcode: int(flags & 0xf), truncated: flags&0x200 != 0, ancount: an, wire: msg, rrs: v.rrs[:0]}
+	*v = view{rcode: int(flags & 0xf), truncated: flags&0x200 != 0, ancount: an, wire: msg}
+	v.rrs = v.rrsBuf[:0]
 	opts := 0
 	for i := range an + ns + ar {
 		var rr wireRR
@@ -180,6 +182,47 @@ func skipName(msg []byte, off int, plain bool) (int, bool) {
 		}
 		off += 1 + l
 	}
+}
+
+// isPlainName reports whether name (without the trailing dot) is made of
+// labels of 1 to 63 letters, digits, '-' and '_': then appendQueryWire
+// writes them as they are, as miekg/dns would.
+func isPlainName(name string) bool {
+	label := 0
+	for i := 0; i < len(name); i++ {
+		switch ch := name[i]; {
+		case ch == '.':
+			if label == 0 {
+				return false
+			}
+			label = 0
+		case 'a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '-' || ch == '_':
+			if label++; label > 63 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return label > 0 && len(name) <= 253
+}
+
+// appendQueryWire appends the query for (name, qtype), class IN, with an
+// EDNS(0) OPT record advertising udpSize, as miekg/dns packs it (message ID
+// 0: exchange sets it). name is a plain name (isPlainName).
+func appendQueryWire(b []byte, name string, qtype uint16, rd bool, udpSize uint16) []byte {
+	var flags uint16
+	if rd {
+		flags = 1 << 8
+	}
+	b = append(b, 0, 0, byte(flags>>8), byte(flags), 0, 1, 0, 0, 0, 0, 0, 1)
+	for label := range strings.SplitSeq(name, ".") {
+		b = append(b, byte(len(label)))
+		b = append(b, label...)
+	}
+	b = append(b, 0, byte(qtype>>8), byte(qtype), 0, byte(dns.ClassINET))
+	// OPT: root owner, type 41, class = UDP size, TTL 0, no data.
+	return append(b, 0, 0, byte(dns.TypeOPT), byte(udpSize>>8), byte(udpSize), 0, 0, 0, 0, 0, 0)
 }
 
 // nameIs reports whether the name at off in msg (one parseWire accepted in

@@ -142,3 +142,34 @@ func compareWithMiekg(t *testing.T, msg []byte, v *view) {
 		}
 	}
 }
+
+// TestAppendQueryWire checks the queries written by hand against miekg/dns.
+func TestAppendQueryWire(t *testing.T) {
+	long := strings.Repeat("a", 63) + "." + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 61)
+	for _, name := range []string{"x", "www.Example.test", "_dmarc.a-b.test", long} {
+		for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypePTR} {
+			for _, rd := range []bool{true, false} {
+				if !isPlainName(name) {
+					t.Fatalf("%q is not plain", name)
+				}
+				q := new(dns.Msg)
+				q.Id = 0
+				q.RecursionDesired = rd
+				q.Question = []dns.Question{{Name: name + ".", Qtype: qtype, Qclass: dns.ClassINET}}
+				q.SetEdns0(1232, false)
+				want, err := q.Pack()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := appendQueryWire(nil, name, qtype, rd, 1232); string(got) != string(want) {
+					t.Errorf("%q %d rd=%v:\n got %x\nwant %x", name, qtype, rd, got, want)
+				}
+			}
+		}
+	}
+	for _, name := range []string{"", ".", "a..b", "a.", ".a", "a b", "a\\.b", strings.Repeat("a", 64), long + "e"} {
+		if isPlainName(name) {
+			t.Errorf("isPlainName(%q) = true", name)
+		}
+	}
+}
