@@ -116,8 +116,8 @@ $(BENCHSTAT):
 # The benchmarks behind the README's figures, six runs each, summarised.
 # BenchmarkResolveKnot also runs where knotd is installed (apt-get install knot).
 bench: $(BENCHSTAT)
-	$(GO) test -run '^$$' -bench 'BenchmarkAudit$$|BenchmarkLookup$$|BenchmarkResolve$$|BenchmarkResolveKnot$$' \
-		-count 6 ./probe/ ./attribution/ ./resolvers/ | tee $(BIN)/bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkAudit$$|BenchmarkLookup$$|BenchmarkResolve$$|BenchmarkResolveHotPath$$|BenchmarkResolveKnot$$|BenchmarkJSONL$$' \
+		-count 6 ./probe/ ./attribution/ ./resolvers/ ./reports/ | tee $(BIN)/bench.txt
 	$(BENCHSTAT) $(BIN)/bench.txt
 
 # hostwatch as a bulk tool: 100,000 names through Knot DNS on loopback, audit

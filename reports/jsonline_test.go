@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/attribution/rdap"
+	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/resolvers"
 )
 
 // encodingJSON is what encoding/json writes for v in a JSON line.
@@ -149,6 +154,50 @@ func FuzzAppendJSONString(f *testing.F) {
 		}
 		if want := encodingJSON(t, x); string(got) != want {
 			t.Fatalf("appendJSONFloat(%v) = %s, encoding/json: %s", x, got, want)
+		}
+	})
+}
+
+// benchObservation is one name of a bulk run: two attributed addresses and
+// the two queries behind them.
+func benchObservation() probe.Observation {
+	at := time.Date(2026, 12, 1, 6, 0, 0, 123456789, time.UTC)
+	res := func(prefix string) attribution.Result {
+		return attribution.Result{ASN: 45102, ASOrg: "Alibaba US Technology Co., Ltd.", Prefix: netip.MustParsePrefix(prefix),
+			Country: "ID", RegisteredCountry: "CN", Provider: "Alibaba Cloud", ProviderKind: "cloud", Region: "ap-southeast-5",
+			Sources: attribution.Sources{ASN: "embedded:ip-location-db asn 2026-11-28", Country: "embedded:ip-location-db country 2026-11-28",
+				Provider: "embedded:cdncheck 1.2.19"}}
+	}
+	q := func(typ string, ms int) resolvers.Exchange {
+		return resolvers.Exchange{Resolver: "127.0.0.1:5353", Transport: "udp", Name: "h12345.bench.test", Type: typ,
+			Rcode: "NOERROR", Status: resolvers.StatusOK, AskedAt: at, RTT: time.Duration(ms) * time.Microsecond}
+	}
+	return probe.Observation{Target: probe.ParseTarget("h12345.bench.test", "names.txt", 12346), Status: resolvers.StatusOK, StartedAt: at,
+		Addresses: []probe.Address{{IP: netip.MustParseAddr("170.33.48.57"), TTL: 300, Result: res("170.33.0.0/16")},
+			{IP: netip.MustParseAddr("2404:2280:100::0:3039"), TTL: 300, Result: res("2404:2280::/32")}},
+		Queries: []resolvers.Exchange{q("A", 1234), q("AAAA", 1567)}}
+}
+
+// BenchmarkJSONL writes one bulk-run observation as a JSON line, with
+// appendTarget (the JSONLWriter's path) and with encoding/json side by side.
+func BenchmarkJSONL(b *testing.B) {
+	o := benchObservation()
+	b.Run("appendTarget", func(b *testing.B) {
+		b.ReportAllocs()
+		w := NewJSONLWriter(io.Discard)
+		for b.Loop() {
+			if err := w.Write(o); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		w := NewJSONLWriter(io.Discard)
+		for b.Loop() {
+			if err := w.encode(NewTarget(o)); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

@@ -11,7 +11,9 @@
 # Environment: ROUNDS (default 1) runs dnsperf and the audit that many times,
 # alternately, and prints the median and range; CHECK=0 skips the check runs;
 # HOSTWATCH names another binary to measure instead of building this tree's;
-# CPUPROFILE=FILE writes a CPU profile of the first audit to FILE (go tool pprof).
+# CPUPROFILE=FILE writes a CPU profile of the first audit to FILE (go tool pprof);
+# BASELINE=BINARY also runs another hostwatch each round (an older build, for
+# a before/after row measured in the same run).
 set -euo pipefail
 n=${1:-100000}
 cd "$(dirname "$0")/../.."
@@ -83,27 +85,34 @@ for round in $(seq "$rounds"); do
   lost=$(awk '/Queries lost:/ {print $3}' "$dir/dnsperf.out")
   echo "dnsperf: $qps queries/s, $lost lost" >&2
 
-  echo "hostwatch audit --resolver 127.0.0.1:$port --concurrency 100 -o jsonl -f names.txt  ($n names)" >&2
-  prof=
-  [ "$round" = 1 ] && prof=${CPUPROFILE:-}
-  HOSTWATCH_CPUPROFILE=$prof timed "$hw" audit --resolver "127.0.0.1:$port" --concurrency 100 -o jsonl -f "$dir/names.txt" >"$dir/out.jsonl"
-  audit=$wall audit_cpu=$cpu
-  ok=$(grep -c '"status":"ok"' "$dir/out.jsonl" || true)
-  lines=$(wc -l <"$dir/out.jsonl")
-  echo "$lines lines, $ok ok" >&2
-  # Every answer must be the one in the zone, in input order.
-  python3 - "$dir/out.jsonl" <<'PY'
+  row="$n $qps $lost $perf_cpu $perf_rss"
+  for bin in "$hw" ${BASELINE:+"$BASELINE"}; do
+    echo "$bin audit --resolver 127.0.0.1:$port --concurrency 100 -o jsonl -f names.txt  ($n names)" >&2
+    prof=
+    [ "$round" = 1 ] && [ "$bin" = "$hw" ] && prof=${CPUPROFILE:-}
+    HOSTWATCH_CPUPROFILE=$prof timed "$bin" audit --resolver "127.0.0.1:$port" --concurrency 100 -o jsonl -f "$dir/names.txt" >"$dir/out.jsonl"
+    [ "$bin" = "$hw" ] && audit=$wall audit_cpu=$cpu
+    ok=$(grep -c '"status":"ok"' "$dir/out.jsonl" || true)
+    lines=$(wc -l <"$dir/out.jsonl")
+    echo "$lines lines, $ok ok" >&2
+    # Every answer must be the one in the zone, in input order.
+    python3 - "$dir/out.jsonl" "$n" <<'PY'
 import json, sys
 v4 = ["170.33.%d.%d", "8.8.%d.%d", "51.210.%d.%d", "36.86.%d.%d"]
+count = 0
 for i, line in enumerate(open(sys.argv[1])):
     t = json.loads(line)
     assert t["domain"] == "h%d.bench.test" % i, (i, t["domain"])
     ips = [a["ip"] for a in t["addresses"]]
     assert v4[i % 4] % (i >> 8 & 255, i & 255) in ips, (i, ips)
     assert len(ips) == 2 and all(a["asn"] for a in t["addresses"]), (i, t["addresses"])
+    count += 1
+assert count == int(sys.argv[2]), count
 print("every answer correct and attributed, in input order", file=sys.stderr)
 PY
-  echo "$n $qps $lost $perf_cpu $perf_rss $wall $cpu $rss" >>"$dir/rounds.txt"
+    row="$row $wall $cpu $rss"
+  done
+  echo "$row" >>"$dir/rounds.txt"
 done
 
 # The side-by-side table: one row per tool, the median of the rounds and
@@ -118,18 +127,23 @@ def fig(vals, fmt):
     return (fmt + " (" + fmt + "–" + fmt + ")") % (m, min(vals), max(vals))
 n = rows[0][0]
 ceiling = [r[1] / 2 for r in rows]
-hw = [r[0] / r[5] for r in rows]
-share = [100 * h / c for h, c in zip(hw, ceiling)]
 print("%d names, A+AAAA, 100 in flight, %d round%s (median (min–max))" % (n, len(rows), "" if len(rows) == 1 else "s"))
 print("| tool | names/s | client CPU | CPU per name | peak RSS | share of the ceiling |")
 print("|---|---|---|---|---|---|")
 print("| dnsperf (the ceiling: queries/s ÷ 2) | %s | %s s | %s µs | %s MB | 100%% |" % (
     fig(ceiling, "%.0f"), fig([r[3] for r in rows], "%.2f"), fig([1e6 * r[3] / n for r in rows], "%.1f"),
     fig([r[4] / 1024 for r in rows], "%.0f")))
-print("| hostwatch audit -o jsonl | %s | %s s | %s µs | %s MB | %s |" % (
-    fig(hw, "%.0f"), fig([r[6] for r in rows], "%.2f"), fig([1e6 * r[6] / n for r in rows], "%.1f"),
-    fig([r[7] / 1024 for r in rows], "%.0f"), fig(share, "%.0f%%")))
-print("hostwatch reaches %.0f%% of the server's ceiling (median; goal 65%%, aim 85%%)" % statistics.median(share))
+names = ["hostwatch audit -o jsonl", "hostwatch (BASELINE) audit -o jsonl"]
+for k in range((len(rows[0]) - 5) // 3):
+    c = 5 + 3 * k
+    hw = [r[0] / r[c] for r in rows]
+    share = [100 * h / p for h, p in zip(hw, ceiling)]
+    print("| %s | %s | %s s | %s µs | %s MB | %s |" % (
+        names[k], fig(hw, "%.0f"), fig([r[c + 1] for r in rows], "%.2f"), fig([1e6 * r[c + 1] / n for r in rows], "%.1f"),
+        fig([r[c + 2] / 1024 for r in rows], "%.0f"), fig(share, "%.0f%%")))
+    if k == 0:
+        result = statistics.median(share)
+print("hostwatch reaches %.0f%% of the server's ceiling (median; goal 65%%, aim 85%%)" % result)
 PY
 [ "${CHECK:-1}" = 0 ] && exit 0
 
