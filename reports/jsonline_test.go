@@ -195,7 +195,7 @@ func BenchmarkJSONL(b *testing.B) {
 		b.ReportAllocs()
 		w := NewJSONLWriter(io.Discard)
 		for b.Loop() {
-			if err := w.encode(NewTarget(o)); err != nil {
+			if err := w.enc.Encode(NewTarget(o)); err != nil {
 				b.Fatal(err)
 			}
 		}
