@@ -21,7 +21,7 @@ SCREENSHOT  := docs/report.png
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium fuzz bench bench-knot dataset map screenshot clean
+.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium fuzz bench bench-knot dnsperf dataset map screenshot clean
 
 all: build
 
@@ -116,15 +116,19 @@ $(BENCHSTAT):
 # The benchmarks behind the README's figures, six runs each, summarised.
 # BenchmarkResolveKnot also runs where knotd is installed (apt-get install knot).
 bench: $(BENCHSTAT)
-	$(GO) test -run '^$$' -bench 'BenchmarkAudit$$|BenchmarkLookup$$|BenchmarkResolve$$|BenchmarkResolveKnot$$' \
-		-count 6 ./probe/ ./attribution/ ./resolvers/ | tee $(BIN)/bench.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkAudit$$|BenchmarkLookup$$|BenchmarkResolve$$|BenchmarkResolveHotPath$$|BenchmarkResolveKnot$$|BenchmarkJSONL$$' \
+		-count 6 ./probe/ ./attribution/ ./resolvers/ ./reports/ | tee $(BIN)/bench.txt
 	$(BENCHSTAT) $(BIN)/bench.txt
 
 # hostwatch as a bulk tool: 100,000 names through Knot DNS on loopback, audit
 # and then three checks of the same names, side by side in one run.
-bench-knot:
+bench-knot: dnsperf
 	@command -v knotd >/dev/null && [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq knot time; }
 	docs/bench/audit-knot.sh 100000
+
+# dnsperf (Debian's package) measures the server's ceiling in bench-knot.
+dnsperf:
+	@command -v dnsperf >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dnsperf; }
 
 # Rebuild the embedded dataset from the pinned npm packages (needs npm).
 dataset:

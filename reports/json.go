@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
@@ -458,19 +459,35 @@ func writeDocument(w io.Writer, v any) error {
 	return nil
 }
 
-// JSONLWriter writes one JSON object per observation, one per line, flushing
-// each line so that a reader sees every target as soon as it is done.
+// JSONLWriter writes one JSON object per observation, one per line. A line
+// reaches the underlying writer within JSONLFlushDelay of being written
+// (or sooner, when 64 KiB are waiting), so a reader sees every target as
+// soon as it is done, while a bulk run makes one write per many lines
+// rather than one per line (which was a tenth of its CPU time). Flush
+// writes what is waiting and must be called at the end. It is safe for one
+// goroutine writing lines while its timer flushes.
 type JSONLWriter struct {
-	w   *bufio.Writer
-	enc *json.Encoder
+	mu    sync.Mutex
+	w     *bufio.Writer
+	enc   *json.Encoder
+	line  []byte // the line being written, kept for the next
+	timer *time.Timer
+	armed bool  // the timer will flush
+	err   error // the first error writing, returned from then on
 }
+
+// JSONLFlushDelay is the longest a line waits in a JSONLWriter's buffer.
+const JSONLFlushDelay = 20 * time.Millisecond
 
 // NewJSONLWriter returns a JSONLWriter on w.
 func NewJSONLWriter(w io.Writer) *JSONLWriter {
-	bw := bufio.NewWriter(w)
+	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	return &JSONLWriter{w: bw, enc: enc}
+	j := &JSONLWriter{w: bw, enc: enc}
+	j.timer = time.AfterFunc(time.Hour, j.timedFlush)
+	j.timer.Stop()
+	return j
 }
 
 // JSONLHeaderSchema names the version of the header line of JSON lines
@@ -500,22 +517,61 @@ func NewJSONLHeader(r probe.Report) JSONLHeader {
 		Vantage: newVantageJSON(r.Vantage)}
 }
 
-// WriteHeader writes h as the first line and flushes it.
+// WriteHeader writes h as the first line.
 func (j *JSONLWriter) WriteHeader(h JSONLHeader) error {
-	return j.line(h)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.written(j.enc.Encode(h))
 }
 
-// Write writes one observation as a line and flushes it.
+// Write writes one observation as a line.
 func (j *JSONLWriter) Write(o probe.Observation) error {
-	return j.line(NewTarget(o))
+	t := NewTarget(o)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	b, ok := appendTarget(j.line[:0], &t)
+	if !ok {
+		return j.written(j.enc.Encode(t))
+	}
+	j.line = append(b, '\n')
+	_, err := j.w.Write(j.line)
+	return j.written(err)
 }
 
-func (j *JSONLWriter) line(v any) error {
-	if err := j.enc.Encode(v); err != nil {
-		return fmt.Errorf("write jsonl: %w", err)
+// written records the outcome of writing a line into the buffer and arms
+// the timer that flushes it; j.mu is held.
+func (j *JSONLWriter) written(err error) error {
+	if err != nil && j.err == nil {
+		j.err = fmt.Errorf("write jsonl: %w", err)
 	}
-	if err := j.w.Flush(); err != nil {
-		return fmt.Errorf("write jsonl: %w", err)
+	if j.err == nil && !j.armed && j.w.Buffered() > 0 {
+		j.armed = true
+		j.timer.Reset(JSONLFlushDelay)
 	}
-	return nil
+	return j.err
+}
+
+func (j *JSONLWriter) timedFlush() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.armed = false
+	j.flush()
+}
+
+// flush writes out what is buffered; j.mu is held.
+func (j *JSONLWriter) flush() {
+	if err := j.w.Flush(); err != nil && j.err == nil {
+		j.err = fmt.Errorf("write jsonl: %w", err)
+	}
+}
+
+// Flush writes out every line written so far and returns the first error
+// writing any line.
+func (j *JSONLWriter) Flush() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.timer.Stop()
+	j.armed = false
+	j.flush()
+	return j.err
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,21 +175,53 @@ func TestWriteJSON(t *testing.T) {
 
 func TestJSONLWriter(t *testing.T) {
 	t.Parallel()
-	var buf bytes.Buffer
-	jw := NewJSONLWriter(&buf)
+	w := &notifyWriter{wrote: make(chan struct{}, 1)}
+	jw := NewJSONLWriter(w)
 	for _, o := range sampleReport(t).Observations {
-		before := buf.Len()
 		if err := jw.Write(o); err != nil {
 			t.Fatal(err)
 		}
-		if buf.Len() == before || buf.Bytes()[buf.Len()-1] != '\n' {
-			t.Fatal("a line was not flushed as it was written")
+		// Each line reaches the writer without Flush, within JSONLFlushDelay.
+		select {
+		case <-w.wrote:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a line was not flushed after it was written")
+		}
+		if b := w.bytes(); len(b) == 0 || b[len(b)-1] != '\n' {
+			t.Fatal("a line was flushed in part")
 		}
 	}
+	if err := jw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	buf := bytes.NewBuffer(w.bytes())
 	golden(t, "audit.jsonl.golden", buf.Bytes())
 	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 		validate(t, []byte(line), "#/$defs/target")
 	}
+}
+
+// notifyWriter keeps what is written to it and signals each write.
+type notifyWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	wrote chan struct{}
+}
+
+func (w *notifyWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case w.wrote <- struct{}{}:
+	default:
+	}
+	return w.buf.Write(p)
+}
+
+func (w *notifyWriter) bytes() []byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return bytes.Clone(w.buf.Bytes())
 }
 
 // validate checks doc against the published JSON Schema of an audit
@@ -260,6 +293,9 @@ func TestJSONLHeader(t *testing.T) {
 		if err := jw.Write(o); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := jw.Flush(); err != nil {
+		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	validateAs(t, []byte(lines[0]), "jsonl-header.v1.schema.json", "")

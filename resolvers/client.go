@@ -68,6 +68,9 @@ type Client struct {
 	ecs     netip.Prefix
 	noRD    bool
 	keepRaw bool
+	// needMsg says queries are built as a *dns.Msg (newQuery): with ECS,
+	// or when a resolver is reached over TLS or HTTPS.
+	needMsg bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -114,6 +117,7 @@ func New(cfg Config) (*Client, error) {
 		c.retries = 0
 	}
 	c.tcp = &dns.Client{Net: "tcp", Timeout: c.timeout}
+	c.needMsg = c.ecs.IsValid()
 	nsock := cmp.Or(cfg.SocketsPerServer, DefaultSocketsPerServer)
 	var tlsConf *tls.Config
 	for _, s := range cfg.Servers {
@@ -133,6 +137,7 @@ func New(cfg Config) (*Client, error) {
 				srv.enc = newDoH(ep, c.timeout, tlsConf)
 			}
 			c.servers = append(c.servers, srv)
+			c.needMsg = true
 			continue
 		}
 		addr, err := ParseServer(s)
@@ -309,25 +314,28 @@ func (c *Client) lookup(ctx context.Context, name string, qtype uint16) (tr type
 	cur := name
 	seen := make([]string, 1, 4)
 	seen[0] = name
+	var scratch view
 	for {
-		m, status, err := c.query(ctx, cur, qtype, &tr.exchanges)
+		m, status, err := c.ask(ctx, cur, qtype, &tr.exchanges, &scratch)
 		if err != nil {
 			tr.status, tr.err = status, err
 			return tr
 		}
 		target := cur
 		for {
-			next, ttl, ok := findCNAME(m.Answer, target)
+			next, ttl, ok := m.cname(target)
 			if !ok {
 				break
 			}
 			if len(tr.chain) >= MaxCNAMEHops {
+				m.release()
 				tr.status = StatusError
 				tr.err = fmt.Errorf("%w: stopped at %s after %d hops", ErrCNAMEChainTooLong, target, len(tr.chain))
 				return tr
 			}
 			tr.chain = append(tr.chain, Hop{Name: target, Target: next, TTL: ttl})
 			if slices.ContainsFunc(seen, func(s string) bool { return strings.EqualFold(s, next) }) {
+				m.release()
 				tr.status = StatusError
 				tr.err = fmt.Errorf("%w: %s is an alias for %s, which is already in the chain", ErrCNAMELoop, target, next)
 				return tr
@@ -335,12 +343,13 @@ func (c *Client) lookup(ctx context.Context, name string, qtype uint16) (tr type
 			seen = append(seen, next)
 			target = next
 		}
-		tr.answers = appendAddrs(tr.answers, m.Answer, target, qtype)
+		tr.answers = m.addrs(tr.answers, target, qtype)
+		m.release()
 		switch {
 		case len(tr.answers) > 0:
 			tr.status = StatusOK
 			return tr
-		case m.Rcode == dns.RcodeNameError:
+		case m.rcode == dns.RcodeNameError:
 			tr.status = StatusNXDomain
 			tr.err = fmt.Errorf("%s %s: %w", target, dns.TypeToString[qtype], ErrNXDomain)
 			return tr
@@ -419,13 +428,9 @@ func checkName(name string) error {
 	return nil
 }
 
-var packPool = sync.Pool{New: func() any { b := make([]byte, 512); return &b }}
-
-// query asks the servers in turn, in Retries+1 rounds, for (name, qtype) until
-// one gives a final answer (NOERROR or NXDOMAIN). It records every exchange in
-// ex. When no server gives a final answer it returns the failure: that of the
-// last reply if any server replied, else that of the last attempt.
-func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exchange) (*dns.Msg, Status, error) {
+// newQuery is the query for (name, qtype) as a *dns.Msg, for the transports
+// and options that need one (DNS over TLS and HTTPS, TCP, ECS).
+func (c *Client) newQuery(name string, qtype uint16) *dns.Msg {
 	q := new(dns.Msg)
 	q.Id = uint16(rand.Uint32())
 	q.RecursionDesired = !c.noRD
@@ -434,11 +439,41 @@ func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exc
 	if c.ecs.IsValid() {
 		q.IsEdns0().Option = append(q.IsEdns0().Option, ecsOption(c.ecs))
 	}
+	return q
+}
+
+var packPool = sync.Pool{New: func() any { b := make([]byte, 512); return &b }}
+
+// query asks the servers in turn, in Retries+1 rounds, for (name, qtype) until
+// one gives a final answer (NOERROR or NXDOMAIN). It records every exchange in
+// ex. When no server gives a final answer it returns the failure: that of the
+// last reply if any server replied, else that of the last attempt.
+func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exchange) (*dns.Msg, Status, error) {
+	v, status, err := c.ask(ctx, name, qtype, ex, nil)
+	if err != nil {
+		return nil, status, err
+	}
+	return v.msg, status, nil
+}
+
+// ask is query for lookup: with a scratch view, a UDP reply is read straight
+// from the wire into it where it can be (parseWire), and the view returned
+// may be scratch; without, the view always holds a *dns.Msg.
+func (c *Client) ask(ctx context.Context, name string, qtype uint16, ex *[]Exchange, scratch *view) (*view, Status, error) {
 	bp := packPool.Get().(*[]byte)
 	defer packPool.Put(bp)
-	pkt, err := q.PackBuffer(*bp)
-	if err != nil {
-		return nil, StatusInvalid, fmt.Errorf("%w: %s: %w", ErrInvalidName, name, err)
+	var (
+		q   *dns.Msg // built only where a transport needs it
+		pkt []byte
+	)
+	if c.needMsg || !isPlainName(name) {
+		q = c.newQuery(name, qtype)
+		var err error
+		if pkt, err = q.PackBuffer(*bp); err != nil {
+			return nil, StatusInvalid, fmt.Errorf("%w: %s: %w", ErrInvalidName, name, err)
+		}
+	} else {
+		pkt = appendQueryWire((*bp)[:0], name, qtype, !c.noRD, c.udpSize)
 	}
 	if cap(pkt) <= 4096 {
 		*bp = pkt[:cap(pkt)]
@@ -456,18 +491,28 @@ func (c *Client) query(ctx context.Context, name string, qtype uint16, ex *[]Exc
 				return nil, ctxStatus(err), fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], context.Cause(ctx))
 			}
 			var (
-				m      *dns.Msg
+				m      *view
 				status Status
 				err    error
 			)
 			before := len(*ex)
 			if s.enc == nil {
-				m, status, err = c.attempt(ctx, s, q, pkt, ex)
+				// The ECS scope is read from the *dns.Msg.
+				if c.ecs.IsValid() {
+					scratch = nil
+				}
+				m, status, err = c.attempt(ctx, s, name, qtype, q, pkt, ex, scratch)
 			} else {
-				m, status, err = c.attemptEncrypted(ctx, s, q, ex)
+				var msg *dns.Msg
+				msg, status, err = c.attemptEncrypted(ctx, s, q, ex)
+				m = viewOf(msg)
 			}
 			if c.ecs.IsValid() {
-				noteECS((*ex)[before:], c.ecs, m)
+				var msg *dns.Msg
+				if m != nil {
+					msg = m.msg
+				}
+				noteECS((*ex)[before:], c.ecs, msg)
 			}
 			if err == nil {
 				return m, status, nil
@@ -498,57 +543,71 @@ func ctxStatus(err error) Status {
 
 // attempt sends one query to one server over UDP (and again over TCP when the
 // reply is truncated). A nil error means a final answer; otherwise the message
-// is non-nil when the server replied (SERVFAIL, REFUSED, ...).
-func (c *Client) attempt(ctx context.Context, s *server, q *dns.Msg, pkt []byte, ex *[]Exchange) (*dns.Msg, Status, error) {
+// is non-nil when the server replied (SERVFAIL, REFUSED, ...). With a
+// scratch view the reply is read into it with parseWire where it can be.
+func (c *Client) attempt(ctx context.Context, s *server, name string, qtype uint16, q *dns.Msg, pkt []byte, ex *[]Exchange, scratch *view) (*view, Status, error) {
 	e := Exchange{
 		Resolver:  s.addr,
 		Transport: "udp",
-		Name:      strings.TrimSuffix(q.Question[0].Name, "."),
-		Type:      dns.TypeToString[q.Question[0].Qtype],
+		Name:      name,
+		Type:      dns.TypeToString[qtype],
 		AskedAt:   time.Now().UTC(),
 	}
 	start := time.Now()
 	buf, at, err := s.conn().exchange(ctx, pkt, c.timeout)
-	var m *dns.Msg
+	var m *view
 	if err == nil {
 		e.RTT = at.Sub(start)
-		m = new(dns.Msg)
-		err = m.Unpack(*buf)
 		if c.keepRaw {
 			e.Raw = bytes.Clone(*buf)
 		}
-		putReplyBuf(buf)
-		if err != nil {
-			err = fmt.Errorf("unpack reply: %w", err)
-			m = nil
+		if scratch != nil && parseWire(*buf, scratch) {
+			// The view reads the buffer: release gives it back.
+			scratch.buf, m = buf, scratch
+		}
+		if m == nil {
+			msg := new(dns.Msg)
+			err = msg.Unpack(*buf)
+			putReplyBuf(buf)
+			if err != nil {
+				err = fmt.Errorf("unpack reply: %w", err)
+			} else {
+				m = viewOf(msg)
+			}
 		}
 	}
 	status, err := record(&e, m, err)
 	*ex = append(*ex, e)
-	if m == nil || !m.Truncated {
+	if m == nil || !m.truncated {
 		return m, status, err
 	}
 
 	// Truncated: ask the same server again over TCP.
 	e = Exchange{Resolver: s.addr, Transport: "tcp", Name: e.Name, Type: e.Type, AskedAt: time.Now().UTC()}
-	tq := q.Copy()
+	var tq *dns.Msg
+	if q != nil {
+		tq = q.Copy()
+	} else {
+		tq = c.newQuery(name, qtype)
+	}
 	tq.Id = uint16(rand.Uint32())
-	m, rtt, err := c.tcp.ExchangeContext(ctx, tq, s.addr)
+	msg, rtt, err := c.tcp.ExchangeContext(ctx, tq, s.addr)
 	if err == nil {
 		e.RTT = rtt
-		if len(m.Question) != 1 || !equalName(m.Question[0].Name, e.Name) ||
-			m.Question[0].Qtype != tq.Question[0].Qtype || m.Question[0].Qclass != tq.Question[0].Qclass {
-			m, err = nil, errors.New("TCP reply is for another question")
+		if len(msg.Question) != 1 || !equalName(msg.Question[0].Name, e.Name) ||
+			msg.Question[0].Qtype != tq.Question[0].Qtype || msg.Question[0].Qclass != tq.Question[0].Qclass {
+			msg, err = nil, errors.New("TCP reply is for another question")
 		}
 	} else {
-		m = nil
+		msg = nil
 		if isTimeout(err) {
 			err = fmt.Errorf("%w: over TCP: %w", ErrTimeout, err)
 		}
 	}
-	if c.keepRaw && m != nil {
-		e.Raw, _ = m.Pack() // as received over TCP, packed again by miekg/dns
+	if c.keepRaw && msg != nil {
+		e.Raw, _ = msg.Pack() // as received over TCP, packed again by miekg/dns
 	}
+	m = viewOf(msg)
 	status, err = record(&e, m, err)
 	*ex = append(*ex, e)
 	return m, status, err
@@ -561,7 +620,7 @@ func isTimeout(err error) bool {
 
 // record fills in the outcome of an exchange and returns its status and, when
 // the reply is not a final answer, why.
-func record(e *Exchange, m *dns.Msg, err error) (Status, error) {
+func record(e *Exchange, m *view, err error) (Status, error) {
 	if err != nil {
 		e.Error = err.Error()
 		switch {
@@ -572,15 +631,15 @@ func record(e *Exchange, m *dns.Msg, err error) (Status, error) {
 		}
 		return e.Status, err
 	}
-	e.Rcode = dns.RcodeToString[m.Rcode]
+	e.Rcode = dns.RcodeToString[m.rcode]
 	if e.Rcode == "" {
-		e.Rcode = fmt.Sprintf("RCODE%d", m.Rcode)
+		e.Rcode = fmt.Sprintf("RCODE%d", m.rcode)
 	}
-	e.Truncated = m.Truncated
-	switch m.Rcode {
+	e.Truncated = m.truncated
+	switch m.rcode {
 	case dns.RcodeSuccess:
 		e.Status = StatusOK
-		if len(m.Answer) == 0 {
+		if m.ancount == 0 {
 			e.Status = StatusNoData
 		}
 	case dns.RcodeNameError:

@@ -83,7 +83,7 @@ func (c *Client) attemptEncrypted(ctx context.Context, s *server, q *dns.Msg, ex
 			err = fmt.Errorf("%w: no reply within %s", ErrTimeout, c.timeout)
 		}
 	}
-	status, err := record(&e, m, err)
+	status, err := record(&e, viewOf(m), err)
 	*ex = append(*ex, e)
 	return m, status, err
 }

@@ -480,9 +480,10 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	var health runHealth
 	var emit func(probe.Observation) error
 	var csvOut *reports.AuditCSVWriter
+	var jw *reports.JSONLWriter
 	switch format {
 	case "jsonl":
-		jw := reports.NewJSONLWriter(streams.Out)
+		jw = reports.NewJSONLWriter(streams.Out)
 		if opts.jsonlHeader {
 			if err := jw.WriteHeader(reports.NewJSONLHeader(report)); err != nil {
 				return runError{err}
@@ -511,6 +512,12 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		return emit(o)
 	}
 	runErr := probe.Run(ctx, run.targets, run.options, count)
+	if jw != nil {
+		// What finished is written, whatever ended the run.
+		if err := jw.Flush(); err != nil {
+			return runError{err}
+		}
+	}
 	interrupted := errors.Is(runErr, context.Canceled)
 	if runErr != nil && !interrupted {
 		return runError{runErr}

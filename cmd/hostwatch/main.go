@@ -4,14 +4,43 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
+// cpuProfileEnv names a file to write a CPU profile of the whole run to
+// (go tool pprof reads it): for profiling a bulk run as it really runs, as
+// docs/bench/audit-knot.sh does with CPUPROFILE.
+const cpuProfileEnv = "HOSTWATCH_CPUPROFILE"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopProfile := startCPUProfile(os.Getenv(cpuProfileEnv))
 	code := Main(ctx, SystemStreams(), os.Args[1:])
+	stopProfile()
 	stop()
 	os.Exit(code)
+}
+
+// startCPUProfile starts profiling into path (nothing when path is empty)
+// and returns the function that ends the profile.
+func startCPUProfile(path string) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hostwatch: %s: %v\n", cpuProfileEnv, err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
