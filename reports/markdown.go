@@ -91,7 +91,7 @@ func WriteMarkdownIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	for _, d := range r.Datasets {
 		b.WriteString("- " + pr.T("text.data", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License)) + "\n")
 	}
-	for _, w := range r.Warnings {
+	for _, w := range warningTexts(pr, r.Warnings) {
 		fmt.Fprintf(&b, "\n> **%s** %s\n", pr.T("md.warning"), mdEscape(w))
 	}
 	_, err = io.WriteString(w, b.String())

@@ -95,7 +95,7 @@ func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error 
 	for _, d := range r.Datasets {
 		textPara(&b, width, "%s", pr.T("text.data", d.ID, d.Version, d.License))
 	}
-	for _, w := range r.Warnings {
+	for _, w := range warningTexts(pr, r.Warnings) {
 		textPara(&b, width, "%s", pr.T("text.warning", w))
 	}
 	if r.Interrupted {
@@ -411,16 +411,16 @@ func writeColumns(b textWriter, cols []*column, width int) {
 }
 
 // writeDatasets writes the footnote naming every dataset used.
-func writeDatasets(b textWriter, width int, ds []attribution.Dataset) {
+func writeDatasets(b textWriter, width int, pr *i18n.Printer, ds []attribution.Dataset) {
 	for _, d := range ds {
-		textPara(b, width, "Data: %s %s (%s)", d.ID, d.Version, d.License)
+		textPara(b, width, "%s", pr.T("text.data", d.ID, d.Version, d.License))
 	}
 }
 
 // writeWarnings writes one line per warning.
-func writeWarnings(b textWriter, width int, ws []string) {
-	for _, w := range ws {
-		textPara(b, width, "Warning: %s", w)
+func writeWarnings(b textWriter, width int, pr *i18n.Printer, ws []probe.Warning) {
+	for _, w := range warningTexts(pr, ws) {
+		textPara(b, width, "%s", pr.T("text.warning", w))
 	}
 }
 

@@ -136,9 +136,10 @@ func load(l Lang) (map[string]string, error) {
 func (p *Printer) Lang() Lang { return p.lang }
 
 // T words the message id with args. A message missing from the catalogue
-// shows as its ID in brackets, so a test (and a reader) sees it.
+// shows as its ID in brackets, so a test (and a reader) sees it; so does
+// every message of a nil Printer.
 func (p *Printer) T(id string, args ...any) string {
-	if !p.known[id] {
+	if p == nil || !p.known[id] {
 		return "[" + id + "]"
 	}
 	return p.p.Sprintf(id, args...)
