@@ -158,7 +158,7 @@ type Check struct {
 	// for TableWidth.
 	Width int
 
-	counts checkCounts    // set by WriteCheck
+	counts checkCounts   // set by WriteCheck
 	pr     *i18n.Printer // the language of text and Markdown, set by WriteCheckIn
 }
 
