@@ -63,12 +63,15 @@ func WriteHTMLIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	p.Method.Resolvers = r.Resolvers
 	p.Method.Vantage = vantageView(r.Vantage, m)
 	p.Stale = staleDatasets(r.Datasets, r.GeneratedAt)
+	p.Warnings = pageWarnings(pr, r.Warnings)
 	a := &auditView{Interrupted: r.Interrupted, Statuses: statusCounts(r.Observations)}
 	counts := map[string]*mapCount{}
 	cdn, unplaced := 0, 0
 	for _, o := range r.Observations {
-		a.Domains = append(a.Domains, newDomainView(o, m))
-		a.Summaries = append(a.Summaries, newSummaryView(Summarize(o), m))
+		dv, sum := newDomainView(o, m), Summarize(o)
+		dv.Error, sum.Error = reasonDetail(pr, o), reasonDetail(pr, o)
+		a.Domains = append(a.Domains, dv)
+		a.Summaries = append(a.Summaries, newSummaryView(sum, m))
 		seen := map[string]bool{}
 		for _, ad := range o.Addresses {
 			switch {
@@ -152,6 +155,7 @@ func writeCheckHTML(w io.Writer, c Check, doc []byte, compared *[2]ReportRef, la
 	p.Method.Database = c.Database
 	p.Method.Vantage = &vantageInfo{Name: c.Vantage}
 	p.Stale = staleDatasets(c.Datasets, c.GeneratedAt)
+	p.Warnings = pageWarnings(pr, c.Warnings)
 	c.counts = c.tally()
 	cv := &checkView{Domains: c.Domains, Changes: c.counts.settled, Moves: c.counts.moves, Pending: c.counts.pending,
 		Recorded: c.Recorded, Database: c.Database, Vantage: c.Vantage, Confirm: c.Confirm,
@@ -270,12 +274,15 @@ type page struct {
 	MadeOn      string
 	ToolVersion string
 	Stale       []StaleDataset
-	Map         mapView
-	Audit       *auditView
-	Check       *checkView
-	History     *historyView
-	Method      methodView
-	printer     *i18n.Printer
+	// Warnings are the run's other warnings, worded in the page's language
+	// (stale data is told by Stale).
+	Warnings []string
+	Map      mapView
+	Audit    *auditView
+	Check    *checkView
+	History  *historyView
+	Method   methodView
+	printer  *i18n.Printer
 }
 
 // pageLanguage is the printer of lang and the world map with its country
@@ -1048,4 +1055,16 @@ func newTimelineView(h History, d DomainHistory, first, last time.Time, pal *pal
 	}
 	tv.Events = append(tv.Events, waiting...)
 	return tv
+}
+
+// pageWarnings words the warnings a page shows on their own: all but those
+// on stale data, which the page tells from its datasets.
+func pageWarnings(pr *i18n.Printer, ws []probe.Warning) []string {
+	var out []string
+	for _, w := range ws {
+		if w.Code != probe.WarningStale {
+			out = append(out, warningText(pr, w))
+		}
+	}
+	return out
 }

@@ -119,7 +119,7 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 			if ad.ASN != 0 {
 				asn = fmt.Sprintf("AS%d", ad.ASN)
 			}
-			addRow(cols, ad.IP, asn, ad.Country, ad.Prefix, providerCell(a.Result), organisation(a.Result))
+			addRow(cols, ad.IP, asn, ad.Country, ad.Prefix, providerCell(pr, a.Result), organisation(pr, a.Result))
 		}
 		width := fitWidth(l.Width)
 		var b strings.Builder
