@@ -126,7 +126,29 @@ type ViolationJSON struct {
 	Address string `json:"address"`
 	ASN     uint32 `json:"asn"`
 	Country string `json:"country"`
-	Rule    string `json:"rule"`
+	// Rule words the policy broken in English; Policy and Values are its
+	// code and the policy's list, to word it in another language.
+	Rule   string   `json:"rule"`
+	Policy string   `json:"policy"`
+	Values []string `json:"values"`
+}
+
+// violationText words the policy a violation breaks.
+func violationText(pr *i18n.Printer, v probe.Violation) string {
+	values := strings.Join(v.Values, ",")
+	switch v.Policy {
+	case probe.PolicyAllowCountry:
+		return pr.T("policy.allow_country", cmp.Or(v.Country, pr.T("policy.unknown")), values)
+	case probe.PolicyDenyCountry:
+		return pr.T("policy.deny_country", v.Country, values)
+	case probe.PolicyAllowASN:
+		asn := pr.T("policy.unknown")
+		if v.ASN != 0 {
+			asn = fmt.Sprintf("AS%d", v.ASN)
+		}
+		return pr.T("policy.allow_asn", asn, values)
+	}
+	return string(v.Policy) + " " + values
 }
 
 // Check is the outcome of one `hostwatch check` run.
@@ -237,7 +259,8 @@ func writeCheckJSON(w *bufio.Writer, c Check) error {
 	}
 	doc.WarningDetails, doc.Warnings = newWarningsJSON(c.Warnings)
 	for _, v := range c.Violations {
-		doc.Violations = append(doc.Violations, ViolationJSON{Domain: v.Domain, Address: v.Address.String(), ASN: v.ASN, Country: v.Country, Rule: v.Rule})
+		doc.Violations = append(doc.Violations, ViolationJSON{Domain: v.Domain, Address: v.Address.String(), ASN: v.ASN, Country: v.Country,
+			Rule: violationText(english(), v), Policy: string(v.Policy), Values: nonNil(v.Values)})
 	}
 	var head strings.Builder
 	if err := writeDocument(&head, doc); err != nil {
@@ -444,7 +467,7 @@ func writeChangesText(b textWriter, width int, c Check) {
 		sides(ch)
 	}
 	for _, v := range c.Violations {
-		textPara(b, width, "%s", pr.T("text.violation", v.Domain, v.Address.String(), v.Rule))
+		textPara(b, width, "%s", pr.T("text.violation", v.Domain, v.Address.String(), violationText(pr, v)))
 	}
 	if c.counts.settled+c.counts.pending+len(c.Violations) > 0 {
 		b.WriteByte('\n')
@@ -527,7 +550,7 @@ func writeCheckMarkdown(b textWriter, c Check) {
 	if len(c.Violations) > 0 {
 		fmt.Fprintf(b, "| %s | %s | ASN | %s | %s |\n|---|---|---|---|---|\n", pr.T("col.domain"), pr.T("col.address"), pr.T("col.country"), pr.T("col.policy"))
 		for _, v := range c.Violations {
-			fmt.Fprintf(b, "| %s | %s | AS%d | %s | %s |\n", mdEscape(v.Domain), v.Address, v.ASN, mdEscape(v.Country), mdEscape(v.Rule))
+			fmt.Fprintf(b, "| %s | %s | AS%d | %s | %s |\n", mdEscape(v.Domain), v.Address, v.ASN, mdEscape(v.Country), mdEscape(violationText(pr, v)))
 		}
 		b.WriteByte('\n')
 	}

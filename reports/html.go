@@ -192,7 +192,7 @@ func writeCheckHTML(w io.Writer, c Check, doc []byte, compared *[2]ReportRef, la
 	}
 	for _, v := range c.Violations {
 		cv.Violations = append(cv.Violations, violationView{Domain: v.Domain, Address: v.Address.String(), ASN: v.ASN,
-			Country: v.Country, CountryName: m.Name(v.Country), Rule: v.Rule})
+			Country: v.Country, CountryName: m.Name(v.Country), Rule: violationText(pr, v)})
 	}
 	p.Check = cv
 	p.Map = newMapView(m, counts, "domains", nil)

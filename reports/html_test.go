@@ -267,7 +267,7 @@ func TestHTMLHostileData(t *testing.T) {
 	c := sampleCheck(t)
 	c.Database, c.Vantage, c.RunFailed = evil, evil, evil
 	c.Matched = []string{evil}
-	c.Violations[0].Rule, c.Violations[0].Domain = evil, evil
+	c.Violations[0].Country, c.Violations[0].Values, c.Violations[0].Domain = evil, []string{evil}, evil
 	var check bytes.Buffer
 	if err := WriteCheckHTML(&check, c); err != nil {
 		t.Fatal(err)

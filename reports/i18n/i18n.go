@@ -119,6 +119,10 @@ func New(l Lang) (*Printer, error) {
 		regions: display.Regions(l.Tag())}, nil
 }
 
+// Messages is the catalogue of l: message IDs to their text (fmt formats),
+// for tests that read every message.
+func Messages(l Lang) (map[string]string, error) { return load(l) }
+
 // load reads one language's catalogue: message IDs to fmt formats.
 func load(l Lang) (map[string]string, error) {
 	b, err := catalogFiles.ReadFile("catalog/" + string(l) + ".json")
