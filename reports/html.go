@@ -502,6 +502,30 @@ type mapMark struct {
 	Code, Name string
 	X, Y, R    float64
 	Count      int
+	// Leader, when set, is where the country is: the mark stands beside a
+	// country too small for it, with a line from there, so as not to hide
+	// the country's shading.
+	Leader *worldmap.Point
+}
+
+// placeMark puts a mark of radius r for the country c on a map w wide: on
+// its label when its largest part has room for the mark; else beside that
+// part (to the right, or to the left at the map's edge) with a leader line,
+// so that the mark does not cover the country it counts (mainland France
+// under its mark looked unshaded, with French Guiana shaded on its own).
+func placeMark(c worldmap.Country, r, w float64) (x, y float64, leader *worldmap.Point) {
+	// The mark's disc may cover at most a quarter of the part's box.
+	if math.Pi*r*r <= c.Part.Width()*c.Part.Height()/4 {
+		return c.Label.X, c.Label.Y, nil
+	}
+	const gap = 3
+	x = c.Part.Max.X + r + gap
+	if x+r > w {
+		x = c.Part.Min.X - r - gap
+	}
+	y = max(r, c.Label.Y)
+	at := c.Label
+	return math.Round(x*10) / 10, math.Round(y*10) / 10, &at
 }
 
 type mapRow struct {
@@ -545,8 +569,9 @@ func newMapView(m *worldmap.Map, counts map[string]*mapCount, unit string, vanta
 		row := mapRow{Code: mc.code, Name: m.Name(mc.code), Addresses: mc.addresses, Domains: mc.domains, Level: level(mc.addresses)}
 		if c, ok := m.Country(mc.code); ok && c.Path != "" {
 			row.OnMap = true
-			r := 7 + 7*math.Sqrt(float64(mc.addresses)/float64(most))
-			v.Marks = append(v.Marks, mapMark{Code: mc.code, Name: row.Name, X: c.Label.X, Y: c.Label.Y, R: math.Round(r*10) / 10, Count: mc.addresses})
+			r := math.Round((7+7*math.Sqrt(float64(mc.addresses)/float64(most)))*10) / 10
+			x, y, leader := placeMark(c, r, m.Width)
+			v.Marks = append(v.Marks, mapMark{Code: mc.code, Name: row.Name, X: x, Y: y, R: r, Count: mc.addresses, Leader: leader})
 		}
 		v.Rows = append(v.Rows, row)
 	}
