@@ -18,6 +18,7 @@ DEMO_ZONE   := testdata/demo/kpu.go.id.zone
 DEMO_HTML   := bin/demo/kpu.html
 DEMO_HTML_ID := bin/demo/kpu-id.html
 SCREENSHOT  := docs/report.png
+SCREENSHOT_ID := docs/report-id.png
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
@@ -142,11 +143,13 @@ map:
 	(cd $$dir && npm pack --silent $(MAP_PKGS)); \
 	$(GO) run ./reports/worldmap/internal/mkmap -out reports/worldmap/data $$dir/world-atlas-*.tgz $$dir/i18n-iso-countries-*.tgz
 
-# The README's picture of the demo's HTML report.
+# The README's pictures of the demo's HTML report, in English and in Bahasa Indonesia.
 screenshot: chromium demo
 	chromium --headless --disable-gpu --no-sandbox --hide-scrollbars --window-size=1100,1500 \
 		--screenshot=$(CURDIR)/$(SCREENSHOT) file://$(CURDIR)/$(DEMO_HTML) 2>/dev/null
-	@echo "wrote $(SCREENSHOT)"
+	chromium --headless --disable-gpu --no-sandbox --hide-scrollbars --window-size=1100,1500 \
+		--screenshot=$(CURDIR)/$(SCREENSHOT_ID) file://$(CURDIR)/$(DEMO_HTML_ID) 2>/dev/null
+	@echo "wrote $(SCREENSHOT) and $(SCREENSHOT_ID)"
 
 clean:
 	rm -rf $(BIN)

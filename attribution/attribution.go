@@ -389,26 +389,30 @@ func (s *source) record(found maxminddb.Result) *record {
 }
 
 // Warnings describes what went wrong in the lookups so far, one line per
+// source and kind, in the order of Datasets: Problems in English.
+func (d *DB) Warnings() []string { return warningLines(d.Problems()) }
+
+// Problems are what went wrong in the lookups so far, one warning per
 // source and kind, in the order of Datasets: lookups that failed in a file
 // (those addresses were asked of the sources after it) and country codes
 // that were not two ASCII letters (dropped). Outside text in them is
-// inert. Lookups never fail silently: reports carry these lines.
-func (d *DB) Warnings() []string {
+// inert. Lookups never fail silently: reports carry these warnings.
+func (d *DB) Problems() []Warning {
 	if d == nil {
 		return nil
 	}
-	var out []string
+	var out []Warning
 	for _, s := range d.sources {
 		s.problems.mu.Lock()
 		failed, dropped := s.problems.failed, s.problems.dropped
 		s.problems.mu.Unlock()
 		if failed.count > 0 {
-			out = append(out, fmt.Sprintf("%s: %s failed and %s answered by the sources after it (the first, %s: %s)",
-				s.id, plural(failed.count, "lookup"), pick(failed.count, "was", "were"), failed.at, clean.String(failed.detail, maxMeta)))
+			out = append(out, Warning{Kind: WarningLookupsFailed, Dataset: s.id, Count: failed.count,
+				Address: failed.at, Detail: clean.String(failed.detail, maxMeta)})
 		}
 		if dropped.count > 0 {
-			out = append(out, fmt.Sprintf("%s: dropped the country code of %s, not two ASCII letters (the first, %s: %s)",
-				s.id, plural(dropped.count, "lookup"), dropped.at, clean.String(strconv.Quote(dropped.detail), maxName)))
+			out = append(out, Warning{Kind: WarningCountryDropped, Dataset: s.id, Count: dropped.count,
+				Address: dropped.at, Detail: clean.String(strconv.Quote(dropped.detail), maxName)})
 		}
 	}
 	return out

@@ -234,6 +234,20 @@ type Violation struct {
 	Address netip.Addr
 	ASN     uint32
 	Country string
-	// Rule says which policy the address breaks, e.g. "country SG is not allowed (--allow-country ID)".
-	Rule string
+	// Policy is the policy the address breaks, and Values that policy's
+	// list as given (countries, or ASNs as "AS7713"): reports word it,
+	// e.g. "country SG is not allowed (--allow-country ID)".
+	Policy PolicyCode
+	Values []string
 }
+
+// PolicyCode names a hosting policy; the values are stable and reports
+// carry them as a violation's "policy".
+type PolicyCode string
+
+// The hosting policies.
+const (
+	PolicyAllowCountry PolicyCode = "allow_country" // --allow-country: the address's country is not listed
+	PolicyDenyCountry  PolicyCode = "deny_country"  // --deny-country: the address's country is listed
+	PolicyAllowASN     PolicyCode = "allow_asn"     // --allow-asn: the address's network is not listed
+)

@@ -126,10 +126,58 @@ type Report struct {
 	Observations []Observation
 	// Interrupted is set when the run was stopped before every target was done.
 	Interrupted bool
-	// Warnings are about the run as a whole, such as stale data.
-	Warnings []string
+	// Warnings are about the run as a whole, such as stale data: codes
+	// and arguments, which reports word in the reader's language.
+	Warnings []Warning
 	// Vantage says where the report was taken from.
 	Vantage Vantage
+}
+
+// Warning is something about a run as a whole that a reader must know, as
+// a stable code and its arguments (which of them are set depends on the
+// code); reports word it in the reader's language. Outside text in Detail
+// is inert.
+type Warning struct {
+	Code WarningCode
+	// Dataset is the ID of the dataset the warning is about; Version its
+	// version and Days its age, for stale data.
+	Dataset string
+	Version string
+	Days    int
+	// Count is how many lookups it happened to; Address the first (lowest)
+	// of them, and Detail what went wrong there.
+	Count   int
+	Address netip.Addr
+	Detail  string
+}
+
+// WarningCode names what a Warning says. The values are stable: reports
+// carry them as the "code" of a warning.
+type WarningCode string
+
+// The codes of warnings.
+const (
+	// WarningStale: Dataset, from Version, is Days old (past attribution.StaleAfter).
+	WarningStale = WarningCode(attribution.WarningStale)
+	// WarningLookupsFailed: Count lookups failed in Dataset and were asked
+	// of the sources after it (the first at Address, failing with Detail).
+	WarningLookupsFailed = WarningCode(attribution.WarningLookupsFailed)
+	// WarningCountryDropped: Dataset gave Count lookups a country code that
+	// is not two ASCII letters (the first at Address, Detail the code quoted).
+	WarningCountryDropped = WarningCode(attribution.WarningCountryDropped)
+	// WarningText: Detail is a warning's words as an older report wrote
+	// them, before warnings had codes.
+	WarningText WarningCode = "text"
+)
+
+// DataWarnings turns the attribution data's warnings into the model's.
+func DataWarnings(ws []attribution.Warning) []Warning {
+	out := make([]Warning, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, Warning{Code: WarningCode(w.Kind), Dataset: w.Dataset, Version: w.Version, Days: w.Days,
+			Count: w.Count, Address: w.Address, Detail: w.Detail})
+	}
+	return out
 }
 
 // Vantage is where a run was taken from: answers from different vantages

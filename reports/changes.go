@@ -13,6 +13,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 )
 
 // CheckSchema names the version of the check report format.
@@ -123,7 +124,29 @@ type ViolationJSON struct {
 	Address string `json:"address"`
 	ASN     uint32 `json:"asn"`
 	Country string `json:"country"`
-	Rule    string `json:"rule"`
+	// Rule words the policy broken in English; Policy and Values are its
+	// code and the policy's list, to word it in another language.
+	Rule   string   `json:"rule"`
+	Policy string   `json:"policy"`
+	Values []string `json:"values"`
+}
+
+// violationText words the policy a violation breaks.
+func violationText(pr *i18n.Printer, v probe.Violation) string {
+	values := strings.Join(v.Values, ",")
+	switch v.Policy {
+	case probe.PolicyAllowCountry:
+		return pr.T("policy.allow_country", cmp.Or(v.Country, pr.T("policy.unknown")), values)
+	case probe.PolicyDenyCountry:
+		return pr.T("policy.deny_country", v.Country, values)
+	case probe.PolicyAllowASN:
+		asn := pr.T("policy.unknown")
+		if v.ASN != 0 {
+			asn = fmt.Sprintf("AS%d", v.ASN)
+		}
+		return pr.T("policy.allow_asn", asn, values)
+	}
+	return string(v.Policy) + " " + values
 }
 
 // Check is the outcome of one `hostwatch check` run.
@@ -138,7 +161,7 @@ type Check struct {
 	Vantage   string
 	Confirm   int
 	Datasets  []attribution.Dataset
-	Warnings  []string
+	Warnings  []probe.Warning
 	Resolvers []string
 	Domains   int
 	// Changes are what the run brought, those still awaiting confirmation
@@ -159,35 +182,48 @@ type Check struct {
 	// for TableWidth.
 	Width int
 
-	counts checkCounts // set by WriteCheck
+	counts checkCounts   // set by WriteCheck
+	pr     *i18n.Printer // the language of text and Markdown, set by WriteCheckIn
 }
 
 // CheckDocument is the JSON form of a Check.
 type CheckDocument struct {
-	Schema      string                `json:"schema"`
-	GeneratedAt string                `json:"generated_at"`
-	ToolVersion string                `json:"tool_version"`
-	Database    string                `json:"database"`
-	Recorded    bool                  `json:"recorded"`
-	Vantage     string                `json:"vantage"`
-	Confirm     int                   `json:"confirm"`
-	MoveRule    string                `json:"move_rule"`
-	Moves       int                   `json:"moves"`
-	Pending     int                   `json:"pending"`
-	Warnings    []string              `json:"warnings"`
-	Datasets    []attribution.Dataset `json:"datasets"`
-	Resolvers   []string              `json:"resolvers"`
-	Domains     int                   `json:"domains"`
-	Changes     []ChangeJSON          `json:"changes"`
-	Violations  []ViolationJSON       `json:"violations"`
-	Failed      bool                  `json:"failed"`
-	Matched     []string              `json:"matched"`
-	RunFailed   string                `json:"run_failed,omitempty"`
+	Schema         string                `json:"schema"`
+	GeneratedAt    string                `json:"generated_at"`
+	ToolVersion    string                `json:"tool_version"`
+	Database       string                `json:"database"`
+	Recorded       bool                  `json:"recorded"`
+	Vantage        string                `json:"vantage"`
+	Confirm        int                   `json:"confirm"`
+	MoveRule       string                `json:"move_rule"`
+	Moves          int                   `json:"moves"`
+	Pending        int                   `json:"pending"`
+	Warnings       []string              `json:"warnings"`
+	WarningDetails []WarningJSON         `json:"warning_details"`
+	Datasets       []attribution.Dataset `json:"datasets"`
+	Resolvers      []string              `json:"resolvers"`
+	Domains        int                   `json:"domains"`
+	Changes        []ChangeJSON          `json:"changes"`
+	Violations     []ViolationJSON       `json:"violations"`
+	Failed         bool                  `json:"failed"`
+	Matched        []string              `json:"matched"`
+	RunFailed      string                `json:"run_failed,omitempty"`
 }
 
 // WriteCheck writes a check's outcome as a text summary ("table"), JSON, or
 // Markdown (for a CI step summary).
 func WriteCheck(w io.Writer, format string, c Check) error {
+	return WriteCheckIn(w, format, c, i18n.English)
+}
+
+// WriteCheckIn is WriteCheck with text and Markdown in the language lang;
+// JSON is the same in every language.
+func WriteCheckIn(w io.Writer, format string, c Check, lang i18n.Lang) error {
+	pr, err := i18n.New(lang)
+	if err != nil {
+		return err
+	}
+	c.pr = pr
 	if c.Changes == nil {
 		c.Changes = func(func(probe.Change) bool) {}
 	}
@@ -219,12 +255,14 @@ func writeCheckJSON(w *bufio.Writer, c Check) error {
 		Schema: CheckSchema, GeneratedAt: c.GeneratedAt.UTC().Format(time.RFC3339),
 		ToolVersion: c.ToolVersion, Database: c.Database, Recorded: c.Recorded, Vantage: c.Vantage,
 		Confirm: c.Confirm, MoveRule: full, Moves: c.counts.moves, Pending: c.counts.pending,
-		Warnings: nonNil(c.Warnings), Datasets: nonNil(c.Datasets), Resolvers: nonNil(c.Resolvers), Domains: c.Domains,
+		Datasets: nonNil(c.Datasets), Resolvers: nonNil(c.Resolvers), Domains: c.Domains,
 		Changes: []ChangeJSON{}, Violations: make([]ViolationJSON, 0, len(c.Violations)),
 		Failed: len(c.Matched) > 0 || c.RunFailed != "", Matched: nonNil(c.Matched), RunFailed: c.RunFailed,
 	}
+	doc.WarningDetails, doc.Warnings = newWarningsJSON(c.Warnings)
 	for _, v := range c.Violations {
-		doc.Violations = append(doc.Violations, ViolationJSON{Domain: v.Domain, Address: v.Address.String(), ASN: v.ASN, Country: v.Country, Rule: v.Rule})
+		doc.Violations = append(doc.Violations, ViolationJSON{Domain: v.Domain, Address: v.Address.String(), ASN: v.ASN, Country: v.Country,
+			Rule: violationText(english(), v), Policy: string(v.Policy), Values: nonNil(v.Values)})
 	}
 	var head strings.Builder
 	if err := writeDocument(&head, doc); err != nil {
@@ -283,20 +321,21 @@ func orDash(s string) string {
 	return s
 }
 
-// kindsList names a change's kinds, most telling first.
-func kindsList(c probe.Change) string {
+// kindsList names a change's kinds, most telling first: their codes in
+// English, their words in other languages.
+func kindsList(pr *i18n.Printer, c probe.Change) string {
 	ks := make([]string, len(c.Kinds))
 	for i, k := range c.Kinds {
-		ks[i] = string(k)
+		ks[i] = pr.T("text.kind." + string(k))
 	}
 	return strings.Join(ks, ", ")
 }
 
 // kindsText names a change's kinds and says when it is a move.
-func kindsText(c probe.Change) string {
-	s := kindsList(c)
+func kindsText(pr *i18n.Printer, c probe.Change) string {
+	s := kindsList(pr, c)
 	if c.IsMove() {
-		s += " (moved)"
+		s += pr.T("text.moved")
 	}
 	return s
 }
@@ -356,67 +395,86 @@ func (c Check) waiting(yield func(probe.Change) bool) {
 // --confirm the run used; a Check without one (diff of two reports) has
 // nothing to confirm over.
 func (c Check) rule() (short, full string) {
+	pr := c.words()
 	if c.Confirm == 0 {
-		return ruleShort, probe.MoveRule
+		return pr.T("rule.short"), probe.MoveRule
 	}
-	return ruleText(c.Confirm), moveRule(c.Confirm)
+	return ruleText(pr, c.Confirm), moveRule(c.Confirm)
+}
+
+// words is the Printer of c's language: English unless WriteCheckIn set one.
+func (c Check) words() *i18n.Printer {
+	if c.pr != nil {
+		return c.pr
+	}
+	return english()
+}
+
+// english is the Printer of English, for what JSON words (rules, summaries).
+// Its catalogue is embedded and read by the tests: it does not fail, and a
+// nil Printer words every message as its ID.
+func english() *i18n.Printer {
+	pr, _ := i18n.New(i18n.English)
+	return pr
 }
 
 // pendingText names a change awaiting confirmation: "pending (1 of 2): kinds".
-func pendingText(c probe.Change) string {
-	return fmt.Sprintf("pending (%d of %d): %s", c.Seen, c.Confirm, kindsList(c))
+func pendingText(pr *i18n.Printer, c probe.Change) string {
+	return pr.T("text.pending", c.Seen, c.Confirm, kindsList(pr, c))
 }
 
 // viewSuffix names the resolvers a side of a change of view was asked through.
-func viewSuffix(c probe.Change, v probe.View) string {
+func viewSuffix(pr *i18n.Printer, c probe.Change, v probe.View) string {
 	if c.Kind() != probe.ChangeView {
 		return ""
 	}
-	return " via " + v.String()
+	return pr.T("text.via", v.String())
 }
 
 func writeCheckText(b textWriter, c Check) {
+	pr := c.words()
 	width := fitWidth(c.Width)
 	writeChangesText(b, width, c)
 	textPara(b, width, "%s", checkSummary(c))
 	short, _ := c.rule()
-	textPara(b, width, "Moves: %s", short)
-	textPara(b, width, "Checked: %s by hostwatch %s", clock(c.GeneratedAt), cmp.Or(c.ToolVersion, "(unknown version)"))
+	textPara(b, width, "%s", pr.T("text.moves", short))
+	textPara(b, width, "%s", pr.T("text.checked", clock(c.GeneratedAt), cmp.Or(c.ToolVersion, pr.T("text.unknown-version"))))
 	if c.Vantage != "" {
-		textPara(b, width, "Vantage: %s", c.Vantage)
+		textPara(b, width, "%s", pr.T("text.vantage", c.Vantage))
 	}
 	if len(c.Resolvers) > 0 {
-		textPara(b, width, "Resolvers: %s", strings.Join(c.Resolvers, ", "))
+		textPara(b, width, "%s", pr.T("text.resolvers", strings.Join(c.Resolvers, ", ")))
 	}
-	writeDatasets(b, width, c.Datasets)
-	writeWarnings(b, width, c.Warnings)
+	writeDatasets(b, width, pr, c.Datasets)
+	writeWarnings(b, width, pr, c.Warnings)
 	switch {
 	case c.Recorded:
-		textPara(b, width, "Recorded in: %s", c.Database)
+		textPara(b, width, "%s", pr.T("text.recorded", c.Database))
 	case c.Database != "":
-		textPara(b, width, "Nothing was recorded in %s", c.Database)
+		textPara(b, width, "%s", pr.T("text.not-recorded", c.Database))
 	}
 }
 
 // writeChangesText writes each change with its two sides, then the policy
 // violations, then a blank line when there was any.
 func writeChangesText(b textWriter, width int, c Check) {
+	pr := c.words()
 	sides := func(ch probe.Change) {
 		if !ch.BeforeAt.IsZero() {
-			textPara(b, width, "  before: %s  (last seen %s)%s", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(ch, ch.BeforeView))
+			textPara(b, width, "%s", pr.T("text.side.before", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(pr, ch, ch.BeforeView)))
 		}
-		textPara(b, width, "  after:  %s  (first seen %s)%s", describe(ch.After), clock(ch.AfterAt), viewSuffix(ch, ch.AfterView))
+		textPara(b, width, "%s", pr.T("text.side.after", describe(ch.After), clock(ch.AfterAt), viewSuffix(pr, ch, ch.AfterView)))
 	}
 	for ch := range c.settled {
-		textPara(b, width, "%s: %s", ch.Domain, kindsText(ch))
+		textPara(b, width, "%s: %s", ch.Domain, kindsText(pr, ch))
 		sides(ch)
 	}
 	for ch := range c.waiting {
-		textPara(b, width, "%s: %s", ch.Domain, pendingText(ch))
+		textPara(b, width, "%s: %s", ch.Domain, pendingText(pr, ch))
 		sides(ch)
 	}
 	for _, v := range c.Violations {
-		textPara(b, width, "%s: policy: %s %s", v.Domain, v.Address, v.Rule)
+		textPara(b, width, "%s", pr.T("text.violation", v.Domain, v.Address.String(), violationText(pr, v)))
 	}
 	if c.counts.settled+c.counts.pending+len(c.Violations) > 0 {
 		b.WriteByte('\n')
@@ -426,32 +484,26 @@ func writeChangesText(b textWriter, width int, c Check) {
 // checkSummary is the one line that says how the check ended. Changes
 // awaiting confirmation are counted apart, never as changes or moves.
 func checkSummary(c Check) string {
+	pr := c.words()
 	moves, settled, waiting := c.counts.moves, c.counts.settled, c.counts.pending
-	s := fmt.Sprintf("%d %s checked: %s (%d %s)", c.Domains, plural(c.Domains, "domain", "domains"),
-		count(settled, "change", "changes"), moves, plural(moves, "move", "moves"))
+	s := pr.N("text.checked-count", c.Domains) + ": " + pr.N("text.changes", settled) + " (" + pr.N("text.move-count", moves) + ")"
 	if waiting > 0 {
-		s += fmt.Sprintf(", %d pending", waiting)
+		s += pr.T("text.pending-count", waiting)
 	}
-	s += ", " + count(len(c.Violations), "policy violation", "policy violations")
+	s += ", " + pr.N("text.violations", len(c.Violations))
+	return s + failing(pr, c.RunFailed, c.Matched)
+}
+
+// failing is the end of a summary: why the run failed, or that it did not.
+func failing(pr *i18n.Printer, runFailed string, matched []string) string {
 	switch {
-	case c.RunFailed != "":
-		s += "; the run failed: " + c.RunFailed
-	case len(c.Matched) > 0:
-		s += "; failing on " + strings.Join(c.Matched, ", ")
-	default:
-		s += "; nothing to fail on"
+	case runFailed != "":
+		return pr.T("text.run-failed", runFailed)
+	case len(matched) > 0:
+		return pr.T("text.failing-on", strings.Join(matched, ", "))
 	}
-	return s
+	return pr.T("text.nothing-to-fail")
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-func count(n int, one, many string) string { return fmt.Sprintf("%d %s", n, plural(n, one, many)) }
 
 // mdEscape keeps outside text from breaking a Markdown table cell or
 // formatting what it is in: it escapes the characters Markdown acts on
@@ -496,42 +548,53 @@ func mdNoAutolinks(s string) string {
 func isW(c byte) bool { return c == 'w' || c == 'W' }
 
 func writeCheckMarkdown(b textWriter, c Check) {
+	pr := c.words()
 	b.WriteString("## hostwatch check\n\n")
 	b.WriteString(mdEscape(checkSummary(c)) + "\n\n")
 	short, _ := c.rule()
-	fmt.Fprintf(b, "Moves: %s.\n\n", mdEscape(short))
+	b.WriteString(pr.T("md.moves", mdEscape(short)) + "\n\n")
 	writeChangesMarkdown(b, c)
 	if len(c.Violations) > 0 {
-		b.WriteString("| Domain | Address | ASN | Country | Policy |\n|---|---|---|---|---|\n")
+		fmt.Fprintf(b, "| %s | %s | ASN | %s | %s |\n|---|---|---|---|---|\n", pr.T("col.domain"), pr.T("col.address"), pr.T("col.country"), pr.T("col.policy"))
 		for _, v := range c.Violations {
-			fmt.Fprintf(b, "| %s | %s | AS%d | %s | %s |\n", mdEscape(v.Domain), v.Address, v.ASN, mdEscape(v.Country), mdEscape(v.Rule))
+			fmt.Fprintf(b, "| %s | %s | AS%d | %s | %s |\n", mdEscape(v.Domain), v.Address, v.ASN, mdEscape(v.Country), mdEscape(violationText(pr, v)))
 		}
 		b.WriteByte('\n')
 	}
 	for _, d := range c.Datasets {
-		fmt.Fprintf(b, "Data: %s %s (%s)  \n", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License))
+		b.WriteString(pr.T("text.data", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License)) + "  \n")
 	}
-	for _, w := range c.Warnings {
-		fmt.Fprintf(b, "\n> **Warning:** %s\n", mdEscape(w))
+	for _, w := range warningTexts(pr, c.Warnings) {
+		fmt.Fprintf(b, "\n> **%s** %s\n", pr.T("md.warning"), mdEscape(w))
 	}
 }
 
 // writeChangesMarkdown writes a table of a check's changes, those awaiting
 // confirmation last.
 func writeChangesMarkdown(b textWriter, c Check) {
+	pr := c.words()
 	if c.counts.settled+c.counts.pending > 0 {
-		b.WriteString("| Domain | Change | Before | After | Last seen before | First seen after |\n|---|---|---|---|---|---|\n")
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|\n", pr.T("col.domain"), pr.T("col.change"),
+			pr.T("col.before"), pr.T("col.after"), pr.T("col.last-before"), pr.T("col.first-after"))
 		row := func(ch probe.Change, what string) {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", mdEscape(ch.Domain), mdEscape(what),
-				mdEscape(describe(ch.Before)+viewSuffix(ch, ch.BeforeView)), mdEscape(describe(ch.After)+viewSuffix(ch, ch.AfterView)),
+				mdEscape(describe(ch.Before)+viewSuffix(pr, ch, ch.BeforeView)), mdEscape(describe(ch.After)+viewSuffix(pr, ch, ch.AfterView)),
 				clock(ch.BeforeAt), clock(ch.AfterAt))
 		}
 		for ch := range c.settled {
-			row(ch, kindsText(ch))
+			row(ch, kindsText(pr, ch))
 		}
 		for ch := range c.waiting {
-			row(ch, pendingText(ch))
+			row(ch, pendingText(pr, ch))
 		}
 		b.WriteByte('\n')
 	}
+}
+
+// plural picks one or many by n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -35,7 +35,7 @@ func sampleCheck(t *testing.T) Check {
 		GeneratedAt: time.Date(2024, 2, 18, 0, 0, 0, 0, time.UTC), ToolVersion: "v0.1.0-test", Database: "history.db",
 		Recorded: true, Vantage: "jakarta", Confirm: 2,
 		Resolvers: []string{"192.0.2.54:53"}, Domains: 1, Changes: slices.Values(picked),
-		Violations: []probe.Violation{{Domain: "sirekap-web.kpu.go.id", Address: netip.MustParseAddr("51.210.1.10"), ASN: 16276, Country: "FR", Rule: "country FR is not allowed (--allow-country ID)"}},
+		Violations: []probe.Violation{{Domain: "sirekap-web.kpu.go.id", Address: netip.MustParseAddr("51.210.1.10"), ASN: 16276, Country: "FR", Policy: probe.PolicyAllowCountry, Values: []string{"ID"}}},
 		Matched:    []string{"country_changed (sirekap-web.kpu.go.id)", "policy (sirekap-web.kpu.go.id 51.210.1.10)"},
 	}
 }
@@ -162,9 +162,9 @@ func TestCheckText(t *testing.T) {
 	}, {
 		name: "control characters from outside",
 		edit: func(c *Check) {
-			c.Violations[0].Rule = "country FR \x1b[2J\x1b]0;pwned\x07is not allowed\u202e"
+			c.Violations[0].Country = "FR \x1b[2J\x1b]0;pwned\x07\u202e"
 		},
-		want: []string{`country FR \x1b[2J\x1b]0;pwned\x07is not allowed\u202e` + "\n"},
+		want: []string{`country FR \x1b[2J\x1b]0;pwned\x07\u202e is not allowed (--allow-country ID)` + "\n"},
 		not:  []string{"\x1b", "\x07", "\u202e"},
 	}}
 	for _, tt := range tests {

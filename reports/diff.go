@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 )
 
 // DiffSchema names the version of the diff report format.
@@ -81,16 +81,26 @@ func newDiffReportJSON(s DiffSide) DiffReportJSON {
 
 // check is the diff as a Check, whose change writers it shares. A diff
 // has nothing to confirm over: each report is one observation.
-func (d Diff) check() Check {
-	c := Check{Changes: slices.Values(d.Changes), Matched: d.Matched, Domains: d.Domains}
+func (d Diff) check(pr *i18n.Printer) Check {
+	c := Check{Changes: slices.Values(d.Changes), Matched: d.Matched, Domains: d.Domains, pr: pr}
 	c.counts = c.tally()
 	return c
 }
 
 // WriteDiff writes a diff as text ("table"), JSON or Markdown.
 func WriteDiff(w io.Writer, format string, d Diff) error {
+	return WriteDiffIn(w, format, d, i18n.English)
+}
+
+// WriteDiffIn is WriteDiff with text and Markdown in the language lang;
+// JSON is the same in every language.
+func WriteDiffIn(w io.Writer, format string, d Diff, lang i18n.Lang) error {
+	pr, err := i18n.New(lang)
+	if err != nil {
+		return err
+	}
 	bw := bufio.NewWriter(w)
-	c := d.check()
+	c := d.check(pr)
 	switch format {
 	case "json":
 		doc := DiffDocument{Schema: DiffSchema, GeneratedAt: clock(d.GeneratedAt), ToolVersion: d.ToolVersion,
@@ -107,17 +117,17 @@ func WriteDiff(w io.Writer, format string, d Diff) error {
 		width := fitWidth(d.Width)
 		writeChangesText(bw, width, c)
 		textPara(bw, width, "%s", diffSummary(c))
-		textPara(bw, width, "Moves: %s (each report is one observation: nothing is confirmed over runs)", ruleShort)
-		textPara(bw, width, "Before: %s", sideText(d.Before))
-		textPara(bw, width, "After:  %s", sideText(d.After))
-		textPara(bw, width, "Compared: %s by hostwatch %s", clock(d.GeneratedAt), cmp.Or(d.ToolVersion, "(unknown version)"))
+		textPara(bw, width, "%s", pr.T("text.diff.moves", pr.T("rule.short")))
+		textPara(bw, width, "%s", pr.T("text.diff.before", sideText(pr, d.Before)))
+		textPara(bw, width, "%s", pr.T("text.diff.after", sideText(pr, d.After)))
+		textPara(bw, width, "%s", pr.T("text.compared", clock(d.GeneratedAt), cmp.Or(d.ToolVersion, pr.T("text.unknown-version"))))
 	case "markdown":
 		bw.WriteString("## hostwatch diff\n\n")
 		bw.WriteString(mdEscape(diffSummary(c)) + "\n\n")
-		fmt.Fprintf(bw, "Moves: %s.\n\n", mdEscape(ruleShort))
+		bw.WriteString(pr.T("md.moves", mdEscape(pr.T("rule.short"))) + "\n\n")
 		writeChangesMarkdown(bw, c)
-		fmt.Fprintf(bw, "- Before: %s\n- After: %s\n\n", mdEscape(sideText(d.Before)), mdEscape(sideText(d.After)))
-		fmt.Fprintf(bw, "Compared %s by hostwatch %s.\n", clock(d.GeneratedAt), mdEscape(cmp.Or(d.ToolVersion, "(unknown version)")))
+		bw.WriteString(pr.T("md.diff.sides", mdEscape(sideText(pr, d.Before)), mdEscape(sideText(pr, d.After))) + "\n\n")
+		bw.WriteString(pr.T("md.compared", clock(d.GeneratedAt), mdEscape(cmp.Or(d.ToolVersion, pr.T("text.unknown-version")))) + "\n")
 	default:
 		return fmt.Errorf("unknown output format %q", format)
 	}
@@ -129,18 +139,15 @@ func WriteDiff(w io.Writer, format string, d Diff) error {
 
 // diffSummary is the one line that says how the diff ended.
 func diffSummary(c Check) string {
-	s := fmt.Sprintf("%d %s compared: %s (%d %s)", c.Domains, plural(c.Domains, "domain", "domains"),
-		count(c.counts.settled, "change", "changes"), c.counts.moves, plural(c.counts.moves, "move", "moves"))
-	if len(c.Matched) > 0 {
-		return s + "; failing on " + strings.Join(c.Matched, ", ")
-	}
-	return s + "; nothing to fail on"
+	pr := c.words()
+	return pr.N("text.compared-count", c.Domains) + ": " + pr.N("text.changes", c.counts.settled) +
+		" (" + pr.N("text.move-count", c.counts.moves) + ")" + failing(pr, "", c.Matched)
 }
 
 // sideText names one report of a diff: its file, when and from where it
 // was taken, and by which version.
-func sideText(s DiffSide) string {
+func sideText(pr *i18n.Printer, s DiffSide) string {
 	r := s.Report
-	return fmt.Sprintf("%s, taken %s from vantage %s by hostwatch %s (%s, sha256 %s)", s.File, cmp.Or(clock(r.GeneratedAt), "(no time)"),
-		vantageName(r.Vantage.Name), cmp.Or(r.ToolVersion, "(unknown version)"), count(len(r.Observations), "domain", "domains"), s.SHA256)
+	return pr.T("text.diff.side", s.File, cmp.Or(clock(r.GeneratedAt), pr.T("text.no-time")), vantageName(pr, r.Vantage.Name),
+		cmp.Or(r.ToolVersion, pr.T("text.unknown-version")), pr.N("text.domains", len(r.Observations)), s.SHA256)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 )
 
 // HistorySchema names the version of the history report format.
@@ -140,27 +141,26 @@ func endsPeriod(c probe.Change) bool {
 }
 
 // confirmText says how moves were confirmed.
-func confirmText(n int) string {
+func confirmText(pr *i18n.Printer, n int) string {
 	switch {
 	case n > 1:
-		return fmt.Sprintf("confirmed over %d runs", n)
+		return pr.T("text.confirm.over", n)
 	case n == 1:
-		return "counted at once (--confirm 1)"
+		return pr.T("text.confirm.once")
 	}
-	return "confirmed as each run recorded (--confirm)"
+	return pr.T("text.confirm.recorded")
 }
 
-// ruleShort is the rule for moves in a few words; probe.MoveRule words it in full.
-const ruleShort = "a move is a new provider or country"
-
-// ruleText is the rule for moves in a few words, with how they were confirmed.
-func ruleText(confirm int) string {
-	return ruleShort + ", " + confirmText(confirm)
+// ruleText is the rule for moves in a few words (rule.short), with how
+// they were confirmed.
+func ruleText(pr *i18n.Printer, confirm int) string {
+	return pr.T("rule.short") + ", " + confirmText(pr, confirm)
 }
 
-// moveRule is the rule for moves in full (probe.MoveRule), with how they were confirmed.
+// moveRule is the rule for moves in full (probe.MoveRule), with how they
+// were confirmed, in English: what JSON's move_rule says.
 func moveRule(confirm int) string {
-	return probe.MoveRule + "; " + confirmText(confirm)
+	return probe.MoveRule + "; " + confirmText(english(), confirm)
 }
 
 // where names a hosting's place: its countries; for one without countries
@@ -202,23 +202,26 @@ func placeList(h probe.Hosting) string {
 }
 
 // vantageName names a vantage for people.
-func vantageName(v string) string { return cmp.Or(v, "(no vantage)") }
+func vantageName(pr *i18n.Printer, v string) string { return cmp.Or(v, pr.T("text.no-vantage")) }
 
 // timelineName heads a timeline: the domain, and where it was seen from.
-func timelineName(d DomainHistory) string {
+func timelineName(pr *i18n.Printer, d DomainHistory) string {
 	if d.Vantage == "" {
 		return d.Domain
 	}
-	return d.Domain + " from " + d.Vantage
+	return pr.T("text.timeline", d.Domain, d.Vantage)
 }
 
 // Summary is the one line that sums up a timeline, such as
 // "moved 2 times since 2024-02-01: ID → SG → FR": the count is of confirmed
 // moves only, and the chain names each period's place (its countries, or
 // for a CDN-only period its providers).
-func Summary(d DomainHistory) string {
+func Summary(d DomainHistory) string { return summaryIn(english(), d) }
+
+// summaryIn is Summary in pr's language.
+func summaryIn(pr *i18n.Printer, d DomainHistory) string {
 	if len(d.Periods) == 0 {
-		return "no observations"
+		return pr.T("text.no-observations")
 	}
 	since := d.Periods[0].From.UTC().Format(time.DateOnly)
 	places := make([]string, 0, len(d.Periods))
@@ -229,9 +232,9 @@ func Summary(d DomainHistory) string {
 		}
 	}
 	n := moves(d)
-	head := fmt.Sprintf("moved %d %s since %s", n, plural(n, "time", "times"), since)
+	head := pr.N("text.moved-since", n, since)
 	if n == 0 {
-		head = "no move since " + since
+		head = pr.T("text.no-move-since", since)
 	}
 	return head + ": " + strings.Join(places, " → ")
 }
@@ -239,29 +242,29 @@ func Summary(d DomainHistory) string {
 // events are the sentences listing a timeline's telling changes, in time
 // order, then those awaiting confirmation: moves, changes of view,
 // renumbering and changes of status.
-func events(d DomainHistory) []string {
+func events(pr *i18n.Printer, d DomainHistory) []string {
 	var out, waiting []string
 	for _, c := range d.Changes {
 		switch {
 		case c.Pending():
-			waiting = append(waiting, fmt.Sprintf("pending (%d of %d): %s → %s since %s (not counted until confirmed)",
+			waiting = append(waiting, pr.T("text.event.pending",
 				c.Seen, c.Confirm, where(c.Before), where(c.After), clock(c.AfterAt)))
 		case c.IsMove():
-			out = append(out, fmt.Sprintf("moved between %s and %s: %s → %s (%s)",
-				clock(c.BeforeAt), clock(c.AfterAt), where(c.Before), where(c.After), kindsList(c)))
+			out = append(out, pr.T("text.event.moved",
+				clock(c.BeforeAt), clock(c.AfterAt), where(c.Before), where(c.After), kindsList(pr, c)))
 		case c.Kind() == probe.ChangeView:
-			out = append(out, fmt.Sprintf("view changed at %s: resolvers %s → %s (not compared: a change of view is never a move)",
-				clock(c.AfterAt), c.BeforeView, c.AfterView))
+			out = append(out, pr.T("text.event.view",
+				clock(c.AfterAt), c.BeforeView.String(), c.AfterView.String()))
 		case slices.Contains(c.Kinds, probe.ChangeNetwork):
 			from, to := asnList(c.Before), asnList(c.After)
 			if from == to || to == "" {
 				from, to = prefixList(c.Before), prefixList(c.After)
 			}
-			out = append(out, fmt.Sprintf("network changed at %s: %s → %s in %s (renumbering, not a move)",
+			out = append(out, pr.T("text.event.network",
 				clock(c.AfterAt), orDash(from), orDash(to), orDash(placeList(c.After))))
 		case endsPeriod(c) && !c.BeforeAt.IsZero():
-			out = append(out, fmt.Sprintf("status changed between %s and %s: %s → %s (%s; not a move)",
-				clock(c.BeforeAt), clock(c.AfterAt), c.Before.Status, c.After.Status, kindsList(c)))
+			out = append(out, pr.T("text.event.status",
+				clock(c.BeforeAt), clock(c.AfterAt), string(c.Before.Status), string(c.After.Status), kindsList(pr, c)))
 		}
 	}
 	return append(out, waiting...)
@@ -340,8 +343,8 @@ func disagree(domain, va, vb string, a, b probe.Period) (Disagreement, bool) {
 }
 
 // sentence words a disagreement for people.
-func (d Disagreement) sentence() string {
-	return fmt.Sprintf("%s and %s disagree from %s to %s: %s vs %s", vantageName(d.Vantages[0]), vantageName(d.Vantages[1]),
+func (d Disagreement) sentence(pr *i18n.Printer) string {
+	return pr.T("text.disagree", vantageName(pr, d.Vantages[0]), vantageName(pr, d.Vantages[1]),
 		clock(d.From), clock(d.To), d.Where[0], d.Where[1])
 }
 
@@ -374,24 +377,34 @@ func domainEnds(h History) []bool {
 
 // disagreementLines are the sentences on where a domain's vantages
 // disagree, for a domain seen from two or more vantages.
-func disagreementLines(domain string, vantages int, all []Disagreement) []string {
+func disagreementLines(pr *i18n.Printer, domain string, vantages int, all []Disagreement) []string {
 	if vantages < 2 {
 		return nil
 	}
 	var out []string
 	for _, d := range all {
 		if d.Domain == domain {
-			out = append(out, d.sentence())
+			out = append(out, d.sentence(pr))
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, fmt.Sprintf("the %d vantages agree wherever their timelines overlap", vantages))
+		out = append(out, pr.T("text.vantages-agree", vantages))
 	}
 	return out
 }
 
 // WriteHistory writes timelines as a table, JSON, CSV (one row per period) or Markdown.
 func WriteHistory(w io.Writer, format string, h History) error {
+	return WriteHistoryIn(w, format, h, i18n.English)
+}
+
+// WriteHistoryIn is WriteHistory with the table and Markdown in the
+// language lang; JSON and CSV are the same in every language.
+func WriteHistoryIn(w io.Writer, format string, h History, lang i18n.Lang) error {
+	pr, err := i18n.New(lang)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	switch format {
 	case "json":
@@ -399,13 +412,13 @@ func WriteHistory(w io.Writer, format string, h History) error {
 	case "csv":
 		return writePeriodsCSV(w, h)
 	case "table":
-		writeHistoryText(&b, h)
+		writeHistoryText(&b, pr, h)
 	case "markdown":
-		writeHistoryMarkdown(&b, h)
+		writeHistoryMarkdown(&b, pr, h)
 	default:
 		return fmt.Errorf("unknown output format %q", format)
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err = io.WriteString(w, b.String())
 	return err
 }
 
@@ -472,7 +485,7 @@ func addrList(h probe.Hosting) string {
 	return strings.Join(s, " ")
 }
 
-func writeHistoryText(b *strings.Builder, h History) {
+func writeHistoryText(b *strings.Builder, pr *i18n.Printer, h History) {
 	width := fitWidth(h.Width)
 	all := Disagreements(h)
 	counts := vantageCounts(h)
@@ -481,24 +494,25 @@ func writeHistoryText(b *strings.Builder, h History) {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		textPara(b, width, "%s: %s", timelineName(d), Summary(d))
-		textPara(b, width, "  rule: %s (the full rule is in -o json, move_rule)", ruleText(timelineConfirm(h, d)))
+		textPara(b, width, "%s: %s", timelineName(pr, d), summaryIn(pr, d))
+		textPara(b, width, "  %s", pr.T("text.rule", ruleText(pr, timelineConfirm(h, d))))
 		if len(d.Periods) > 0 {
-			writePeriodsTable(b, width, d.Periods)
+			writePeriodsTable(b, width, pr, d.Periods)
 		}
-		for _, e := range events(d) {
+		for _, e := range events(pr, d) {
 			textPara(b, width, "  %s", e)
 		}
 		if ends[i] {
-			for _, line := range disagreementLines(d.Domain, counts[d.Domain], all) {
+			for _, line := range disagreementLines(pr, d.Domain, counts[d.Domain], all) {
 				textPara(b, width, "  %s", line)
 			}
 		}
 	}
 	if len(h.Domains) == 0 {
-		b.WriteString("no observations recorded")
 		if !h.Since.IsZero() || !h.Until.IsZero() {
-			b.WriteString(" in the time asked for")
+			b.WriteString(pr.T("text.none-recorded.asked"))
+		} else {
+			b.WriteString(pr.T("text.none-recorded"))
 		}
 		b.WriteByte('\n')
 	}
@@ -512,10 +526,10 @@ const asnBudget = 8
 // are always shown whole: when they do not fit in the row, each row's go on
 // a line of their own under it. Long lists of networks are shortened to
 // whole items and a count, and a note says where they are in full.
-func writePeriodsTable(b *strings.Builder, width int, periods []probe.Period) {
+func writePeriodsTable(b *strings.Builder, width int, pr *i18n.Printer, periods []probe.Period) {
 	cols := []*column{
-		{header: "FROM"}, {header: "TO"}, {header: "CC"}, {header: "ASN"},
-		{header: "PROVIDER", min: 12, squeeze: 1}, {header: "ADDRESSES", spill: "addresses"},
+		{header: pr.T("table.col.from")}, {header: pr.T("table.col.to")}, {header: pr.T("table.col.cc")}, {header: "ASN"},
+		{header: pr.T("table.col.provider"), min: 12, squeeze: 1}, {header: pr.T("table.col.addresses"), spill: pr.T("table.spill.addresses")},
 	}
 	short := false
 	for _, p := range periods {
@@ -525,7 +539,7 @@ func writePeriodsTable(b *strings.Builder, width int, periods []probe.Period) {
 	}
 	writeColumns(b, cols, width)
 	if short {
-		textPara(b, width, "  (+N: N more networks; -o json and -o csv list them all)")
+		textPara(b, width, "  %s", pr.T("text.more-networks"))
 	}
 }
 
@@ -551,25 +565,26 @@ func fewer(items []string, budget int) (string, bool) {
 	return s, false
 }
 
-func writeHistoryMarkdown(b *strings.Builder, h History) {
+func writeHistoryMarkdown(b *strings.Builder, pr *i18n.Printer, h History) {
 	all := Disagreements(h)
 	counts := vantageCounts(h)
 	ends := domainEnds(h)
 	b.WriteString("## hostwatch history\n\n")
 	for i, d := range h.Domains {
-		fmt.Fprintf(b, "### %s\n\n%s\n\n", mdEscape(timelineName(d)), mdEscape(Summary(d)))
-		fmt.Fprintf(b, "Rule: %s.\n\n", mdEscape(ruleText(timelineConfirm(h, d))))
+		fmt.Fprintf(b, "### %s\n\n%s\n\n", mdEscape(timelineName(pr, d)), mdEscape(summaryIn(pr, d)))
+		b.WriteString(pr.T("md.rule", mdEscape(ruleText(pr, timelineConfirm(h, d)))) + "\n\n")
 		if len(d.Periods) > 0 {
-			b.WriteString("| From | To | Country | ASN | Provider | Addresses |\n|---|---|---|---|---|---|\n")
+			fmt.Fprintf(b, "| %s | %s | %s | ASN | %s | %s |\n|---|---|---|---|---|---|\n", pr.T("col.from"), pr.T("col.to"),
+				pr.T("col.country"), pr.T("col.provider"), pr.T("col.addresses"))
 			for _, p := range d.Periods {
 				fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", clock(p.From), clock(p.To), mdEscape(countryCell(p.Hosting)),
 					asnList(p.Hosting), mdEscape(providerList(p.Hosting, " + ")), addrList(p.Hosting))
 			}
 			b.WriteByte('\n')
 		}
-		lines := events(d)
+		lines := events(pr, d)
 		if ends[i] {
-			lines = append(lines, disagreementLines(d.Domain, counts[d.Domain], all)...)
+			lines = append(lines, disagreementLines(pr, d.Domain, counts[d.Domain], all)...)
 		}
 		for _, e := range lines {
 			fmt.Fprintf(b, "- %s\n", mdEscape(e))
@@ -579,7 +594,7 @@ func writeHistoryMarkdown(b *strings.Builder, h History) {
 		}
 	}
 	if len(h.Domains) == 0 {
-		b.WriteString("No observations recorded.\n")
+		b.WriteString(pr.T("md.none-recorded") + "\n")
 	}
 }
 

@@ -31,7 +31,7 @@ func hostileReport() probe.Report {
 	return probe.Report{
 		GeneratedAt: at, ToolVersion: "v0.1.0-test", Resolvers: []string{"127.0.0.1:5300"},
 		Datasets: []attribution.Dataset{{ID: "evil/" + hostileScript, Version: hostileFormula, License: hostilePipe}},
-		Warnings: []string{"warning " + hostileLink},
+		Warnings: []probe.Warning{{Code: probe.WarningLookupsFailed, Dataset: "evil/" + hostileScript, Count: 2, Address: ip, Detail: "warning " + hostileLink}},
 		Vantage:  probe.Vantage{Name: "-vantage " + hostilePipe},
 		Observations: []probe.Observation{
 			{

@@ -63,12 +63,15 @@ func WriteHTMLIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	p.Method.Resolvers = r.Resolvers
 	p.Method.Vantage = vantageView(r.Vantage, m)
 	p.Stale = staleDatasets(r.Datasets, r.GeneratedAt)
+	p.Warnings = pageWarnings(pr, r.Warnings)
 	a := &auditView{Interrupted: r.Interrupted, Statuses: statusCounts(r.Observations)}
 	counts := map[string]*mapCount{}
 	cdn, unplaced := 0, 0
 	for _, o := range r.Observations {
-		a.Domains = append(a.Domains, newDomainView(o, m))
-		a.Summaries = append(a.Summaries, newSummaryView(Summarize(o), m))
+		dv, sum := newDomainView(o, m), Summarize(o)
+		dv.Error, sum.Error = reasonDetail(pr, o), reasonDetail(pr, o)
+		a.Domains = append(a.Domains, dv)
+		a.Summaries = append(a.Summaries, newSummaryView(sum, m))
 		seen := map[string]bool{}
 		for _, ad := range o.Addresses {
 			switch {
@@ -152,6 +155,7 @@ func writeCheckHTML(w io.Writer, c Check, doc []byte, compared *[2]ReportRef, la
 	p.Method.Database = c.Database
 	p.Method.Vantage = &vantageInfo{Name: c.Vantage}
 	p.Stale = staleDatasets(c.Datasets, c.GeneratedAt)
+	p.Warnings = pageWarnings(pr, c.Warnings)
 	c.counts = c.tally()
 	cv := &checkView{Domains: c.Domains, Changes: c.counts.settled, Moves: c.counts.moves, Pending: c.counts.pending,
 		Recorded: c.Recorded, Database: c.Database, Vantage: c.Vantage, Confirm: c.Confirm,
@@ -188,7 +192,7 @@ func writeCheckHTML(w io.Writer, c Check, doc []byte, compared *[2]ReportRef, la
 	}
 	for _, v := range c.Violations {
 		cv.Violations = append(cv.Violations, violationView{Domain: v.Domain, Address: v.Address.String(), ASN: v.ASN,
-			Country: v.Country, CountryName: m.Name(v.Country), Rule: v.Rule})
+			Country: v.Country, CountryName: m.Name(v.Country), Rule: violationText(pr, v)})
 	}
 	p.Check = cv
 	p.Map = newMapView(m, counts, "domains", nil)
@@ -270,12 +274,15 @@ type page struct {
 	MadeOn      string
 	ToolVersion string
 	Stale       []StaleDataset
-	Map         mapView
-	Audit       *auditView
-	Check       *checkView
-	History     *historyView
-	Method      methodView
-	printer     *i18n.Printer
+	// Warnings are the run's other warnings, worded in the page's language
+	// (stale data is told by Stale).
+	Warnings []string
+	Map      mapView
+	Audit    *auditView
+	Check    *checkView
+	History  *historyView
+	Method   methodView
+	printer  *i18n.Printer
 }
 
 // pageLanguage is the printer of lang and the world map with its country
@@ -495,6 +502,30 @@ type mapMark struct {
 	Code, Name string
 	X, Y, R    float64
 	Count      int
+	// Leader, when set, is where the country is: the mark stands beside a
+	// country too small for it, with a line from there, so as not to hide
+	// the country's shading.
+	Leader *worldmap.Point
+}
+
+// placeMark puts a mark of radius r for the country c on a map w wide: on
+// its label when its largest part has room for the mark; else beside that
+// part (to the right, or to the left at the map's edge) with a leader line,
+// so that the mark does not cover the country it counts (mainland France
+// under its mark looked unshaded, with French Guiana shaded on its own).
+func placeMark(c worldmap.Country, r, w float64) (x, y float64, leader *worldmap.Point) {
+	// The mark's disc may cover at most a quarter of the part's box.
+	if math.Pi*r*r <= c.Part.Width()*c.Part.Height()/4 {
+		return c.Label.X, c.Label.Y, nil
+	}
+	const gap = 3
+	x = c.Part.Max.X + r + gap
+	if x+r > w {
+		x = c.Part.Min.X - r - gap
+	}
+	y = max(r, c.Label.Y)
+	at := c.Label
+	return math.Round(x*10) / 10, math.Round(y*10) / 10, &at
 }
 
 type mapRow struct {
@@ -538,8 +569,9 @@ func newMapView(m *worldmap.Map, counts map[string]*mapCount, unit string, vanta
 		row := mapRow{Code: mc.code, Name: m.Name(mc.code), Addresses: mc.addresses, Domains: mc.domains, Level: level(mc.addresses)}
 		if c, ok := m.Country(mc.code); ok && c.Path != "" {
 			row.OnMap = true
-			r := 7 + 7*math.Sqrt(float64(mc.addresses)/float64(most))
-			v.Marks = append(v.Marks, mapMark{Code: mc.code, Name: row.Name, X: c.Label.X, Y: c.Label.Y, R: math.Round(r*10) / 10, Count: mc.addresses})
+			r := math.Round((7+7*math.Sqrt(float64(mc.addresses)/float64(most)))*10) / 10
+			x, y, leader := placeMark(c, r, m.Width)
+			v.Marks = append(v.Marks, mapMark{Code: mc.code, Name: row.Name, X: x, Y: y, R: r, Count: mc.addresses, Leader: leader})
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -1048,4 +1080,16 @@ func newTimelineView(h History, d DomainHistory, first, last time.Time, pal *pal
 	}
 	tv.Events = append(tv.Events, waiting...)
 	return tv
+}
+
+// pageWarnings words the warnings a page shows on their own: all but those
+// on stale data, which the page tells from its datasets.
+func pageWarnings(pr *i18n.Printer, ws []probe.Warning) []string {
+	var out []string
+	for _, w := range ws {
+		if w.Code != probe.WarningStale {
+			out = append(out, warningText(pr, w))
+		}
+	}
+	return out
 }

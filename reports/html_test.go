@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/probe/frontdoor"
 	"github.com/hostwatch/hostwatch/reports/i18n"
+	"github.com/hostwatch/hostwatch/reports/worldmap"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -267,7 +269,7 @@ func TestHTMLHostileData(t *testing.T) {
 	c := sampleCheck(t)
 	c.Database, c.Vantage, c.RunFailed = evil, evil, evil
 	c.Matched = []string{evil}
-	c.Violations[0].Rule, c.Violations[0].Domain = evil, evil
+	c.Violations[0].Country, c.Violations[0].Values, c.Violations[0].Domain = evil, []string{evil}, evil
 	var check bytes.Buffer
 	if err := WriteCheckHTML(&check, c); err != nil {
 		t.Fatal(err)
@@ -493,5 +495,44 @@ func TestHTMLStale(t *testing.T) {
 	}
 	if i, j := strings.Index(page, "Data older than 90 days"), strings.Index(page, "The address of pemilu2024"); i < 0 || j < i {
 		t.Error("the caveat on old data does not come before the sentences")
+	}
+}
+
+// TestMapMarksLeaveCountriesShaded checks that a count's mark does not
+// hide the country it counts: France's mark once covered mainland France,
+// so that only French Guiana looked shaded.
+func TestMapMarksLeaveCountriesShaded(t *testing.T) {
+	t.Parallel()
+	m, err := worldmap.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const r = 14 // the largest mark
+	for _, c := range m.Countries {
+		if c.Path == "" || c.Code == "" {
+			continue
+		}
+		x, y, leader := placeMark(c, r, m.Width)
+		box := c.Part
+		// The disc covers at most a quarter of the part's box, or stands clear of the box.
+		cx, cy := max(box.Min.X, min(x, box.Max.X)), max(box.Min.Y, min(y, box.Max.Y))
+		clear := math.Hypot(x-cx, y-cy) >= r
+		if !clear && math.Pi*r*r > box.Width()*box.Height()/4 {
+			t.Errorf("%s: a mark at (%v, %v) covers its part %+v", c.Code, x, y, box)
+		}
+		if clear != (leader != nil) {
+			t.Errorf("%s: mark clear of the country %v, leader %v", c.Code, clear, leader)
+		}
+		if x-r < 0 || x+r > m.Width {
+			t.Errorf("%s: mark at (%v, %v) is off the map", c.Code, x, y)
+		}
+	}
+	fr, _ := m.Country("FR")
+	if _, _, leader := placeMark(fr, r, m.Width); leader == nil {
+		t.Error("France's mark stands on mainland France, hiding its shading")
+	}
+	cn, _ := m.Country("CN")
+	if x, y, leader := placeMark(cn, r, m.Width); leader != nil || x != cn.Label.X || y != cn.Label.Y {
+		t.Error("China's mark is not on China")
 	}
 }

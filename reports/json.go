@@ -21,15 +21,16 @@ import (
 // Document is the JSON form of a whole report (schema hostwatch.report/v1).
 // Field names are part of the public interface: add, never rename.
 type Document struct {
-	Schema      string                `json:"schema"`
-	GeneratedAt string                `json:"generated_at"`
-	ToolVersion string                `json:"tool_version"`
-	Interrupted bool                  `json:"interrupted,omitempty"`
-	Warnings    []string              `json:"warnings"`
-	Datasets    []attribution.Dataset `json:"datasets"`
-	Resolvers   []string              `json:"resolvers"`
-	Vantage     VantageJSON           `json:"vantage"`
-	Targets     []Target              `json:"targets"`
+	Schema         string                `json:"schema"`
+	GeneratedAt    string                `json:"generated_at"`
+	ToolVersion    string                `json:"tool_version"`
+	Interrupted    bool                  `json:"interrupted,omitempty"`
+	Warnings       []string              `json:"warnings"`
+	WarningDetails []WarningJSON         `json:"warning_details"`
+	Datasets       []attribution.Dataset `json:"datasets"`
+	Resolvers      []string              `json:"resolvers"`
+	Vantage        VantageJSON           `json:"vantage"`
+	Targets        []Target              `json:"targets"`
 }
 
 // VantageJSON says where a report was taken from.
@@ -384,12 +385,12 @@ func NewDocument(r probe.Report) Document {
 		GeneratedAt: r.GeneratedAt.UTC().Format(time.RFC3339),
 		ToolVersion: r.ToolVersion,
 		Interrupted: r.Interrupted,
-		Warnings:    nonNil(r.Warnings),
 		Datasets:    nonNil(r.Datasets),
 		Resolvers:   nonNil(r.Resolvers),
 		Vantage:     newVantageJSON(r.Vantage),
 		Targets:     make([]Target, 0, len(r.Observations)),
 	}
+	doc.WarningDetails, doc.Warnings = newWarningsJSON(r.Warnings)
 	for _, o := range r.Observations {
 		doc.Targets = append(doc.Targets, NewTarget(o))
 	}
@@ -500,21 +501,24 @@ const JSONLHeaderSchema = "hostwatch.jsonl-header/v1"
 type JSONLHeader struct {
 	Schema string `json:"schema"`
 	// Lines names the schema every following line follows.
-	Lines       string                `json:"lines"`
-	GeneratedAt string                `json:"generated_at"`
-	ToolVersion string                `json:"tool_version"`
-	Warnings    []string              `json:"warnings"`
-	Datasets    []attribution.Dataset `json:"datasets"`
-	Resolvers   []string              `json:"resolvers"`
-	Vantage     VantageJSON           `json:"vantage"`
+	Lines          string                `json:"lines"`
+	GeneratedAt    string                `json:"generated_at"`
+	ToolVersion    string                `json:"tool_version"`
+	Warnings       []string              `json:"warnings"`
+	WarningDetails []WarningJSON         `json:"warning_details"`
+	Datasets       []attribution.Dataset `json:"datasets"`
+	Resolvers      []string              `json:"resolvers"`
+	Vantage        VantageJSON           `json:"vantage"`
 }
 
 // NewJSONLHeader is the header of an audit's JSON lines: the report as it
 // stands when the run starts (the vantage's egress is not known yet).
 func NewJSONLHeader(r probe.Report) JSONLHeader {
-	return JSONLHeader{Schema: JSONLHeaderSchema, Lines: probe.Schema + "#/$defs/target", GeneratedAt: clock(r.GeneratedAt),
-		ToolVersion: r.ToolVersion, Warnings: nonNil(r.Warnings), Datasets: nonNil(r.Datasets), Resolvers: nonNil(r.Resolvers),
+	h := JSONLHeader{Schema: JSONLHeaderSchema, Lines: probe.Schema + "#/$defs/target", GeneratedAt: clock(r.GeneratedAt),
+		ToolVersion: r.ToolVersion, Datasets: nonNil(r.Datasets), Resolvers: nonNil(r.Resolvers),
 		Vantage: newVantageJSON(r.Vantage)}
+	h.WarningDetails, h.Warnings = newWarningsJSON(r.Warnings)
+	return h
 }
 
 // WriteHeader writes h as the first line.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports/i18n"
 )
 
@@ -29,7 +30,7 @@ type Lookup struct {
 	GeneratedAt time.Time
 	ToolVersion string
 	Datasets    []attribution.Dataset
-	Warnings    []string
+	Warnings    []probe.Warning
 	Addresses   []Attributed
 	// Width is what the table is fitted to: the terminal's width, or 0
 	// for TableWidth.
@@ -41,12 +42,13 @@ type Lookup struct {
 
 // LookupDocument is the JSON form of a Lookup.
 type LookupDocument struct {
-	Schema      string                `json:"schema"`
-	GeneratedAt string                `json:"generated_at"`
-	ToolVersion string                `json:"tool_version"`
-	Warnings    []string              `json:"warnings"`
-	Datasets    []attribution.Dataset `json:"datasets"`
-	Addresses   []Address             `json:"addresses"`
+	Schema         string                `json:"schema"`
+	GeneratedAt    string                `json:"generated_at"`
+	ToolVersion    string                `json:"tool_version"`
+	Warnings       []string              `json:"warnings"`
+	WarningDetails []WarningJSON         `json:"warning_details"`
+	Datasets       []attribution.Dataset `json:"datasets"`
+	Addresses      []Address             `json:"addresses"`
 }
 
 func newAddress(ip netip.Addr, ttl uint32, r attribution.Result) Address {
@@ -90,10 +92,10 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 			Schema:      LookupSchema,
 			GeneratedAt: l.GeneratedAt.UTC().Format(time.RFC3339),
 			ToolVersion: l.ToolVersion,
-			Warnings:    nonNil(l.Warnings),
 			Datasets:    nonNil(l.Datasets),
 			Addresses:   make([]Address, 0, len(l.Addresses)),
 		}
+		doc.WarningDetails, doc.Warnings = newWarningsJSON(l.Warnings)
 		for _, a := range l.Addresses {
 			doc.Addresses = append(doc.Addresses, newAddress(a.IP, 0, a.Result))
 		}
@@ -117,7 +119,7 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 			if ad.ASN != 0 {
 				asn = fmt.Sprintf("AS%d", ad.ASN)
 			}
-			addRow(cols, ad.IP, asn, ad.Country, ad.Prefix, providerCell(a.Result), organisation(a.Result))
+			addRow(cols, ad.IP, asn, ad.Country, ad.Prefix, providerCell(pr, a.Result), organisation(pr, a.Result))
 		}
 		width := fitWidth(l.Width)
 		var b strings.Builder
@@ -130,7 +132,7 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 		for _, d := range l.Datasets {
 			textPara(&b, width, "%s", pr.T("text.data", d.ID, d.Version, d.License))
 		}
-		for _, w := range l.Warnings {
+		for _, w := range warningTexts(pr, l.Warnings) {
 			textPara(&b, width, "%s", pr.T("text.warning", w))
 		}
 		_, err = io.WriteString(w, b.String())
@@ -170,8 +172,9 @@ func NewLookupStream(w io.Writer, format string, l Lookup, header bool) (*Lookup
 		s.enc.SetEscapeHTML(false)
 		if header {
 			h := JSONLHeader{Schema: JSONLHeaderSchema, Lines: LookupSchema + "#/$defs/address", GeneratedAt: clock(l.GeneratedAt),
-				ToolVersion: l.ToolVersion, Warnings: nonNil(l.Warnings), Datasets: nonNil(l.Datasets), Resolvers: []string{},
+				ToolVersion: l.ToolVersion, Datasets: nonNil(l.Datasets), Resolvers: []string{},
 				Vantage: VantageJSON{Egress: []EgressJSON{}}}
+			h.WarningDetails, h.Warnings = newWarningsJSON(l.Warnings)
 			if err := s.enc.Encode(h); err != nil {
 				return nil, fmt.Errorf("write jsonl: %w", err)
 			}

@@ -22,9 +22,8 @@ func WriteMarkdown(w io.Writer, r probe.Report) error {
 	return WriteMarkdownIn(w, r, i18n.English)
 }
 
-// WriteMarkdownIn is WriteMarkdown with its headings, sentences and footer
-// in the language lang. The notes, warnings and failure reasons are still
-// English.
+// WriteMarkdownIn is WriteMarkdown with its words in the language lang:
+// headings, sentences, notes, failure reasons, warnings and footer.
 func WriteMarkdownIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	pr, err := i18n.New(lang)
 	if err != nil {
@@ -52,7 +51,7 @@ func WriteMarkdownIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 					asn = fmt.Sprintf("AS%d", a.ASN)
 				}
 				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", mdEscape(displayName(o.Target)), a.IP, asn,
-					mdEscape(a.Country), mdEscape(a.RegisteredCountry), mdEscape(providerCell(a.Result)), mdEscape(organisation(a.Result)))
+					mdEscape(a.Country), mdEscape(a.RegisteredCountry), mdEscape(providerCell(pr, a.Result)), mdEscape(organisation(pr, a.Result)))
 			}
 		}
 		b.WriteByte('\n')
@@ -60,7 +59,7 @@ func WriteMarkdownIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	if len(failed) > 0 {
 		fmt.Fprintf(&b, "%s\n\n| %s | %s | %s |\n|---|---|---|\n", pr.T("md.failed"), pr.T("col.domain"), pr.T("md.col.status"), pr.T("md.col.why"))
 		for _, o := range failed {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdEscape(displayName(o.Target)), o.Status, mdEscape(cmp.Or(o.Error, pr.T("text.no-reason"))))
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdEscape(displayName(o.Target)), o.Status, mdEscape(reason(pr, o)))
 		}
 		b.WriteByte('\n')
 	}
@@ -68,11 +67,11 @@ func WriteMarkdownIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	for _, o := range r.Observations {
 		name := mdEscape(displayName(o.Target))
 		for _, a := range o.Addresses {
-			for _, n := range addressNotes(a) {
+			for _, n := range addressNotes(pr, a) {
 				notes = append(notes, fmt.Sprintf("- %s, %s: %s\n", name, a.IP, mdEscape(n)))
 			}
 		}
-		for _, n := range domainNotes(o) {
+		for _, n := range domainNotes(pr, o) {
 			notes = append(notes, fmt.Sprintf("- %s: %s\n", name, mdEscape(n)))
 		}
 	}
@@ -91,7 +90,7 @@ func WriteMarkdownIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	for _, d := range r.Datasets {
 		b.WriteString("- " + pr.T("text.data", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License)) + "\n")
 	}
-	for _, w := range r.Warnings {
+	for _, w := range warningTexts(pr, r.Warnings) {
 		fmt.Fprintf(&b, "\n> **%s** %s\n", pr.T("md.warning"), mdEscape(w))
 	}
 	_, err = io.WriteString(w, b.String())

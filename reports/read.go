@@ -33,7 +33,8 @@ func ReadReport(r io.Reader) (probe.Report, error) {
 	if doc.Schema != probe.Schema {
 		return probe.Report{}, fmt.Errorf("%w: schema is %q, want %q", ErrNotReport, doc.Schema, probe.Schema)
 	}
-	rep := probe.Report{ToolVersion: doc.ToolVersion, Datasets: doc.Datasets, Resolvers: doc.Resolvers, Interrupted: doc.Interrupted, Warnings: doc.Warnings}
+	rep := probe.Report{ToolVersion: doc.ToolVersion, Datasets: doc.Datasets, Resolvers: doc.Resolvers, Interrupted: doc.Interrupted,
+		Warnings: readWarnings(doc.Warnings, doc.WarningDetails)}
 	rep.Vantage = probe.Vantage{Name: doc.Vantage.Name, TimeZone: doc.Vantage.TimeZone}
 	for _, e := range doc.Vantage.Egress {
 		ge := probe.Egress{Resolver: e.Resolver, Country: e.Country, Method: e.Method, Error: e.Error}

@@ -45,9 +45,9 @@ func WriteTable(w io.Writer, r probe.Report, width int) error {
 	return WriteTableIn(w, r, width, i18n.English)
 }
 
-// WriteTableIn is WriteTable with its headings, summary and footer in the
-// language lang. The notes under addresses and domains, the warnings and
-// the failure reasons are still English.
+// WriteTableIn is WriteTable with its words in the language lang: headings,
+// notes, failure reasons, warnings, summary and footer. Outside text (names,
+// organisations, errors a server sent) stays as it came.
 func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error {
 	pr, err := i18n.New(lang)
 	if err != nil {
@@ -67,19 +67,19 @@ func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error 
 		if o.Status != resolvers.StatusOK {
 			// The reason spans the columns after the status, so that it does
 			// not widen them, and wraps rather than being cut.
-			addRow(cols, name, "["+string(o.Status)+"]", spanMark+cmp.Or(o.Error, pr.T("text.no-reason")), "", "", "")
+			addRow(cols, name, "["+string(o.Status)+"]", spanMark+reason(pr, o), "", "", "")
 		}
 		for _, a := range o.Addresses {
 			asn := ""
 			if a.ASN != 0 {
 				asn = fmt.Sprintf("AS%d", a.ASN)
 			}
-			addRow(cols, name, a.IP.String(), asn, a.Country, providerCell(a.Result), organisation(a.Result))
-			for _, line := range addressNotes(a) {
+			addRow(cols, name, a.IP.String(), asn, a.Country, providerCell(pr, a.Result), organisation(pr, a.Result))
+			for _, line := range addressNotes(pr, a) {
 				addRow(cols, spanMark+"    "+line, "", "", "", "", "")
 			}
 		}
-		for _, line := range domainNotes(o) {
+		for _, line := range domainNotes(pr, o) {
 			addRow(cols, spanMark+"  ↳ "+line, "", "", "", "", "")
 		}
 	}
@@ -95,7 +95,7 @@ func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error 
 	for _, d := range r.Datasets {
 		textPara(&b, width, "%s", pr.T("text.data", d.ID, d.Version, d.License))
 	}
-	for _, w := range r.Warnings {
+	for _, w := range warningTexts(pr, r.Warnings) {
 		textPara(&b, width, "%s", pr.T("text.warning", w))
 	}
 	if r.Interrupted {
@@ -108,34 +108,34 @@ func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error 
 // addressNotes are what the table says of an address on lines of their
 // own: where it is located and registered when the two differ, and what
 // the opt-in lookups found.
-func addressNotes(a probe.Address) []string {
+func addressNotes(pr *i18n.Printer, a probe.Address) []string {
 	var out []string
 	if a.RegisteredCountry != "" && a.Country != "" && a.RegisteredCountry != a.Country {
-		out = append(out, fmt.Sprintf("located %s by %s; registered in %s (%s)", a.Country, a.Sources.Country, a.RegisteredCountry, a.Sources.RegisteredCountry))
+		out = append(out, pr.T("note.located", a.Country, a.Sources.Country, a.RegisteredCountry, a.Sources.RegisteredCountry))
 	}
-	return append(out, extraLines(a.Extra)...)
+	return append(out, extraLines(pr, a.Extra)...)
 }
 
 // domainNotes are what the table says of a domain on lines of their own,
 // under its addresses: the front page, other records, the authoritative
 // view, whether resolvers agreed, the CDN, and the CNAME chain.
-func domainNotes(o probe.Observation) []string {
-	out := httpLines(o.HTTP)
+func domainNotes(pr *i18n.Printer, o probe.Observation) []string {
+	out := httpLines(pr, o.HTTP)
 	for _, rs := range o.Records {
 		out = append(out, recordLine(rs))
 	}
 	if len(o.Authoritative) > 0 {
-		out = append(out, "authoritative ("+cmp.Or(o.AuthoritativeConsistency, "unknown")+"): "+
-			disagreement(probe.Observation{Answers: o.Authoritative, OddOnesOut: o.AuthoritativeOdd}))
+		out = append(out, pr.T("note.authoritative", consistencyWord(pr, o.AuthoritativeConsistency),
+			disagreement(pr, probe.Observation{Answers: o.Authoritative, OddOnesOut: o.AuthoritativeOdd})))
 	}
 	switch o.Consistency {
 	case "inconsistent":
-		out = append(out, "the resolvers disagree: "+disagreement(o))
+		out = append(out, pr.T("note.disagree", disagreement(pr, o)))
 	case "unknown":
-		out = append(out, "fewer than two resolvers answered: nothing to compare: "+disagreement(o))
+		out = append(out, pr.T("note.fewer", disagreement(pr, o)))
 	}
-	if cdn := cdnName(o); cdn != "" {
-		out = append(out, cdnNote+" ("+cdn+")")
+	if cdn := cdnName(pr, o); cdn != "" {
+		out = append(out, pr.T("note.cdn", cdn))
 	}
 	if len(o.CNAMEChain) > 0 {
 		// The chain gets a line of its own under the domain's addresses,
@@ -144,9 +144,53 @@ func domainNotes(o probe.Observation) []string {
 		for i, h := range o.CNAMEChain {
 			hops[i] = h.Target
 		}
-		out = append(out, "via CNAME "+strings.Join(hops, " → "))
+		out = append(out, pr.T("note.cname", strings.Join(hops, " → ")))
 	}
 	return out
+}
+
+// consistencyWord words how the authoritative servers compared: the code
+// in English, as the JSON has it; the catalogue's word elsewhere.
+func consistencyWord(pr *i18n.Printer, c string) string {
+	return pr.T("note.consistency." + cmp.Or(c, "unknown"))
+}
+
+// reason says why a domain got no address, for the table and Markdown:
+// in English the resolver's own words; in another language its status
+// and the kind of error worded from the catalogue (the resolver's words,
+// which name the servers, are in the JSON).
+func reason(pr *i18n.Printer, o probe.Observation) string {
+	if pr.Lang() == i18n.English {
+		return cmp.Or(o.Error, pr.T("text.no-reason"))
+	}
+	s := statusLong(pr, o.Status)
+	if d := reasonDetail(pr, o); d != "" {
+		s += ": " + d
+	}
+	return s
+}
+
+// reasonDetail is what the HTML says after a failed domain's status: the
+// resolver's own words in English, the kind of error worded from the
+// catalogue in another language ("" when the status says it all).
+func reasonDetail(pr *i18n.Printer, o probe.Observation) string {
+	if pr.Lang() == i18n.English {
+		return o.Error
+	}
+	if o.ErrorKind == probe.ErrorNone {
+		return ""
+	}
+	return pr.T("reason." + string(o.ErrorKind))
+}
+
+// statusLong words a status as a sentence says it.
+func statusLong(pr *i18n.Printer, st resolvers.Status) string {
+	switch st {
+	case resolvers.StatusNXDomain, resolvers.StatusNoData, resolvers.StatusServFail, resolvers.StatusRefused,
+		resolvers.StatusTimeout, resolvers.StatusInvalid:
+		return pr.T("status.long." + string(st))
+	}
+	return pr.T("status.long.other", string(st))
 }
 
 // spanMark starts a cell that may run on over the columns to its right, up to
@@ -155,7 +199,7 @@ const spanMark = "\x00"
 
 // httpLines sums up a front-page fetch: each hop, where it connected, and the
 // certificate, saying plainly when it is not trusted.
-func httpLines(fd *probe.FrontDoor) []string {
+func httpLines(pr *i18n.Printer, fd *probe.FrontDoor) []string {
 	if fd == nil {
 		return nil
 	}
@@ -167,27 +211,27 @@ func httpLines(fd *probe.FrontDoor) []string {
 		}
 		if i < len(fd.Connected) && fd.Connected[i].IP.IsValid() {
 			c := fd.Connected[i]
-			line += fmt.Sprintf(" from %s (AS%d %s %s)", c.IP, c.ASN, c.Country, cmp.Or(c.Provider, c.ASOrg))
+			line += pr.T("note.http.from", c.IP.String(), fmt.Sprintf("AS%d", c.ASN), c.Country, cmp.Or(c.Provider, c.ASOrg))
 		}
 		if h.Error != "" {
-			line += " [" + cmp.Or(h.Failure, "error") + "]"
+			line += " [" + cmp.Or(h.Failure, pr.T("note.http.error")) + "]"
 		}
 		if len(h.Refused) > 0 {
 			refused := make([]string, len(h.Refused))
 			for i, r := range h.Refused {
 				refused[i] = r.String()
 			}
-			line += "; refused " + strings.Join(refused, ", ") + ": not globally reachable"
+			line += pr.T("note.http.refused", strings.Join(refused, ", "))
 		}
 		for _, k := range h.HeaderNames() {
 			line += fmt.Sprintf("; %s: %s", k, strings.Join(h.Headers[k], ", "))
 		}
 		if t := h.TLS; t != nil {
-			trust := "trusted"
+			trust := pr.T("note.cert.trusted")
 			if !t.Verified {
-				trust = "NOT TRUSTED: " + t.VerifyError
+				trust = pr.T("note.cert.untrusted", t.VerifyError)
 			}
-			line += fmt.Sprintf("; certificate %s, issued by %s, %s", t.Subject, t.Issuer, trust)
+			line += pr.T("note.cert", t.Subject, t.Issuer, trust)
 		}
 		out = append(out, line)
 	}
@@ -236,12 +280,12 @@ func vantageLine(pr *i18n.Printer, v probe.Vantage) string {
 }
 
 // disagreement says what each resolver answered, naming the odd ones out.
-func disagreement(o probe.Observation) string {
+func disagreement(pr *i18n.Printer, o probe.Observation) string {
 	parts := make([]string, 0, len(o.Answers))
 	for _, a := range o.Answers {
 		what := string(a.Status)
 		if a.Refused != nil {
-			what = "not asked, " + a.Refused.SpecialUse
+			what = pr.T("note.not-asked", a.Refused.SpecialUse)
 		}
 		if len(a.Addresses) > 0 {
 			ips := make([]string, len(a.Addresses))
@@ -254,34 +298,31 @@ func disagreement(o probe.Observation) string {
 	}
 	s := strings.Join(parts, "; ")
 	if len(o.OddOnesOut) > 0 {
-		s += " (odd one out: " + strings.Join(o.OddOnesOut, ", ") + ")"
+		s += pr.T("note.odd", strings.Join(o.OddOnesOut, ", "))
 	}
 	return s
 }
 
-// cdnNote is what every report says of a CDN edge.
-const cdnNote = "served through a CDN edge; the origin server is not visible"
-
 // cdnName names the CDN an observation's addresses are edges of, if any.
-func cdnName(o probe.Observation) string {
+func cdnName(pr *i18n.Printer, o probe.Observation) string {
 	for _, a := range o.Addresses {
 		if a.CDN {
-			return cmp.Or(a.CDNName, a.Provider, "a CDN")
+			return cmp.Or(a.CDNName, a.Provider, pr.T("note.a-cdn"))
 		}
 	}
 	return ""
 }
 
 // providerCell shows the provider, marked when the address is a CDN edge.
-func providerCell(r attribution.Result) string {
+func providerCell(pr *i18n.Printer, r attribution.Result) string {
 	if r.CDN {
-		return cmp.Or(r.CDNName, r.Provider, "a CDN") + " (CDN)"
+		return cmp.Or(r.CDNName, r.Provider, pr.T("note.a-cdn")) + " (CDN)"
 	}
 	return r.Provider
 }
 
 // extraLines sums up what the opt-in lookups found, one line each.
-func extraLines(x *probe.Extra) []string {
+func extraLines(pr *i18n.Printer, x *probe.Extra) []string {
 	if x == nil {
 		return nil
 	}
@@ -291,9 +332,9 @@ func extraLines(x *probe.Extra) []string {
 	case len(x.PTR) > 0:
 		out = append(out, "ptr: "+strings.Join(x.PTR, ", "))
 	case x.PTRError != "":
-		out = append(out, "ptr: lookup failed: "+x.PTRError)
+		out = append(out, pr.T("note.ptr.failed", x.PTRError))
 	default:
-		out = append(out, "ptr: none")
+		out = append(out, pr.T("note.ptr.none"))
 	}
 	if c := x.Cymru; c != nil {
 		if len(c.Origins) == 0 {
@@ -325,10 +366,10 @@ func extraLines(x *probe.Extra) []string {
 				line += " (" + n.Country + ")"
 			}
 			if n.Registrant != "" {
-				line += ", holder " + n.Registrant
+				line += pr.T("note.rdap.holder", n.Registrant)
 			}
 			if n.AbuseEmail != "" {
-				line += ", abuse " + n.AbuseEmail
+				line += pr.T("note.rdap.abuse", n.AbuseEmail)
 			}
 			out = append(out, line)
 		}
@@ -337,12 +378,12 @@ func extraLines(x *probe.Extra) []string {
 }
 
 // organisation is what the ORGANISATION column shows for an address.
-func organisation(r attribution.Result) string {
+func organisation(pr *i18n.Printer, r attribution.Result) string {
 	if r.SpecialUse != "" {
-		return "not public: " + r.SpecialUse
+		return pr.T("note.special", r.SpecialUse)
 	}
 	if r.NAT64.IsValid() {
-		return "NAT64 of " + r.NAT64.String() + ": " + r.ASOrg
+		return pr.T("note.nat64", r.NAT64.String(), r.ASOrg)
 	}
 	return r.ASOrg
 }
@@ -411,16 +452,16 @@ func writeColumns(b textWriter, cols []*column, width int) {
 }
 
 // writeDatasets writes the footnote naming every dataset used.
-func writeDatasets(b textWriter, width int, ds []attribution.Dataset) {
+func writeDatasets(b textWriter, width int, pr *i18n.Printer, ds []attribution.Dataset) {
 	for _, d := range ds {
-		textPara(b, width, "Data: %s %s (%s)", d.ID, d.Version, d.License)
+		textPara(b, width, "%s", pr.T("text.data", d.ID, d.Version, d.License))
 	}
 }
 
 // writeWarnings writes one line per warning.
-func writeWarnings(b textWriter, width int, ws []string) {
-	for _, w := range ws {
-		textPara(b, width, "Warning: %s", w)
+func writeWarnings(b textWriter, width int, pr *i18n.Printer, ws []probe.Warning) {
+	for _, w := range warningTexts(pr, ws) {
+		textPara(b, width, "%s", pr.T("text.warning", w))
 	}
 }
 

@@ -471,7 +471,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		ToolVersion: streams.Version,
 		Datasets:    run.db.Datasets(),
 		Resolvers:   run.resolvers,
-		Warnings:    attribution.StaleWarnings(run.db.Datasets(), streams.Now()),
+		Warnings:    probe.DataWarnings(attribution.Stale(run.db.Datasets(), streams.Now())),
 		// What is known of the vantage when the run starts; the egress
 		// addresses come at the end.
 		Vantage: probe.Vantage{Name: run.vantageName, TimeZone: probe.LocalTimeZone(streams.Now())},

@@ -130,7 +130,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	result := reports.Check{
 		GeneratedAt: started, ToolVersion: streams.Version, Database: path,
 		Datasets: run.db.Datasets(), Resolvers: run.resolvers, Vantage: run.vantageName, Confirm: opts.confirm,
-		Warnings: attribution.StaleWarnings(run.db.Datasets(), streams.Now()),
+		Warnings: probe.DataWarnings(attribution.Stale(run.db.Datasets(), streams.Now())),
 		Domains:  len(run.targets) - run.invalid,
 		Width:    streams.Width,
 	}
@@ -195,7 +195,7 @@ func writeCheck(w io.Writer, format string, c reports.Check, lang i18n.Lang) err
 	if format == "html" {
 		return reports.WriteCheckHTMLIn(w, c, lang)
 	}
-	return reports.WriteCheck(w, format, c)
+	return reports.WriteCheckIn(w, format, c, lang)
 }
 
 // errCheckFailed is returned when a change named by --fail-on or a policy

@@ -107,7 +107,7 @@ func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath
 	if opts.output == "html" {
 		err = reports.WriteDiffHTMLIn(streams.Out, result, opts.lang.resolve(streams.Getenv))
 	} else {
-		err = reports.WriteDiff(streams.Out, opts.output, result)
+		err = reports.WriteDiffIn(streams.Out, opts.output, result, opts.lang.resolve(streams.Getenv))
 	}
 	if err != nil {
 		return runError{err}

@@ -182,7 +182,7 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 	case opts.output == "html":
 		err = reports.WriteHistoryHTMLIn(streams.Out, h, opts.lang.resolve(streams.Getenv))
 	default:
-		err = reports.WriteHistory(streams.Out, opts.output, h)
+		err = reports.WriteHistoryIn(streams.Out, opts.output, h, opts.lang.resolve(streams.Getenv))
 	}
 	if err != nil {
 		return runError{err}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports"
 )
 
@@ -93,7 +94,7 @@ func runLookup(ctx context.Context, streams IOStreams, opts *lookupOptions, args
 		GeneratedAt: streams.Now().UTC(),
 		ToolVersion: streams.Version,
 		Datasets:    db.Datasets(),
-		Warnings:    attribution.StaleWarnings(db.Datasets(), streams.Now()),
+		Warnings:    probe.DataWarnings(attribution.Stale(db.Datasets(), streams.Now())),
 		Lang:        opts.lang.resolve(streams.Getenv),
 		Width:       streams.Width,
 	}

@@ -134,19 +134,15 @@ func (p policy) violations(o probe.Observation) []probe.Violation {
 			v := probe.Violation{Domain: o.Target.Domain, Address: a.IP, ASN: a.ASN, Country: a.Country}
 			switch {
 			case len(p.allowCountries) > 0 && !slices.Contains(p.allowCountries, a.Country):
-				v.Rule = fmt.Sprintf("country %s is not allowed (--allow-country %s)", orUnknown(a.Country), strings.Join(p.allowCountries, ","))
+				v.Policy, v.Values = probe.PolicyAllowCountry, p.allowCountries
 			case slices.Contains(p.denyCountries, a.Country):
-				v.Rule = fmt.Sprintf("country %s is denied (--deny-country %s)", a.Country, strings.Join(p.denyCountries, ","))
+				v.Policy, v.Values = probe.PolicyDenyCountry, p.denyCountries
 			case len(p.allowASNs) > 0 && !slices.Contains(p.allowASNs, a.ASN):
 				asns := make([]string, len(p.allowASNs))
 				for i, n := range p.allowASNs {
 					asns[i] = fmt.Sprintf("AS%d", n)
 				}
-				asn := "unknown"
-				if a.ASN != 0 {
-					asn = fmt.Sprintf("AS%d", a.ASN)
-				}
-				v.Rule = fmt.Sprintf("network %s is not allowed (--allow-asn %s)", asn, strings.Join(asns, ","))
+				v.Policy, v.Values = probe.PolicyAllowASN, asns
 			default:
 				continue
 			}
@@ -154,11 +150,4 @@ func (p policy) violations(o probe.Observation) []probe.Violation {
 		}
 	}
 	return out
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }

@@ -119,6 +119,10 @@ func New(l Lang) (*Printer, error) {
 		regions: display.Regions(l.Tag())}, nil
 }
 
+// Messages is the catalogue of l: message IDs to their text (fmt formats),
+// for tests that read every message.
+func Messages(l Lang) (map[string]string, error) { return load(l) }
+
 // load reads one language's catalogue: message IDs to fmt formats.
 func load(l Lang) (map[string]string, error) {
 	b, err := catalogFiles.ReadFile("catalog/" + string(l) + ".json")
@@ -136,9 +140,10 @@ func load(l Lang) (map[string]string, error) {
 func (p *Printer) Lang() Lang { return p.lang }
 
 // T words the message id with args. A message missing from the catalogue
-// shows as its ID in brackets, so a test (and a reader) sees it.
+// shows as its ID in brackets, so a test (and a reader) sees it; so does
+// every message of a nil Printer.
 func (p *Printer) T(id string, args ...any) string {
-	if !p.known[id] {
+	if p == nil || !p.known[id] {
 		return "[" + id + "]"
 	}
 	return p.p.Sprintf(id, args...)

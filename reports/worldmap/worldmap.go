@@ -37,6 +37,82 @@ type Country struct {
 	// Label is where a marker for the country goes: the centre of its
 	// largest part. Meaningful only when Path is not "".
 	Label Point
+	// Part bounds the largest part of the shape (mainland France, not
+	// French Guiana): how much room a marker at Label has.
+	Part Box
+}
+
+// Box is a rectangle of the map: Min is its top left corner.
+type Box struct{ Min, Max Point }
+
+// Width and Height are the box's size.
+func (b Box) Width() float64  { return b.Max.X - b.Min.X }
+func (b Box) Height() float64 { return b.Max.Y - b.Min.Y }
+
+// largestPart bounds the subpath of path (relative moves and lines, each
+// closed with z) that encloses the largest area, and false when path
+// cannot be read.
+func largestPart(path string) (Box, bool) {
+	var (
+		best     Box
+		bestArea float64
+		pen      Point // where the pen is: after z, the subpath's start
+		start    Point
+		pts      []Point
+		nums     []float64
+		found    bool
+	)
+	closeRing := func() {
+		var a float64
+		box := Box{Min: pts[0], Max: pts[0]}
+		for i, p := range pts {
+			q := pts[(i+1)%len(pts)]
+			a += p.X*q.Y - q.X*p.Y
+			box.Min.X, box.Min.Y = min(box.Min.X, p.X), min(box.Min.Y, p.Y)
+			box.Max.X, box.Max.Y = max(box.Max.X, p.X), max(box.Max.Y, p.Y)
+		}
+		if a < 0 {
+			a = -a
+		}
+		if !found || a > bestArea {
+			best, bestArea, found = box, a, true
+		}
+	}
+	for i := 0; i < len(path); {
+		switch c := path[i]; {
+		case c == 'm':
+			pts, nums = nil, nil
+			i++
+		case c == 'z':
+			if len(nums)%2 != 0 || len(nums) == 0 {
+				return Box{}, false
+			}
+			for j := 0; j < len(nums); j += 2 {
+				pen = Point{pen.X + nums[j], pen.Y + nums[j+1]}
+				if j == 0 {
+					start = pen
+				}
+				pts = append(pts, pen)
+			}
+			closeRing()
+			pen, nums = start, nil
+			i++
+		case c == ' ':
+			i++
+		default:
+			j := i + 1
+			for j < len(path) && (path[j] >= '0' && path[j] <= '9' || path[j] == '.' && !strings.Contains(path[i:j], ".")) {
+				j++
+			}
+			v, err := strconv.ParseFloat(path[i:j], 64)
+			if err != nil {
+				return Box{}, false
+			}
+			nums = append(nums, v)
+			i = j
+		}
+	}
+	return best, found
 }
 
 // Map is the whole map: its size and its countries, sorted by code.
@@ -71,6 +147,12 @@ func Load() (*Map, error) {
 		c := Country{Code: f[0], Name: f[1], Path: f[3]}
 		if c.Code == "-" {
 			c.Code = ""
+		}
+		if c.Path != "" {
+			var ok bool
+			if c.Part, ok = largestPart(c.Path); !ok {
+				return nil, fmt.Errorf("worldmap: line %d: bad path data", i+1)
+			}
 		}
 		if f[2] != "" {
 			x, y, ok := strings.Cut(f[2], ",")

@@ -74,3 +74,35 @@ func TestSources(t *testing.T) {
 		t.Errorf("sources missing: %v", want)
 	}
 }
+
+// A country's part is its largest shape: France's is mainland France, not
+// French Guiana (which Natural Earth draws as part of France), and the
+// label sits in it.
+func TestLargestPart(t *testing.T) {
+	t.Parallel()
+	m, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		code string
+		want Box // roughly, in the map's coordinates
+	}{
+		{"FR", Box{Point{485, 60}, Point{522, 95}}},
+		{"CN", Box{Point{680, 40}, Point{860, 170}}},
+	} {
+		c, _ := m.Country(tc.code)
+		p := c.Part
+		if p.Min.X < tc.want.Min.X || p.Min.Y < tc.want.Min.Y || p.Max.X > tc.want.Max.X || p.Max.Y > tc.want.Max.Y || p.Width() < 10 {
+			t.Errorf("%s: part %+v, want within %+v", tc.code, p, tc.want)
+		}
+		if c.Label.X < p.Min.X || c.Label.X > p.Max.X || c.Label.Y < p.Min.Y || c.Label.Y > p.Max.Y {
+			t.Errorf("%s: label %v outside its part %+v", tc.code, c.Label, p)
+		}
+	}
+	for _, c := range m.Countries {
+		if c.Path != "" && c.Code != "" && (c.Label.X < c.Part.Min.X-1 || c.Label.X > c.Part.Max.X+1) {
+			t.Errorf("%s: label %v outside its part %+v", c.Code, c.Label, c.Part)
+		}
+	}
+}
