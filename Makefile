@@ -67,7 +67,7 @@ staticcheck: $(STATICCHECK)
 # HOSTWATCH_CHROMIUM=required: the HTML tests open the reports in headless
 # Chromium and fail, rather than skip, when it is missing.
 unit: netns-tools
-	HOSTWATCH_CHROMIUM=required $(GO) test -race -count=1 ./...
+	HOSTWATCH_CHROMIUM=required $(GO) test -race -count=1 -timeout 40m ./...
 
 # Debian's Chromium, for the tests that open HTML reports in a real browser.
 chromium:
