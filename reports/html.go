@@ -96,6 +96,7 @@ func WriteHTMLIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	p.Audit = a
 	p.Map = newMapView(m, counts, "addresses", vantageCountries(r.Vantage))
 	p.Map.CDN, p.Map.Unplaced = cdn, unplaced
+	p.Map.Disks = mapDisks(m, r.Observations)
 	return writePage(w, p)
 }
 
@@ -356,8 +357,9 @@ func writePage(w io.Writer, p *page) error {
 // picks the id.one or id.other of a message, lang is the page's language.
 func parseTemplates(pr *i18n.Printer) (*template.Template, error) {
 	t, err := template.New("").Funcs(template.FuncMap{
-		"t": pr.T,
-		"n": pr.N,
+		"t":        pr.T,
+		"n":        pr.N,
+		"rttnotes": func(x *probe.Extra) []string { return rttNotes(pr, x) },
 		"form": func(n int, id string) string {
 			if n == 1 {
 				return id + ".one"
@@ -475,10 +477,12 @@ type mapCount struct {
 type mapView struct {
 	Width, Height float64
 	// Unit says what Rows count: addresses, domains or timelines.
-	Unit     string
-	Shapes   []mapShape
-	Marks    []mapMark
-	Vantage  []mapMark
+	Unit    string
+	Shapes  []mapShape
+	Marks   []mapMark
+	Vantage []mapMark
+	// Disks are the round trips' bounds (--rtt), as SVG paths.
+	Disks    []mapDisk
 	Rows     []mapRow
 	Levels   []mapLevel
 	CDN      int
@@ -660,6 +664,10 @@ type addrView struct {
 	PTRError             string
 	Cymru                *cymruView
 	RDAP                 *rdapView
+	// Extra is read by the rttnotes template function (--rtt);
+	// Contradicted marks the country the speed of light rules out.
+	Extra        *probe.Extra
+	Contradicted bool
 }
 
 type cymruView struct {
@@ -737,6 +745,8 @@ func newAddrView(a probe.Address, m *worldmap.Map) addrView {
 		v.NAT64 = r.NAT64.String()
 	}
 	if x := a.Extra; x != nil {
+		v.Extra = x
+		v.Contradicted = x.RTT != nil && x.RTT.Bound != nil && x.RTT.Bound.Contradicted
 		v.PTRAsked, v.PTR, v.PTRError = x.PTRAsked, x.PTR, x.PTRError
 		if c := x.Cymru; c != nil {
 			cv := &cymruView{Status: c.Status, Error: c.Error}

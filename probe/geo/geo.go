@@ -120,3 +120,19 @@ func segmentKm(p, a, b vec) float64 {
 	}
 	return math.Min(angle(p, a), angle(p, b)) * EarthRadiusKm
 }
+
+// Outline is n points round the disk's edge, clockwise from north, for
+// drawing: each the destination at the disk's radius along one bearing.
+func (d Disk) Outline(n int) []Point {
+	φ1, λ1 := d.Centre.Lat*math.Pi/180, d.Centre.Lon*math.Pi/180
+	δ := d.RadiusKm / EarthRadiusKm
+	out := make([]Point, n)
+	for i := range n {
+		θ := 2 * math.Pi * float64(i) / float64(n)
+		φ2 := math.Asin(math.Sin(φ1)*math.Cos(δ) + math.Cos(φ1)*math.Sin(δ)*math.Cos(θ))
+		λ2 := λ1 + math.Atan2(math.Sin(θ)*math.Sin(δ)*math.Cos(φ1), math.Cos(δ)-math.Sin(φ1)*math.Sin(φ2))
+		lon := math.Mod(λ2*180/math.Pi+540, 360) - 180
+		out[i] = Point{Lat: φ2 * 180 / math.Pi, Lon: lon}
+	}
+	return out
+}
