@@ -29,6 +29,7 @@ type DB struct {
 	sources   []*source // user files in the order given, then embedded data
 	datasets  []Dataset // sources[i] is described by datasets[i]
 	providers *provider.Table
+	geofeeds  *geofeeds // installed by db update --geofeed
 }
 
 // source is one MMDB file and the records decoded from it so far.
@@ -135,6 +136,7 @@ func OpenWith(cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("embedded provider data: %w", err)
 	}
 	d.providers = withFeeds(d.providers, cfg.DataDir)
+	d.geofeeds = loadGeofeeds(cfg.DataDir)
 	return d, nil
 }
 
@@ -352,6 +354,7 @@ func (d *DB) Lookup(ip netip.Addr) Result {
 		res.CDN, res.CDNName = info.CDN, info.CDNName
 		res.Sources.Provider = info.Source
 	}
+	res.Geofeed = d.geofeeds.lookup(ip)
 	return res
 }
 
@@ -451,7 +454,7 @@ func (d *DB) Datasets() []Dataset {
 		out = append(out, Dataset{ID: s.Name, Version: s.Version, License: s.License, Attribution: s.Attribution, Fields: fields,
 			Description: desc, Path: s.Path})
 	}
-	return out
+	return append(out, d.geofeeds.datasets()...)
 }
 
 // CDNByCNAME reports whether a CNAME chain's names say the site is served

@@ -265,6 +265,8 @@ type Address struct {
 	RDAP *rdap.Network `json:"rdap,omitempty"`
 	// RTT is the round trip measured to the address (only with --rtt).
 	RTT *RTTJSON `json:"rtt,omitempty"`
+	// Geofeed is the operator's own geofeed's claim (db update --geofeed).
+	Geofeed *GeofeedJSON `json:"geofeed,omitempty"`
 }
 
 // CymruJSON is Team Cymru's view of an address, with the queries behind it.

@@ -134,7 +134,7 @@ func readTarget(t Target) (probe.Observation, error) {
 		o.Addresses = append(o.Addresses, probe.Address{IP: ip, TTL: a.TTL, Extra: x, Result: attribution.Result{
 			ASN: a.ASN, ASOrg: a.ASOrg, Prefix: prefix, Country: a.Country, RegisteredCountry: a.RegisteredCountry,
 			Provider: a.Provider, ProviderKind: a.ProviderKind, Region: a.Region, CDN: a.CDN, CDNName: a.CDNName,
-			SpecialUse: a.SpecialUse, NAT64: nat64, Sources: a.Sources,
+			SpecialUse: a.SpecialUse, NAT64: nat64, Sources: a.Sources, Geofeed: readGeofeed(a.Geofeed),
 		}})
 	}
 	return o, nil

@@ -75,7 +75,7 @@ func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error 
 				asn = fmt.Sprintf("AS%d", a.ASN)
 			}
 			addRow(cols, name, a.IP.String(), asn, a.Country, providerCell(a.Result), organisation(a.Result))
-			for _, line := range append(addressNotes(a), rttNotes(pr, a.Extra)...) {
+			for _, line := range append(addressNotes(a), evidenceNotes(pr, a)...) {
 				addRow(cols, spanMark+"    "+line, "", "", "", "", "")
 			}
 		}

@@ -44,6 +44,7 @@ type dbUpdateOptions struct {
 	baseURL      string
 	bootstrapURL string
 	feeds        []string
+	geofeeds     []string
 	revert       bool
 }
 
@@ -81,6 +82,7 @@ Exit codes:
 	cmd.Flags().StringVar(&opts.bootstrapURL, "rdap-bootstrap-url", attribution.DefaultBootstrapURL, "fetch IANA's RDAP bootstrap files from `URL`/ipv4.json and /ipv6.json")
 	cmd.Flags().StringArrayVar(&opts.feeds, "feed", nil, "fetch a provider feed from another `NAME=URL` (aws, google-cloud, oracle, azure; azure has no default URL), or NAME=off")
 	cmd.Flags().BoolVar(&opts.revert, "revert", false, "put the data the last update replaced back in use")
+	cmd.Flags().StringArrayVar(&opts.geofeeds, "geofeed", nil, "fetch only this operator's RFC 8805 geofeed (`URL`; repeatable), check it line by line and install it with today's date: every command then shows its country, region and city next to the databases', and their disagreements")
 	return cmd
 }
 
@@ -89,9 +91,17 @@ func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) 
 	if err != nil {
 		return err
 	}
+	for _, u := range opts.geofeeds {
+		if _, err := attribution.GeofeedName(u); err != nil {
+			return err
+		}
+	}
 	dir, err := attribution.DefaultDataDir()
 	if err != nil {
 		return runError{err}
+	}
+	if len(opts.geofeeds) > 0 {
+		return updateGeofeeds(ctx, streams, dir, opts.geofeeds)
 	}
 	if opts.revert {
 		if err := attribution.Revert(dir); err != nil {
@@ -209,6 +219,21 @@ func runDBStatus(_ context.Context, streams IOStreams, opts *dbStatusOptions) er
 		st.Sources = append(st.Sources, s)
 	}
 	if err := reports.WriteDataStatus(streams.Out, opts.output, st); err != nil {
+		return runError{err}
+	}
+	return nil
+}
+
+// updateGeofeeds is db update --geofeed: it fetches only the geofeeds.
+func updateGeofeeds(ctx context.Context, streams IOStreams, dir string, urls []string) error {
+	done, err := attribution.UpdateGeofeeds(ctx, dir, urls, nil, streams.Now())
+	for _, g := range done {
+		say(streams.Out, "geofeed %s: %d lines installed, %d rejected (from %s)", g.Name, g.Entries, g.Rejected, g.URL)
+		for _, r := range g.FirstRejected {
+			say(streams.Out, "  line %d rejected (%s): %s", r.Line, r.Reason, r.Text)
+		}
+	}
+	if err != nil {
 		return runError{err}
 	}
 	return nil
