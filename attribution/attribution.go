@@ -354,8 +354,18 @@ func (d *DB) Lookup(ip netip.Addr) Result {
 		res.CDN, res.CDNName = info.CDN, info.CDNName
 		res.Sources.Provider = info.Source
 	}
-	res.Geofeed = d.geofeeds.lookup(ip)
 	return res
+}
+
+// Geofeed is what the installed geofeeds (db update --geofeed) say of ip,
+// and false when none covers it. It is kept out of Result: an operator's
+// claim is a source of its own, never merged into the databases'.
+func (d *DB) Geofeed(ip netip.Addr) (GeofeedClaim, bool) {
+	if d == nil || !ip.IsValid() || specialUse(ip.WithZone("")) != "" {
+		return GeofeedClaim{}, false
+	}
+	c := d.geofeeds.lookup(ip.WithZone(""))
+	return c, c.Source != ""
 }
 
 // prefix is the block of the file that holds ip. In an IPv6 file whose

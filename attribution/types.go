@@ -72,8 +72,4 @@ type Result struct {
 	// claim above is that of the embedded IPv4 address, the server behind it.
 	NAT64   netip.Addr
 	Sources Sources
-	// Geofeed is what the operator's own geofeed (RFC 8805, db update
-	// --geofeed) says of the address, next to the databases' claims; zero
-	// when no installed geofeed covers it.
-	Geofeed GeofeedClaim
 }

@@ -116,6 +116,9 @@ type Extra struct {
 	// RTT is the round trip measured to the address (--rtt), with the bound
 	// it puts on where the address answers from.
 	RTT *RTT
+	// Geofeed is what an operator's own geofeed (installed by db update
+	// --geofeed) says of the address; nil when none covers it.
+	Geofeed *attribution.GeofeedClaim
 }
 
 // Failed reports whether the observation did not end with addresses.

@@ -41,6 +41,12 @@ type RDAPLooker interface {
 	Lookup(ctx context.Context, ip netip.Addr) rdap.Network
 }
 
+// GeofeedLooker tells what the installed operators' geofeeds say of an
+// address. An Attributor that implements it adds the claim to Extra.
+type GeofeedLooker interface {
+	Geofeed(ip netip.Addr) (attribution.GeofeedClaim, bool)
+}
+
 // CDNNamer tells from a CNAME chain whether a site is served through a CDN.
 // An Attributor that implements it marks the addresses behind such a chain.
 type CDNNamer interface {
@@ -270,6 +276,11 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 		if cdnByName != "" && !addr.CDN && addr.SpecialUse == "" {
 			addr.CDN, addr.CDNName, addr.Sources.CDN = true, cdnByName, "hostwatch/cdn-cnames"
 		}
+		if gl, ok := a.(GeofeedLooker); ok {
+			if c, ok := gl.Geofeed(ans.Addr); ok {
+				addr.Extra = &Extra{Geofeed: &c}
+			}
+		}
 		obs.Addresses = append(obs.Addresses, addr)
 	}
 	extras(dctx, obs.Addresses, opts)
@@ -319,8 +330,11 @@ func extras(ctx context.Context, addrs []Address, opts Options) {
 	var rtts, ptr, cym, reg []func()
 	for i := range addrs {
 		ip, special := addrs[i].IP, addrs[i].SpecialUse != ""
-		x := &Extra{}
-		addrs[i].Extra = x
+		x := addrs[i].Extra // a geofeed's claim may be there already
+		if x == nil {
+			x = &Extra{}
+			addrs[i].Extra = x
+		}
 		if opts.PTR != nil {
 			x.PTRAsked = true
 			ptr = append(ptr, func() {

@@ -21,36 +21,35 @@ type GeofeedJSON struct {
 	Disagrees bool `json:"disagrees_with_country"`
 }
 
-func newGeofeedJSON(r attribution.Result) *GeofeedJSON {
-	g := r.Geofeed
-	if g.Source == "" {
+func newGeofeedJSON(country string, g *attribution.GeofeedClaim) *GeofeedJSON {
+	if g == nil {
 		return nil
 	}
 	return &GeofeedJSON{Source: g.Source, Date: g.Date, Prefix: g.Prefix.String(), Country: g.Country, Region: g.Region, City: g.City,
-		Disagrees: geofeedDisagrees(r)}
+		Disagrees: geofeedDisagrees(country, g)}
 }
 
-func geofeedDisagrees(r attribution.Result) bool {
-	return r.Geofeed.Source != "" && r.Geofeed.Country != "" && r.Country != "" && r.Geofeed.Country != r.Country
+func geofeedDisagrees(country string, g *attribution.GeofeedClaim) bool {
+	return g != nil && g.Country != "" && country != "" && g.Country != country
 }
 
-func readGeofeed(j *GeofeedJSON) attribution.GeofeedClaim {
+func readGeofeed(j *GeofeedJSON) *attribution.GeofeedClaim {
 	if j == nil {
-		return attribution.GeofeedClaim{}
-	}
-	p, _ := netip.ParsePrefix(j.Prefix) // invalid stays invalid: shown as given nowhere
-	return attribution.GeofeedClaim{Source: j.Source, Date: j.Date, Prefix: p, Country: j.Country, Region: j.Region, City: j.City}
-}
-
-// geofeedNotes is what the table and Markdown say of an address's geofeed.
-func geofeedNotes(pr *i18n.Printer, r attribution.Result) []string {
-	g := r.Geofeed
-	if g.Source == "" {
 		return nil
 	}
+	p, _ := netip.ParsePrefix(j.Prefix) // an unreadable prefix stays invalid
+	return &attribution.GeofeedClaim{Source: j.Source, Date: j.Date, Prefix: p, Country: j.Country, Region: j.Region, City: j.City}
+}
+
+// geofeedNotes is what the table, Markdown and HTML say of an address's geofeed.
+func geofeedNotes(pr *i18n.Printer, a probe.Address) []string {
+	if a.Extra == nil || a.Extra.Geofeed == nil {
+		return nil
+	}
+	g := a.Extra.Geofeed
 	line := pr.T("geofeed.says", g.Source, g.Date, g.Prefix.String(), g.Country+" "+g.Region+" "+g.City)
-	if geofeedDisagrees(r) {
-		line += " — " + pr.T("geofeed.disagrees", r.Country, r.Sources.Country)
+	if geofeedDisagrees(a.Country, g) {
+		line += " — " + pr.T("geofeed.disagrees", a.Country, a.Sources.Country)
 	}
 	return []string{line}
 }
@@ -58,5 +57,5 @@ func geofeedNotes(pr *i18n.Printer, r attribution.Result) []string {
 // evidenceNotes are the notes of an address's evidence beyond the
 // databases: the operator's geofeed, and the round trip's bound.
 func evidenceNotes(pr *i18n.Printer, a probe.Address) []string {
-	return append(geofeedNotes(pr, a.Result), rttNotes(pr, a.Extra)...)
+	return append(geofeedNotes(pr, a), rttNotes(pr, a.Extra)...)
 }

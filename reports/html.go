@@ -357,9 +357,11 @@ func writePage(w io.Writer, p *page) error {
 // picks the id.one or id.other of a message, lang is the page's language.
 func parseTemplates(pr *i18n.Printer) (*template.Template, error) {
 	t, err := template.New("").Funcs(template.FuncMap{
-		"t":             pr.T,
-		"n":             pr.N,
-		"evidencenotes": func(v addrView) []string { return evidenceNotes(pr, probe.Address{Result: v.result, Extra: v.Extra}) },
+		"t": pr.T,
+		"n": pr.N,
+		"evidencenotes": func(v addrView) []string {
+			return evidenceNotes(pr, probe.Address{Result: attribution.Result{Country: v.Country, Sources: v.sources}, Extra: v.Extra})
+		},
 		"form": func(n int, id string) string {
 			if n == 1 {
 				return id + ".one"
@@ -668,7 +670,7 @@ type addrView struct {
 	// (--rtt, geofeeds); Contradicted marks the country the speed of light
 	// rules out.
 	Extra        *probe.Extra
-	result       attribution.Result
+	sources      attribution.Sources
 	Contradicted bool
 }
 
@@ -739,7 +741,7 @@ func newAddrView(a probe.Address, m *worldmap.Map) addrView {
 	r := a.Result
 	v := addrView{IP: a.IP.String(), TTL: a.TTL, ASN: r.ASN, ASOrg: r.ASOrg, Provider: r.Provider, Kind: r.ProviderKind,
 		Region: r.Region, Country: r.Country, CountryName: m.Name(r.Country), Reg: r.RegisteredCountry, RegName: m.Name(r.RegisteredCountry),
-		CDN: r.CDN, CDNName: r.CDNName, SpecialUse: r.SpecialUse, result: r}
+		CDN: r.CDN, CDNName: r.CDNName, SpecialUse: r.SpecialUse, sources: r.Sources}
 	if r.Prefix.IsValid() {
 		v.Prefix = r.Prefix.String()
 	}

@@ -322,6 +322,7 @@ func withExtra(a Address, x *probe.Extra) Address {
 	a.Cymru = newCymruJSON(x.Cymru)
 	a.RDAP = x.RDAP
 	a.RTT = newRTTJSON(x.RTT)
+	a.Geofeed = newGeofeedJSON(a.Country, x.Geofeed)
 	return a
 }
 

@@ -66,7 +66,7 @@ func newAddress(ip netip.Addr, ttl uint32, r attribution.Result) Address {
 		IP: ip.String(), Version: version, TTL: ttl, NAT64: nat64,
 		ASN: r.ASN, ASOrg: r.ASOrg, Prefix: prefix, Country: r.Country, RegisteredCountry: r.RegisteredCountry,
 		Provider: r.Provider, ProviderKind: r.ProviderKind, Region: r.Region, CDN: r.CDN, CDNName: r.CDNName,
-		SpecialUse: r.SpecialUse, Sources: r.Sources, Geofeed: newGeofeedJSON(r),
+		SpecialUse: r.SpecialUse, Sources: r.Sources,
 	}
 }
 

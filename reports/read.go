@@ -134,7 +134,7 @@ func readTarget(t Target) (probe.Observation, error) {
 		o.Addresses = append(o.Addresses, probe.Address{IP: ip, TTL: a.TTL, Extra: x, Result: attribution.Result{
 			ASN: a.ASN, ASOrg: a.ASOrg, Prefix: prefix, Country: a.Country, RegisteredCountry: a.RegisteredCountry,
 			Provider: a.Provider, ProviderKind: a.ProviderKind, Region: a.Region, CDN: a.CDN, CDNName: a.CDNName,
-			SpecialUse: a.SpecialUse, NAT64: nat64, Sources: a.Sources, Geofeed: readGeofeed(a.Geofeed),
+			SpecialUse: a.SpecialUse, NAT64: nat64, Sources: a.Sources,
 		}})
 	}
 	return o, nil
@@ -159,10 +159,11 @@ func readQueries(qs []Query) ([]resolvers.Exchange, error) {
 
 // readExtra reads back what --ptr and --cymru added to an address.
 func readExtra(a Address) (*probe.Extra, error) {
-	if a.PTR == nil && a.PTRError == "" && a.Cymru == nil && a.RDAP == nil && a.RTT == nil {
+	if a.PTR == nil && a.PTRError == "" && a.Cymru == nil && a.RDAP == nil && a.RTT == nil && a.Geofeed == nil {
 		return nil, nil
 	}
 	x := &probe.Extra{PTRError: a.PTRError, PTRAsked: a.PTR != nil || a.PTRError != "", RDAP: a.RDAP}
+	x.Geofeed = readGeofeed(a.Geofeed)
 	var err error
 	if x.RTT, err = readRTT(a.RTT); err != nil {
 		return nil, err

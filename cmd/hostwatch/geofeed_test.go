@@ -8,12 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/reports"
+	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
 )
 
 // db update --geofeed fetches an operator's RFC 8805 feed from a server on
 // 127.0.0.1, rejects its bad lines (naming them), and every command then
-// shows its claim next to the databases', with their disagreement
+// shows its claim next to the databases' (audit), with their disagreement
 // (issue 13, part 4).
 func TestDBUpdateGeofeed(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", t.TempDir())
@@ -42,19 +44,31 @@ func TestDBUpdateGeofeed(t *testing.T) {
 		!strings.Contains(stdout, "line 4 rejected (bad_prefix)") {
 		t.Fatalf("db update --geofeed: exit %d\n%s%s", code, stdout, stderr)
 	}
-	code, stdout, stderr = runHostwatch(t, "lookup", "-o", "json", "11.22.33.44", "11.22.34.1")
+	zone, err := resolverstest.NewZoneHandler("$ORIGIN geo.test.\n@ 300 IN SOA ns1 hostmaster 1 3600 900 604800 300\n" +
+		"www 300 IN A 11.22.33.44\nother 300 IN A 11.22.34.1\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolver, err := resolverstest.Listen("127.0.0.1:0", zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resolver.Close() })
+	code, stdout, stderr = runHostwatch(t, "audit", "-o", "json", "--resolver", resolver.Addr, "www.geo.test", "other.geo.test")
 	if code != 0 {
-		t.Fatalf("lookup: exit %d: %s", code, stderr)
+		t.Fatalf("audit: exit %d: %s", code, stderr)
+	}
+	var rep reports.Document
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
 	}
 	var doc struct {
-		Datasets []struct {
-			ID     string   `json:"name"`
-			Fields []string `json:"fields"`
-		} `json:"datasets"`
-		Addresses []reports.Address `json:"addresses"`
+		Datasets  []attribution.Dataset
+		Addresses []reports.Address
 	}
-	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
-		t.Fatalf("%v: %s", err, stdout)
+	doc.Datasets = rep.Datasets
+	for _, tg := range rep.Targets {
+		doc.Addresses = append(doc.Addresses, tg.Addresses...)
 	}
 	if len(doc.Addresses) != 2 {
 		t.Fatalf("addresses %+v", doc.Addresses)
