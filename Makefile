@@ -137,11 +137,12 @@ dataset:
 	(cd $$dir && npm pack --silent $(DATASET_PKGS)); \
 	$(GO) run ./attribution/internal/mkdataset -out attribution/data $$dir/*.tgz
 
-# Rebuild the embedded world map from the pinned npm packages (needs npm).
+# Rebuild the embedded world map, and the country shapes probe/geo bounds
+# round trips with, from the pinned npm packages (needs npm).
 map:
 	@set -e; dir=$$(mktemp -d); trap 'rm -rf $$dir' EXIT; \
 	(cd $$dir && npm pack --silent $(MAP_PKGS)); \
-	$(GO) run ./reports/worldmap/internal/mkmap -out reports/worldmap/data $$dir/world-atlas-*.tgz $$dir/i18n-iso-countries-*.tgz
+	$(GO) run ./reports/worldmap/internal/mkmap -out reports/worldmap/data -shapes probe/geo/data/countries.txt $$dir/world-atlas-*.tgz $$dir/i18n-iso-countries-*.tgz
 
 # The README's pictures of the demo's HTML report, in English and in Bahasa Indonesia.
 screenshot: chromium demo

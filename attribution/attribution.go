@@ -29,6 +29,7 @@ type DB struct {
 	sources   []*source // user files in the order given, then embedded data
 	datasets  []Dataset // sources[i] is described by datasets[i]
 	providers *provider.Table
+	geofeeds  *geofeeds // installed by db update --geofeed
 }
 
 // source is one MMDB file and the records decoded from it so far.
@@ -135,6 +136,7 @@ func OpenWith(cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("embedded provider data: %w", err)
 	}
 	d.providers = withFeeds(d.providers, cfg.DataDir)
+	d.geofeeds = loadGeofeeds(cfg.DataDir)
 	return d, nil
 }
 
@@ -355,6 +357,17 @@ func (d *DB) Lookup(ip netip.Addr) Result {
 	return res
 }
 
+// Geofeed is what the installed geofeeds (db update --geofeed) say of ip,
+// and false when none covers it. It is kept out of Result: an operator's
+// claim is a source of its own, never merged into the databases'.
+func (d *DB) Geofeed(ip netip.Addr) (GeofeedClaim, bool) {
+	if d == nil || !ip.IsValid() || specialUse(ip.WithZone("")) != "" {
+		return GeofeedClaim{}, false
+	}
+	c := d.geofeeds.lookup(ip.WithZone(""))
+	return c, c.Source != ""
+}
+
 // prefix is the block of the file that holds ip. In an IPv6 file whose
 // block reaches past the IPv4 space (::/96), that is all of IPv4.
 func prefix(ip netip.Addr, found maxminddb.Result) netip.Prefix {
@@ -455,7 +468,7 @@ func (d *DB) Datasets() []Dataset {
 		out = append(out, Dataset{ID: s.Name, Version: s.Version, License: s.License, Attribution: s.Attribution, Fields: fields,
 			Description: desc, Path: s.Path})
 	}
-	return out
+	return append(out, d.geofeeds.datasets()...)
 }
 
 // CDNByCNAME reports whether a CNAME chain's names say the site is served

@@ -11,6 +11,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/attribution/rdap"
 	"github.com/hostwatch/hostwatch/probe/frontdoor"
+	"github.com/hostwatch/hostwatch/probe/geo"
 	"github.com/hostwatch/hostwatch/probe/reach"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -112,6 +113,12 @@ type Extra struct {
 	Cymru *cymru.Result
 	// RDAP is the registry's record of the network holding the address (--rdap).
 	RDAP *rdap.Network
+	// RTT is the round trip measured to the address (--rtt), with the bound
+	// it puts on where the address answers from.
+	RTT *RTT
+	// Geofeed is what an operator's own geofeed (installed by db update
+	// --geofeed) says of the address; nil when none covers it.
+	Geofeed *attribution.GeofeedClaim
 }
 
 // Failed reports whether the observation did not end with addresses.
@@ -190,6 +197,9 @@ type Vantage struct {
 	// Egress is, per resolver, the address the resolver itself uses to ask
 	// authoritative servers, as a "whoami" name reports it.
 	Egress []Egress
+	// Location is where the vantage is (--vantage-location), nil when not
+	// given: round trips from a vantage without one bound nothing.
+	Location *geo.Point
 }
 
 // Egress is a resolver's outgoing address as a whoami name saw it.

@@ -41,6 +41,12 @@ type RDAPLooker interface {
 	Lookup(ctx context.Context, ip netip.Addr) rdap.Network
 }
 
+// GeofeedLooker tells what the installed operators' geofeeds say of an
+// address. An Attributor that implements it adds the claim to Extra.
+type GeofeedLooker interface {
+	Geofeed(ip netip.Addr) (attribution.GeofeedClaim, bool)
+}
+
 // CDNNamer tells from a CNAME chain whether a site is served through a CDN.
 // An Attributor that implements it marks the addresses behind such a chain.
 type CDNNamer interface {
@@ -114,6 +120,9 @@ type Options struct {
 	// Compare, when set, replaces Resolver: each is asked separately, side by
 	// side, and the observation keeps every answer and says whether they agree.
 	Compare []NamedResolver
+	// RTT, when set, measures the round trip to every address (--rtt) and
+	// bounds where it answers from.
+	RTT *RTTOptions
 }
 
 // NamedResolver is one resolver asked on its own, with the name reports give it.
@@ -267,6 +276,11 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 		if cdnByName != "" && !addr.CDN && addr.SpecialUse == "" {
 			addr.CDN, addr.CDNName, addr.Sources.CDN = true, cdnByName, "hostwatch/cdn-cnames"
 		}
+		if gl, ok := a.(GeofeedLooker); ok {
+			if c, ok := gl.Geofeed(ans.Addr); ok {
+				addr.Extra = &Extra{Geofeed: &c}
+			}
+		}
 		obs.Addresses = append(obs.Addresses, addr)
 	}
 	extras(dctx, obs.Addresses, opts)
@@ -301,21 +315,26 @@ func finished(s resolvers.Status) bool {
 	return s == resolvers.StatusOK || s == resolvers.StatusNXDomain || s == resolvers.StatusNoData || s == resolvers.StatusInvalid
 }
 
-// extras runs the opt-in lookups (--ptr, --cymru, --rdap) of every address,
-// ExtraInFlight at a time, so that a domain whose reverse zone is silent
-// costs one timeout rather than one per address. The PTR lookups are queued
-// first, then Cymru's, then the registries' (which wait for their turn at
-// each registry). Addresses that are not globally reachable are not sent to
-// Team Cymru or the registries: they know nothing of them.
+// extras runs the opt-in lookups (--rtt, --ptr, --cymru, --rdap) of every
+// address, ExtraInFlight at a time, so that a domain whose reverse zone is
+// silent costs one timeout rather than one per address. The round trips are
+// queued first (before the deadline runs short), then the PTR lookups, then
+// Cymru's, then the registries' (which wait for their turn at each
+// registry). Addresses that are not globally reachable are not sent to
+// Team Cymru or the registries: they know nothing of them; round trips to
+// them are refused by the RTT policy unless it allows private ones.
 func extras(ctx context.Context, addrs []Address, opts Options) {
-	if opts.PTR == nil && opts.Cymru == nil && opts.RDAP == nil {
+	if opts.PTR == nil && opts.Cymru == nil && opts.RDAP == nil && opts.RTT == nil {
 		return
 	}
-	var ptr, cym, reg []func()
+	var rtts, ptr, cym, reg []func()
 	for i := range addrs {
 		ip, special := addrs[i].IP, addrs[i].SpecialUse != ""
-		x := &Extra{}
-		addrs[i].Extra = x
+		x := addrs[i].Extra // a geofeed's claim may be there already
+		if x == nil {
+			x = &Extra{}
+			addrs[i].Extra = x
+		}
 		if opts.PTR != nil {
 			x.PTRAsked = true
 			ptr = append(ptr, func() {
@@ -338,8 +357,12 @@ func extras(ctx context.Context, addrs []Address, opts Options) {
 				x.RDAP = &n
 			})
 		}
+		if opts.RTT != nil {
+			a := addrs[i]
+			rtts = append(rtts, func() { x.RTT = opts.RTT.measure(ctx, a) })
+		}
 	}
-	runLimited(ExtraInFlight, slices.Concat(ptr, cym, reg))
+	runLimited(ExtraInFlight, slices.Concat(rtts, ptr, cym, reg))
 }
 
 // runLimited runs tasks, at most limit at once, in order, and returns when

@@ -99,6 +99,7 @@ func WriteHTMLIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	p.Audit = a
 	p.Map = newMapView(m, counts, "addresses", vantageCountries(r.Vantage))
 	p.Map.CDN, p.Map.Unplaced = cdn, unplaced
+	p.Map.Disks = mapDisks(m, r.Observations)
 	return writePage(w, p)
 }
 
@@ -365,6 +366,9 @@ func parseTemplates(pr *i18n.Printer) (*template.Template, error) {
 	t, err := template.New("").Funcs(template.FuncMap{
 		"t": pr.T,
 		"n": pr.N,
+		"evidencenotes": func(v addrView) []string {
+			return evidenceNotes(pr, probe.Address{Result: attribution.Result{Country: v.Country, Sources: v.sources}, Extra: v.Extra})
+		},
 		"form": func(n int, id string) string {
 			if n == 1 {
 				return id + ".one"
@@ -482,10 +486,12 @@ type mapCount struct {
 type mapView struct {
 	Width, Height float64
 	// Unit says what Rows count: addresses, domains or timelines.
-	Unit     string
-	Shapes   []mapShape
-	Marks    []mapMark
-	Vantage  []mapMark
+	Unit    string
+	Shapes  []mapShape
+	Marks   []mapMark
+	Vantage []mapMark
+	// Disks are the round trips' bounds (--rtt), as SVG paths.
+	Disks    []mapDisk
 	Rows     []mapRow
 	Levels   []mapLevel
 	CDN      int
@@ -692,6 +698,12 @@ type addrView struct {
 	PTRError             string
 	Cymru                *cymruView
 	RDAP                 *rdapView
+	// Extra and result are read by the evidencenotes template function
+	// (--rtt, geofeeds); Contradicted marks the country the speed of light
+	// rules out.
+	Extra        *probe.Extra
+	sources      attribution.Sources
+	Contradicted bool
 }
 
 type cymruView struct {
@@ -761,7 +773,7 @@ func newAddrView(a probe.Address, m *worldmap.Map) addrView {
 	r := a.Result
 	v := addrView{IP: a.IP.String(), TTL: a.TTL, ASN: r.ASN, ASOrg: r.ASOrg, Provider: r.Provider, Kind: r.ProviderKind,
 		Region: r.Region, Country: r.Country, CountryName: m.Name(r.Country), Reg: r.RegisteredCountry, RegName: m.Name(r.RegisteredCountry),
-		CDN: r.CDN, CDNName: r.CDNName, SpecialUse: r.SpecialUse}
+		CDN: r.CDN, CDNName: r.CDNName, SpecialUse: r.SpecialUse, sources: r.Sources}
 	if r.Prefix.IsValid() {
 		v.Prefix = r.Prefix.String()
 	}
@@ -769,6 +781,8 @@ func newAddrView(a probe.Address, m *worldmap.Map) addrView {
 		v.NAT64 = r.NAT64.String()
 	}
 	if x := a.Extra; x != nil {
+		v.Extra = x
+		v.Contradicted = x.RTT != nil && x.RTT.Bound != nil && x.RTT.Bound.Contradicted
 		v.PTRAsked, v.PTR, v.PTRError = x.PTRAsked, x.PTR, x.PTRError
 		if c := x.Cymru; c != nil {
 			cv := &cymruView{Status: c.Status, Error: c.Error}

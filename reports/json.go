@@ -38,6 +38,8 @@ type VantageJSON struct {
 	Name     string       `json:"name"`
 	TimeZone string       `json:"time_zone"`
 	Egress   []EgressJSON `json:"egress"`
+	// Location is where the vantage is (--vantage-location); absent when not given.
+	Location *LocationJSON `json:"location,omitempty"`
 }
 
 // EgressJSON is a resolver's outgoing address, as a whoami name saw it.
@@ -51,7 +53,7 @@ type EgressJSON struct {
 }
 
 func newVantageJSON(v probe.Vantage) VantageJSON {
-	j := VantageJSON{Name: v.Name, TimeZone: v.TimeZone, Egress: make([]EgressJSON, 0, len(v.Egress))}
+	j := VantageJSON{Name: v.Name, TimeZone: v.TimeZone, Egress: make([]EgressJSON, 0, len(v.Egress)), Location: newLocationJSON(v.Location)}
 	for _, e := range v.Egress {
 		addr := ""
 		if e.Address.IsValid() {
@@ -263,6 +265,10 @@ type Address struct {
 	Cymru    *CymruJSON `json:"cymru,omitempty"`
 	// RDAP is the registry's record of the network (only with --rdap).
 	RDAP *rdap.Network `json:"rdap,omitempty"`
+	// RTT is the round trip measured to the address (only with --rtt).
+	RTT *RTTJSON `json:"rtt,omitempty"`
+	// Geofeed is the operator's own geofeed's claim (db update --geofeed).
+	Geofeed *GeofeedJSON `json:"geofeed,omitempty"`
 }
 
 // CymruJSON is Team Cymru's view of an address, with the queries behind it.
@@ -317,6 +323,8 @@ func withExtra(a Address, x *probe.Extra) Address {
 	}
 	a.Cymru = newCymruJSON(x.Cymru)
 	a.RDAP = x.RDAP
+	a.RTT = newRTTJSON(x.RTT)
+	a.Geofeed = newGeofeedJSON(a.Country, x.Geofeed)
 	return a
 }
 

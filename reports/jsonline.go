@@ -88,8 +88,8 @@ func appendHop(b []byte, h resolvers.Hop) []byte {
 }
 
 func appendAddress(b []byte, a *Address) ([]byte, bool) {
-	if a.Cymru != nil || a.RDAP != nil {
-		return b, false
+	if a.Cymru != nil || a.RDAP != nil || a.RTT != nil || a.Geofeed != nil {
+		return b, false // rare parts: encoding/json writes the line
 	}
 	b = append(b, `{"ip":`...)
 	b = appendJSONString(b, a.IP)

@@ -87,6 +87,7 @@ func TestAppendTarget(t *testing.T) {
 		tg.Answers, tg.Records, tg.HTTP, tg.Authoritative = nil, nil, nil, nil
 		for i := range tg.Addresses {
 			tg.Addresses[i].Cymru, tg.Addresses[i].RDAP = nil, nil
+			tg.Addresses[i].RTT, tg.Addresses[i].Geofeed = nil, nil
 		}
 		return tg
 	}
@@ -123,6 +124,8 @@ func TestAppendTarget(t *testing.T) {
 		"authoritative": func(tg *Target) { tg.Authoritative = &AuthoritativeJSON{} },
 		"cymru":         func(tg *Target) { tg.Addresses[0].Cymru = &CymruJSON{} },
 		"rdap":          func(tg *Target) { tg.Addresses[1].RDAP = &rdap.Network{} },
+		"rtt":           func(tg *Target) { tg.Addresses[0].RTT = &RTTJSON{} },
+		"geofeed":       func(tg *Target) { tg.Addresses[1].Geofeed = &GeofeedJSON{} },
 	}
 	for name, set := range left {
 		tg := full(3)

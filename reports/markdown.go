@@ -67,7 +67,7 @@ func WriteMarkdownIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	for _, o := range r.Observations {
 		name := mdEscape(displayName(o.Target))
 		for _, a := range o.Addresses {
-			for _, n := range addressNotes(pr, a) {
+			for _, n := range append(addressNotes(pr, a), evidenceNotes(pr, a)...) {
 				notes = append(notes, fmt.Sprintf("- %s, %s: %s\n", name, a.IP, mdEscape(n)))
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/probe/geo"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -36,6 +37,9 @@ func ReadReport(r io.Reader) (probe.Report, error) {
 	rep := probe.Report{ToolVersion: doc.ToolVersion, Datasets: doc.Datasets, Resolvers: doc.Resolvers, Interrupted: doc.Interrupted,
 		Warnings: readWarnings(doc.Warnings, doc.WarningDetails)}
 	rep.Vantage = probe.Vantage{Name: doc.Vantage.Name, TimeZone: doc.Vantage.TimeZone}
+	if l := doc.Vantage.Location; l != nil {
+		rep.Vantage.Location = &geo.Point{Lat: l.Lat, Lon: l.Lon}
+	}
 	for _, e := range doc.Vantage.Egress {
 		ge := probe.Egress{Resolver: e.Resolver, Country: e.Country, Method: e.Method, Error: e.Error}
 		if e.Address != "" {
@@ -156,10 +160,15 @@ func readQueries(qs []Query) ([]resolvers.Exchange, error) {
 
 // readExtra reads back what --ptr and --cymru added to an address.
 func readExtra(a Address) (*probe.Extra, error) {
-	if a.PTR == nil && a.PTRError == "" && a.Cymru == nil && a.RDAP == nil {
+	if a.PTR == nil && a.PTRError == "" && a.Cymru == nil && a.RDAP == nil && a.RTT == nil && a.Geofeed == nil {
 		return nil, nil
 	}
 	x := &probe.Extra{PTRError: a.PTRError, PTRAsked: a.PTR != nil || a.PTRError != "", RDAP: a.RDAP}
+	x.Geofeed = readGeofeed(a.Geofeed)
+	var err error
+	if x.RTT, err = readRTT(a.RTT); err != nil {
+		return nil, err
+	}
 	if a.PTR != nil && len(*a.PTR) > 0 {
 		x.PTR = *a.PTR
 	}
@@ -175,7 +184,6 @@ func readExtra(a Address) (*probe.Extra, error) {
 		for _, as := range c.ASNames {
 			r.ASNames = append(r.ASNames, cymru.AS{ASN: as.ASN, Country: as.Country, Registry: as.Registry, Allocated: as.Allocated, Description: as.Description})
 		}
-		var err error
 		if r.Queries, err = readQueries(c.Queries); err != nil {
 			return nil, err
 		}

@@ -75,7 +75,7 @@ func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error 
 				asn = fmt.Sprintf("AS%d", a.ASN)
 			}
 			addRow(cols, name, a.IP.String(), asn, a.Country, providerCell(pr, a.Result), organisation(pr, a.Result))
-			for _, line := range addressNotes(pr, a) {
+			for _, line := range append(addressNotes(pr, a), evidenceNotes(pr, a)...) {
 				addRow(cols, spanMark+"    "+line, "", "", "", "", "")
 			}
 		}

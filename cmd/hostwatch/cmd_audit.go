@@ -22,6 +22,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution/rdap"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/probe/frontdoor"
+	"github.com/hostwatch/hostwatch/probe/geo"
 	"github.com/hostwatch/hostwatch/probe/reach"
 	"github.com/hostwatch/hostwatch/reports"
 	"github.com/hostwatch/hostwatch/resolvers"
@@ -60,6 +61,7 @@ type auditOptions struct {
 	allowPrivate bool
 	jsonlHeader  bool
 	lang         langFlag
+	rtt          rttFlags
 }
 
 // bind binds every audit flag.
@@ -97,6 +99,7 @@ func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.ptr, "ptr", false, "also look up the reverse DNS (PTR) name of every address")
 	fs.BoolVar(&o.rdap, "rdap", false, "also fetch the registry's record of each address's network (RDAP: netblock name, handle, holder, abuse contact); cached for a day")
 	fs.BoolVar(&o.cymru, "cymru", false, "also cross-check ASN and prefix with Team Cymru's DNS service (origin.asn.cymru.com), through the same resolvers")
+	o.rtt.bind(fs)
 }
 
 func bindMMDB(fs *pflag.FlagSet, paths *[]string) {
@@ -155,8 +158,10 @@ type auditRun struct {
 	options   probe.Options
 	compare   []*resolvers.Client
 	subnets   []probe.NamedResolver
-	// vantageName is --vantage; timeout bounds the whoami queries.
+	// vantageName is --vantage, location --vantage-location; timeout
+	// bounds the whoami queries.
 	vantageName string
+	location    *geo.Point
 	timeout     time.Duration
 }
 
@@ -202,7 +207,7 @@ func (r *auditRun) vantage(streams IOStreams, egress func() []probe.Egress) prob
 			es[i].Country = r.db.Lookup(e.Address).Country
 		}
 	}
-	return probe.Vantage{Name: r.vantageName, TimeZone: probe.LocalTimeZone(streams.Now()), Egress: es}
+	return probe.Vantage{Name: r.vantageName, TimeZone: probe.LocalTimeZone(streams.Now()), Egress: es, Location: r.location}
 }
 
 func (r *auditRun) Close() {
@@ -234,6 +239,10 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	if err != nil {
 		return nil, err
 	}
+	rttOpts, location, err := opts.rtt.prepare(opts.allowPrivate)
+	if err != nil {
+		return nil, err
+	}
 	targets, err := readTargets(streams.In, opts.files, args)
 	if err != nil {
 		return nil, err
@@ -249,7 +258,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		}
 		fmt.Fprintf(streams.ErrOut, "hostwatch: dropped %d duplicate %s (same name after IDNA, lower case and trailing dot)\n", dropped, noun)
 	}
-	run := &auditRun{targets: targets, vantageName: strings.TrimSpace(opts.vantage), timeout: opts.timeout}
+	run := &auditRun{targets: targets, vantageName: strings.TrimSpace(opts.vantage), location: location, timeout: opts.timeout}
 	for _, t := range targets {
 		if t.Err != nil {
 			run.invalid++
@@ -327,6 +336,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		run.compare = append(run.compare, c)
 		run.options.Compare = append(run.options.Compare, probe.NamedResolver{Name: srv, Resolver: c})
 	}
+	run.options.RTT = rttOpts
 	if opts.ptr {
 		run.options.PTR = run.client
 	}
@@ -474,7 +484,14 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		Warnings:    probe.DataWarnings(attribution.Stale(run.db.Datasets(), streams.Now())),
 		// What is known of the vantage when the run starts; the egress
 		// addresses come at the end.
-		Vantage: probe.Vantage{Name: run.vantageName, TimeZone: probe.LocalTimeZone(streams.Now())},
+		Vantage: probe.Vantage{Name: run.vantageName, TimeZone: probe.LocalTimeZone(streams.Now()), Location: run.location},
+	}
+	if o := run.options.RTT; o != nil {
+		if o.Shapes != nil {
+			report.Datasets = append(report.Datasets, shapesDataset(o.Shapes))
+		} else {
+			fmt.Fprintln(streams.ErrOut, "hostwatch: warning: --rtt without --vantage-location: round trips are measured, but bound nothing")
+		}
 	}
 	failed := 0
 	var health runHealth

@@ -48,6 +48,7 @@ type dbUpdateOptions struct {
 	baseURL      string
 	bootstrapURL string
 	feeds        []string
+	geofeeds     []string
 	revert       bool
 	allowPrivate bool
 }
@@ -87,6 +88,7 @@ Exit codes:
 	cmd.Flags().StringArrayVar(&opts.feeds, "feed", nil, "fetch a provider feed from another `NAME=URL` (aws, google-cloud, oracle, azure; azure has no default URL), or NAME=off")
 	cmd.Flags().BoolVar(&opts.revert, "revert", false, "put the data the last update replaced back in use")
 	cmd.Flags().BoolVar(&opts.allowPrivate, "allow-private", false, "follow redirects to addresses that are not globally reachable (loopback, private, link-local); the hosts of the URLs given are always used")
+	cmd.Flags().StringArrayVar(&opts.geofeeds, "geofeed", nil, "fetch only this operator's RFC 8805 geofeed (`URL`; repeatable), check it line by line and install it with today's date: audit and check then show its country, region and city next to the databases', and their disagreements")
 	return cmd
 }
 
@@ -95,9 +97,17 @@ func runDBUpdate(ctx context.Context, streams IOStreams, opts *dbUpdateOptions) 
 	if err != nil {
 		return err
 	}
+	for _, u := range opts.geofeeds {
+		if _, err := attribution.GeofeedName(u); err != nil {
+			return err
+		}
+	}
 	dir, err := attribution.DefaultDataDir()
 	if err != nil {
 		return runError{err}
+	}
+	if len(opts.geofeeds) > 0 {
+		return updateGeofeeds(ctx, streams, dir, opts)
 	}
 	if opts.revert {
 		if err := attribution.Revert(dir); err != nil {
@@ -226,7 +236,7 @@ func runDBStatus(_ context.Context, streams IOStreams, opts *dbStatusOptions) er
 // defaults) and, where their redirects lead elsewhere, only to globally
 // reachable addresses.
 func updateClient(opts *dbUpdateOptions, feeds []attribution.Feed, licensed []attribution.Licensed) *retryablehttp.Client {
-	urls := []string{opts.baseURL, opts.bootstrapURL}
+	urls := append([]string{opts.baseURL, opts.bootstrapURL}, opts.geofeeds...)
 	for _, f := range feeds {
 		urls = append(urls, f.URL)
 	}
@@ -241,4 +251,19 @@ func updateClient(opts *dbUpdateOptions, feeds []attribution.Feed, licensed []at
 	}
 	tr := reach.Policy{AllowPrivate: opts.allowPrivate, Named: named}.Transport(http.DefaultTransport.(*http.Transport))
 	return attribution.NewHTTPClient(tr, 5*time.Minute, 3)
+}
+
+// updateGeofeeds is db update --geofeed: it fetches only the geofeeds.
+func updateGeofeeds(ctx context.Context, streams IOStreams, dir string, opts *dbUpdateOptions) error {
+	done, err := attribution.UpdateGeofeeds(ctx, dir, opts.geofeeds, updateClient(opts, nil, nil), streams.Now())
+	for _, g := range done {
+		say(streams.Out, "geofeed %s: %d lines installed, %d rejected (from %s)", g.Name, g.Entries, g.Rejected, g.URL)
+		for _, r := range g.FirstRejected {
+			say(streams.Out, "  line %d rejected (%s): %s", r.Line, r.Reason, r.Text)
+		}
+	}
+	if err != nil {
+		return runError{err}
+	}
+	return nil
 }

@@ -37,8 +37,8 @@ const (
 // netnsEnv marks the test binary running inside the namespace.
 const netnsEnv = "HOSTWATCH_TEST_NETNS"
 
-// requireNetnsEnv, set to 1, makes TestPrivateAddresses fail instead of skip
-// when no network namespace can be made.
+// requireNetnsEnv, set to 1, makes the namespace tests (TestPrivateAddresses,
+// TestRTTBounds) fail instead of skip when no network namespace can be made.
 const requireNetnsEnv = "HOSTWATCH_REQUIRE_NETNS"
 
 // TestPrivateAddresses runs hostwatch against a hostile zone whose names, a
@@ -56,7 +56,7 @@ func TestPrivateAddresses(t *testing.T) {
 	inNetns(t)
 }
 
-// runInNetns runs this test again in a new network namespace.
+// runInNetns runs the test t again, by its name, in a new network namespace.
 func runInNetns(t *testing.T) {
 	skip := func(format string, args ...any) {
 		t.Helper()
@@ -64,7 +64,7 @@ func runInNetns(t *testing.T) {
 		if os.Getenv(requireNetnsEnv) == "1" {
 			t.Fatalf("%s (and %s=1)", msg, requireNetnsEnv)
 		}
-		t.Skipf("%s: the refusal of private addresses is tested only in a network namespace (needs root or user namespaces, unshare and ip from iproute2)", msg)
+		t.Skipf("%s: %s runs only in a network namespace (needs root or user namespaces, unshare and ip from iproute2)", msg, t.Name())
 	}
 	unshare, err := exec.LookPath("unshare")
 	if err != nil {
@@ -80,7 +80,7 @@ func runInNetns(t *testing.T) {
 	if out, err := exec.CommandContext(t.Context(), unshare, append(flags, "true")...).CombinedOutput(); err != nil {
 		skip("unshare %s: %v: %s", strings.Join(flags, " "), err, bytes.TrimSpace(out))
 	}
-	args := append(flags, "--", os.Args[0], "-test.run=^TestPrivateAddresses$", "-test.v", "-test.count=1")
+	args := append(flags, "--", os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
 	cmd := exec.CommandContext(t.Context(), unshare, args...)
 	cmd.Env = append(os.Environ(), netnsEnv+"=1")
 	for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"} {
@@ -91,9 +91,9 @@ func runInNetns(t *testing.T) {
 	switch {
 	case err != nil:
 		t.Fatalf("the test failed in the namespace: %v", err)
-	case bytes.Contains(out, []byte("--- SKIP: TestPrivateAddresses")):
+	case bytes.Contains(out, []byte("--- SKIP: "+t.Name())):
 		skip("skipped in the namespace")
-	case !bytes.Contains(out, []byte("--- PASS: TestPrivateAddresses")):
+	case !bytes.Contains(out, []byte("--- PASS: "+t.Name())):
 		t.Fatal("the test did not run in the namespace")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	_ "embed" // the generated data files below
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -212,4 +213,35 @@ func Sources() ([]Source, error) {
 		return nil, fmt.Errorf("worldmap: sources.json: %w", err)
 	}
 	return doc.Sources, nil
+}
+
+// The map's frame, as internal/mkmap draws it: Equal Earth (Šavrič,
+// Patterson and Jenny, 2018), latitudes from 84°N, the width of the viewBox.
+const (
+	eeA1  = 1.340264
+	eeA2  = -0.081106
+	eeA3  = 0.000893
+	eeA4  = 0.003796
+	north = 84.0
+)
+
+func equalEarth(lon, lat float64) (x, y float64) {
+	m := math.Sqrt(3) / 2
+	lam, phi := lon*math.Pi/180, lat*math.Pi/180
+	th := math.Asin(m * math.Sin(phi))
+	t2 := th * th
+	t6 := t2 * t2 * t2
+	x = lam * math.Cos(th) / (m * (eeA1 + 3*eeA2*t2 + t6*(7*eeA3+9*eeA4*t2)))
+	y = th * (eeA1 + eeA2*t2 + t6*(eeA3+eeA4*t2))
+	return x, y
+}
+
+// Project places a longitude and latitude (degrees) in the map's
+// coordinates, as the country paths are drawn.
+func (m *Map) Project(lon, lat float64) Point {
+	xmax, _ := equalEarth(180, 0)
+	_, top := equalEarth(0, north)
+	s := m.Width / (2 * xmax)
+	x, y := equalEarth(lon, lat)
+	return Point{X: x*s + m.Width/2, Y: (top - y) * s}
 }

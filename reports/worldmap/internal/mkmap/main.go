@@ -7,7 +7,9 @@
 //
 // It writes world.txt (one line per country: alpha-2 code, English name,
 // label point and SVG path in the Equal Earth projection, coordinates
-// rounded) and sources.json (the packages, their digests and licences).
+// rounded) and sources.json (the packages, their digests and licences);
+// with -shapes, also the same shapes unprojected, for probe/geo's possible
+// countries of a disk (see shapes.go).
 // Shapes come from the 1:110m countries; the countries that scale leaves out
 // (Singapore, Hong Kong, Bahrain, Malta, …) come from the 1:50m ones.
 // Antarctica is left off the map. The output depends only on the tarballs.
@@ -53,8 +55,9 @@ func run(args []string, log io.Writer) error {
 	fs := flag.NewFlagSet("mkmap", flag.ContinueOnError)
 	fs.SetOutput(log)
 	out := fs.String("out", "", "directory to write world.txt and sources.json to")
+	shapes := fs.String("shapes", "", "file to write the countries' shapes in longitude and latitude to (for probe/geo)")
 	fs.Usage = func() {
-		fmt.Fprintln(log, "usage: mkmap -out DIR WORLD-ATLAS.tgz I18N-ISO-COUNTRIES.tgz")
+		fmt.Fprintln(log, "usage: mkmap -out DIR [-shapes FILE] WORLD-ATLAS.tgz I18N-ISO-COUNTRIES.tgz")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -78,6 +81,15 @@ func run(args []string, log io.Writer) error {
 	}
 	if err := os.WriteFile(filepath.Join(*out, "world.txt"), world, 0o644); err != nil {
 		return err
+	}
+	if *shapes != "" {
+		all, _, err := countries(atlas, iso)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*shapes, buildShapes(all, atlas, iso), 0o644); err != nil {
+			return err
+		}
 	}
 	src, err := sources(atlas, iso)
 	if err != nil {
@@ -498,29 +510,31 @@ func readCountries(atlas *pkg, file string, numeric map[string]string) ([]countr
 	return out, nil
 }
 
-func build(atlas, iso *pkg) ([]byte, error) {
+// countries reads every shape kept, in lon/lat: the 1:110m countries, and
+// the 1:50m ones for the countries 1:110m leaves out; and the English names.
+func countries(atlas, iso *pkg) ([]country, map[string]string, error) {
 	var codes [][]string
 	if err := json.Unmarshal(iso.Files["codes.json"], &codes); err != nil {
-		return nil, fmt.Errorf("i18n-iso-countries codes.json: %w", err)
+		return nil, nil, fmt.Errorf("i18n-iso-countries codes.json: %w", err)
 	}
 	numeric := map[string]string{}
 	for _, c := range codes {
 		if len(c) < 3 {
-			return nil, fmt.Errorf("i18n-iso-countries codes.json: short row %q", c)
+			return nil, nil, fmt.Errorf("i18n-iso-countries codes.json: short row %q", c)
 		}
 		numeric[c[2]] = c[0]
 	}
 	names, err := englishNames(iso)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	small, err := readCountries(atlas, "countries-110m.json", numeric)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	medium, err := readCountries(atlas, "countries-50m.json", numeric)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	have := map[string]bool{}
 	for _, c := range small {
@@ -531,6 +545,14 @@ func build(atlas, iso *pkg) ([]byte, error) {
 		if c.code != "" && !have[c.code] { // uncoded shapes are in both: keep 1:110m's
 			all = append(all, c)
 		}
+	}
+	return all, names, nil
+}
+
+func build(atlas, iso *pkg) ([]byte, error) {
+	all, names, err := countries(atlas, iso)
+	if err != nil {
+		return nil, err
 	}
 	f, height := newFrame()
 	type line struct{ code, text string }

@@ -144,3 +144,20 @@ func TestPathData(t *testing.T) {
 		}
 	}
 }
+
+func TestShapesRing(t *testing.T) {
+	t.Parallel()
+	// Rounded to hundredths of a degree, then differenced; the closing
+	// position and repeats left off.
+	if got := ringData(ring{{1.004, 2}, {1.5, 2.25}, {1.5, 2.25}, {1, 3}, {1.004, 2}}); got != "100 200 50 25 -50 75" {
+		t.Errorf("ringData: %q", got)
+	}
+	// A ring round the globe closes through its pole; others stay as they are.
+	r := closePolar(ring{{-180, -84}, {0, -70}, {180, -84}})
+	if len(r) != 5 || r[3] != [2]float64{180, -90} || r[4] != [2]float64{-180, -90} {
+		t.Errorf("closePolar: %v", r)
+	}
+	if r := closePolar(ring{{170, 10}, {180, 11}, {175, 12}}); len(r) != 3 {
+		t.Errorf("closePolar changed an ordinary ring: %v", r)
+	}
+}

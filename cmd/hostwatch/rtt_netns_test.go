@@ -1,0 +1,202 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/maxmind/mmdbwriter/mmdbtype"
+
+	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/reports"
+	"github.com/hostwatch/hostwatch/reports/schema"
+	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
+)
+
+// In TestRTTBounds's namespace these are on the loopback interface: a web
+// server (listening on 443) and a host with nothing listening (it answers
+// with RST), both claimed for France by the test's MMDB; and a private one.
+const (
+	rttListening = "11.22.33.45"
+	rttClosed    = "11.22.33.46"
+	rttPrivate   = "10.255.0.2"
+)
+
+const rttZone = `$ORIGIN rtt.test.
+@       300 IN SOA ns1 hostmaster 1 3600 900 604800 300
+www     300 IN A   ` + rttListening + `
+closed  300 IN A   ` + rttClosed + `
+inside  300 IN A   ` + rttPrivate + `
+`
+
+// TestRTTBounds measures real round trips (loopback ones, some tens of
+// microseconds: a bound of a few km) in a network namespace of its own, to
+// addresses an MMDB fixture places in France, from vantages said to be at
+// Jakarta, at Paris and nowhere (issue 13, parts 1, 2, 5 and 6).
+func TestRTTBounds(t *testing.T) {
+	if os.Getenv(netnsEnv) != "1" {
+		runInNetns(t)
+		return
+	}
+	for _, args := range [][]string{
+		{"link", "set", "lo", "up"},
+		{"addr", "add", rttListening + "/32", "dev", "lo"},
+		{"addr", "add", rttClosed + "/32", "dev", "lo"},
+		{"addr", "add", rttPrivate + "/32", "dev", "lo"},
+	} {
+		if out, err := exec.CommandContext(t.Context(), "ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	zone, err := resolverstest.NewZoneHandler(rttZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolver, err := resolverstest.Listen("127.0.0.1:0", zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resolver.Close() })
+	var listening, privateAccepted counter
+	for addr, c := range map[string]*counter{rttListening: &listening, rttPrivate: &privateAccepted} {
+		l, err := net.Listen("tcp", net.JoinHostPort(addr, "443"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		go func() {
+			for {
+				conn, err := l.Accept()
+				if err != nil {
+					return
+				}
+				c.n.Add(1)
+				conn.Close()
+			}
+		}()
+	}
+	dir := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	mmdb := writeMMDB(t, dir, "city.mmdb", "test", map[string]mmdbtype.Map{"11.22.33.0/24": city("FR")})
+
+	audit := func(t *testing.T, args ...string) reports.Document {
+		t.Helper()
+		args = append([]string{"audit", "-o", "json", "--resolver", resolver.Addr, "--timeout", "2s", "--mmdb", mmdb, "--rtt"}, args...)
+		code, stdout, stderr := runHostwatch(t, args...)
+		if code != 0 {
+			t.Fatalf("hostwatch %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+		}
+		if err := schema.Validate([]byte(stdout), "report.v1.schema.json", ""); err != nil {
+			t.Errorf("the report does not follow its schema: %v", err)
+		}
+		var doc reports.Document
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
+	addr := func(t *testing.T, doc reports.Document, domain string) reports.Address {
+		t.Helper()
+		for _, tg := range doc.Targets {
+			if tg.Domain == domain && len(tg.Addresses) == 1 {
+				return tg.Addresses[0]
+			}
+		}
+		t.Fatalf("%s: no single address in %+v", domain, doc.Targets)
+		return reports.Address{}
+	}
+	measured := func(t *testing.T, a reports.Address, reply string) {
+		t.Helper()
+		r := a.RTT
+		if r == nil || len(r.Samples) != 3 || r.MinMillis == nil || r.Refused != nil || r.Error != "" {
+			t.Fatalf("%s: rtt %+v, want 3 samples", a.IP, r)
+		}
+		least := r.Samples[0].Millis
+		for _, s := range r.Samples {
+			if s.Reply != reply || s.Port != 443 || s.At == "" {
+				t.Errorf("%s: sample %+v, want %s on 443", a.IP, s, reply)
+			}
+			least = min(least, s.Millis)
+		}
+		if *r.MinMillis != least || least > 20 {
+			t.Errorf("%s: min %v ms of %+v: want the least, a loopback round trip", a.IP, *r.MinMillis, r.Samples)
+		}
+	}
+
+	t.Run("jakarta", func(t *testing.T) {
+		doc := audit(t, "--vantage", "jakarta", "--vantage-location", "-6.2,106.8", "www.rtt.test", "closed.rtt.test")
+		if l := doc.Vantage.Location; l == nil || l.Lat != -6.2 || l.Lon != 106.8 {
+			t.Errorf("vantage location %+v", doc.Vantage.Location)
+		}
+		if !slices.ContainsFunc(doc.Datasets, func(d attribution.Dataset) bool { return d.ID == "natural-earth/countries" && d.License != "" }) {
+			t.Errorf("datasets %+v: the country shapes are not listed with their licence", doc.Datasets)
+		}
+		for domain, reply := range map[string]string{"www.rtt.test": "syn-ack", "closed.rtt.test": "rst"} {
+			a := addr(t, doc, domain)
+			measured(t, a, reply)
+			b := a.RTT.Bound
+			if a.Country != "FR" || b == nil || !b.Contradicted || b.ClaimedCountry != "FR" ||
+				!slices.Equal(b.PossibleCountries, []string{"ID"}) || b.MaxDistanceKm > 2000 || b.From.Lat != -6.2 {
+				t.Errorf("%s: country %s, bound %+v: want FR contradicted, only ID possible", domain, a.Country, b)
+			}
+		}
+		// Every format says so, in both languages.
+		for _, args := range [][]string{{"-o", "table", "--lang", "en"}, {"-o", "table", "--lang", "id"}, {"-o", "markdown"}, {"-o", "html", "--lang", "id"}} {
+			args = append([]string{"audit", "--resolver", resolver.Addr, "--mmdb", mmdb, "--rtt", "--vantage-location", "-6.2,106.8"}, append(args, "www.rtt.test")...)
+			code, stdout, stderr := runHostwatch(t, args...)
+			// Markdown escapes the underscore; it renders the same.
+			if code != 0 || !strings.Contains(strings.ReplaceAll(stdout, `\_`, "_"), "geolocation_contradicted") {
+				t.Errorf("%s: exit %d, no geolocation_contradicted in:\n%s%s", strings.Join(args, " "), code, stdout, stderr)
+			}
+			if slices.Contains(args, "html") && !strings.Contains(stdout, `class="disk"`) {
+				t.Errorf("the HTML map draws no disk")
+			}
+		}
+	})
+
+	t.Run("paris", func(t *testing.T) {
+		doc := audit(t, "--vantage", "paris", "--vantage-location", "48.86,2.35", "www.rtt.test")
+		a := addr(t, doc, "www.rtt.test")
+		measured(t, a, "syn-ack")
+		if b := a.RTT.Bound; b == nil || b.Contradicted || !slices.Equal(b.PossibleCountries, []string{"FR"}) {
+			t.Errorf("bound %+v: want FR possible, not contradicted", b)
+		}
+	})
+
+	t.Run("no location", func(t *testing.T) {
+		code, stdout, stderr := runHostwatch(t, "audit", "-o", "json", "--resolver", resolver.Addr, "--mmdb", mmdb, "--rtt", "www.rtt.test")
+		if code != 0 || !strings.Contains(stderr, "--vantage-location") {
+			t.Fatalf("exit %d, stderr %q: want a warning that nothing is bounded", code, stderr)
+		}
+		var doc reports.Document
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatal(err)
+		}
+		a := addr(t, doc, "www.rtt.test")
+		measured(t, a, "syn-ack")
+		if a.RTT.Bound != nil || doc.Vantage.Location != nil {
+			t.Errorf("a vantage without a location bounded %+v", a.RTT.Bound)
+		}
+	})
+
+	t.Run("private refused", func(t *testing.T) {
+		doc := audit(t, "--vantage-location", "-6.2,106.8", "inside.rtt.test")
+		a := addr(t, doc, "inside.rtt.test")
+		if a.RTT == nil || a.RTT.Refused == nil || a.RTT.Refused.Address != rttPrivate || len(a.RTT.Samples) != 0 {
+			t.Errorf("rtt %+v: want refused", a.RTT)
+		}
+		if n := privateAccepted.get(); n != 0 {
+			t.Errorf("the private address was connected to %d times without --allow-private", n)
+		}
+		// With --allow-private the handshakes complete (SYN-ACK, from the
+		// listener: its accept count may lag behind the kernel's handshake).
+		doc = audit(t, "--vantage-location", "-6.2,106.8", "--allow-private", "inside.rtt.test")
+		measured(t, addr(t, doc, "inside.rtt.test"), "syn-ack")
+	})
+}

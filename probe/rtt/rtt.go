@@ -1,0 +1,158 @@
+// Package rtt measures the round-trip time to an address from where
+// hostwatch runs, with TCP connects: the time from SYN to the SYN-ACK (a
+// server listening) or the RST (none listening) that answers it. Nothing is
+// sent after the handshake; the connection is closed at once. Every sample
+// is kept with its time, so that the noise of the measurement shows, and
+// the smallest is the one a bound rests on (queues only ever add delay).
+//
+// Connections go through reach.Policy's Control, as every connection to a
+// learned address does: a non-global address is refused unless the policy
+// allows private ones.
+package rtt
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/hostwatch/hostwatch/probe/reach"
+)
+
+// DefaultSamples is how many round trips are measured unless told otherwise.
+const DefaultSamples = 3
+
+// MaxSamples is the most round trips measured per address.
+const MaxSamples = 20
+
+// DefaultTimeout bounds one connect unless told otherwise.
+const DefaultTimeout = 3 * time.Second
+
+// DefaultPorts are the ports tried, in order: HTTPS, then HTTP.
+var DefaultPorts = []uint16{443, 80}
+
+// How a round trip was answered.
+const (
+	ReplySYNACK = "syn-ack" // a listener accepted: the handshake completed
+	ReplyRST    = "rst"     // nothing listens on the port: the host reset
+)
+
+// Sample is one round trip.
+type Sample struct {
+	At    time.Time // when the SYN was sent (the injected clock)
+	Port  uint16
+	RTT   time.Duration
+	Reply string // ReplySYNACK or ReplyRST
+}
+
+// Result is the measurement of one address.
+type Result struct {
+	Method string // "tcp-connect"
+	// Samples are every round trip that was answered, in order.
+	Samples []Sample
+	// Min is the smallest RTT of Samples; 0 when there is none.
+	Min time.Duration
+	// Refused is set when the policy refused the address: nothing was sent.
+	Refused *reach.Refusal
+	// Error says why a sample is missing (no answer on any port, a
+	// timeout); "" when all were answered.
+	Error string
+}
+
+// Options configure Measure.
+type Options struct {
+	Samples int           // DefaultSamples if < 1, at most MaxSamples
+	Ports   []uint16      // DefaultPorts if empty
+	Timeout time.Duration // per connect; DefaultTimeout if < 1
+	Policy  reach.Policy
+	// Now is the clock samples are stamped with; time.Now if nil. Durations
+	// are measured with the monotonic clock whatever Now is.
+	Now func() time.Time
+}
+
+// Measure times opts.Samples round trips to addr, one after another. For
+// each, the ports are tried in turn until one answers (SYN-ACK or RST); a
+// port that answered is tried first from then on. ctx bounds it all.
+func Measure(ctx context.Context, addr netip.Addr, opts Options) Result {
+	res := Result{Method: "tcp-connect"}
+	if r, no := opts.Policy.Check(addr); no {
+		res.Refused = &r
+		return res
+	}
+	n := opts.Samples
+	if n < 1 {
+		n = DefaultSamples
+	}
+	n = min(n, MaxSamples)
+	ports := append([]uint16(nil), opts.Ports...)
+	if len(ports) == 0 {
+		ports = append(ports, DefaultPorts...)
+	}
+	timeout := opts.Timeout
+	if timeout < 1 {
+		timeout = DefaultTimeout
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	d := &net.Dialer{Timeout: timeout, Control: opts.Policy.Control}
+	var lastErr error
+	for range n {
+		if ctx.Err() != nil {
+			lastErr = context.Cause(ctx)
+			break
+		}
+		for i, port := range ports {
+			s, err := once(ctx, d, netip.AddrPortFrom(addr, port), now)
+			if err != nil {
+				lastErr = err
+				continue
+			}
+			res.Samples = append(res.Samples, s)
+			if i > 0 { // this port answers: ask it first next time
+				ports[0], ports[i] = ports[i], ports[0]
+			}
+			break
+		}
+	}
+	for i, s := range res.Samples {
+		if i == 0 || s.RTT < res.Min {
+			res.Min = s.RTT
+		}
+	}
+	if len(res.Samples) < n && lastErr != nil {
+		res.Error = lastErr.Error()
+	}
+	return res
+}
+
+// once makes one connect and times it.
+func once(ctx context.Context, d *net.Dialer, ap netip.AddrPort, now func() time.Time) (Sample, error) {
+	s := Sample{At: now().UTC(), Port: ap.Port()}
+	start := time.Now()
+	conn, err := d.DialContext(ctx, "tcp", ap.String())
+	s.RTT = time.Since(start)
+	switch {
+	case err == nil:
+		conn.Close()
+		s.Reply = ReplySYNACK
+	case errors.Is(err, syscall.ECONNREFUSED):
+		s.Reply = ReplyRST
+	default:
+		return Sample{}, &portError{port: ap.Port(), err: err}
+	}
+	return s, nil
+}
+
+// portError is a connect that got no answer.
+type portError struct {
+	port uint16
+	err  error
+}
+
+func (e *portError) Error() string { return "port " + strconv.Itoa(int(e.port)) + ": " + e.err.Error() }
+func (e *portError) Unwrap() error { return e.err }
