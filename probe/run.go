@@ -158,6 +158,7 @@ func RunSeq(ctx context.Context, targets iter.Seq[Target], opts Options, emit fu
 	if now == nil {
 		now = time.Now
 	}
+	opts = memoise(opts)
 	progress := opts.Progress
 	if progress == nil {
 		progress = noProgress{}

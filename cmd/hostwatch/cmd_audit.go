@@ -331,7 +331,9 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		run.options.PTR = run.client
 	}
 	if opts.cymru {
-		run.options.Cymru = cymru.New(run.client)
+		// Each AS record is asked once for the run, however many
+		// addresses name its AS (probe memoises per address).
+		run.options.Cymru = cymru.New(probe.NewQueryMemo(run.client))
 	}
 	if opts.auth {
 		run.options.Authoritative = &probe.AuthoritativeOptions{
