@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
+	"iter"
 	"net/netip"
 	"strings"
 	"unicode/utf8"
@@ -157,41 +159,66 @@ func shorten(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// ReadTargets reads a target list: one name per line; blank lines and text
-// after "#" are ignored. source names the input in errors ("-" for stdin).
-// Invalid names become Targets with Err set; only reading failures are errors.
+// ReadTargets reads a whole target list: ScanTargets, collected.
 func ReadTargets(r io.Reader, source string) ([]Target, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), maxLineLen)
 	var targets []Target
-	line := 0
-	for sc.Scan() {
-		line++
-		text := sc.Text()
-		if i := strings.IndexByte(text, '#'); i >= 0 {
-			text = text[:i]
+	for t, err := range ScanTargets(r, source) {
+		if err != nil {
+			return nil, err
 		}
-		text = strings.TrimSpace(strings.TrimPrefix(text, "\ufeff"))
-		if text == "" {
-			continue
-		}
-		targets = append(targets, ParseTarget(text, source, line))
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", source, line+1, maxLineLen)
-		}
-		return nil, fmt.Errorf("read %s: %w", source, err)
+		targets = append(targets, t)
 	}
 	return targets, nil
 }
 
+// ScanTargets reads a target list as it comes: one name per line; blank
+// lines and text after "#" are ignored. source names the input in errors
+// ("-" for stdin). Invalid names come as Targets with Err set; a reading
+// failure (or a line longer than 64 KiB) comes as the last pair's error.
+// Each name is yielded as soon as its line is read, so that a list of any
+// length, or one that never ends, is worked on as it is read.
+func ScanTargets(r io.Reader, source string) iter.Seq2[Target, error] {
+	return func(yield func(Target, error) bool) {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 4096), maxLineLen)
+		line := 0
+		for sc.Scan() {
+			line++
+			text := sc.Text()
+			if i := strings.IndexByte(text, '#'); i >= 0 {
+				text = text[:i]
+			}
+			text = strings.TrimSpace(strings.TrimPrefix(text, "\ufeff"))
+			if text == "" {
+				continue
+			}
+			if !yield(ParseTarget(text, source, line), nil) {
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) {
+				err = fmt.Errorf("%s:%d: line longer than %d bytes", source, line+1, maxLineLen)
+			} else {
+				err = fmt.Errorf("read %s: %w", source, err)
+			}
+			yield(Target{}, err)
+		}
+	}
+}
+
 // Seen keeps the first of each canonical name (Target.Domain) in a list or a
 // stream of targets, so that "Example.org." and "example.org" are observed once.
-// Its memory is one map entry per distinct canonical name met so far; the zero
-// value is ready to use.
+// It remembers a 64-bit hash of each distinct name (hash/maphash, seeded at
+// random for each Seen), not the name: about 10 to 20 bytes a name, some
+// 15 MB for a million. Two different names of a list of n share a hash with
+// a chance of about n²/2⁶⁵ (1 in 37 million for a million names), and then
+// the second is taken for a duplicate; the random seed means no list can be
+// made to collide on purpose. The zero value is ready to use.
 type Seen struct {
-	names map[string]struct{}
+	seed   maphash.Seed
+	seeded bool
+	names  map[uint64]struct{}
 }
 
 // First reports whether t is the first target with its canonical name, and
@@ -201,13 +228,15 @@ func (s *Seen) First(t Target) bool {
 	if t.Err != nil {
 		return true
 	}
-	if _, dup := s.names[t.Domain]; dup {
+	if !s.seeded {
+		s.seed, s.seeded = maphash.MakeSeed(), true
+		s.names = make(map[uint64]struct{})
+	}
+	h := maphash.String(s.seed, t.Domain)
+	if _, dup := s.names[h]; dup {
 		return false
 	}
-	if s.names == nil {
-		s.names = make(map[string]struct{})
-	}
-	s.names[t.Domain] = struct{}{}
+	s.names[h] = struct{}{}
 	return true
 }
 

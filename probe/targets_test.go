@@ -2,6 +2,8 @@ package probe
 
 import (
 	"errors"
+	"io"
+	"iter"
 	"slices"
 	"strings"
 	"testing"
@@ -195,5 +197,36 @@ func TestSeenStream(t *testing.T) {
 	}
 	if len(seen.names) != 2 {
 		t.Errorf("Seen holds %d names, want 2 (one per distinct valid name)", len(seen.names))
+	}
+}
+
+// ScanTargets yields each name as soon as its line is read, before the
+// input ends.
+func TestScanTargetsStreams(t *testing.T) {
+	t.Parallel()
+	r, w := io.Pipe()
+	defer r.Close()
+	lines := make(chan string)
+	go func() {
+		for l := range lines {
+			io.WriteString(w, l)
+		}
+		w.Close()
+	}()
+	next, stop := iter.Pull2(ScanTargets(r, "-"))
+	defer stop()
+	for i, l := range []string{"a.example\n", "# comment\nB.example.\n", "c..example\n"} {
+		lines <- l
+		tg, err, ok := next()
+		if !ok || err != nil {
+			t.Fatalf("line %d: %v, %v", i, ok, err)
+		}
+		if want := []string{"a.example", "b.example", "c..example"}[i]; tg.Domain != want {
+			t.Fatalf("line %d: got %q, want %q", i, tg.Domain, want)
+		}
+	}
+	close(lines)
+	if _, _, ok := next(); ok {
+		t.Fatal("a target after the end")
 	}
 }

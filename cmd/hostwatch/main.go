@@ -10,8 +10,14 @@ import (
 )
 
 func main() {
+	os.Exit(runProcess())
+}
+
+// runProcess runs hostwatch as the process, with its standard streams and
+// arguments: Ctrl-C and SIGTERM stop starting work and let what is in
+// flight be written (the tests' binary runs the same).
+func runProcess() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Main(ctx, SystemStreams(), os.Args[1:])
-	stop()
-	os.Exit(code)
+	defer stop()
+	return Main(ctx, SystemStreams(), os.Args[1:])
 }

@@ -67,6 +67,7 @@ var errInputRejected = errors.New("some inputs were invalid")
 func Main(ctx context.Context, streams IOStreams, args []string) int {
 	// Messages on stderr quote names, addresses and causes from outside;
 	// nothing in them may drive the terminal.
+	streams.errTerminal = streams.ErrOut
 	streams.ErrOut = termtext.NewWriter(streams.ErrOut)
 	root := newRootCmd(streams)
 	root.SetArgs(args)
