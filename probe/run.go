@@ -209,6 +209,9 @@ func RunSeq(ctx context.Context, targets iter.Seq[Target], opts Options, emit fu
 			select {
 			case busy <- struct{}{}: // waits while every worker is busy
 			case <-ctx.Done():
+			}
+			if ctx.Err() != nil {
+				// Both may have been ready: once the run is over, nothing starts.
 				close(done)
 				return
 			}
