@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"iter"
 	"net/netip"
@@ -205,39 +204,6 @@ func ScanTargets(r io.Reader, source string) iter.Seq2[Target, error] {
 			yield(Target{}, err)
 		}
 	}
-}
-
-// Seen keeps the first of each canonical name (Target.Domain) in a list or a
-// stream of targets, so that "Example.org." and "example.org" are observed once.
-// It remembers a 64-bit hash of each distinct name (hash/maphash, seeded at
-// random for each Seen), not the name: about 10 to 20 bytes a name, some
-// 15 MB for a million. Two different names of a list of n share a hash with
-// a chance of about n²/2⁶⁵ (1 in 37 million for a million names), and then
-// the second is taken for a duplicate; the random seed means no list can be
-// made to collide on purpose. The zero value is ready to use.
-type Seen struct {
-	seed   maphash.Seed
-	seeded bool
-	names  map[uint64]struct{}
-}
-
-// First reports whether t is the first target with its canonical name, and
-// remembers the name. An invalid target (Err set) is always first, and not
-// remembered: each one is reported where it was given.
-func (s *Seen) First(t Target) bool {
-	if t.Err != nil {
-		return true
-	}
-	if !s.seeded {
-		s.seed, s.seeded = maphash.MakeSeed(), true
-		s.names = make(map[uint64]struct{})
-	}
-	h := maphash.String(s.seed, t.Domain)
-	if _, dup := s.names[h]; dup {
-		return false
-	}
-	s.names[h] = struct{}{}
-	return true
 }
 
 // Dedupe returns the targets that are First of their canonical name, in their
