@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net/netip"
 	"slices"
 	"sync"
@@ -123,6 +124,8 @@ type Options struct {
 	// RTT, when set, measures the round trip to every address (--rtt) and
 	// bounds where it answers from.
 	RTT *RTTOptions
+	// Progress, when set, hears of each target as it starts and ends.
+	Progress Progress
 }
 
 // NamedResolver is one resolver asked on its own, with the name reports give it.
@@ -131,42 +134,82 @@ type NamedResolver struct {
 	Resolver
 }
 
-// Run audits targets concurrently and calls emit with each observation in
-// input order, as soon as it and every target before it are done. At most
-// Concurrency targets are in flight, each in a goroutine of its own started
-// when its turn comes, and at most twice that many are started and not yet
-// emitted: when a target hangs, the ones after it finish and wait, and no
-// new target starts until it is done (back-pressure). A run of any size thus
-// holds a bounded number of observations, whatever a hanging name does.
-// Each target's work is bounded by Deadline. When ctx is cancelled Run
-// starts no new target, drops those it could not finish, emits the ones that
-// finished and returns ctx's error. An error from emit stops the run and is
-// returned.
+// Run audits a list of targets: RunSeq over its values.
 func Run(ctx context.Context, targets []Target, opts Options, emit func(Observation) error) error {
+	return RunSeq(ctx, slices.Values(targets), opts, emit)
+}
+
+// RunSeq audits targets concurrently as they come from the sequence, and
+// calls emit with each observation in input order, as soon as it and every
+// target before it are done. At most Concurrency targets are in flight,
+// each in a goroutine of its own started when its turn comes, and at most
+// twice that many are started and not yet emitted: when a target hangs, the
+// ones after it finish and wait, and no new target is read until it is
+// done (back-pressure). A run of any size thus holds a bounded number of
+// observations, and reads its input only as fast as it is audited. Each
+// target's work is bounded by Deadline.
+//
+// When ctx is cancelled RunSeq starts no new target; the targets in flight
+// end at once with status interrupted and what they learned by then, and
+// every target started is emitted, in order, before RunSeq returns ctx's
+// error. It does not wait for the sequence: a reader blocked on a terminal
+// or a pipe is left to end when its next line comes or its input closes,
+// and it is then stopped (yield returns false). An error from emit stops
+// the run and is returned.
+func RunSeq(ctx context.Context, targets iter.Seq[Target], opts Options, emit func(Observation) error) error {
 	workers := opts.Concurrency
 	if workers < 1 {
 		workers = DefaultConcurrency
 	}
-	workers = max(1, min(workers, MaxConcurrency, len(targets)))
-	window := min(2*workers, len(targets))
+	workers = max(1, min(workers, MaxConcurrency))
+	window := 2 * workers
 	now := opts.Now
 	if now == nil {
 		now = time.Now
+	}
+	opts = memoise(opts)
+	progress := opts.Progress
+	if progress == nil {
+		progress = noProgress{}
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	// The sequence is read in a goroutine of its own, so that a read that
+	// blocks (a terminal, a pipe) never holds up the end of the run.
+	in := make(chan Target)
+	go func() {
+		defer close(in)
+		for t := range targets {
+			select {
+			case in <- t:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
 	// busy holds a token for each target in flight. pending holds, in input
 	// order, the result of each target started and not yet emitted, but for
 	// the one the loop below is waiting for: hence window-1.
 	busy := make(chan struct{}, workers)
-	pending := make(chan chan Observation, max(0, window-1))
+	pending := make(chan chan Observation, window-1)
 	var wg sync.WaitGroup
 	go func() {
 		defer close(pending)
-		for _, t := range targets {
-			done := make(chan Observation, 1) // closed without a value when dropped
+		for {
+			var t Target
+			select {
+			case next, ok := <-in:
+				if !ok {
+					return
+				}
+				t = next
+			case <-ctx.Done():
+				return
+			}
+			done := make(chan Observation, 1) // closed without a value when never started
 			select {
 			case pending <- done: // waits while the window is full
 			case <-ctx.Done():
@@ -175,15 +218,18 @@ func Run(ctx context.Context, targets []Target, opts Options, emit func(Observat
 			select {
 			case busy <- struct{}{}: // waits while every worker is busy
 			case <-ctx.Done():
+			}
+			if ctx.Err() != nil {
+				// Both may have been ready: once the run is over, nothing starts.
 				close(done)
 				return
 			}
+			progress.Started(t)
 			wg.Go(func() {
 				defer func() { <-busy }()
-				if obs, ok := observe(ctx, t, opts, now); ok {
-					done <- obs
-				}
-				close(done)
+				obs := observe(ctx, t, opts, now)
+				progress.Finished(obs)
+				done <- obs
 			})
 		}
 	}()
@@ -206,22 +252,38 @@ func Run(ctx context.Context, targets []Target, opts Options, emit func(Observat
 	return ctx.Err()
 }
 
-// observe resolves and attributes one target within its deadline. It
-// reports false when ctx ended before the target was finished, so that a
-// partial answer is never reported; when the deadline passes instead, the
-// observation keeps what was learned by then (the CNAME hops followed, the
-// queries sent, the addresses found) and says so.
-func observe(ctx context.Context, t Target, opts Options, now func() time.Time) (Observation, bool) {
+// ErrInterrupted is the error of a target whose work the run's end cut
+// short (status interrupted).
+var ErrInterrupted = errors.New("interrupted before the domain's work was done")
+
+// interrupted marks obs as cut short by the end of the run, keeping what
+// it learned.
+func interrupted(obs Observation, now func() time.Time) Observation {
+	obs.Status = resolvers.StatusInterrupted
+	obs.Error = ErrInterrupted.Error()
+	obs.ErrorKind = ErrorNone
+	if obs.Duration == 0 && !obs.StartedAt.IsZero() {
+		obs.Duration = now().Sub(obs.StartedAt)
+	}
+	return obs
+}
+
+// observe resolves and attributes one target within its deadline. When ctx
+// ends before the target is finished, the observation says interrupted and
+// keeps what was learned by then, so that a partial answer never reads as a
+// whole one; when the deadline passes instead, it keeps what was learned
+// and says timeout.
+func observe(ctx context.Context, t Target, opts Options, now func() time.Time) Observation {
 	r, a := opts.Resolver, opts.Attributor
 	start := now().UTC()
 	obs := Observation{Target: t, StartedAt: start}
 	if t.Err != nil {
 		obs.Status = resolvers.StatusInvalid
 		obs.Error = t.Err.Error()
-		return obs, true
+		return obs
 	}
 	if ctx.Err() != nil {
-		return obs, false
+		return interrupted(obs, now)
 	}
 	limit := opts.Deadline
 	if limit < 1 {
@@ -236,10 +298,11 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	} else {
 		res = r.Resolve(dctx, t.Domain)
 	}
-	if ctx.Err() != nil {
-		return obs, false
-	}
 	obs.Duration = now().Sub(start)
+	if ctx.Err() != nil {
+		obs.CNAMEChain, obs.Queries = res.CNAMEChain, res.Exchanges
+		return interrupted(obs, now)
+	}
 	obs.Status = res.Status
 	if dctx.Err() != nil && !finished(res.Status) {
 		// However the query in flight ended (a timeout, a closed
@@ -285,7 +348,7 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	}
 	extras(dctx, obs.Addresses, opts)
 	if ctx.Err() != nil {
-		return obs, false
+		return interrupted(obs, now)
 	}
 	if len(obs.Answers) > 0 {
 		obs.Consistency, obs.OddOnesOut = consistency(obs.Answers, obs.Addresses)
@@ -304,9 +367,9 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 		obs.Records = lookupRecords(dctx, t.Domain, opts.Records, opts.Query, opts)
 	}
 	if ctx.Err() != nil {
-		return obs, false
+		return interrupted(obs, now)
 	}
-	return obs, true
+	return obs
 }
 
 // finished reports whether a resolution that ended with status s had its

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,7 +91,9 @@ func TestRunKeepsInputOrder(t *testing.T) {
 	}
 }
 
-// A cancelled run emits only finished targets, in order, and says it was cancelled.
+// A cancelled run emits every target it started, in order: the finished
+// ones as they are, the one cut short as interrupted with what it learned,
+// and says it was cancelled.
 func TestRunCancelled(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
@@ -113,18 +116,99 @@ func TestRunCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var got []string
 	err := Run(ctx, targets, opts, func(o Observation) error {
-		got = append(got, o.Target.Domain)
+		got = append(got, o.Target.Domain+" "+string(o.Status))
 		if o.Target.Domain == "h4.test" {
 			time.AfterFunc(50*time.Millisecond, cancel)
+		}
+		if o.Status == resolvers.StatusInterrupted && (o.Error == "" || len(o.Queries) == 0) {
+			t.Errorf("%s interrupted without its error or the queries sent: %+v", o.Target.Domain, o)
 		}
 		return nil
 	})
 	if err != context.Canceled {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
-	want := "h0.test h1.test h2.test h3.test h4.test"
-	if strings.Join(got, " ") != want {
+	want := "h0.test ok, h1.test ok, h2.test ok, h3.test ok, h4.test ok, h5.test interrupted"
+	if strings.Join(got, ", ") != want {
 		t.Fatalf("emitted %v, want %s", got, want)
+	}
+}
+
+// A run reads its targets as it goes, and ends at once when cancelled, even
+// while the sequence is blocked waiting for input (a terminal, a pipe).
+func TestRunSeqStreamsAndStopsWhileReading(t *testing.T) {
+	t.Parallel()
+	opts := newRun(t, numberedZone(t, 10), 4)
+	next := make(chan string)
+	unblock := make(chan struct{})
+	t.Cleanup(func() { close(unblock) })
+	seq := func(yield func(Target) bool) {
+		for {
+			select {
+			case name := <-next:
+				if !yield(ParseTarget(name, "-", 0)) {
+					return
+				}
+			case <-unblock:
+				return
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	emitted := make(chan Observation, 10)
+	done := make(chan error, 1)
+	go func() {
+		done <- RunSeq(ctx, seq, opts, func(o Observation) error {
+			emitted <- o
+			return nil
+		})
+	}()
+	for i := range 3 {
+		next <- fmt.Sprintf("h%d.test", i)
+		// Each one is audited and emitted before the next is even read.
+		if o := <-emitted; o.Target.Domain != fmt.Sprintf("h%d.test", i) || o.Status != resolvers.StatusOK {
+			t.Fatalf("emitted %s %s, want h%d.test ok", o.Target.Domain, o.Status, i)
+		}
+	}
+	cancel() // the sequence is blocked, waiting for a name that never comes
+	select {
+	case err := <-done:
+		if err != context.Canceled {
+			t.Fatalf("RunSeq = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunSeq did not return when cancelled while reading")
+	}
+	if len(emitted) != 0 {
+		t.Fatalf("emitted %d more", len(emitted))
+	}
+}
+
+// countingProgress counts what a run tells its Progress.
+type countingProgress struct{ started, finished, failed atomic.Int64 }
+
+func (p *countingProgress) Started(Target) { p.started.Add(1) }
+func (p *countingProgress) Finished(o Observation) {
+	p.finished.Add(1)
+	if o.Failed() {
+		p.failed.Add(1)
+	}
+}
+
+func TestRunTellsProgress(t *testing.T) {
+	t.Parallel()
+	opts := newRun(t, numberedZone(t, 50), 8)
+	var p countingProgress
+	opts.Progress = &p
+	targets := []Target{ParseTarget("missing.test", "args", 0), ParseTarget("bad..name", "args", 0)}
+	for i := range 50 {
+		targets = append(targets, ParseTarget(fmt.Sprintf("h%d.test", i), "args", 0))
+	}
+	if err := Run(t.Context(), targets, opts, func(Observation) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if s, f, bad := p.started.Load(), p.finished.Load(), p.failed.Load(); s != 52 || f != 52 || bad != 2 {
+		t.Fatalf("progress heard %d started, %d finished, %d failed; want 52, 52, 2", s, f, bad)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/netip"
 	"strings"
 	"unicode/utf8"
@@ -157,58 +158,52 @@ func shorten(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// ReadTargets reads a target list: one name per line; blank lines and text
-// after "#" are ignored. source names the input in errors ("-" for stdin).
-// Invalid names become Targets with Err set; only reading failures are errors.
+// ReadTargets reads a whole target list: ScanTargets, collected.
 func ReadTargets(r io.Reader, source string) ([]Target, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), maxLineLen)
 	var targets []Target
-	line := 0
-	for sc.Scan() {
-		line++
-		text := sc.Text()
-		if i := strings.IndexByte(text, '#'); i >= 0 {
-			text = text[:i]
+	for t, err := range ScanTargets(r, source) {
+		if err != nil {
+			return nil, err
 		}
-		text = strings.TrimSpace(strings.TrimPrefix(text, "\ufeff"))
-		if text == "" {
-			continue
-		}
-		targets = append(targets, ParseTarget(text, source, line))
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", source, line+1, maxLineLen)
-		}
-		return nil, fmt.Errorf("read %s: %w", source, err)
+		targets = append(targets, t)
 	}
 	return targets, nil
 }
 
-// Seen keeps the first of each canonical name (Target.Domain) in a list or a
-// stream of targets, so that "Example.org." and "example.org" are observed once.
-// Its memory is one map entry per distinct canonical name met so far; the zero
-// value is ready to use.
-type Seen struct {
-	names map[string]struct{}
-}
-
-// First reports whether t is the first target with its canonical name, and
-// remembers the name. An invalid target (Err set) is always first, and not
-// remembered: each one is reported where it was given.
-func (s *Seen) First(t Target) bool {
-	if t.Err != nil {
-		return true
+// ScanTargets reads a target list as it comes: one name per line; blank
+// lines and text after "#" are ignored. source names the input in errors
+// ("-" for stdin). Invalid names come as Targets with Err set; a reading
+// failure (or a line longer than 64 KiB) comes as the last pair's error.
+// Each name is yielded as soon as its line is read, so that a list of any
+// length, or one that never ends, is worked on as it is read.
+func ScanTargets(r io.Reader, source string) iter.Seq2[Target, error] {
+	return func(yield func(Target, error) bool) {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 4096), maxLineLen)
+		line := 0
+		for sc.Scan() {
+			line++
+			text := sc.Text()
+			if i := strings.IndexByte(text, '#'); i >= 0 {
+				text = text[:i]
+			}
+			text = strings.TrimSpace(strings.TrimPrefix(text, "\ufeff"))
+			if text == "" {
+				continue
+			}
+			if !yield(ParseTarget(text, source, line), nil) {
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) {
+				err = fmt.Errorf("%s:%d: line longer than %d bytes", source, line+1, maxLineLen)
+			} else {
+				err = fmt.Errorf("read %s: %w", source, err)
+			}
+			yield(Target{}, err)
+		}
 	}
-	if _, dup := s.names[t.Domain]; dup {
-		return false
-	}
-	if s.names == nil {
-		s.names = make(map[string]struct{})
-	}
-	s.names[t.Domain] = struct{}{}
-	return true
 }
 
 // Dedupe returns the targets that are First of their canonical name, in their

@@ -2,6 +2,9 @@ package probe
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"iter"
 	"slices"
 	"strings"
 	"testing"
@@ -193,7 +196,66 @@ func TestSeenStream(t *testing.T) {
 			t.Errorf("First(%q) = %v, want %v", s.in, got, s.first)
 		}
 	}
-	if len(seen.names) != 2 {
-		t.Errorf("Seen holds %d names, want 2 (one per distinct valid name)", len(seen.names))
+	if n := len(seen.recent) + len(seen.sorted); n != 2 {
+		t.Errorf("Seen holds %d names, want 2 (one per distinct valid name)", n)
+	}
+}
+
+// Past many merges of its recent names into the sorted array, Seen still
+// knows every name it was given and no other, and holds one hash each.
+func TestSeenManyNames(t *testing.T) {
+	t.Parallel()
+	const n = 5*seenRecent + 123
+	var seen Seen
+	name := func(i int) Target { return Target{Domain: fmt.Sprintf("h%d.test", i)} }
+	for i := range n {
+		if !seen.First(name(i)) {
+			t.Fatalf("h%d.test taken for a duplicate", i)
+		}
+		if i%7 == 0 && seen.First(name(i/2)) {
+			t.Fatalf("h%d.test not known as seen", i/2)
+		}
+	}
+	for i := range n {
+		if seen.First(name(i)) {
+			t.Fatalf("h%d.test not known as seen at the end", i)
+		}
+	}
+	if !slices.IsSorted(seen.sorted) || len(seen.sorted)+len(seen.recent) != n {
+		t.Fatalf("%d sorted (sorted: %v) and %d recent hashes, want %d in all", len(seen.sorted), slices.IsSorted(seen.sorted), len(seen.recent), n)
+	}
+	if !seen.First(name(n)) {
+		t.Fatal("a new name taken for a duplicate")
+	}
+}
+
+// ScanTargets yields each name as soon as its line is read, before the
+// input ends.
+func TestScanTargetsStreams(t *testing.T) {
+	t.Parallel()
+	r, w := io.Pipe()
+	defer r.Close()
+	lines := make(chan string)
+	go func() {
+		for l := range lines {
+			io.WriteString(w, l)
+		}
+		w.Close()
+	}()
+	next, stop := iter.Pull2(ScanTargets(r, "-"))
+	defer stop()
+	for i, l := range []string{"a.example\n", "# comment\nB.example.\n", "c..example\n"} {
+		lines <- l
+		tg, err, ok := next()
+		if !ok || err != nil {
+			t.Fatalf("line %d: %v, %v", i, ok, err)
+		}
+		if want := []string{"a.example", "b.example", "c..example"}[i]; tg.Domain != want {
+			t.Fatalf("line %d: got %q, want %q", i, tg.Domain, want)
+		}
+	}
+	close(lines)
+	if _, _, ok := next(); ok {
+		t.Fatal("a target after the end")
 	}
 }

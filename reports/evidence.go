@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -27,11 +29,21 @@ type EvidenceDocument struct {
 	Target
 }
 
+// EvidencePath is where WriteEvidence keeps the evidence of domain:
+// DIR/XX/DOMAIN.json, where XX is the first two hex digits of the SHA-256
+// of the domain's ASCII name (printf %s DOMAIN | sha256sum), so that the
+// files of a million domains are spread over 256 directories rather than
+// all in one.
+func EvidencePath(dir, domain string) string {
+	sum := sha256.Sum256([]byte(domain))
+	return filepath.Join(dir, hex.EncodeToString(sum[:1]), filepath.Base(domain)+".json")
+}
+
 // WriteEvidence writes one observation of the run r (whose observations
 // are not read) with its raw evidence (the DNS replies in wire form, the
-// certificate chains as sent) to DIR/DOMAIN.json, so that a published
-// claim can be re-checked later. The file is replaced whole: a reader sees
-// the old one or the new one.
+// certificate chains as sent) to EvidencePath(dir, domain), so that a
+// published claim can be re-checked later. The file is replaced whole: a
+// reader sees the old one or the new one.
 func WriteEvidence(dir string, r probe.Report, o probe.Observation) error {
 	t := NewTarget(o)
 	if t.HTTP != nil && o.HTTP != nil {
@@ -45,11 +57,11 @@ func WriteEvidence(dir string, r probe.Report, o probe.Observation) error {
 			}
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	path := EvidencePath(dir, o.Target.Domain)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
-	path := filepath.Join(dir, filepath.Base(o.Target.Domain)+".json")
-	tmp, err := os.CreateTemp(dir, ".evidence-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".evidence-*")
 	if err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}

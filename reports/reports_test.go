@@ -343,7 +343,12 @@ func TestWriteEvidence(t *testing.T) {
 	if err := WriteEvidence(dir, r, o); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "pemilu2024.kpu.go.id.json"))
+	// Spread over 256 directories by the SHA-256 of the name:
+	// printf %s pemilu2024.kpu.go.id | sha256sum starts with 97.
+	if got, want := EvidencePath(dir, "pemilu2024.kpu.go.id"), filepath.Join(dir, "97", "pemilu2024.kpu.go.id.json"); got != want {
+		t.Errorf("EvidencePath = %s, want %s", got, want)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "97", "pemilu2024.kpu.go.id.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

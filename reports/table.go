@@ -187,7 +187,7 @@ func reasonDetail(pr *i18n.Printer, o probe.Observation) string {
 func statusLong(pr *i18n.Printer, st resolvers.Status) string {
 	switch st {
 	case resolvers.StatusNXDomain, resolvers.StatusNoData, resolvers.StatusServFail, resolvers.StatusRefused,
-		resolvers.StatusTimeout, resolvers.StatusInvalid:
+		resolvers.StatusTimeout, resolvers.StatusInvalid, resolvers.StatusInterrupted:
 		return pr.T("status.long." + string(st))
 	}
 	return pr.T("status.long.other", string(st))

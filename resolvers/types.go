@@ -19,6 +19,9 @@ const (
 	StatusTimeout  Status = "timeout"  // no resolver answered in time
 	StatusInvalid  Status = "invalid"  // the name is not a valid domain; never sent
 	StatusError    Status = "error"    // anything else: CNAME loop or too long, network or format errors
+	// StatusInterrupted is never a resolver's answer: the run was stopped
+	// (Ctrl-C) while the name's work was in flight; what was learned is kept.
+	StatusInterrupted Status = "interrupted"
 )
 
 // Hop is one CNAME record of a chain: Name is an alias for Target.
@@ -68,5 +71,5 @@ type Result struct {
 
 // Statuses returns every status, in the order reports list them.
 func Statuses() []Status {
-	return []Status{StatusOK, StatusNXDomain, StatusNoData, StatusServFail, StatusRefused, StatusTimeout, StatusInvalid, StatusError}
+	return []Status{StatusOK, StatusNXDomain, StatusNoData, StatusServFail, StatusRefused, StatusTimeout, StatusInterrupted, StatusInvalid, StatusError}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"os"
@@ -62,6 +61,8 @@ type auditOptions struct {
 	jsonlHeader  bool
 	lang         langFlag
 	rtt          rttFlags
+	// quiet hides the progress line; stats prints the counts by status.
+	quiet, stats bool
 }
 
 // bind binds every audit flag.
@@ -100,6 +101,8 @@ func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.rdap, "rdap", false, "also fetch the registry's record of each address's network (RDAP: netblock name, handle, holder, abuse contact); cached for a day")
 	fs.BoolVar(&o.cymru, "cymru", false, "also cross-check ASN and prefix with Team Cymru's DNS service (origin.asn.cymru.com), through the same resolvers")
 	o.rtt.bind(fs)
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "show no progress line on stderr (it is shown only when stderr is a terminal)")
+	fs.BoolVar(&o.stats, "stats", false, "at the end, print on stderr how many names ended with each status, and how fast")
 }
 
 func bindMMDB(fs *pflag.FlagSet, paths *[]string) {
@@ -150,8 +153,7 @@ func outputFormat(given string, terminal bool, formats []string) (string, error)
 
 // auditRun is a validated audit, ready to run.
 type auditRun struct {
-	targets   []probe.Target
-	invalid   int
+	input     *targetInput
 	client    *resolvers.Client
 	db        *attribution.DB
 	resolvers []string
@@ -211,6 +213,9 @@ func (r *auditRun) vantage(streams IOStreams, egress func() []probe.Egress) prob
 }
 
 func (r *auditRun) Close() {
+	if r.input != nil {
+		r.input.Close()
+	}
 	if r.client != nil {
 		r.client.Close()
 	}
@@ -243,30 +248,8 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	if err != nil {
 		return nil, err
 	}
-	targets, err := readTargets(streams.In, opts.files, args)
-	if err != nil {
-		return nil, err
-	}
-	if len(targets) == 0 {
-		return nil, errors.New("no domains given: name some, or use -f FILE")
-	}
-	targets, dropped := probe.Dedupe(targets)
-	if dropped > 0 {
-		noun := "names"
-		if dropped == 1 {
-			noun = "name"
-		}
-		fmt.Fprintf(streams.ErrOut, "hostwatch: dropped %d duplicate %s (same name after IDNA, lower case and trailing dot)\n", dropped, noun)
-	}
-	run := &auditRun{targets: targets, vantageName: strings.TrimSpace(opts.vantage), location: location, timeout: opts.timeout}
-	for _, t := range targets {
-		if t.Err != nil {
-			run.invalid++
-			fmt.Fprintf(streams.ErrOut, "hostwatch: %v\n", t.Err)
-		}
-	}
-	if run.invalid == len(targets) {
-		return nil, errInputRejected
+	if len(opts.files) == 0 && len(args) == 0 {
+		return nil, errNoDomains
 	}
 	if len(opts.compare) > 0 && len(opts.resolvers) > 0 {
 		return nil, errors.New("--resolver and --resolvers do not go together: --resolver gives resolvers to fail over between, --resolvers ones to compare")
@@ -282,9 +265,16 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	if err != nil {
 		return nil, err
 	}
-	run.resolvers = servers
+	// The lists are opened now, so that a missing one is a usage error
+	// before any work, and read as the run goes.
+	input, err := openTargets(streams.In, opts.files, args, streams.ErrOut)
+	if err != nil {
+		return nil, err
+	}
+	run := &auditRun{input: input, resolvers: servers, vantageName: strings.TrimSpace(opts.vantage), location: location, timeout: opts.timeout}
 	run.db, err = openAttribution(opts.mmdbs)
 	if err != nil {
+		run.Close()
 		return nil, err
 	}
 	retries := opts.retries
@@ -341,7 +331,9 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		run.options.PTR = run.client
 	}
 	if opts.cymru {
-		run.options.Cymru = cymru.New(run.client)
+		// Each AS record is asked once for the run, however many
+		// addresses name its AS (probe memoises per address).
+		run.options.Cymru = cymru.New(probe.NewQueryMemo(run.client))
 	}
 	if opts.auth {
 		run.options.Authoritative = &probe.AuthoritativeOptions{
@@ -371,32 +363,6 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		run.options.RDAP = c
 	}
 	return run, nil
-}
-
-// readTargets reads the -f files, then the arguments, in that order; prepareAudit
-// then keeps the first of each name.
-func readTargets(stdin io.Reader, files, args []string) ([]probe.Target, error) {
-	var targets []probe.Target
-	for _, name := range files {
-		var r io.Reader = stdin
-		if name != "-" {
-			f, err := os.Open(name)
-			if err != nil {
-				return nil, fmt.Errorf("read target list: %w", err)
-			}
-			defer f.Close()
-			r = f
-		}
-		ts, err := probe.ReadTargets(r, name)
-		if err != nil {
-			return nil, err
-		}
-		targets = append(targets, ts...)
-	}
-	for _, a := range args {
-		targets = append(targets, probe.ParseTarget(a, "args", 0))
-	}
-	return targets, nil
 }
 
 // publicResolvers is the "public" preset of --resolvers, after the system's:
@@ -521,14 +487,14 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		if o.Failed() && o.Status != resolvers.StatusInvalid {
 			failed++
 		}
-		if opts.evidence != "" && o.Status != resolvers.StatusInvalid {
+		if opts.evidence != "" && o.Status != resolvers.StatusInvalid && o.Status != resolvers.StatusInterrupted {
 			if err := reports.WriteEvidence(opts.evidence, report, o); err != nil {
 				return err
 			}
 		}
 		return emit(o)
 	}
-	runErr := probe.Run(ctx, run.targets, run.options, count)
+	input, runErr := runTargets(ctx, streams, opts, run, count)
 	if jw != nil {
 		// What finished is written, whatever ended the run.
 		if err := jw.Flush(); err != nil {
@@ -538,6 +504,9 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	interrupted := errors.Is(runErr, context.Canceled)
 	if runErr != nil && !interrupted {
 		return runError{runErr}
+	}
+	if input.read == 0 && input.err == nil && !interrupted {
+		return errNoDomains
 	}
 	report.Interrupted = interrupted
 	report.Vantage = run.vantage(streams, egress)
@@ -560,13 +529,16 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		return runError{err}
 	case interrupted:
 		return runErr
+	case input.err != nil:
+		// The names read before it were audited and written.
+		return input.err
 	case health.failure() != "":
 		// The report says what each name got; exit 3 says the run told nothing.
 		return runError{errors.New("the run failed: " + health.failure())}
-	case run.invalid > 0:
+	case input.invalid > 0:
 		return errInputRejected
 	case opts.strict && failed > 0:
-		fmt.Fprintf(streams.ErrOut, "hostwatch: %d of %d domains did not resolve (--strict)\n", failed, len(run.targets))
+		fmt.Fprintf(streams.ErrOut, "hostwatch: %d of %d domains did not resolve (--strict)\n", failed, input.read)
 		return errTargetsFailed
 	}
 	return nil

@@ -131,11 +131,10 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		GeneratedAt: started, ToolVersion: streams.Version, Database: path,
 		Datasets: run.db.Datasets(), Resolvers: run.resolvers, Vantage: run.vantageName, Confirm: opts.confirm,
 		Warnings: probe.DataWarnings(attribution.Stale(run.db.Datasets(), streams.Now())),
-		Domains:  len(run.targets) - run.invalid,
 		Width:    streams.Width,
 	}
 	var health runHealth
-	err = probe.Run(ctx, run.targets, run.options, func(o probe.Observation) error {
+	input, err := runTargets(ctx, streams, &opts.audit, run, func(o probe.Observation) error {
 		health.add(o)
 		result.Violations = append(result.Violations, pol.violations(o)...)
 		return rec.Add(ctx, o)
@@ -147,6 +146,15 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	if err != nil {
 		return runError{err}
 	}
+	switch {
+	case input.err != nil:
+		return fmt.Errorf("%w; nothing was recorded", input.err)
+	case input.read == 0:
+		return errNoDomains
+	case input.invalid == input.read:
+		return errInputRejected // each was reported; nothing to record
+	}
+	result.Domains = input.read - input.invalid
 	result.Warnings = append(result.Warnings, dataWarnings(streams, run.db)...)
 	if why := health.failure(); why != "" {
 		result.RunFailed = why
@@ -181,7 +189,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		return runError{err}
 	}
 	switch {
-	case run.invalid > 0:
+	case input.invalid > 0:
 		return errInputRejected
 	case len(result.Matched) > 0:
 		fmt.Fprintf(streams.ErrOut, "hostwatch: check failed on %s\n", strings.Join(result.Matched, ", "))
@@ -210,7 +218,7 @@ type runHealth struct {
 }
 
 func (h *runHealth) add(o probe.Observation) {
-	if o.Status == resolvers.StatusInvalid {
+	if o.Status == resolvers.StatusInvalid || o.Status == resolvers.StatusInterrupted {
 		return
 	}
 	h.asked++

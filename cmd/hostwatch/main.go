@@ -17,12 +17,18 @@ import (
 const cpuProfileEnv = "HOSTWATCH_CPUPROFILE"
 
 func main() {
+	os.Exit(runProcess())
+}
+
+// runProcess runs hostwatch as the process, with its standard streams and
+// arguments: Ctrl-C and SIGTERM stop starting work and let what is in
+// flight be written (the tests' binary runs the same).
+func runProcess() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	stopProfile := startCPUProfile(os.Getenv(cpuProfileEnv))
-	code := Main(ctx, SystemStreams(), os.Args[1:])
-	stopProfile()
-	stop()
-	os.Exit(code)
+	defer stopProfile()
+	return Main(ctx, SystemStreams(), os.Args[1:])
 }
 
 // startCPUProfile starts profiling into path (nothing when path is empty)

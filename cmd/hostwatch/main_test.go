@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -25,7 +24,7 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"hostwatch": func() {
-			os.Exit(Main(context.Background(), SystemStreams(), os.Args[1:]))
+			os.Exit(runProcess())
 		},
 	})
 }

@@ -42,7 +42,7 @@ type exitDoc struct {
 var (
 	exitDone        = exitDoc{exitOK, "done"}
 	exitWriteFailed = exitDoc{exitFailed, "output could not be written"}
-	exitStopped     = exitDoc{exitInterrupted, "interrupted (Ctrl-C or SIGTERM): what finished was written"}
+	exitStopped     = exitDoc{exitInterrupted, "interrupted (Ctrl-C or SIGTERM): every domain started was written, in order, those cut short with status interrupted"}
 	rootExitHelp    = exitHelp(exitDone,
 		exitDoc{exitTargetsFail, "done, but something was found that the command was told to fail on (--strict, --fail-on, a policy)"},
 		exitDoc{exitUsage, "usage or input error (bad flag, bad name or address, missing file, damaged or unreadable database or history file)"},
@@ -67,6 +67,7 @@ var errInputRejected = errors.New("some inputs were invalid")
 func Main(ctx context.Context, streams IOStreams, args []string) int {
 	// Messages on stderr quote names, addresses and causes from outside;
 	// nothing in them may drive the terminal.
+	streams.errTerminal = streams.ErrOut
 	streams.ErrOut = termtext.NewWriter(streams.ErrOut)
 	root := newRootCmd(streams)
 	root.SetArgs(args)
@@ -75,7 +76,7 @@ func Main(ctx context.Context, streams IOStreams, args []string) int {
 	if err != nil && !errors.Is(err, errInputRejected) && !errors.Is(err, errTargetsFailed) && !errors.Is(err, errCheckFailed) {
 		msg := err.Error()
 		if err == context.Canceled {
-			msg = "interrupted; what finished was written"
+			msg = "interrupted; every domain started was written (those cut short as interrupted)"
 		}
 		fmt.Fprintf(streams.ErrOut, "hostwatch: %s\n", oneLine(msg))
 	}

@@ -22,6 +22,11 @@ type IOStreams struct {
 	ErrOut io.Writer
 	// OutIsTerminal makes tables the default output; JSON lines otherwise.
 	OutIsTerminal bool
+	// ErrIsTerminal lets long runs show a progress line on stderr.
+	ErrIsTerminal bool
+	// errTerminal is stderr itself, before Main makes what goes to ErrOut
+	// inert: the progress line's own escapes go there.
+	errTerminal io.Writer
 	// Width is the width text output is fitted to: the terminal's, or 0
 	// when unknown (the reports' default).
 	Width int
@@ -42,6 +47,7 @@ func SystemStreams() IOStreams {
 		Out:           os.Stdout,
 		ErrOut:        os.Stderr,
 		OutIsTerminal: terminal,
+		ErrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 		Width:         outputWidth(os.Getenv("COLUMNS"), terminal, os.Stdout.Fd()),
 		Now:           time.Now,
 		Version:       buildVersion(),
