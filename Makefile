@@ -21,7 +21,7 @@ SCREENSHOT  := docs/report.png
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium fuzz bench bench-knot dataset map screenshot clean
+.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium postgresql fuzz bench bench-knot dataset map screenshot clean
 
 all: build
 
@@ -48,7 +48,7 @@ demo: build
 	echo; echo "HTML report of the audit: $(DEMO_HTML) (one file; opens offline in any browser)"; \
 	echo "The same report in Bahasa Indonesia: $(DEMO_HTML_ID)"
 
-test: fmt-check vet staticcheck chromium unit
+test: fmt-check vet staticcheck chromium postgresql unit
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -65,12 +65,21 @@ staticcheck: $(STATICCHECK)
 
 # HOSTWATCH_CHROMIUM=required: the HTML tests open the reports in headless
 # Chromium and fail, rather than skip, when it is missing.
+# HOSTWATCH_POSTGRES=required: the PostgreSQL tests start a server of their
+# own (history/postgres/pgtest) and fail, rather than skip, when they cannot.
 unit: netns-tools
-	HOSTWATCH_CHROMIUM=required $(GO) test -race -count=1 ./...
+	HOSTWATCH_CHROMIUM=required HOSTWATCH_POSTGRES=required $(GO) test -race -count=1 ./...
 
 # Debian's Chromium, for the tests that open HTML reports in a real browser.
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Debian's PostgreSQL server, which the history/postgres tests start in a
+# temporary directory of their own (as the postgres user when run as root).
+postgresql:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq postgresql; }
 
 # TestPrivateAddresses runs in a network namespace of its own and sets it up
 # with ip (iproute2); as root on Debian it is installed here, elsewhere the
