@@ -55,6 +55,8 @@ type auditOptions struct {
 	auth        bool
 	authPort    uint16
 	evidence    string
+	// shard keeps the names of one shard of the list (check --shard).
+	shard probe.Shard
 	// allowPrivate lets --http, --authoritative and --rdap connect to
 	// learned addresses that are not globally reachable.
 	allowPrivate bool
@@ -249,6 +251,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		}
 		fmt.Fprintf(streams.ErrOut, "hostwatch: dropped %d duplicate %s (same name after IDNA, lower case and trailing dot)\n", dropped, noun)
 	}
+	targets = opts.shard.Filter(targets)
 	run := &auditRun{targets: targets, vantageName: strings.TrimSpace(opts.vantage), timeout: opts.timeout}
 	for _, t := range targets {
 		if t.Err != nil {
@@ -256,7 +259,7 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 			fmt.Fprintf(streams.ErrOut, "hostwatch: %v\n", t.Err)
 		}
 	}
-	if run.invalid == len(targets) {
+	if run.invalid > 0 && run.invalid == len(targets) {
 		return nil, errInputRejected
 	}
 	if len(opts.compare) > 0 && len(opts.resolvers) > 0 {

@@ -52,7 +52,8 @@ func (s *Store) readSpans(ctx context.Context, db queryer, f spanFilter) ([]stor
 		o.first_run_id, o.last_run_id, o.first_seen, o.last_seen, o.seen_count, o.status, o.error, o.error_kind,
 		ans.cname_chain, ans.addresses, r.confirm, r.datasets
 	FROM observations o
-	JOIN domains d ON d.id = o.domain_id
+	JOIN timelines t ON t.id = o.timeline_id
+	JOIN domains d ON d.id = t.domain_id
 	JOIN answers ans ON ans.id = o.answer_id
 	JOIN runs r ON r.id = o.last_run_id
 	JOIN views v ON v.id = o.view_id`
@@ -66,7 +67,6 @@ func (s *Store) readSpans(ctx context.Context, db queryer, f spanFilter) ([]stor
 	if f.forWrite {
 		// Only what a new observation is compared with: from the run its
 		// timeline's latest span says (history.Position), and that span.
-		query += " JOIN timelines t ON t.id = o.timeline_id"
 		where = append(where, "o.timeline_id = ANY("+arg(f.timelines)+")", "(o.first_run_id >= t.resume_run OR o.id = t.latest_span)")
 	} else {
 		if len(q.Domains) > 0 {
@@ -77,7 +77,7 @@ func (s *Store) readSpans(ctx context.Context, db queryer, f spanFilter) ([]stor
 			where = append(where, "d.name = ANY("+arg(names)+")")
 		}
 		if !q.AllVantages {
-			where = append(where, "o.vantage = "+arg(q.Vantage))
+			where = append(where, "t.vantage = "+arg(q.Vantage))
 		}
 		if !q.Since.IsZero() {
 			where = append(where, "o.last_seen >= "+arg(formatTime(q.Since)))
@@ -89,7 +89,9 @@ func (s *Store) readSpans(ctx context.Context, db queryer, f spanFilter) ([]stor
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY d.name, o.vantage, o.first_seen, o.id"
+	if !f.forWrite {
+		query += ` ORDER BY d.name COLLATE "C", o.vantage COLLATE "C", o.first_seen, o.id`
+	}
 	var datasets map[int64]string
 	if !f.forWrite {
 		var err error
@@ -196,7 +198,8 @@ func (s *Store) badRow(table string, id int64, column string, err error) error {
 
 // Domains returns the names (ASCII form) of every domain with observations, sorted.
 func (s *Store) Domains(ctx context.Context) ([]string, error) {
-	return s.strings(ctx, "SELECT name FROM domains d WHERE EXISTS (SELECT 1 FROM observations o WHERE o.domain_id = d.id) ORDER BY name COLLATE \"C\"", "domains")
+	return s.strings(ctx, `SELECT d.name FROM domains d WHERE EXISTS (SELECT 1 FROM timelines t WHERE t.domain_id = d.id AND t.latest_span IS NOT NULL)
+		ORDER BY d.name COLLATE "C"`, "domains")
 }
 
 // Vantages returns the distinct vantage names of the recorded runs, sorted.

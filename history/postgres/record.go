@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -24,7 +25,7 @@ import (
 )
 
 // chunk is how many observations a Commit reads, compares and writes at a time.
-const chunk = 1000
+const chunk = 2000
 
 // lockChunk is how many timeline rows one statement locks.
 const lockChunk = 10000
@@ -312,17 +313,44 @@ func (r *recording) dimensions(ctx context.Context) ([]ids, error) {
 	return out, nil
 }
 
-// upsertIDs runs insert and then query (with the first of args) and
-// returns the IDs by key.
-func (s *Store) upsertIDs(ctx context.Context, insert, query string, args ...any) (map[string]int64, error) {
-	if _, err := s.pool.Exec(ctx, insert, args...); err != nil {
+// upsertIDs returns the IDs by key (the first of args) of rows that query
+// finds, after insert has added those it did not (insert is given only the
+// missing rows' args): an unchanged run only reads.
+func (s *Store) upsertIDs(ctx context.Context, insert, query string, args ...[]string) (map[string]int64, error) {
+	out, err := s.lookup(ctx, query, args[0])
+	if err != nil || len(out) == len(args[0]) {
+		return out, err
+	}
+	missing := make([][]string, len(args))
+	for i, k := range args[0] {
+		if _, ok := out[k]; ok {
+			continue
+		}
+		for j := range args {
+			missing[j] = append(missing[j], args[j][i])
+		}
+	}
+	margs := make([]any, len(missing))
+	for i, m := range missing {
+		margs[i] = m
+	}
+	if _, err := s.pool.Exec(ctx, insert, margs...); err != nil {
 		return nil, s.wrap(fmt.Errorf("record: %w", err))
 	}
-	rows, err := s.pool.Query(ctx, query, args[0])
+	added, err := s.lookup(ctx, query, missing[0])
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(out, added)
+	return out, nil
+}
+
+func (s *Store) lookup(ctx context.Context, query string, keys []string) (map[string]int64, error) {
+	rows, err := s.pool.Query(ctx, query, keys)
 	if err != nil {
 		return nil, s.wrap(fmt.Errorf("record: %w", err))
 	}
-	out := map[string]int64{}
+	out := make(map[string]int64, len(keys))
 	for rows.Next() {
 		var k string
 		var id int64
@@ -335,43 +363,66 @@ func (s *Store) upsertIDs(ctx context.Context, insert, query string, args ...any
 }
 
 func (s *Store) timelineIDs(ctx context.Context, domainIDs []int64, vantage string) (map[int64]int64, error) {
-	if _, err := s.pool.Exec(ctx, `INSERT INTO timelines(domain_id, vantage) SELECT d, $2 FROM unnest($1::bigint[]) AS x(d)
-		ORDER BY d ON CONFLICT (domain_id, vantage) DO NOTHING`, domainIDs, vantage); err != nil {
-		return nil, s.wrap(fmt.Errorf("record: %w", err))
-	}
-	rows, err := s.pool.Query(ctx, `SELECT domain_id, id FROM timelines WHERE vantage = $2 AND domain_id = ANY($1)`, domainIDs, vantage)
-	if err != nil {
-		return nil, s.wrap(fmt.Errorf("record: %w", err))
-	}
-	out := map[int64]int64{}
-	for rows.Next() {
-		var d, id int64
-		if err := rows.Scan(&d, &id); err != nil {
-			return nil, s.wrap(fmt.Errorf("record: %w", err))
+	find := func(ids []int64, out map[int64]int64) error {
+		rows, err := s.pool.Query(ctx, `SELECT domain_id, id FROM timelines WHERE vantage = $2 AND domain_id = ANY($1)`, ids, vantage)
+		if err != nil {
+			return s.wrap(fmt.Errorf("record: %w", err))
 		}
-		out[d] = id
+		for rows.Next() {
+			var d, id int64
+			if err := rows.Scan(&d, &id); err != nil {
+				return s.wrap(fmt.Errorf("record: %w", err))
+			}
+			out[d] = id
+		}
+		return s.wrap(rows.Err())
 	}
-	return out, s.wrap(rows.Err())
+	out := make(map[int64]int64, len(domainIDs))
+	if err := find(domainIDs, out); err != nil || len(out) == len(domainIDs) {
+		return out, err
+	}
+	var missing []int64
+	for _, d := range domainIDs {
+		if _, ok := out[d]; !ok {
+			missing = append(missing, d)
+		}
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO timelines(domain_id, vantage) SELECT d, $2 FROM unnest($1::bigint[]) AS x(d)
+		ORDER BY d ON CONFLICT (domain_id, vantage) DO NOTHING`, missing, vantage); err != nil {
+		return nil, s.wrap(fmt.Errorf("record: %w", err))
+	}
+	return out, find(missing, out)
 }
 
 func (s *Store) viewID(ctx context.Context, v probe.View) (int64, error) {
 	resolv, subnets := mustJSON(orEmpty(v.Resolvers)), mustJSON(orEmpty(v.Subnets))
 	key := mustJSON([]string{resolv, subnets})
-	var id int64
-	err := s.pool.QueryRow(ctx, `WITH ins AS (INSERT INTO views(resolvers, subnets, key) VALUES ($1::jsonb, $2::jsonb, $3)
+	return s.insertOrFind(ctx, `WITH ins AS (INSERT INTO views(resolvers, subnets, key) VALUES ($1::jsonb, $2::jsonb, $3)
 		ON CONFLICT (key) DO NOTHING RETURNING id)
-		SELECT id FROM ins UNION ALL SELECT id FROM views WHERE key = $3`, resolv, subnets, key).Scan(&id)
-	return id, s.wrap(err)
+		SELECT id FROM ins UNION ALL SELECT id FROM views WHERE key = $3`, resolv, subnets, key)
+}
+
+// insertOrFind runs an insert-or-select statement for one row's ID. When
+// another run inserts the same row at once, the statement waits for it and
+// then neither inserts nor (in its snapshot) sees the row: the next try does.
+func (s *Store) insertOrFind(ctx context.Context, query string, args ...any) (int64, error) {
+	for try := 0; ; try++ {
+		var id int64
+		err := s.pool.QueryRow(ctx, query, args...).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) && try < 3 {
+			continue
+		}
+		return id, s.wrap(err)
+	}
 }
 
 func (s *Store) datasetIDs(ctx context.Context, datasets []attribution.Dataset) ([]int64, error) {
 	out := make([]int64, 0, len(datasets))
 	for _, d := range datasets {
 		details := mustJSON(d)
-		var id int64
-		err := s.pool.QueryRow(ctx, `WITH ins AS (INSERT INTO datasets(name, version, license, details) VALUES ($1, $2, $3, $4)
+		id, err := s.insertOrFind(ctx, `WITH ins AS (INSERT INTO datasets(name, version, license, details) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (details) DO NOTHING RETURNING id)
-			SELECT id FROM ins UNION ALL SELECT id FROM datasets WHERE details = $4`, d.ID, d.Version, d.License, details).Scan(&id)
+			SELECT id FROM ins UNION ALL SELECT id FROM datasets WHERE details = $4`, d.ID, d.Version, d.License, details)
 		if err != nil {
 			return nil, s.wrap(fmt.Errorf("record datasets: %w", err))
 		}
@@ -452,16 +503,23 @@ type writer struct {
 	run    history.RunInfo
 }
 
+// timelineRow is where a timeline stands (see the timelines table).
 type timelineRow struct {
-	latest    int64
-	resume    int64
-	lastGroup string
-	spans     []storedSpan
+	latest, latestAnswer, latestView int64
+	latestSeen                       time.Time
+	settled                          bool
+	settledConfirm                   int
+	resume                           int64
+	lastGroup                        string
+	spans                            []storedSpan
 }
 
 // chunk compares a chunk of staged observations with their timelines and
 // writes them; it returns how many it recorded (an observation of a group
-// its timeline already has one in is not).
+// its timeline already has one in is not). An observation identical to its
+// settled timeline's latest span (same answer and view) brings nothing and
+// is written without reading the timeline back; the others are replayed
+// from the run their timeline's resume_run says.
 func (w *writer) chunk(ctx context.Context, batch []staged, refs []ids, emit func(probe.Change) error) (int, error) {
 	s := w.s
 	tlIDs := make([]int64, len(refs))
@@ -469,30 +527,51 @@ func (w *writer) chunk(ctx context.Context, batch []staged, refs []ids, emit fun
 		tlIDs[i] = ref.timeline
 	}
 	timelines := map[int64]*timelineRow{}
-	rows, err := w.tx.Query(ctx, "SELECT id, coalesce(latest_span, 0), resume_run, last_group FROM timelines WHERE id = ANY($1)", tlIDs)
+	rows, err := w.tx.Query(ctx, `SELECT id, coalesce(latest_span, 0), coalesce(latest_answer, 0), coalesce(latest_view, 0), coalesce(latest_seen, ''),
+		settled, settled_confirm, resume_run, last_group FROM timelines WHERE id = ANY($1)`, tlIDs)
 	if err != nil {
 		return 0, s.wrap(fmt.Errorf("record: %w", err))
 	}
 	for rows.Next() {
 		var id int64
+		var seen string
 		t := &timelineRow{}
-		if err := rows.Scan(&id, &t.latest, &t.resume, &t.lastGroup); err != nil {
+		if err := rows.Scan(&id, &t.latest, &t.latestAnswer, &t.latestView, &seen, &t.settled, &t.settledConfirm, &t.resume, &t.lastGroup); err != nil {
 			return 0, s.wrap(fmt.Errorf("record: %w", err))
+		}
+		if seen != "" {
+			if t.latestSeen, err = parseTime(seen); err != nil {
+				return 0, fmt.Errorf("history database %s: timelines.latest_seen of timeline %d: %w", s.name, id, err)
+			}
 		}
 		timelines[id] = t
 	}
 	if err := rows.Err(); err != nil {
 		return 0, s.wrap(fmt.Errorf("record: %w", err))
 	}
-	// What each observation is compared with: its timeline from the run its
-	// latest span says (history.Position), and the latest span.
-	prior, err := s.readSpans(ctx, w.tx, spanFilter{timelines: tlIDs, forWrite: true})
-	if err != nil {
-		return 0, err
+	// fits: the observation is its settled timeline's latest answer again.
+	fits := func(t *timelineRow, ref ids) bool {
+		return t.latest != 0 && t.settled && t.settledConfirm == w.run.Confirm && t.latestAnswer == ref.answer && t.latestView == w.viewID
 	}
-	for _, sp := range prior {
-		if t := timelines[sp.timeline]; t != nil {
-			t.spans = append(t.spans, sp)
+	var replay []int64
+	for i, ref := range refs {
+		t := timelines[ref.timeline]
+		if t == nil {
+			return 0, fmt.Errorf("history database %s: the timeline of %s is missing", s.name, batch[i].Domain)
+		}
+		if t.latest != 0 && !fits(t, ref) {
+			replay = append(replay, ref.timeline)
+		}
+	}
+	if len(replay) > 0 {
+		prior, err := s.readSpans(ctx, w.tx, spanFilter{timelines: replay, forWrite: true})
+		if err != nil {
+			return 0, err
+		}
+		for _, sp := range prior {
+			if t := timelines[sp.timeline]; t != nil {
+				t.spans = append(t.spans, sp)
+			}
 		}
 	}
 	opts := history.Options{Confirm: w.run.Confirm}
@@ -503,45 +582,58 @@ func (w *writer) chunk(ctx context.Context, batch []staged, refs []ids, emit fun
 		newAt, newStatus            []string
 		newErr, newKind             []*string
 		tlID, tlResume, tlSpan      []int64
+		tlSeen                      []string
+		tlSettled                   []bool
 		changes                     []probe.Change
 		recorded                    int
 	)
 	for i, st := range batch {
 		ref := refs[i]
 		t := timelines[ref.timeline]
-		if t == nil {
-			return 0, fmt.Errorf("history database %s: the timeline of %s is missing", s.name, st.Domain)
-		}
 		if w.run.Group != "" && t.lastGroup == w.run.Group {
 			continue // one observation per domain and vantage per group
 		}
 		recorded++
-		spans := make([]history.Span, len(t.spans), len(t.spans)+1)
-		latest := -1
-		for j, sp := range t.spans {
-			spans[j] = sp.Span
-			if sp.id == t.latest {
-				latest = j
+		extend := t.latest != 0 && t.latestAnswer == ref.answer && t.latestView == w.viewID && history.SameDay(t.latestSeen, st.At)
+		resume, settled := t.resume, true
+		sp := history.Span{Domain: st.Domain, Unicode: st.Unicode, Vantage: w.run.Vantage, View: w.run.View,
+			Observation: st.observation(), FirstSeen: st.At, LastSeen: st.At, Count: 1, FirstRun: w.runID, LastRun: w.runID,
+			Confirm: w.run.Confirm}
+		switch {
+		case t.latest == 0:
+			var c []probe.Change
+			c, resume, _, settled = history.Start(sp, opts)
+			changes = append(changes, c...)
+		case fits(t, ref):
+			// Nothing to compare: the period goes on.
+		default:
+			spans := make([]history.Span, len(t.spans), len(t.spans)+1)
+			for j, p := range t.spans {
+				spans[j] = p.Span
+				if extend && p.id == t.latest {
+					l := &spans[j]
+					l.LastSeen, l.LastRun, l.Count, l.Confirm = maxTime(l.LastSeen, st.At), w.runID, l.Count+1, w.run.Confirm
+				}
 			}
+			if !extend {
+				spans = append(spans, sp)
+			}
+			changes = append(changes, history.Latest(spans, opts)...)
+			resume, _, settled = history.Position(spans, opts)
 		}
-		at := formatTime(st.At)
-		spanID := int64(0)
-		if l := latest; l >= 0 && t.spans[l].answer == ref.answer && t.spans[l].viewID == w.viewID && history.SameDay(t.spans[l].LastSeen, st.At) {
-			sp := &spans[l]
-			sp.LastSeen, sp.LastRun, sp.Count, sp.Confirm = maxTime(sp.LastSeen, st.At), w.runID, sp.Count+1, w.run.Confirm
-			spanID = t.latest
+		at, seen, spanID := formatTime(st.At), st.At, int64(0)
+		if extend {
+			spanID, seen = t.latest, maxTime(t.latestSeen, st.At)
 			extIDs, extAt = append(extIDs, spanID), append(extAt, at)
 		} else {
-			spans = append(spans, history.Span{Domain: st.Domain, Unicode: st.Unicode, Vantage: w.run.Vantage, View: w.run.View,
-				Observation: st.observation(), FirstSeen: st.At, LastSeen: st.At, Count: 1, FirstRun: w.runID, LastRun: w.runID,
-				Confirm: w.run.Confirm})
 			newTL, newDomain, newAnswer = append(newTL, ref.timeline), append(newDomain, ref.domain), append(newAnswer, ref.answer)
 			newAt, newStatus = append(newAt, at), append(newStatus, string(st.Status))
 			newErr, newKind = append(newErr, orNull(st.Error)), append(newKind, orNull(string(st.ErrorKind)))
 		}
-		changes = append(changes, history.Latest(spans, opts)...)
-		resume, _, _ := history.Position(spans, opts)
 		tlID, tlResume, tlSpan = append(tlID, ref.timeline), append(tlResume, resume), append(tlSpan, spanID)
+		tlSeen, tlSettled = append(tlSeen, formatTime(seen)), append(tlSettled, settled)
+		// The timeline's row is read again only by a later run.
+		t.latestAnswer = ref.answer
 	}
 	if len(extIDs) > 0 {
 		if _, err := w.tx.Exec(ctx, `UPDATE observations o SET last_run_id = $1, last_seen = greatest(o.last_seen, x.at), seen_count = o.seen_count + 1
@@ -575,10 +667,15 @@ func (w *writer) chunk(ctx context.Context, batch []staged, refs []ids, emit fun
 			tlSpan[i] = newSpans[tlID[i]]
 		}
 	}
+	answers := make([]int64, len(tlID))
+	for i, id := range tlID {
+		answers[i] = timelines[id].latestAnswer
+	}
 	if len(tlID) > 0 {
-		if _, err := w.tx.Exec(ctx, `UPDATE timelines t SET latest_span = x.span, resume_run = x.resume, last_group = $1
-			FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS x(id, span, resume) WHERE t.id = x.id`,
-			w.run.Group, tlID, tlSpan, tlResume); err != nil {
+		if _, err := w.tx.Exec(ctx, `UPDATE timelines t SET latest_span = x.span, latest_answer = x.answer, latest_view = $2,
+			latest_seen = x.seen, settled = x.settled, settled_confirm = $3, resume_run = x.resume, last_group = $1
+			FROM unnest($4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::boolean[]) AS x(id, span, resume, answer, seen, settled)
+			WHERE t.id = x.id`, w.run.Group, w.viewID, w.run.Confirm, tlID, tlSpan, tlResume, answers, tlSeen, tlSettled); err != nil {
 			return 0, s.wrap(fmt.Errorf("record: timelines: %w", err))
 		}
 	}

@@ -71,14 +71,25 @@ CREATE TABLE answers (
 );
 
 -- One row per (domain, vantage): the row a run locks (SELECT … FOR UPDATE)
--- before it compares an observation with what is committed.
+-- before it compares an observation with what is committed, and where the
+-- timeline stands, so that an unchanged observation is written without
+-- reading its spans back: the latest span, its answer, view and last_seen;
+-- settled when nothing is pending and the latest observation resolved
+-- (read with settled_confirm); resume_run, the run from which the spans are
+-- read back when an observation must be replayed (history.Position); and
+-- the run group of the latest observation.
 CREATE TABLE timelines (
-	id          bigserial PRIMARY KEY,
-	domain_id   bigint NOT NULL REFERENCES domains(id),
-	vantage     text NOT NULL,
-	latest_span bigint,
-	resume_run  bigint NOT NULL DEFAULT 0,
-	last_group  text NOT NULL DEFAULT '',
+	id              bigserial PRIMARY KEY,
+	domain_id       bigint NOT NULL REFERENCES domains(id),
+	vantage         text NOT NULL,
+	latest_span     bigint,
+	latest_answer   bigint,
+	latest_view     bigint,
+	latest_seen     text,
+	settled         boolean NOT NULL DEFAULT false,
+	settled_confirm integer NOT NULL DEFAULT 0,
+	resume_run      bigint NOT NULL DEFAULT 0,
+	last_group      text NOT NULL DEFAULT '',
 	UNIQUE (domain_id, vantage)
 );
 
@@ -98,9 +109,10 @@ CREATE TABLE observations (
 	error        text,
 	error_kind   text
 );
+-- Spans are found through their timeline (a domain's through timelines'
+-- unique (domain_id, vantage)); nothing else is indexed, so that adding a
+-- span costs two index entries.
 CREATE INDEX observations_timeline ON observations (timeline_id, first_run_id);
-CREATE INDEX observations_domain ON observations (domain_id, vantage);
-CREATE INDEX observations_first_seen ON observations (first_seen);
 
 -- The addresses of each answer, one row each, with what is known of them.
 CREATE VIEW addresses AS

@@ -38,14 +38,53 @@ type Server struct {
 // Start starts a server for the test and stops it when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s, err := start(t)
+	s, err := Try(t)
 	if err != nil {
-		if os.Getenv("HOSTWATCH_POSTGRES") == "required" {
-			t.Fatalf("PostgreSQL is required (HOSTWATCH_POSTGRES=required) and could not be started: %v", err)
-		}
 		t.Skipf("skipped: PostgreSQL could not be started (install Debian's postgresql, or `make test` does): %v", err)
 	}
 	return s
+}
+
+// Try starts a server for the test, as Start does, but returns why it could
+// not (failing the test instead when HOSTWATCH_POSTGRES is "required"), for
+// tests that do other things without one.
+func Try(t testing.TB) (*Server, error) {
+	t.Helper()
+	s, err := start(t)
+	if err != nil && os.Getenv("HOSTWATCH_POSTGRES") == "required" {
+		t.Fatalf("PostgreSQL is required (HOSTWATCH_POSTGRES=required) and could not be started: %v", err)
+	}
+	return s, err
+}
+
+// ExecErr runs SQL statements in database db as the superuser.
+func (s *Server) ExecErr(db, sql string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.URL(db))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(ctx, sql)
+	return err
+}
+
+// NewDatabaseErr creates an empty database and returns its URL, for callers
+// without a testing.TB (testscript's Setup).
+func (s *Server) NewDatabaseErr() (string, error) {
+	name := fmt.Sprintf("t%d", s.n.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", err
+	}
+	return s.URL(name), nil
 }
 
 // binDir finds PostgreSQL's programs: on PATH, else in Debian's
