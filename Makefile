@@ -66,9 +66,11 @@ staticcheck: $(STATICCHECK)
 # HOSTWATCH_CHROMIUM=required: the HTML tests open the reports in headless
 # Chromium and fail, rather than skip, when it is missing.
 # HOSTWATCH_POSTGRES=required: the PostgreSQL tests start a server of their
-# own (history/postgres/pgtest) and fail, rather than skip, when they cannot.
+# own (history/postgres/pgtest) and fail, rather than skip, when they cannot;
+# their 8-writer test records 800,000 observations, past go test's default
+# 10-minute timeout on a busy machine.
 unit: netns-tools
-	HOSTWATCH_CHROMIUM=required HOSTWATCH_POSTGRES=required $(GO) test -race -count=1 ./...
+	HOSTWATCH_CHROMIUM=required HOSTWATCH_POSTGRES=required $(GO) test -race -count=1 -timeout 40m ./...
 
 # Debian's Chromium, for the tests that open HTML reports in a real browser.
 chromium:
