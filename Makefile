@@ -21,7 +21,7 @@ SCREENSHOT  := docs/report.png
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium postgresql fuzz bench bench-knot dataset map screenshot clean
+.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium postgresql fuzz bench bench-knot bench-history dataset map screenshot clean
 
 all: build
 
@@ -130,6 +130,12 @@ bench: $(BENCHSTAT)
 	$(GO) test -run '^$$' -bench 'BenchmarkAudit$$|BenchmarkLookup$$|BenchmarkResolve$$|BenchmarkResolveKnot$$' \
 		-count 6 ./probe/ ./attribution/ ./resolvers/ | tee $(BIN)/bench.txt
 	$(BENCHSTAT) $(BIN)/bench.txt
+
+# The README's "Running at scale" figures: 8 writers at once (4 shards x 2
+# vantages, 25,000 domains each, two rounds) and one run of 100,000 domains,
+# into PostgreSQL and into SQLite side by side.
+bench-history: postgresql
+	$(GO) test ./history/postgres -run '^$$' -bench BenchmarkWriters -benchtime 1x -timeout 60m
 
 # hostwatch as a bulk tool: 100,000 names through Knot DNS on loopback, audit
 # and then three checks of the same names, side by side in one run.

@@ -41,7 +41,8 @@ const checkExitHelp = `Exit codes:
   1    a change named by --fail-on, or a policy violation, was found (the output says which)
   2    usage or input error (bad flag or name, missing file, damaged, unreadable or newer
        history file: nothing is written to it)
-  3    the run itself failed (no resolver answered at all); nothing was recorded
+  3    the run itself failed (no resolver answered at all, the database stayed locked or
+       its server could not be reached); nothing was recorded
   130  interrupted (Ctrl-C); nothing was recorded`
 
 func newCheckCmd(streams IOStreams) *cobra.Command {
