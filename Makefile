@@ -22,7 +22,7 @@ SCREENSHOT_ID := docs/report-id.png
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium fuzz bench bench-knot dnsperf dataset map screenshot clean
+.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium postgresql fuzz bench bench-knot bench-history dnsperf dataset map screenshot clean
 
 all: build
 
@@ -49,7 +49,7 @@ demo: build
 	echo; echo "HTML report of the audit: $(DEMO_HTML) (one file; opens offline in any browser)"; \
 	echo "The same report in Bahasa Indonesia: $(DEMO_HTML_ID)"
 
-test: fmt-check vet staticcheck chromium unit
+test: fmt-check vet staticcheck chromium postgresql unit
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -66,12 +66,23 @@ staticcheck: $(STATICCHECK)
 
 # HOSTWATCH_CHROMIUM=required: the HTML tests open the reports in headless
 # Chromium and fail, rather than skip, when it is missing.
+# HOSTWATCH_POSTGRES=required: the PostgreSQL tests start a server of their
+# own (history/postgres/pgtest) and fail, rather than skip, when they cannot;
+# their 8-writer test records 800,000 observations, past go test's default
+# 10-minute timeout on a busy machine.
 unit: netns-tools
-	HOSTWATCH_CHROMIUM=required $(GO) test -race -count=1 -timeout 40m ./...
+	HOSTWATCH_CHROMIUM=required HOSTWATCH_POSTGRES=required $(GO) test -race -count=1 -timeout 40m ./...
 
 # Debian's Chromium, for the tests that open HTML reports in a real browser.
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Debian's PostgreSQL server, which the history/postgres tests start in a
+# temporary directory of their own (as the postgres user when run as root).
+postgresql:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq postgresql; }
 
 # TestPrivateAddresses runs in a network namespace of its own and sets it up
 # with ip (iproute2); as root on Debian it is installed here, elsewhere the
@@ -120,6 +131,12 @@ bench: $(BENCHSTAT)
 	$(GO) test -run '^$$' -bench 'BenchmarkAudit$$|BenchmarkLookup$$|BenchmarkResolve$$|BenchmarkResolveHotPath$$|BenchmarkResolveKnot$$|BenchmarkJSONL$$' \
 		-count 6 ./probe/ ./attribution/ ./resolvers/ ./reports/ | tee $(BIN)/bench.txt
 	$(BENCHSTAT) $(BIN)/bench.txt
+
+# The README's "Running at scale" figures: 8 writers at once (4 shards x 2
+# vantages, 25,000 domains each, two rounds) and one run of 100,000 domains,
+# into PostgreSQL and into SQLite side by side.
+bench-history: postgresql
+	$(GO) test ./history/postgres -run '^$$' -bench BenchmarkWriters -benchtime 1x -timeout 60m
 
 # hostwatch as a bulk tool: 100,000 names through Knot DNS on loopback, audit
 # and then three checks of the same names, side by side in one run.

@@ -26,6 +26,9 @@ var (
 	// ErrLocked: another process kept the store locked for longer than the
 	// store waits.
 	ErrLocked = errors.New("locked by another process")
+	// ErrUnreachable: the store is a server that cannot be reached (down,
+	// refused, or the credentials or TLS settings were not accepted).
+	ErrUnreachable = errors.New("cannot be reached")
 )
 
 // Store keeps observations over time. Backends (history/sqlite, …) live in
@@ -96,6 +99,11 @@ type RunInfo struct {
 	// Confirm is the --confirm the run used, kept so that history reads the
 	// record the way check did (1 when zero).
 	Confirm int
+	// Group ties the runs of one scheduled run together (its shards, e.g.
+	// a CI run's ID): a (domain, vantage) observed again in a group it
+	// already has an observation in is not recorded again. Backends that
+	// cannot keep groups refuse a run that names one.
+	Group string
 }
 
 // Run is a recorded run, as Runs returns it.

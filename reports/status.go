@@ -28,6 +28,20 @@ type DataStatus struct {
 	ToolVersion    string
 	StaleAfterDays int
 	Sources        []SourceStatus
+	// History, when asked for (--db), names the history's backend.
+	History *HistoryStatus
+}
+
+// HistoryStatus names a history database's backend and schema version.
+type HistoryStatus struct {
+	Backend string `json:"backend"` // sqlite or postgresql
+	// Location is the file or URL, a URL's password redacted.
+	Location string `json:"location"`
+	// SchemaVersion is the version stored, Current the one this hostwatch writes.
+	SchemaVersion int `json:"schema_version"`
+	Current       int `json:"current_schema_version"`
+	// Server is a PostgreSQL server's version.
+	Server string `json:"server,omitempty"`
 }
 
 // WriteDataStatus writes the sources as a table or one JSON document.
@@ -39,7 +53,8 @@ func WriteDataStatus(w io.Writer, format string, s DataStatus) error {
 			ToolVersion    string         `json:"tool_version"`
 			StaleAfterDays int            `json:"stale_after_days"`
 			Sources        []SourceStatus `json:"sources"`
-		}{StatusSchema, clock(s.GeneratedAt), s.ToolVersion, s.StaleAfterDays, nonNil(s.Sources)})
+			History        *HistoryStatus `json:"history,omitempty"`
+		}{StatusSchema, clock(s.GeneratedAt), s.ToolVersion, s.StaleAfterDays, nonNil(s.Sources), s.History})
 	}
 	cols := []*column{
 		{header: "SOURCE", min: 20, squeeze: 2}, {header: "DATE"}, {header: "AGE"}, {header: "STATE"},
@@ -69,6 +84,13 @@ func WriteDataStatus(w io.Writer, format string, s DataStatus) error {
 		}
 	}
 	fmt.Fprintf(&b, "\nData older than %d days is stale; every report then says so.\n", s.StaleAfterDays)
+	if h := s.History; h != nil {
+		b.WriteByte('\n')
+		textLine(&b, "history: %s, %s, schema version %d (this hostwatch writes %d)", h.Backend, h.Location, h.SchemaVersion, h.Current)
+		if h.Server != "" {
+			textLine(&b, "  PostgreSQL server %s", h.Server)
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -55,6 +55,8 @@ type auditOptions struct {
 	auth        bool
 	authPort    uint16
 	evidence    string
+	// shard keeps the names of one shard of the list (check --shard).
+	shard probe.Shard
 	// allowPrivate lets --http, --authoritative and --rdap connect to
 	// learned addresses that are not globally reachable.
 	allowPrivate bool
@@ -268,6 +270,9 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 	// The lists are opened now, so that a missing one is a usage error
 	// before any work, and read as the run goes.
 	input, err := openTargets(streams.In, opts.files, args, streams.ErrOut)
+	if input != nil {
+		input.shard = opts.shard
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -505,7 +510,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	if runErr != nil && !interrupted {
 		return runError{runErr}
 	}
-	if input.read == 0 && input.err == nil && !interrupted {
+	if input.given == 0 && input.err == nil && !interrupted {
 		return errNoDomains
 	}
 	report.Interrupted = interrupted

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/history"
+	"github.com/hostwatch/hostwatch/history/postgres"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports"
 	"github.com/hostwatch/hostwatch/reports/i18n"
@@ -29,6 +31,9 @@ type checkOptions struct {
 	denyCC  []string
 	allowAS []string
 	confirm int
+	shard   string
+	shards  int
+	group   string
 }
 
 const checkExitHelp = `Exit codes:
@@ -36,7 +41,8 @@ const checkExitHelp = `Exit codes:
   1    a change named by --fail-on, or a policy violation, was found (the output says which)
   2    usage or input error (bad flag or name, missing file, damaged, unreadable or newer
        history file: nothing is written to it)
-  3    the run itself failed (no resolver answered at all); nothing was recorded
+  3    the run itself failed (no resolver answered at all, the database stayed locked or
+       its server could not be reached); nothing was recorded
   130  interrupted (Ctrl-C); nothing was recorded`
 
 func newCheckCmd(streams IOStreams) *cobra.Command {
@@ -83,7 +89,60 @@ record with it.
 	fs.StringArrayVar(&opts.denyCC, "deny-country", nil, "policy: no address may be in these `CC` codes (comma-separated, repeatable)")
 	fs.StringArrayVar(&opts.allowAS, "allow-asn", nil, "policy: every address must be in one of these `ASN`s (7713 or AS7713; comma-separated, repeatable)")
 	fs.IntVar(&opts.confirm, "confirm", 1, "report a move or status change only after it held for `N` consecutive observations (recorded with the run)")
+	fs.StringVar(&opts.shard, "shard", "", "check only shard `I/N` of the names (I from 0): FNV-1a-64 of the name's ASCII form, mod N")
+	fs.IntVar(&opts.shards, "shards", 0, "split the names into `N` shards and check the one $JOB_COMPLETION_INDEX names (a Kubernetes Indexed Job)")
+	fs.StringVar(&opts.group, "run-group", "", "tie this run to the other shards of one scheduled run, `ID` (default: $HOSTWATCH_RUN_GROUP, else $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT): history then counts one observation per domain per group (PostgreSQL)")
 	return cmd
+}
+
+// shardOf reads --shard I/N, or --shards N with the index from
+// $JOB_COMPLETION_INDEX.
+func shardOf(opts *checkOptions, getenv func(string) string) (probe.Shard, error) {
+	switch {
+	case opts.shard != "" && opts.shards != 0:
+		return probe.Shard{}, errors.New("--shard and --shards do not go together: --shard I/N names the shard, --shards N takes I from $JOB_COMPLETION_INDEX")
+	case opts.shard != "":
+		sh, err := probe.ParseShard(opts.shard)
+		if err != nil {
+			return sh, fmt.Errorf("--shard: %w", err)
+		}
+		return sh, nil
+	case opts.shards != 0:
+		env := strings.TrimSpace(getenv("JOB_COMPLETION_INDEX"))
+		if env == "" {
+			return probe.Shard{}, errors.New("--shards N takes the shard from $JOB_COMPLETION_INDEX, which is not set (outside an Indexed Job, give --shard I/N)")
+		}
+		i, err := strconv.Atoi(env)
+		if err != nil {
+			return probe.Shard{}, fmt.Errorf("--shards: $JOB_COMPLETION_INDEX %q is not a number", env)
+		}
+		sh, err := probe.NewShard(i, opts.shards)
+		if err != nil {
+			return sh, fmt.Errorf("--shards with $JOB_COMPLETION_INDEX: %w", err)
+		}
+		return sh, nil
+	}
+	return probe.Shard{}, nil
+}
+
+// runGroup is --run-group, else $HOSTWATCH_RUN_GROUP, else GitHub Actions'
+// run ID and attempt (a re-run is a new group); given says it was asked
+// for rather than found in the environment.
+func runGroup(opts *checkOptions, getenv func(string) string) (group string, given bool) {
+	if g := strings.TrimSpace(opts.group); g != "" {
+		return g, true
+	}
+	if g := strings.TrimSpace(getenv("HOSTWATCH_RUN_GROUP")); g != "" {
+		return g, true
+	}
+	id := strings.TrimSpace(getenv("GITHUB_RUN_ID"))
+	if id == "" {
+		return "", false
+	}
+	if attempt := strings.TrimSpace(getenv("GITHUB_RUN_ATTEMPT")); attempt != "" {
+		id += "-" + attempt
+	}
+	return id, false
 }
 
 func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args []string) error {
@@ -107,6 +166,10 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	if pol.allowASNs, err = parseASNs("--allow-asn", opts.allowAS); err != nil {
 		return err
 	}
+	if opts.audit.shard, err = shardOf(opts, streams.Getenv); err != nil {
+		return err
+	}
+	group, groupGiven := runGroup(opts, streams.Getenv)
 	run, err := prepareAudit(ctx, streams, &opts.audit, args)
 	if err != nil {
 		return err
@@ -117,11 +180,18 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		return err
 	}
 	defer store.Close()
+	if _, pg := store.(*postgres.Store); !pg {
+		// Only the PostgreSQL history keeps run groups.
+		if groupGiven {
+			return fmt.Errorf("--run-group %s: run groups are kept in a PostgreSQL history (--db postgres://…), not in %s", group, path)
+		}
+		group = ""
+	}
 
 	started := streams.Now().UTC()
 	rec, err := store.Begin(ctx, history.RunInfo{
 		StartedAt: started, Now: func() time.Time { return streams.Now().UTC() }, ToolVersion: streams.Version,
-		Datasets: run.db.Datasets(), View: run.view(), Vantage: run.vantageName, Confirm: opts.confirm,
+		Datasets: run.db.Datasets(), View: run.view(), Vantage: run.vantageName, Confirm: opts.confirm, Group: group,
 	})
 	if err != nil {
 		return runError{fmt.Errorf("record the run in %s: %w", path, err)}
@@ -149,9 +219,9 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	switch {
 	case input.err != nil:
 		return fmt.Errorf("%w; nothing was recorded", input.err)
-	case input.read == 0:
+	case input.given == 0:
 		return errNoDomains
-	case input.invalid == input.read:
+	case input.invalid > 0 && input.invalid == input.read:
 		return errInputRejected // each was reported; nothing to record
 	}
 	result.Domains = input.read - input.invalid

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -22,9 +23,9 @@ import (
 func newDBCmd(streams IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db",
-		Short: "The attribution data: where it comes from, how old it is",
+		Short: "The attribution data (where it comes from, how old it is) and the history database",
 	}
-	cmd.AddCommand(newDBStatusCmd(streams), newDBUpdateCmd(streams))
+	cmd.AddCommand(newDBStatusCmd(streams), newDBUpdateCmd(streams), newDBMigrateCmd(streams), newDBCopyCmd(streams))
 	return cmd
 }
 
@@ -179,6 +180,7 @@ func feedList(given []string) ([]attribution.Feed, error) {
 type dbStatusOptions struct {
 	output string
 	mmdbs  []string
+	db     string
 }
 
 func newDBStatusCmd(streams IOStreams) *cobra.Command {
@@ -200,10 +202,11 @@ came from. Data older than 90 days is marked stale; every report warns about it.
 	}
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output `FORMAT`: table or json")
 	bindMMDB(cmd.Flags(), &opts.mmdbs)
+	cmd.Flags().StringVar(&opts.db, "db", "", "also name the history's backend and schema version: an SQLite `PATH` or a postgres:// URL (default: $HOSTWATCH_DB when set)")
 	return cmd
 }
 
-func runDBStatus(_ context.Context, streams IOStreams, opts *dbStatusOptions) error {
+func runDBStatus(ctx context.Context, streams IOStreams, opts *dbStatusOptions) error {
 	if err := checkFormat(opts.output, "table", "json"); err != nil {
 		return err
 	}
@@ -224,6 +227,18 @@ func runDBStatus(_ context.Context, streams IOStreams, opts *dbStatusOptions) er
 			s.Stale = now.Sub(date) > attribution.StaleAfter
 		}
 		st.Sources = append(st.Sources, s)
+	}
+	if location := cmp.Or(opts.db, os.Getenv("HOSTWATCH_DB")); location != "" {
+		store, name, err := openStore(ctx, location, false)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		hs, err := historyStatus(ctx, store, name)
+		if err != nil {
+			return runError{err}
+		}
+		st.History = &hs
 	}
 	if err := reports.WriteDataStatus(streams.Out, opts.output, st); err != nil {
 		return runError{err}

@@ -28,12 +28,16 @@ type targetInput struct {
 	sources []targetSource
 	args    []string
 	errOut  io.Writer
+	// shard, when set (check --shard), keeps only its own names: the
+	// others are neither audited nor kept in the de-duplication set.
+	shard probe.Shard
 	// ended, when set, is called with the number of names read once the
 	// whole input is read.
 	ended func(read int)
 
 	mu                     sync.Mutex // guards what follows: the reading may outlast an interrupted run
 	seen                   probe.Seen
+	given                  int // names read, other shards' and duplicates too
 	read, invalid, dropped int
 	err                    error // why reading stopped early
 	closed                 bool
@@ -105,6 +109,10 @@ func (in *targetInput) take(t probe.Target) (keep, stop bool) {
 	if in.closed {
 		return false, true
 	}
+	in.given++
+	if !in.shard.Keeps(t) {
+		return false, false
+	}
 	if !in.seen.First(t) {
 		in.dropped++
 		return false, false
@@ -119,6 +127,7 @@ func (in *targetInput) take(t probe.Target) (keep, stop bool) {
 
 // inputResult is what the reading of a run's names came to.
 type inputResult struct {
+	given                  int // names read, before the shard and the de-duplication
 	read, invalid, dropped int
 	err                    error
 }
@@ -130,15 +139,19 @@ func (in *targetInput) result() inputResult {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.closed = true
-	return inputResult{in.read, in.invalid, in.dropped, in.err}
+	return inputResult{in.given, in.read, in.invalid, in.dropped, in.err}
 }
 
 // countAhead counts, in the background, the names of the lists that are
 // regular files (plus the arguments), for a progress display's total, and
 // calls set with the count; it does nothing when a list is stdin, whose
 // length is known only at its end. The count is of lines with a name, so
-// duplicates make it a little high.
+// duplicates make it a little high. With a shard, the total is known only
+// at the end too.
 func (in *targetInput) countAhead(set func(int)) {
+	if in.shard.Count > 1 {
+		return
+	}
 	var paths []string
 	for _, src := range in.sources {
 		if src.file == nil {

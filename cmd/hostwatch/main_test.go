@@ -17,6 +17,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/hostwatch/hostwatch/history/postgres/pgtest"
 	"github.com/hostwatch/hostwatch/reports/schema"
 	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
 )
@@ -41,9 +42,24 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One PostgreSQL server for the scripts ($HW_PG_SOCKET, $HW_PG_PORT on
+	// 127.0.0.1); "pgdb NAME" makes a database and sets $NAME to its URL.
+	// Scripts that need it start with [!postgres] skip.
+	pg, pgErr := pgtest.Try(t)
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "script"),
+		Condition: func(cond string) (bool, error) {
+			if cond == "postgres" {
+				return pgErr == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
+			if pgErr == nil {
+				env.Values[pgKey{}] = pg
+				env.Setenv("HW_PG_SOCKET", pg.Dir())
+				env.Setenv("HW_PG_PORT", strconv.Itoa(pg.Port()))
+			}
 			h, err := resolverstest.NewZoneHandler(string(zone))
 			if err != nil {
 				return err
@@ -114,8 +130,36 @@ func TestScripts(t *testing.T) {
 			"exitcode": cmdExitCode,
 			"zone":     cmdZone,
 			"validate": cmdValidate,
+			"pgdb":     cmdPGDB,
+			"pgsql":    cmdPGSQL,
 		},
 	})
+}
+
+type pgKey struct{}
+
+// cmdPGDB runs "pgdb NAME": a new, empty database on the scripts'
+// PostgreSQL server, its URL (through the Unix socket) in $NAME and its
+// name in $NAME_NAME.
+func cmdPGDB(ts *testscript.TestScript, neg bool, args []string) {
+	pg, ok := ts.Value(pgKey{}).(*pgtest.Server)
+	if neg || len(args) != 1 || !ok {
+		ts.Fatalf("usage: pgdb NAME (with [postgres])")
+	}
+	url, err := pg.NewDatabaseErr()
+	ts.Check(err)
+	ts.Setenv(args[0], url)
+	ts.Setenv(args[0]+"_NAME", url[strings.Index(url, "@/")+2:strings.IndexByte(url, '?')])
+}
+
+// cmdPGSQL runs "pgsql NAME SQL": SQL in the database pgdb NAME made, as
+// its superuser.
+func cmdPGSQL(ts *testscript.TestScript, neg bool, args []string) {
+	pg, ok := ts.Value(pgKey{}).(*pgtest.Server)
+	if neg || len(args) != 2 || !ok {
+		ts.Fatalf("usage: pgsql NAME SQL (with [postgres])")
+	}
+	ts.Check(pg.ExecErr(ts.Getenv(args[0]+"_NAME"), args[1]))
 }
 
 // cmdExitCode runs "exitcode N prog args..." and checks that prog exits with N;

@@ -11,11 +11,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hostwatch/hostwatch/history"
+	"github.com/hostwatch/hostwatch/history/postgres"
 	"github.com/hostwatch/hostwatch/history/sqlite"
 )
 
 func bindDB(fs *pflag.FlagSet, path *string) {
-	fs.StringVar(path, "db", "", "history database: a `PATH` to an SQLite file (default: $HOSTWATCH_DB, else $XDG_DATA_HOME/hostwatch/history.db)")
+	fs.StringVar(path, "db", "", "history database: a `PATH` to an SQLite file or a postgres:// URL (default: $HOSTWATCH_DB, else $XDG_DATA_HOME/hostwatch/history.db)")
 }
 
 // backend opens one kind of history store from its location.
@@ -30,7 +31,18 @@ type backend struct {
 func backends() []backend {
 	return []backend{
 		{scheme: "", open: openSQLite},
+		{scheme: "postgres", open: openPostgres},
+		{scheme: "postgresql", open: openPostgres},
 	}
+}
+
+// openPostgres connects to a PostgreSQL history: check creates or upgrades
+// its schema when needed, readers change nothing.
+func openPostgres(ctx context.Context, location string, create bool) (history.Store, error) {
+	if create {
+		return postgres.Open(ctx, location)
+	}
+	return postgres.OpenReader(ctx, location)
 }
 
 func openSQLite(ctx context.Context, path string, create bool) (history.Store, error) {
@@ -69,15 +81,22 @@ func openStore(ctx context.Context, location string, create bool) (history.Store
 		if b.scheme != scheme {
 			continue
 		}
+		// What is printed of the location never holds its password.
+		name := location
+		if scheme != "" {
+			name = postgres.Redact(location)
+		}
 		s, err := b.open(ctx, location, create)
 		switch {
-		case errors.Is(err, history.ErrLocked):
-			// Busy, not wrong: another run held it past the wait.
-			return nil, location, runError{err}
+		case errors.Is(err, history.ErrLocked), errors.Is(err, history.ErrUnreachable):
+			// Busy or down, not wrong: another run held it past the wait,
+			// or the server could not be reached.
+			return nil, name, runError{err}
 		case err != nil:
-			return nil, location, err
+			return nil, name, err
 		}
-		return s, location, nil
+		return s, name, nil
 	}
-	return nil, location, fmt.Errorf("--db %s: no history backend for %s:// (a path names an SQLite file)", location, scheme)
+	return nil, postgres.Redact(location), fmt.Errorf("--db %s: no history backend for %s:// (a path names an SQLite file, postgres:// or postgresql:// a PostgreSQL database)",
+		postgres.Redact(location), scheme)
 }
