@@ -72,6 +72,7 @@ staticcheck: $(STATICCHECK)
 # 10-minute timeout on a busy machine.
 unit: netns-tools
 	HOSTWATCH_CHROMIUM=required HOSTWATCH_POSTGRES=required $(GO) test -race -count=1 -timeout 40m ./...
+	HOSTWATCH_POSTGRES=required $(GO) test -count=1 -timeout 40m -run '^TestShardsAndVantagesAtOnce$$' ./history/postgres
 
 # Debian's Chromium, for the tests that open HTML reports in a real browser.
 chromium:

@@ -66,8 +66,12 @@ func keyOf(c probe.Change) changeKey {
 func TestShardsAndVantagesAtOnce(t *testing.T) {
 	t.Parallel()
 	domains, rounds := 100000, 2
-	if testing.Short() {
+	switch {
+	case testing.Short():
 		domains = 4000
+	case raceDetector:
+		domains = 8000 // make test runs the full size again without -race
+		t.Logf("built with -race: %d domains in all, not 100,000", domains)
 	}
 	const shards = 4
 	vantages := []string{"jakarta", "singapore"}
