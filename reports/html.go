@@ -59,7 +59,7 @@ func WriteHTMLIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 		return err
 	}
 	p := newPage("audit", r.GeneratedAt, r.ToolVersion, doc.Bytes(), m, pr)
-	p.Method.Datasets = datasetViews(r.Datasets, r.GeneratedAt)
+	p.Method.Datasets = datasetViews(pr, r.Datasets, r.GeneratedAt)
 	p.Method.Resolvers = r.Resolvers
 	p.Method.Vantage = vantageView(r.Vantage, m)
 	p.Stale = staleDatasets(r.Datasets, r.GeneratedAt)
@@ -151,7 +151,7 @@ func writeCheckHTML(w io.Writer, c Check, doc []byte, compared *[2]ReportRef, la
 		kind = "diff"
 	}
 	p := newPage(kind, c.GeneratedAt, c.ToolVersion, doc, m, pr)
-	p.Method.Datasets = datasetViews(c.Datasets, c.GeneratedAt)
+	p.Method.Datasets = datasetViews(pr, c.Datasets, c.GeneratedAt)
 	p.Method.Resolvers = c.Resolvers
 	p.Method.Database = c.Database
 	p.Method.Vantage = &vantageInfo{Name: c.Vantage}
@@ -319,6 +319,9 @@ func newPage(kind string, at time.Time, version string, doc []byte, m *worldmap.
 	p.Method.JSONData = jsonDataURL(doc)
 	srcs, err := worldmap.Sources()
 	if err == nil {
+		for i, s := range srcs {
+			srcs[i].Description = pr.Described("map.description."+s.ID, s.Description)
+		}
 		p.Method.MapSources = srcs
 	}
 	return p
@@ -420,9 +423,13 @@ type datasetView struct {
 	Days  int
 }
 
-func datasetViews(ds []attribution.Dataset, at time.Time) []datasetView {
+// datasetViews are the datasets as "method and sources" lists them, each
+// description in the page's language when the catalogue knows it by the
+// dataset's ID (a user's file's own description stays as it came).
+func datasetViews(pr *i18n.Printer, ds []attribution.Dataset, at time.Time) []datasetView {
 	out := make([]datasetView, 0, len(ds))
 	for _, d := range ds {
+		d.Description = pr.Described("dataset.description."+d.ID, d.Description)
 		v := datasetView{Dataset: d, Days: -1}
 		if date, ok := d.Date(); ok {
 			v.Days = int(at.Sub(date).Hours() / 24)
