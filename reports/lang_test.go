@@ -18,6 +18,7 @@ import (
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/reports/worldmap"
+	"github.com/hostwatch/hostwatch/resolvers"
 )
 
 // output is one rendering people read, with the JSON document of the same
@@ -299,5 +300,46 @@ func TestIndonesianGoldens(t *testing.T) {
 		"history.table": "history.id.table.golden", "history.md": "history.id.md.golden",
 	} {
 		golden(t, file, outs[name].text)
+	}
+}
+
+// TestIndonesianReasons: a failed domain's reason in Bahasa Indonesia keeps
+// the details the model holds apart from the resolver's English words (the
+// names of a loop, where a chain stopped, the resolver and its rcode), and
+// falls back to the kind alone when it holds none.
+func TestIndonesianReasons(t *testing.T) {
+	t.Parallel()
+	pr, err := i18n.New(i18n.Indonesian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := []resolvers.Hop{{Name: "loop-a.kpu.go.id", Target: "loop-b.kpu.go.id"}, {Name: "loop-b.kpu.go.id", Target: "loop-a.kpu.go.id"}}
+	failed := func(resolver string, st resolvers.Status, rcode string) []resolvers.Exchange {
+		return []resolvers.Exchange{{Resolver: "127.0.0.1:5300", Status: resolvers.StatusOK, Rcode: "NOERROR"},
+			{Resolver: resolver, Status: st, Rcode: rcode}}
+	}
+	for _, c := range []struct {
+		name string
+		o    probe.Observation
+		want string
+	}{
+		{"loop", probe.Observation{ErrorKind: probe.ErrorCNAMELoop, CNAMEChain: loop},
+			"rantai CNAME berputar (CNAME loop): loop-b.kpu.go.id adalah alias untuk loop-a.kpu.go.id, yang sudah ada dalam rantai"},
+		{"loop without its chain", probe.Observation{ErrorKind: probe.ErrorCNAMELoop}, "rantai CNAME berputar (CNAME loop)"},
+		{"too long", probe.Observation{ErrorKind: probe.ErrorCNAMETooLong, CNAMEChain: loop},
+			"rantai CNAME terlalu panjang: berhenti di loop-a.kpu.go.id setelah 2 langkah"},
+		{"rcode", probe.Observation{ErrorKind: probe.ErrorBadRcode, Queries: failed("127.0.0.1:5301", resolvers.StatusError, "NOTIMP")},
+			"resolver 127.0.0.1:5301 memberikan kode jawaban yang tidak terduga (NOTIMP)"},
+		{"refused", probe.Observation{ErrorKind: probe.ErrorConnRefused, Queries: failed("127.0.0.1:5302", resolvers.StatusError, "")},
+			"koneksi ke resolver 127.0.0.1:5302 ditolak"},
+		{"timeout", probe.Observation{ErrorKind: probe.ErrorTimeout, Queries: failed("tls://127.0.0.1:8853", resolvers.StatusTimeout, "")},
+			"resolver tls://127.0.0.1:8853 tidak menjawab tepat waktu"},
+		{"timeout, no evidence", probe.Observation{ErrorKind: probe.ErrorTimeout}, "resolver tidak menjawab tepat waktu"},
+		{"deadline", probe.Observation{ErrorKind: probe.ErrorDeadline, Queries: failed("127.0.0.1:5301", resolvers.StatusTimeout, "")},
+			"batas waktu untuk domain ini habis sebelum pencarian selesai"},
+	} {
+		if got := reasonDetail(pr, c.o); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
 	}
 }

@@ -180,7 +180,46 @@ func reasonDetail(pr *i18n.Printer, o probe.Observation) string {
 	if o.ErrorKind == probe.ErrorNone {
 		return ""
 	}
+	if id, args := reasonArgs(o); id != "" {
+		return pr.T(id, args...)
+	}
 	return pr.T("reason." + string(o.ErrorKind))
+}
+
+// reasonArgs is the fuller wording of a failure's kind with the details the
+// model keeps apart from the resolver's English words: the names of a CNAME
+// loop or of a chain cut short (the chain), the resolver and the response
+// code of the query that failed (the evidence). It is "" when the
+// observation holds no such detail, and the kind alone words the reason.
+func reasonArgs(o probe.Observation) (string, []any) {
+	last := func() (resolvers.Exchange, bool) {
+		for i := len(o.Queries) - 1; i >= 0; i-- {
+			if q := o.Queries[i]; q.Status != resolvers.StatusOK && q.Resolver != "" {
+				return q, true
+			}
+		}
+		return resolvers.Exchange{}, false
+	}
+	switch o.ErrorKind {
+	case probe.ErrorCNAMELoop, probe.ErrorCNAMETooLong:
+		if len(o.CNAMEChain) == 0 {
+			return "", nil
+		}
+		h := o.CNAMEChain[len(o.CNAMEChain)-1]
+		if o.ErrorKind == probe.ErrorCNAMELoop {
+			return "reason.cname_loop.at", []any{h.Name, h.Target}
+		}
+		return "reason.cname_chain_too_long.at", []any{h.Target, len(o.CNAMEChain)}
+	case probe.ErrorBadRcode:
+		if q, ok := last(); ok && q.Rcode != "" {
+			return "reason.unexpected_rcode.at", []any{q.Resolver, q.Rcode}
+		}
+	case probe.ErrorConnRefused, probe.ErrorTimeout:
+		if q, ok := last(); ok {
+			return "reason." + string(o.ErrorKind) + ".at", []any{q.Resolver}
+		}
+	}
+	return "", nil
 }
 
 // statusLong words a status as a sentence says it.
