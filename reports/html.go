@@ -378,7 +378,8 @@ func parseTemplates(pr *i18n.Printer) (*template.Template, error) {
 			}
 			return id + ".other"
 		},
-		"lang": func() string { return string(pr.Lang()) },
+		"lang":    func() string { return string(pr.Lang()) },
+		"failure": func(status, detail, where string) string { return lookupFailure(pr, status, detail, where) },
 		// day words a dataset's date (2026-06-17) as a sentence says it;
 		// a version that is not a date is left as it is.
 		"day": func(s string) string {
@@ -715,6 +716,7 @@ type addrView struct {
 
 type cymruView struct {
 	Status, Error string
+	Where         string // the resolver asked, for a failure's wording
 	Origins       []cymruOriginView
 }
 
@@ -730,6 +732,7 @@ type cymruASView struct {
 
 type rdapView struct {
 	Status, Error, Handle, Name, Country, Registrant, AbuseEmail, Registry string
+	Where                                                                  string // the URL asked, for a failure's wording
 	CIDRs                                                                  []string
 }
 
@@ -792,7 +795,7 @@ func newAddrView(a probe.Address, m *worldmap.Map) addrView {
 		v.Contradicted = x.RTT != nil && x.RTT.Bound != nil && x.RTT.Bound.Contradicted
 		v.PTRAsked, v.PTR, v.PTRError = x.PTRAsked, x.PTR, x.PTRError
 		if c := x.Cymru; c != nil {
-			cv := &cymruView{Status: c.Status, Error: c.Error}
+			cv := &cymruView{Status: c.Status, Error: c.Error, Where: cymruWhere(c)}
 			for _, o := range c.Origins {
 				ov := cymruOriginView{Prefix: o.Prefix.String(), Country: o.Country, Registry: o.Registry, Allocated: o.Allocated}
 				for _, n := range o.ASNs {
@@ -810,7 +813,7 @@ func newAddrView(a probe.Address, m *worldmap.Map) addrView {
 		}
 		if n := x.RDAP; n != nil {
 			rv := &rdapView{Status: n.Status, Error: n.Error, Handle: n.Handle, Name: n.Name, Country: n.Country,
-				Registrant: n.Registrant, AbuseEmail: n.AbuseEmail, Registry: n.Registry}
+				Registrant: n.Registrant, AbuseEmail: n.AbuseEmail, Registry: n.Registry, Where: cmp.Or(n.URL, n.Registry)}
 			for _, p := range n.CIDRs {
 				rv.CIDRs = append(rv.CIDRs, p.String())
 			}

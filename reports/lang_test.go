@@ -343,3 +343,33 @@ func TestIndonesianReasons(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupFailure: a --cymru or --rdap lookup that found nothing says so
+// in English as the JSON has it, and in Bahasa Indonesia by its status from
+// the catalogue, with where it asked.
+func TestLookupFailure(t *testing.T) {
+	t.Parallel()
+	en, err := i18n.New(i18n.English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := i18n.New(i18n.Indonesian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		pr                    *i18n.Printer
+		status, detail, where string
+		want                  string
+	}{
+		{en, "timeout", "no reply", "127.0.0.1:5300", "timeout no reply"},
+		{id, "timeout", "no reply", "127.0.0.1:5300", "tidak ada jawaban tepat waktu (127.0.0.1:5300)"},
+		{id, "rate_limited", "rdap.example answered 429", "https://rdap.example/ip/192.0.2.1", "dibatasi oleh registri karena terlalu banyak permintaan (https://rdap.example/ip/192.0.2.1)"},
+		{id, "error", "invalid IP address", "", "gagal"},
+		{id, "odd_status", "", "", "odd_status"},
+	} {
+		if got := lookupFailure(c.pr, c.status, c.detail, c.where); got != c.want {
+			t.Errorf("%s %s: %q, want %q", c.pr.Lang(), c.status, got, c.want)
+		}
+	}
+}

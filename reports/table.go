@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports/i18n"
@@ -377,7 +378,7 @@ func extraLines(pr *i18n.Printer, x *probe.Extra) []string {
 	}
 	if c := x.Cymru; c != nil {
 		if len(c.Origins) == 0 {
-			out = append(out, "cymru: "+c.Status+" "+c.Error)
+			out = append(out, "cymru: "+lookupFailure(pr, c.Status, c.Error, cymruWhere(c)))
 		}
 		for _, o := range c.Origins {
 			asns := make([]string, len(o.ASNs))
@@ -394,7 +395,7 @@ func extraLines(pr *i18n.Printer, x *probe.Extra) []string {
 	}
 	if n := x.RDAP; n != nil {
 		if n.Status != "ok" {
-			out = append(out, fmt.Sprintf("rdap: %s %s", n.Status, n.Error))
+			out = append(out, "rdap: "+lookupFailure(pr, n.Status, n.Error, cmp.Or(n.URL, n.Registry)))
 		} else {
 			cidrs := make([]string, len(n.CIDRs))
 			for i, p := range n.CIDRs {
@@ -414,6 +415,35 @@ func extraLines(pr *i18n.Printer, x *probe.Extra) []string {
 		}
 	}
 	return out
+}
+
+// lookupFailure words why an opt-in lookup (--cymru, --rdap) found
+// nothing: in English its status and hostwatch's own words, as the JSON has
+// them; in another language its status worded from the catalogue, and where
+// it asked (the resolver, the registry's URL), the English words left to
+// the JSON.
+func lookupFailure(pr *i18n.Printer, status, detail, where string) string {
+	if pr.Lang() == i18n.English {
+		return status + " " + detail
+	}
+	s := status
+	switch status {
+	case "not_found", "timeout", "error", "rate_limited", "refused":
+		s = pr.T("lookup.status." + status)
+	}
+	if where != "" {
+		s += pr.T("lookup.at", where)
+	}
+	return s
+}
+
+// cymruWhere is the resolver Team Cymru's last query went to, "" when
+// none was sent.
+func cymruWhere(c *cymru.Result) string {
+	if len(c.Queries) == 0 {
+		return ""
+	}
+	return c.Queries[len(c.Queries)-1].Resolver
 }
 
 // organisation is what the ORGANISATION column shows for an address.
