@@ -378,7 +378,13 @@ func parseTemplates(pr *i18n.Printer) (*template.Template, error) {
 			}
 			return id + ".other"
 		},
-		"lang":    func() string { return string(pr.Lang()) },
+		"lang": func() string { return string(pr.Lang()) },
+		"ptrfailure": func(v addrView) string {
+			if v.Extra == nil {
+				return v.PTRError
+			}
+			return ptrFailure(pr, v.Extra)
+		},
 		"failure": func(status, detail, where string) string { return lookupFailure(pr, status, detail, where) },
 		// day words a dataset's date (2026-06-17) as a sentence says it;
 		// a version that is not a date is left as it is.

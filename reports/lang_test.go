@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"html"
 	"maps"
 	"net/netip"
@@ -363,13 +364,83 @@ func TestLookupFailure(t *testing.T) {
 		want                  string
 	}{
 		{en, "timeout", "no reply", "127.0.0.1:5300", "timeout no reply"},
-		{id, "timeout", "no reply", "127.0.0.1:5300", "tidak ada jawaban tepat waktu (127.0.0.1:5300)"},
-		{id, "rate_limited", "rdap.example answered 429", "https://rdap.example/ip/192.0.2.1", "dibatasi oleh registri karena terlalu banyak permintaan (https://rdap.example/ip/192.0.2.1)"},
+		{id, "timeout", "no reply", "127.0.0.1:5300", "tidak ada jawaban tepat waktu; server 127.0.0.1:5300"},
+		{id, "rate_limited", "rdap.example answered 429", "https://rdap.example/ip/192.0.2.1", "dibatasi oleh registri karena terlalu banyak permintaan; server https://rdap.example/ip/192.0.2.1"},
 		{id, "error", "invalid IP address", "", "gagal"},
 		{id, "odd_status", "", "", "odd_status"},
 	} {
 		if got := lookupFailure(c.pr, c.status, c.detail, c.where); got != c.want {
 			t.Errorf("%s %s: %q, want %q", c.pr.Lang(), c.status, got, c.want)
+		}
+	}
+}
+
+// TestPTRFailure: a failed reverse lookup says why in English as the
+// resolver put it, and in Bahasa Indonesia by its status and the resolver
+// asked, or as it came when a report read back has the words alone.
+func TestPTRFailure(t *testing.T) {
+	t.Parallel()
+	en, err := i18n.New(i18n.English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := i18n.New(i18n.Indonesian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const words = "PTR from 127.0.0.1:5300: timeout: no reply within 3s"
+	timedOut := &probe.Extra{PTRAsked: true, PTRError: words, PTRStatus: resolvers.StatusTimeout, PTRResolver: "127.0.0.1:5300"}
+	for _, c := range []struct {
+		pr   *i18n.Printer
+		x    *probe.Extra
+		want string
+	}{
+		{en, timedOut, words},
+		{id, timedOut, "resolver tidak menjawab tepat waktu; server 127.0.0.1:5300"},
+		{id, &probe.Extra{PTRError: words, PTRStatus: resolvers.StatusServFail}, "resolver menjawab SERVFAIL"},
+		{id, &probe.Extra{PTRError: words}, words},
+	} {
+		if got := ptrFailure(c.pr, c.x); got != c.want {
+			t.Errorf("%s: %q, want %q", c.pr.Lang(), got, c.want)
+		}
+	}
+}
+
+// TestPTRStatusOf tells a reverse lookup's failures apart with errors.Is.
+func TestPTRStatusOf(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		err  error
+		want resolvers.Status
+	}{
+		{nil, ""},
+		{fmt.Errorf("PTR from 127.0.0.1:5300: %w: no reply within 3s", resolvers.ErrTimeout), resolvers.StatusTimeout},
+		{fmt.Errorf("x: %w", resolvers.ErrServFail), resolvers.StatusServFail},
+		{fmt.Errorf("x: %w", resolvers.ErrRefused), resolvers.StatusRefused},
+		{fmt.Errorf("x: %w: a is an alias for b", resolvers.ErrCNAMELoop), resolvers.StatusError},
+	} {
+		if got := probe.PTRStatusOf(c.err); got != c.want {
+			t.Errorf("%v: %q, want %q", c.err, got, c.want)
+		}
+	}
+}
+
+// TestPTRFailureHTML: the page words a failed reverse lookup the same way.
+func TestPTRFailureHTML(t *testing.T) {
+	t.Parallel()
+	r := htmlReport(t)
+	r.Observations[0].Addresses[0].Extra = &probe.Extra{PTRAsked: true, PTRError: "PTR from 127.0.0.1:5300: timeout: no reply within 3s",
+		PTRStatus: resolvers.StatusTimeout, PTRResolver: "127.0.0.1:5300"}
+	for lang, want := range map[i18n.Lang]string{
+		i18n.Indonesian: "PTR: pencarian gagal (resolver tidak menjawab tepat waktu; server 127.0.0.1:5300)",
+		i18n.English:    "PTR: lookup failed (PTR from 127.0.0.1:5300: timeout: no reply within 3s)",
+	} {
+		var b bytes.Buffer
+		if err := WriteHTMLIn(&b, r, lang); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s: no %q in the page", lang, want)
 		}
 	}
 }

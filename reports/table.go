@@ -372,7 +372,7 @@ func extraLines(pr *i18n.Printer, x *probe.Extra) []string {
 	case len(x.PTR) > 0:
 		out = append(out, "ptr: "+strings.Join(x.PTR, ", "))
 	case x.PTRError != "":
-		out = append(out, pr.T("note.ptr.failed", x.PTRError))
+		out = append(out, pr.T("note.ptr.failed", ptrFailure(pr, x)))
 	default:
 		out = append(out, pr.T("note.ptr.none"))
 	}
@@ -433,6 +433,25 @@ func lookupFailure(pr *i18n.Printer, status, detail, where string) string {
 	}
 	if where != "" {
 		s += pr.T("lookup.at", where)
+	}
+	return s
+}
+
+// ptrFailure is why a reverse lookup failed: in English the resolver's
+// own words, as the JSON has them; in another language its status worded
+// from the catalogue and the resolver asked, when the model has them (a
+// report read back from JSON has the English words alone).
+func ptrFailure(pr *i18n.Printer, x *probe.Extra) string {
+	if pr.Lang() == i18n.English || x.PTRStatus == "" {
+		return x.PTRError
+	}
+	s := string(x.PTRStatus)
+	switch x.PTRStatus {
+	case resolvers.StatusTimeout, resolvers.StatusServFail, resolvers.StatusRefused, resolvers.StatusError:
+		s = pr.T("ptr.status." + string(x.PTRStatus))
+	}
+	if x.PTRResolver != "" {
+		s += pr.T("lookup.at", x.PTRResolver)
 	}
 	return s
 }
