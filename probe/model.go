@@ -109,6 +109,12 @@ type Extra struct {
 	PTR      []string
 	PTRError string
 	PTRAsked bool
+	// PTRStatus is the failed lookup's status (timeout, servfail, refused,
+	// error), told apart with errors.Is, and PTRResolver the resolver its
+	// last query went to: the parts of PTRError a report words in its own
+	// language. Not in the JSON: a report read back has PTRError alone.
+	PTRStatus   resolvers.Status
+	PTRResolver string
 	// Cymru is Team Cymru's view of the address (--cymru).
 	Cymru *cymru.Result
 	// RDAP is the registry's record of the network holding the address (--rdap).
@@ -211,6 +217,22 @@ type Egress struct {
 	Country string
 	Method  string // the name asked, e.g. "whoami.akamai.net A"
 	Error   string
+}
+
+// PTRStatusOf is the status of a failed reverse lookup, told apart with
+// errors.Is: timeout, servfail or refused, else error; "" for no error.
+func PTRStatusOf(err error) resolvers.Status {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, resolvers.ErrTimeout):
+		return resolvers.StatusTimeout
+	case errors.Is(err, resolvers.ErrServFail):
+		return resolvers.StatusServFail
+	case errors.Is(err, resolvers.ErrRefused):
+		return resolvers.StatusRefused
+	}
+	return resolvers.StatusError
 }
 
 // ErrorKind names why a domain did not resolve, as history compares and

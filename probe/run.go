@@ -401,10 +401,13 @@ func extras(ctx context.Context, addrs []Address, opts Options) {
 		if opts.PTR != nil {
 			x.PTRAsked = true
 			ptr = append(ptr, func() {
-				names, _, err := opts.PTR.PTR(ctx, ip)
+				names, ex, err := opts.PTR.PTR(ctx, ip)
 				x.PTR = names
 				if err != nil {
-					x.PTRError = err.Error()
+					x.PTRError, x.PTRStatus = err.Error(), PTRStatusOf(err)
+					if len(ex) > 0 {
+						x.PTRResolver = ex[len(ex)-1].Resolver
+					}
 				}
 			})
 		}

@@ -59,7 +59,7 @@ func WriteHTMLIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 		return err
 	}
 	p := newPage("audit", r.GeneratedAt, r.ToolVersion, doc.Bytes(), m, pr)
-	p.Method.Datasets = datasetViews(r.Datasets, r.GeneratedAt)
+	p.Method.Datasets = datasetViews(pr, r.Datasets, r.GeneratedAt)
 	p.Method.Resolvers = r.Resolvers
 	p.Method.Vantage = vantageView(r.Vantage, m)
 	p.Stale = staleDatasets(r.Datasets, r.GeneratedAt)
@@ -151,7 +151,7 @@ func writeCheckHTML(w io.Writer, c Check, doc []byte, compared *[2]ReportRef, la
 		kind = "diff"
 	}
 	p := newPage(kind, c.GeneratedAt, c.ToolVersion, doc, m, pr)
-	p.Method.Datasets = datasetViews(c.Datasets, c.GeneratedAt)
+	p.Method.Datasets = datasetViews(pr, c.Datasets, c.GeneratedAt)
 	p.Method.Resolvers = c.Resolvers
 	p.Method.Database = c.Database
 	p.Method.Vantage = &vantageInfo{Name: c.Vantage}
@@ -319,6 +319,9 @@ func newPage(kind string, at time.Time, version string, doc []byte, m *worldmap.
 	p.Method.JSONData = jsonDataURL(doc)
 	srcs, err := worldmap.Sources()
 	if err == nil {
+		for i, s := range srcs {
+			srcs[i].Description = pr.Described("map.description."+s.ID, s.Description)
+		}
 		p.Method.MapSources = srcs
 	}
 	return p
@@ -376,6 +379,13 @@ func parseTemplates(pr *i18n.Printer) (*template.Template, error) {
 			return id + ".other"
 		},
 		"lang": func() string { return string(pr.Lang()) },
+		"ptrfailure": func(v addrView) string {
+			if v.Extra == nil {
+				return v.PTRError
+			}
+			return ptrFailure(pr, v.Extra)
+		},
+		"failure": func(status, detail, where string) string { return lookupFailure(pr, status, detail, where) },
 		// day words a dataset's date (2026-06-17) as a sentence says it;
 		// a version that is not a date is left as it is.
 		"day": func(s string) string {
@@ -420,9 +430,13 @@ type datasetView struct {
 	Days  int
 }
 
-func datasetViews(ds []attribution.Dataset, at time.Time) []datasetView {
+// datasetViews are the datasets as "method and sources" lists them, each
+// description in the page's language when the catalogue knows it by the
+// dataset's ID (a user's file's own description stays as it came).
+func datasetViews(pr *i18n.Printer, ds []attribution.Dataset, at time.Time) []datasetView {
 	out := make([]datasetView, 0, len(ds))
 	for _, d := range ds {
+		d.Description = pr.Described("dataset.description."+d.ID, d.Description)
 		v := datasetView{Dataset: d, Days: -1}
 		if date, ok := d.Date(); ok {
 			v.Days = int(at.Sub(date).Hours() / 24)
@@ -708,6 +722,7 @@ type addrView struct {
 
 type cymruView struct {
 	Status, Error string
+	Where         string // the resolver asked, for a failure's wording
 	Origins       []cymruOriginView
 }
 
@@ -723,6 +738,7 @@ type cymruASView struct {
 
 type rdapView struct {
 	Status, Error, Handle, Name, Country, Registrant, AbuseEmail, Registry string
+	Where                                                                  string // the URL asked, for a failure's wording
 	CIDRs                                                                  []string
 }
 
@@ -785,7 +801,7 @@ func newAddrView(a probe.Address, m *worldmap.Map) addrView {
 		v.Contradicted = x.RTT != nil && x.RTT.Bound != nil && x.RTT.Bound.Contradicted
 		v.PTRAsked, v.PTR, v.PTRError = x.PTRAsked, x.PTR, x.PTRError
 		if c := x.Cymru; c != nil {
-			cv := &cymruView{Status: c.Status, Error: c.Error}
+			cv := &cymruView{Status: c.Status, Error: c.Error, Where: cymruWhere(c)}
 			for _, o := range c.Origins {
 				ov := cymruOriginView{Prefix: o.Prefix.String(), Country: o.Country, Registry: o.Registry, Allocated: o.Allocated}
 				for _, n := range o.ASNs {
@@ -803,7 +819,7 @@ func newAddrView(a probe.Address, m *worldmap.Map) addrView {
 		}
 		if n := x.RDAP; n != nil {
 			rv := &rdapView{Status: n.Status, Error: n.Error, Handle: n.Handle, Name: n.Name, Country: n.Country,
-				Registrant: n.Registrant, AbuseEmail: n.AbuseEmail, Registry: n.Registry}
+				Registrant: n.Registrant, AbuseEmail: n.AbuseEmail, Registry: n.Registry, Where: cmp.Or(n.URL, n.Registry)}
 			for _, p := range n.CIDRs {
 				rv.CIDRs = append(rv.CIDRs, p.String())
 			}

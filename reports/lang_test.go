@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"html"
 	"maps"
 	"net/netip"
@@ -18,6 +19,7 @@ import (
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/reports/worldmap"
+	"github.com/hostwatch/hostwatch/resolvers"
 )
 
 // output is one rendering people read, with the JSON document of the same
@@ -114,7 +116,7 @@ func TestIndonesianHasNoEnglish(t *testing.T) {
 	}
 	var mapText []string // the map's sources, described as datasets are
 	for _, s := range sources {
-		mapText = append(mapText, s.Description, s.Attribution, s.License)
+		mapText = append(mapText, s.Attribution, s.License) // descriptions are in the catalogue
 	}
 	// The same walk finds English in every English output: it can see.
 	for _, lang := range []i18n.Lang{i18n.Indonesian, i18n.English} {
@@ -236,36 +238,55 @@ func pageText(page string) string {
 }
 
 // outsideStrings are the strings of a JSON document, longest first, but
-// for the English that hostwatch itself writes there.
+// for the English that hostwatch itself writes there (the datasets'
+// descriptions included, when the catalogue words them).
 func outsideStrings(t *testing.T, doc []byte) []string {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(doc, &v); err != nil {
 		t.Fatal(err)
 	}
+	en, err := i18n.Messages(i18n.English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{} // the datasets' descriptions the catalogue words
+	for id, text := range en {
+		if strings.HasPrefix(id, "dataset.description.") {
+			known[text] = true
+		}
+	}
 	seen := map[string]bool{}
-	var walk func(key string, v any)
-	walk = func(key string, v any) {
+	// in is the key of the object or list holding v: a dataset's
+	// description (in "datasets") is hostwatch's text, an AS's is not.
+	var walk func(in, key string, v any)
+	// A failed reverse lookup's words (ptr_error) are hostwatch's English,
+	// which another language words from the lookup's status instead.
+	walk = func(in, key string, v any) {
 		switch v := v.(type) {
 		case map[string]any:
 			for k, x := range v {
-				walk(k, x)
+				walk(key, k, x)
 			}
 		case []any:
 			for _, x := range v {
-				walk(key, x)
+				walk(in, key, x)
 			}
 		case string:
 			switch key {
-			case "warnings", "message", "move_rule", "summary", "rule":
+			case "warnings", "message", "move_rule", "summary", "rule", "ptr_error":
 				return
+			case "description":
+				if in == "datasets" && known[v] {
+					return
+				}
 			}
 			if v != "" {
 				seen[v] = true
 			}
 		}
 	}
-	walk("", v)
+	walk("", "", v)
 	out := slices.Collect(maps.Keys(seen))
 	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
 	return out
@@ -282,5 +303,146 @@ func TestIndonesianGoldens(t *testing.T) {
 		"history.table": "history.id.table.golden", "history.md": "history.id.md.golden",
 	} {
 		golden(t, file, outs[name].text)
+	}
+}
+
+// TestIndonesianReasons: a failed domain's reason in Bahasa Indonesia keeps
+// the details the model holds apart from the resolver's English words (the
+// names of a loop, where a chain stopped, the resolver and its rcode), and
+// falls back to the kind alone when it holds none.
+func TestIndonesianReasons(t *testing.T) {
+	t.Parallel()
+	pr, err := i18n.New(i18n.Indonesian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := []resolvers.Hop{{Name: "loop-a.kpu.go.id", Target: "loop-b.kpu.go.id"}, {Name: "loop-b.kpu.go.id", Target: "loop-a.kpu.go.id"}}
+	failed := func(resolver string, st resolvers.Status, rcode string) []resolvers.Exchange {
+		return []resolvers.Exchange{{Resolver: "127.0.0.1:5300", Status: resolvers.StatusOK, Rcode: "NOERROR"},
+			{Resolver: resolver, Status: st, Rcode: rcode}}
+	}
+	for _, c := range []struct {
+		name string
+		o    probe.Observation
+		want string
+	}{
+		{"loop", probe.Observation{ErrorKind: probe.ErrorCNAMELoop, CNAMEChain: loop},
+			"rantai CNAME berputar (CNAME loop): loop-b.kpu.go.id adalah alias untuk loop-a.kpu.go.id, yang sudah ada dalam rantai"},
+		{"loop without its chain", probe.Observation{ErrorKind: probe.ErrorCNAMELoop}, "rantai CNAME berputar (CNAME loop)"},
+		{"too long", probe.Observation{ErrorKind: probe.ErrorCNAMETooLong, CNAMEChain: loop},
+			"rantai CNAME terlalu panjang: berhenti di loop-a.kpu.go.id setelah 2 langkah"},
+		{"rcode", probe.Observation{ErrorKind: probe.ErrorBadRcode, Queries: failed("127.0.0.1:5301", resolvers.StatusError, "NOTIMP")},
+			"resolver 127.0.0.1:5301 memberikan kode jawaban yang tidak terduga (NOTIMP)"},
+		{"refused", probe.Observation{ErrorKind: probe.ErrorConnRefused, Queries: failed("127.0.0.1:5302", resolvers.StatusError, "")},
+			"koneksi ke resolver 127.0.0.1:5302 ditolak"},
+		{"timeout", probe.Observation{ErrorKind: probe.ErrorTimeout, Queries: failed("tls://127.0.0.1:8853", resolvers.StatusTimeout, "")},
+			"resolver tls://127.0.0.1:8853 tidak menjawab tepat waktu"},
+		{"timeout, no evidence", probe.Observation{ErrorKind: probe.ErrorTimeout}, "resolver tidak menjawab tepat waktu"},
+		{"deadline", probe.Observation{ErrorKind: probe.ErrorDeadline, Queries: failed("127.0.0.1:5301", resolvers.StatusTimeout, "")},
+			"batas waktu untuk domain ini habis sebelum pencarian selesai"},
+	} {
+		if got := reasonDetail(pr, c.o); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// TestLookupFailure: a --cymru or --rdap lookup that found nothing says so
+// in English as the JSON has it, and in Bahasa Indonesia by its status from
+// the catalogue, with where it asked.
+func TestLookupFailure(t *testing.T) {
+	t.Parallel()
+	en, err := i18n.New(i18n.English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := i18n.New(i18n.Indonesian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		pr                    *i18n.Printer
+		status, detail, where string
+		want                  string
+	}{
+		{en, "timeout", "no reply", "127.0.0.1:5300", "timeout no reply"},
+		{id, "timeout", "no reply", "127.0.0.1:5300", "tidak ada jawaban tepat waktu; server 127.0.0.1:5300"},
+		{id, "rate_limited", "rdap.example answered 429", "https://rdap.example/ip/192.0.2.1", "dibatasi oleh registri karena terlalu banyak permintaan; server https://rdap.example/ip/192.0.2.1"},
+		{id, "error", "invalid IP address", "", "gagal"},
+		{id, "odd_status", "", "", "odd_status"},
+	} {
+		if got := lookupFailure(c.pr, c.status, c.detail, c.where); got != c.want {
+			t.Errorf("%s %s: %q, want %q", c.pr.Lang(), c.status, got, c.want)
+		}
+	}
+}
+
+// TestPTRFailure: a failed reverse lookup says why in English as the
+// resolver put it, and in Bahasa Indonesia by its status and the resolver
+// asked, or as it came when a report read back has the words alone.
+func TestPTRFailure(t *testing.T) {
+	t.Parallel()
+	en, err := i18n.New(i18n.English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := i18n.New(i18n.Indonesian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const words = "PTR from 127.0.0.1:5300: timeout: no reply within 3s"
+	timedOut := &probe.Extra{PTRAsked: true, PTRError: words, PTRStatus: resolvers.StatusTimeout, PTRResolver: "127.0.0.1:5300"}
+	for _, c := range []struct {
+		pr   *i18n.Printer
+		x    *probe.Extra
+		want string
+	}{
+		{en, timedOut, words},
+		{id, timedOut, "resolver tidak menjawab tepat waktu; server 127.0.0.1:5300"},
+		{id, &probe.Extra{PTRError: words, PTRStatus: resolvers.StatusServFail}, "resolver menjawab SERVFAIL"},
+		{id, &probe.Extra{PTRError: words}, words},
+	} {
+		if got := ptrFailure(c.pr, c.x); got != c.want {
+			t.Errorf("%s: %q, want %q", c.pr.Lang(), got, c.want)
+		}
+	}
+}
+
+// TestPTRStatusOf tells a reverse lookup's failures apart with errors.Is.
+func TestPTRStatusOf(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		err  error
+		want resolvers.Status
+	}{
+		{nil, ""},
+		{fmt.Errorf("PTR from 127.0.0.1:5300: %w: no reply within 3s", resolvers.ErrTimeout), resolvers.StatusTimeout},
+		{fmt.Errorf("x: %w", resolvers.ErrServFail), resolvers.StatusServFail},
+		{fmt.Errorf("x: %w", resolvers.ErrRefused), resolvers.StatusRefused},
+		{fmt.Errorf("x: %w: a is an alias for b", resolvers.ErrCNAMELoop), resolvers.StatusError},
+	} {
+		if got := probe.PTRStatusOf(c.err); got != c.want {
+			t.Errorf("%v: %q, want %q", c.err, got, c.want)
+		}
+	}
+}
+
+// TestPTRFailureHTML: the page words a failed reverse lookup the same way.
+func TestPTRFailureHTML(t *testing.T) {
+	t.Parallel()
+	r := htmlReport(t)
+	r.Observations[0].Addresses[0].Extra = &probe.Extra{PTRAsked: true, PTRError: "PTR from 127.0.0.1:5300: timeout: no reply within 3s",
+		PTRStatus: resolvers.StatusTimeout, PTRResolver: "127.0.0.1:5300"}
+	for lang, want := range map[i18n.Lang]string{
+		i18n.Indonesian: "PTR: pencarian gagal (resolver tidak menjawab tepat waktu; server 127.0.0.1:5300)",
+		i18n.English:    "PTR: lookup failed (PTR from 127.0.0.1:5300: timeout: no reply within 3s)",
+	} {
+		var b bytes.Buffer
+		if err := WriteHTMLIn(&b, r, lang); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s: no %q in the page", lang, want)
+		}
 	}
 }

@@ -74,7 +74,8 @@ func sampleReport(t *testing.T) probe.Report {
 		ASNames: []cymru.AS{{ASN: 64500, Country: "ZZ", Registry: "test", Allocated: "2000-01-01", Description: "EXAMPLE | AS, ZZ"}},
 		Queries: []resolvers.Exchange{query("1.1.219.8.origin.asn.cymru.com", "TXT", "NOERROR", resolvers.StatusOK)},
 	}}
-	withExtra[1].Extra = &probe.Extra{PTRAsked: true, PTRError: "PTR from 127.0.0.1:5300: timeout: no reply within 3s"}
+	withExtra[1].Extra = &probe.Extra{PTRAsked: true, PTRError: "PTR from 127.0.0.1:5300: timeout: no reply within 3s",
+		PTRStatus: resolvers.StatusTimeout, PTRResolver: "127.0.0.1:5300"}
 	return probe.Report{
 		GeneratedAt: at,
 		ToolVersion: "v0.1.0-test",

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hostwatch/hostwatch/attribution"
+	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/internal/termtext"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports/i18n"
@@ -180,7 +181,46 @@ func reasonDetail(pr *i18n.Printer, o probe.Observation) string {
 	if o.ErrorKind == probe.ErrorNone {
 		return ""
 	}
+	if id, args := reasonArgs(o); id != "" {
+		return pr.T(id, args...)
+	}
 	return pr.T("reason." + string(o.ErrorKind))
+}
+
+// reasonArgs is the fuller wording of a failure's kind with the details the
+// model keeps apart from the resolver's English words: the names of a CNAME
+// loop or of a chain cut short (the chain), the resolver and the response
+// code of the query that failed (the evidence). It is "" when the
+// observation holds no such detail, and the kind alone words the reason.
+func reasonArgs(o probe.Observation) (string, []any) {
+	last := func() (resolvers.Exchange, bool) {
+		for i := len(o.Queries) - 1; i >= 0; i-- {
+			if q := o.Queries[i]; q.Status != resolvers.StatusOK && q.Resolver != "" {
+				return q, true
+			}
+		}
+		return resolvers.Exchange{}, false
+	}
+	switch o.ErrorKind {
+	case probe.ErrorCNAMELoop, probe.ErrorCNAMETooLong:
+		if len(o.CNAMEChain) == 0 {
+			return "", nil
+		}
+		h := o.CNAMEChain[len(o.CNAMEChain)-1]
+		if o.ErrorKind == probe.ErrorCNAMELoop {
+			return "reason.cname_loop.at", []any{h.Name, h.Target}
+		}
+		return "reason.cname_chain_too_long.at", []any{h.Target, len(o.CNAMEChain)}
+	case probe.ErrorBadRcode:
+		if q, ok := last(); ok && q.Rcode != "" {
+			return "reason.unexpected_rcode.at", []any{q.Resolver, q.Rcode}
+		}
+	case probe.ErrorConnRefused, probe.ErrorTimeout:
+		if q, ok := last(); ok {
+			return "reason." + string(o.ErrorKind) + ".at", []any{q.Resolver}
+		}
+	}
+	return "", nil
 }
 
 // statusLong words a status as a sentence says it.
@@ -332,13 +372,13 @@ func extraLines(pr *i18n.Printer, x *probe.Extra) []string {
 	case len(x.PTR) > 0:
 		out = append(out, "ptr: "+strings.Join(x.PTR, ", "))
 	case x.PTRError != "":
-		out = append(out, pr.T("note.ptr.failed", x.PTRError))
+		out = append(out, pr.T("note.ptr.failed", ptrFailure(pr, x)))
 	default:
 		out = append(out, pr.T("note.ptr.none"))
 	}
 	if c := x.Cymru; c != nil {
 		if len(c.Origins) == 0 {
-			out = append(out, "cymru: "+c.Status+" "+c.Error)
+			out = append(out, "cymru: "+lookupFailure(pr, c.Status, c.Error, cymruWhere(c)))
 		}
 		for _, o := range c.Origins {
 			asns := make([]string, len(o.ASNs))
@@ -355,7 +395,7 @@ func extraLines(pr *i18n.Printer, x *probe.Extra) []string {
 	}
 	if n := x.RDAP; n != nil {
 		if n.Status != "ok" {
-			out = append(out, fmt.Sprintf("rdap: %s %s", n.Status, n.Error))
+			out = append(out, "rdap: "+lookupFailure(pr, n.Status, n.Error, cmp.Or(n.URL, n.Registry)))
 		} else {
 			cidrs := make([]string, len(n.CIDRs))
 			for i, p := range n.CIDRs {
@@ -375,6 +415,54 @@ func extraLines(pr *i18n.Printer, x *probe.Extra) []string {
 		}
 	}
 	return out
+}
+
+// lookupFailure words why an opt-in lookup (--cymru, --rdap) found
+// nothing: in English its status and hostwatch's own words, as the JSON has
+// them; in another language its status worded from the catalogue, and where
+// it asked (the resolver, the registry's URL), the English words left to
+// the JSON.
+func lookupFailure(pr *i18n.Printer, status, detail, where string) string {
+	if pr.Lang() == i18n.English {
+		return status + " " + detail
+	}
+	s := status
+	switch status {
+	case "not_found", "timeout", "error", "rate_limited", "refused":
+		s = pr.T("lookup.status." + status)
+	}
+	if where != "" {
+		s += pr.T("lookup.at", where)
+	}
+	return s
+}
+
+// ptrFailure is why a reverse lookup failed: in English the resolver's
+// own words, as the JSON has them; in another language its status worded
+// from the catalogue and the resolver asked, when the model has them (a
+// report read back from JSON has the English words alone).
+func ptrFailure(pr *i18n.Printer, x *probe.Extra) string {
+	if pr.Lang() == i18n.English || x.PTRStatus == "" {
+		return x.PTRError
+	}
+	s := string(x.PTRStatus)
+	switch x.PTRStatus {
+	case resolvers.StatusTimeout, resolvers.StatusServFail, resolvers.StatusRefused, resolvers.StatusError:
+		s = pr.T("ptr.status." + string(x.PTRStatus))
+	}
+	if x.PTRResolver != "" {
+		s += pr.T("lookup.at", x.PTRResolver)
+	}
+	return s
+}
+
+// cymruWhere is the resolver Team Cymru's last query went to, "" when
+// none was sent.
+func cymruWhere(c *cymru.Result) string {
+	if len(c.Queries) == 0 {
+		return ""
+	}
+	return c.Queries[len(c.Queries)-1].Resolver
 }
 
 // organisation is what the ORGANISATION column shows for an address.

@@ -90,6 +90,8 @@ type Printer struct {
 	lang    Lang
 	p       *message.Printer
 	known   map[string]bool
+	english map[string]string // the English catalogue and the language's own, for Described
+	own     map[string]string
 	regions display.Namer
 }
 
@@ -101,10 +103,17 @@ func New(l Lang) (*Printer, error) {
 	}
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
 	known := map[string]bool{}
+	var english, own map[string]string
 	for _, lang := range Langs() {
 		msgs, err := load(lang)
 		if err != nil {
 			return nil, err
+		}
+		if lang == English {
+			english = msgs
+		}
+		if lang == l {
+			own = msgs
 		}
 		for id, text := range msgs {
 			if err := b.SetString(lang.Tag(), id, text); err != nil {
@@ -116,7 +125,7 @@ func New(l Lang) (*Printer, error) {
 		}
 	}
 	return &Printer{lang: l, p: message.NewPrinter(l.Tag(), message.Catalog(b)), known: known,
-		regions: display.Regions(l.Tag())}, nil
+		english: english, own: own, regions: display.Regions(l.Tag())}, nil
 }
 
 // Messages is the catalogue of l: message IDs to their text (fmt formats),
@@ -147,6 +156,23 @@ func (p *Printer) T(id string, args ...any) string {
 		return "[" + id + "]"
 	}
 	return p.p.Sprintf(id, args...)
+}
+
+// Described words a text the data carries in English, such as a dataset's
+// description, keyed by message id: the language's text of id when the
+// English catalogue's text of id is english word for word, else english as
+// it came. So a text hostwatch did not write (a user's MMDB file's own
+// description) or wrote otherwise than the catalogue knows stays as it is,
+// and English always shows the data's own text. The catalogue's text is
+// used as it is, not as a format.
+func (p *Printer) Described(id, english string) string {
+	if p == nil || p.lang == English || english == "" || p.english[id] != english {
+		return english
+	}
+	if t, ok := p.own[id]; ok {
+		return t
+	}
+	return english
 }
 
 // Number writes n with the language's digit grouping: 1,234 or 1.234.

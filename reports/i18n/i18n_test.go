@@ -128,3 +128,39 @@ func verbs(f string) string {
 	}
 	return string(rune('0' + n))
 }
+
+// TestDescribed: a dataset's description is worded by its ID only when the
+// data carries the very text the English catalogue has; anything else (a
+// user's file's own description, a text the catalogue does not know) stays
+// as it came, and English is always the data's own text.
+func TestDescribed(t *testing.T) {
+	t.Parallel()
+	en, err := Messages(English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := Messages(Indonesian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "map.description.world-atlas"
+	for _, c := range []struct {
+		lang     Lang
+		id, text string
+		want     string
+	}{
+		{Indonesian, key, en[key], id[key]},
+		{English, key, en[key], en[key]},
+		{Indonesian, key, "A shape file of its own.", "A shape file of its own."},
+		{Indonesian, "dataset.description.GeoLite2-ASN (user.mmdb)", "MaxMind's own words", "MaxMind's own words"},
+		{Indonesian, key, "", ""},
+	} {
+		p, err := New(c.lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Described(c.id, c.text); got != c.want {
+			t.Errorf("%s Described(%q, %q) = %q, want %q", c.lang, c.id, c.text, got, c.want)
+		}
+	}
+}
