@@ -192,12 +192,40 @@ func RunSeq(ctx context.Context, targets iter.Seq[Target], opts Options, emit fu
 
 	// busy holds a token for each target in flight. pending holds, in input
 	// order, the result of each target started and not yet emitted, but for
-	// the one the loop below is waiting for: hence window-1.
+	// the one the loop below is waiting for: hence window-1. Workers live
+	// for the run and take one target after another, so that only the work
+	// in flight costs goroutines (a one-name run starts one) and a worker's
+	// grown stack serves the targets after the first.
 	busy := make(chan struct{}, workers)
 	pending := make(chan chan Observation, window-1)
+	type job struct {
+		t    Target
+		done chan Observation
+	}
+	jobs := make(chan job)
+	work := func(j job) {
+		for {
+			progress.Started(j.t)
+			obs := observe(ctx, j.t, opts, now)
+			progress.Finished(obs)
+			j.done <- obs
+			<-busy
+			var ok bool
+			select {
+			case j, ok = <-jobs:
+				if !ok {
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	go func() {
 		defer close(pending)
+		defer close(jobs) // idle workers end
+		started := 0
 		for {
 			var t Target
 			select {
@@ -224,13 +252,26 @@ func RunSeq(ctx context.Context, targets iter.Seq[Target], opts Options, emit fu
 				close(done)
 				return
 			}
-			progress.Started(t)
-			wg.Go(func() {
-				defer func() { <-busy }()
-				obs := observe(ctx, t, opts, now)
-				progress.Finished(obs)
-				done <- obs
-			})
+			j := job{t, done}
+			select {
+			case jobs <- j: // an idle worker takes it
+				continue
+			default:
+			}
+			if started < workers {
+				started++
+				wg.Go(func() { work(j) })
+				continue
+			}
+			// Every worker exists and one is about to be idle (this target
+			// holds a token, so at most workers-1 are busy).
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				<-busy
+				close(done)
+				return
+			}
 		}
 	}()
 
