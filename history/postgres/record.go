@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -129,32 +128,28 @@ func (s *Store) Begin(ctx context.Context, run history.RunInfo) (history.Recordi
 
 // Add stages one observation.
 func (r *recording) Add(ctx context.Context, o probe.Observation) error {
-	if o.Status == resolvers.StatusInvalid {
-		return nil
-	}
-	if o.Target.Domain == "" {
-		return errors.New("record an observation: no domain")
-	}
 	if _, dup := r.seen[o.Target.Domain]; dup {
 		return nil
 	}
-	addrs, err := history.CanonicalAddresses(o.Addresses)
+	h, keep, err := history.Stage(o, r.run.StartedAt)
 	if err != nil {
-		return fmt.Errorf("history database %s: record %s: %w", r.s.name, o.Target.Domain, err)
+		return fmt.Errorf("history database %s: %w", r.s.name, err)
 	}
-	st := staged{Domain: o.Target.Domain, Unicode: cmp.Or(o.Target.Unicode, o.Target.Domain), At: cmp.Or(o.StartedAt, r.run.StartedAt).UTC(),
-		Status: o.Status, Error: o.Error, ErrorKind: o.ErrorKind, Fingerprint: history.Fingerprint(o, addrs),
-		Chain: make([]hop, len(o.CNAMEChain)), Addresses: make([]address, len(addrs))}
-	for i, h := range o.CNAMEChain {
-		st.Chain[i] = hop{h.Name, h.Target}
+	if !keep {
+		return nil
 	}
-	for i, a := range addrs {
+	st := staged{Domain: h.Domain, Unicode: h.Unicode, At: h.At, Status: h.Status, Error: h.Error, ErrorKind: h.ErrorKind,
+		Fingerprint: h.Fingerprint, Chain: make([]hop, len(h.Chain)), Addresses: make([]address, len(h.Addresses))}
+	for i, c := range h.Chain {
+		st.Chain[i] = hop{c.Name, c.Target}
+	}
+	for i, a := range h.Addresses {
 		st.Addresses[i] = storedAddress(a)
 	}
 	if err := r.enc.Encode(&st); err != nil {
-		return fmt.Errorf("history database %s: stage %s: %w", r.s.name, o.Target.Domain, err)
+		return fmt.Errorf("history database %s: stage %s: %w", r.s.name, h.Domain, err)
 	}
-	r.seen[o.Target.Domain] = struct{}{}
+	r.seen[h.Domain] = struct{}{}
 	r.count++
 	return nil
 }

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -83,32 +82,28 @@ type storedAddress struct {
 
 // Add stages one observation.
 func (r *recording) Add(ctx context.Context, o probe.Observation) error {
-	if o.Status == resolvers.StatusInvalid {
-		return nil
-	}
-	if o.Target.Domain == "" {
-		return errors.New("record an observation: no domain")
-	}
 	if _, dup := r.seen[o.Target.Domain]; dup {
 		return nil
 	}
-	addrs, err := history.CanonicalAddresses(o.Addresses)
+	h, keep, err := history.Stage(o, r.run.StartedAt)
 	if err != nil {
-		return fmt.Errorf("history database %s: record %s: %w", r.s.path, o.Target.Domain, err)
+		return fmt.Errorf("history database %s: %w", r.s.path, err)
 	}
-	st := staged{Domain: o.Target.Domain, Unicode: cmp.Or(o.Target.Unicode, o.Target.Domain), At: cmp.Or(o.StartedAt, r.run.StartedAt).UTC(),
-		Status: o.Status, Error: o.Error, ErrorKind: o.ErrorKind, Fingerprint: history.Fingerprint(o, addrs),
-		Chain: make([]chainHop, len(o.CNAMEChain)), Addresses: make([]storedAddress, len(addrs))}
-	for i, h := range o.CNAMEChain {
-		st.Chain[i] = chainHop{h.Name, h.Target}
+	if !keep {
+		return nil
 	}
-	for i, a := range addrs {
+	st := staged{Domain: h.Domain, Unicode: h.Unicode, At: h.At, Status: h.Status, Error: h.Error, ErrorKind: h.ErrorKind,
+		Fingerprint: h.Fingerprint, Chain: make([]chainHop, len(h.Chain)), Addresses: make([]storedAddress, len(h.Addresses))}
+	for i, c := range h.Chain {
+		st.Chain[i] = chainHop{c.Name, c.Target}
+	}
+	for i, a := range h.Addresses {
 		st.Addresses[i] = storedAddress{IP: a.IP, Result: a.Result}
 	}
 	if err := r.stage.write(&st); err != nil {
-		return fmt.Errorf("history database %s: stage %s: %w", r.s.path, o.Target.Domain, err)
+		return fmt.Errorf("history database %s: stage %s: %w", r.s.path, h.Domain, err)
 	}
-	r.seen[o.Target.Domain] = struct{}{}
+	r.seen[h.Domain] = struct{}{}
 	r.count++
 	return nil
 }
