@@ -36,9 +36,14 @@ var (
 // Its methods may be called from several goroutines, and several processes
 // may use one store at once.
 type Store interface {
-	// Begin starts recording a run. Nothing of it is visible to readers
-	// until its Commit succeeds.
-	Begin(ctx context.Context, run RunInfo) (Recording, error)
+	// Begin starts recording a run. Each change the run brings is given to
+	// emit, in the order the observations were added, from one goroutine at
+	// a time, at any moment until Commit returns (a backend may compare
+	// observations as they are added, or all of them in Commit). Nothing of
+	// the run is visible to readers until its Commit succeeds, and when
+	// Commit fails nothing of it is stored: a caller must not publish what
+	// emit gave it until Commit has returned nil.
+	Begin(ctx context.Context, run RunInfo, emit func(probe.Change) error) (Recording, error)
 	// Spans returns the spans q asks for, whole, ordered by domain, vantage
 	// and time.
 	Spans(ctx context.Context, q Query) ([]Span, error)
@@ -54,17 +59,15 @@ type Store interface {
 }
 
 // Recording is one run being recorded. Add may be called as observations
-// arrive: a backend keeps them out of memory until Commit.
+// arrive: a backend keeps them out of memory (in a file of its own, or
+// written into its open transaction) until Commit.
 type Recording interface {
-	// Add stages one observation. Observations with status invalid are
+	// Add adds one observation. Observations with status invalid are
 	// ignored; a domain given twice keeps its first observation.
 	Add(ctx context.Context, o probe.Observation) error
-	// Commit writes the run in one transaction and, inside it, compares each
-	// observation with what was committed before (see Latest), calling emit
-	// with each change the run brought. When Commit fails nothing of the run
-	// is stored, so a caller must not publish what emit gave it until Commit
-	// has returned nil.
-	Commit(ctx context.Context, emit func(probe.Change) error) (runID int64, err error)
+	// Commit writes the run in one transaction in which each observation is
+	// compared with what was committed before it began (see Latest).
+	Commit(ctx context.Context) (runID int64, err error)
 	// Abort drops the run; it is safe after Commit.
 	Abort() error
 }
@@ -149,7 +152,11 @@ func SameDay(a, b time.Time) bool {
 // Record records a run of observations held in memory (Begin, Add, Commit)
 // and returns its ID and the changes it brought: for tests and small runs.
 func Record(ctx context.Context, s Store, run RunInfo, obs []probe.Observation) (int64, []probe.Change, error) {
-	rec, err := s.Begin(ctx, run)
+	var changes []probe.Change
+	rec, err := s.Begin(ctx, run, func(c probe.Change) error {
+		changes = append(changes, c)
+		return nil
+	})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -159,11 +166,7 @@ func Record(ctx context.Context, s Store, run RunInfo, obs []probe.Observation) 
 			return 0, nil, err
 		}
 	}
-	var changes []probe.Change
-	id, err := rec.Commit(ctx, func(c probe.Change) error {
-		changes = append(changes, c)
-		return nil
-	})
+	id, err := rec.Commit(ctx)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -189,20 +189,37 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	}
 
 	started := streams.Now().UTC()
-	rec, err := store.Begin(ctx, history.RunInfo{
-		StartedAt: started, Now: func() time.Time { return streams.Now().UTC() }, ToolVersion: streams.Version,
-		Datasets: run.db.Datasets(), View: run.view(), Vantage: run.vantageName, Confirm: opts.confirm, Group: group,
-	})
-	if err != nil {
-		return runError{fmt.Errorf("record the run in %s: %w", path, err)}
-	}
-	defer rec.Abort()
 	result := reports.Check{
 		GeneratedAt: started, ToolVersion: streams.Version, Database: path,
 		Datasets: run.db.Datasets(), Resolvers: run.resolvers, Vantage: run.vantageName, Confirm: opts.confirm,
 		Warnings: probe.DataWarnings(attribution.Stale(run.db.Datasets(), streams.Now())),
 		Width:    streams.Width,
 	}
+	// Changes are computed inside the write, against what is committed, and
+	// published only once the run is; they wait in a file meanwhile. The
+	// store may compare observations as they come (emit is then called
+	// during the run, never at the same time as another emit).
+	spool, err := newChangeSpool()
+	if err != nil {
+		return runError{err}
+	}
+	defer spool.Close()
+	var tally reports.ChangeTally
+	var matched []string
+	rec, err := store.Begin(ctx, history.RunInfo{
+		StartedAt: started, Now: func() time.Time { return streams.Now().UTC() }, ToolVersion: streams.Version,
+		Datasets: run.db.Datasets(), View: run.view(), Vantage: run.vantageName, Confirm: opts.confirm, Group: group,
+	}, func(c probe.Change) error {
+		if failOn.matches(c) {
+			matched = append(matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
+		}
+		tally.Add(c)
+		return spool.Add(c)
+	})
+	if err != nil {
+		return runError{fmt.Errorf("record the run in %s: %w", path, err)}
+	}
+	defer rec.Abort()
 	var health runHealth
 	input, err := runTargets(ctx, streams, &opts.audit, run, func(o probe.Observation) error {
 		health.add(o)
@@ -233,24 +250,11 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		}
 		return runError{errors.New("the run failed: " + why + "; nothing was recorded")}
 	}
-	// Changes are computed inside the write, against what is committed, and
-	// published only once the run is; they wait in a file meanwhile.
-	spool, err := newChangeSpool()
-	if err != nil {
-		return runError{err}
-	}
-	defer spool.Close()
-	var tally reports.ChangeTally
-	if _, err := rec.Commit(ctx, func(c probe.Change) error {
-		if failOn.matches(c) {
-			result.Matched = append(result.Matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
-		}
-		tally.Add(c)
-		return spool.Add(c)
-	}); err != nil {
+	if _, err := rec.Commit(ctx); err != nil {
 		return runError{fmt.Errorf("record the run in %s: %w", path, err)}
 	}
 	result.Recorded = true
+	result.Matched = matched
 	result.Changes, result.Tally = spool.All(), &tally
 	for _, v := range result.Violations {
 		result.Matched = append(result.Matched, fmt.Sprintf("policy (%s %s)", v.Domain, v.Address))

@@ -33,6 +33,7 @@ const lockChunk = 10000
 type recording struct {
 	s     *Store
 	run   history.RunInfo
+	emit  func(probe.Change) error // given the changes in Commit
 	file  *os.File
 	w     *bufio.Writer
 	enc   *json.Encoder
@@ -109,7 +110,7 @@ func (a address) probe() (probe.Address, error) {
 // Begin starts recording a run: its observations are staged in a temporary
 // file of its own (removed from its directory at once), nothing is sent to
 // the database until Commit.
-func (s *Store) Begin(ctx context.Context, run history.RunInfo) (history.Recording, error) {
+func (s *Store) Begin(ctx context.Context, run history.RunInfo, emit func(probe.Change) error) (history.Recording, error) {
 	if run.Now == nil {
 		run.Now = time.Now
 	}
@@ -123,7 +124,7 @@ func (s *Store) Begin(ctx context.Context, run history.RunInfo) (history.Recordi
 	}
 	os.Remove(f.Name())
 	w := bufio.NewWriterSize(f, 64<<10)
-	return &recording{s: s, run: run, file: f, w: w, enc: json.NewEncoder(w), seen: map[string]struct{}{}}, nil
+	return &recording{s: s, run: run, emit: emit, file: f, w: w, enc: json.NewEncoder(w), seen: map[string]struct{}{}}, nil
 }
 
 // Add stages one observation.
@@ -213,7 +214,7 @@ type ids struct{ domain, answer, timeline int64 }
 // IDs, so that two runs never wait for each other in a circle), takes the
 // run's ID (so that runs sharing a timeline are numbered in the order they
 // commit), and compares each observation with what is committed.
-func (r *recording) Commit(ctx context.Context, emit func(probe.Change) error) (runID int64, err error) {
+func (r *recording) Commit(ctx context.Context) (runID int64, err error) {
 	defer r.Abort()
 	if err := r.w.Flush(); err != nil {
 		return 0, fmt.Errorf("history database %s: stage observations: %w", r.s.name, err)
@@ -235,7 +236,7 @@ func (r *recording) Commit(ctx context.Context, emit func(probe.Change) error) (
 	// are taken, before anything is emitted: then the transaction is tried
 	// again.
 	for attempt := 0; ; attempt++ {
-		runID, emitted, err := r.write(ctx, viewID, datasetIDs, refs, emit)
+		runID, emitted, err := r.write(ctx, viewID, datasetIDs, refs, r.emit)
 		if err == nil || emitted || attempt >= 8 || !retryable(err) {
 			return runID, err
 		}

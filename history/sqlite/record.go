@@ -6,210 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/netip"
-	"os"
 	"time"
 
-	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/history"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
-
-// chunk is how many staged observations Commit handles at a time: the
-// latest span of each of their domains is read in one query, and the
-// unchanged ones are extended in one statement.
-const chunk = 1000
-
-// recording is a run being recorded. Observations are staged in a
-// temporary file, in arrival order, so memory stays flat however many there
-// are, and nothing takes the database's write lock until Commit.
-type recording struct {
-	s     *Store
-	run   history.RunInfo
-	file  *os.File
-	stage *stageWriter
-	seen  map[string]struct{} // one entry per distinct domain
-	count int
-	done  bool
-}
-
-// Begin starts recording a run.
-func (s *Store) Begin(ctx context.Context, run history.RunInfo) (history.Recording, error) {
-	if run.Now == nil {
-		run.Now = time.Now
-	}
-	if run.StartedAt.IsZero() {
-		run.StartedAt = run.Now()
-	}
-	run.Confirm = max(run.Confirm, 1)
-	f, err := os.CreateTemp("", "hostwatch-run-*")
-	if err != nil {
-		return nil, fmt.Errorf("history database %s: begin recording: %w", s.path, err)
-	}
-	// The file is only ever read through f: on Unix it is gone from the
-	// directory at once, and with it if hostwatch is killed.
-	os.Remove(f.Name())
-	return &recording{s: s, run: run, file: f, stage: newStageWriter(f), seen: map[string]struct{}{}}, nil
-}
-
-// staged is one observation as staged: everything the history keeps.
-type staged struct {
-	Domain, Unicode string
-	At              time.Time
-	Status          resolvers.Status
-	Error           string
-	ErrorKind       probe.ErrorKind
-	Chain           []chainHop
-	Addresses       []storedAddress
-	Fingerprint     string
-}
-
-type chainHop struct {
-	Name   string `json:"name"`
-	Target string `json:"target"`
-}
-
-// storedAddress is an attributed address as staged.
-type storedAddress struct {
-	IP netip.Addr
-	attribution.Result
-	// attr numbers the attribution among the run's (from 0), or is -1 (see
-	// stageWriter); set when read back.
-	attr int
-}
-
-// Add stages one observation.
-func (r *recording) Add(ctx context.Context, o probe.Observation) error {
-	if _, dup := r.seen[o.Target.Domain]; dup {
-		return nil
-	}
-	h, keep, err := history.Stage(o, r.run.StartedAt)
-	if err != nil {
-		return fmt.Errorf("history database %s: %w", r.s.path, err)
-	}
-	if !keep {
-		return nil
-	}
-	st := staged{Domain: h.Domain, Unicode: h.Unicode, At: h.At, Status: h.Status, Error: h.Error, ErrorKind: h.ErrorKind,
-		Fingerprint: h.Fingerprint, Chain: make([]chainHop, len(h.Chain)), Addresses: make([]storedAddress, len(h.Addresses))}
-	for i, c := range h.Chain {
-		st.Chain[i] = chainHop{c.Name, c.Target}
-	}
-	for i, a := range h.Addresses {
-		st.Addresses[i] = storedAddress{IP: a.IP, Result: a.Result}
-	}
-	if err := r.stage.write(&st); err != nil {
-		return fmt.Errorf("history database %s: stage %s: %w", r.s.path, h.Domain, err)
-	}
-	r.seen[h.Domain] = struct{}{}
-	r.count++
-	return nil
-}
-
-// Abort drops the run.
-func (r *recording) Abort() error {
-	if r.done {
-		return nil
-	}
-	r.done = true
-	return r.file.Close()
-}
-
-// Commit writes the run in one write transaction: it takes the file's write
-// lock first, so the spans it compares with are what is committed, and two
-// runs on one file serialise.
-func (r *recording) Commit(ctx context.Context, emit func(probe.Change) error) (runID int64, err error) {
-	defer r.Abort()
-	if err := r.stage.flush(); err != nil {
-		return 0, fmt.Errorf("history database %s: stage observations: %w", r.s.path, err)
-	}
-	if _, err := r.file.Seek(0, io.SeekStart); err != nil {
-		return 0, fmt.Errorf("history database %s: stage observations: %w", r.s.path, err)
-	}
-	staging := newStageReader(r.file)
-	// Nothing is written to a file that failed its quick_check.
-	if err := r.s.checked(ctx); err != nil {
-		return 0, err
-	}
-	conn, err := r.s.db.Conn(ctx)
-	if err != nil {
-		return 0, r.s.wrap(fmt.Errorf("begin recording: %w", err))
-	}
-	defer conn.Close()
-	// The writer numbers the rows it refers to itself, inside its
-	// transaction, so SQLite's checks of every reference (a lookup per
-	// reference, and a statement journal for each bulk statement) are left
-	// out of it; the tests check the references (PRAGMA foreign_key_check).
-	// (A larger page cache, so that a big run's pages are not spilled to
-	// the log before it commits, made no measurable difference and cost
-	// its size in memory.)
-	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
-		return 0, r.s.wrap(fmt.Errorf("begin recording: %w", err))
-	}
-	defer conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON")
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return 0, r.s.wrap(fmt.Errorf("begin recording: %w", err))
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			conn.ExecContext(context.Background(), "ROLLBACK")
-		}
-	}()
-	w, err := newWriter(ctx, r.s, conn)
-	if err != nil {
-		return 0, r.s.wrap(err)
-	}
-	defer w.close()
-	if runID, err = w.run(ctx, r.run, r.count); err != nil {
-		return 0, r.s.wrap(err)
-	}
-	// Each chunk is read and classified while the previous one's new
-	// rows are inserted (finish, on another goroutine): on a first run the
-	// two take about as long as each other. Their statements share the
-	// connection, which runs one at a time; they touch the rows of
-	// different domains (a domain is staged once), and only finish adds
-	// answers, attributions, spans and tips, in chunk order.
-	var finishing chan error // the previous chunk's finish, if running
-	wait := func() error {
-		if finishing == nil {
-			return nil
-		}
-		err := <-finishing
-		finishing = nil
-		return err
-	}
-	defer wait()
-	for read := 0; read < r.count; {
-		batch := make([]staged, min(chunk, r.count-read))
-		for i := range batch {
-			if err := staging.read(&batch[i]); err != nil {
-				return 0, fmt.Errorf("history database %s: read staged observations: %w", r.s.path, err)
-			}
-		}
-		read += len(batch)
-		starts, tips, err := w.chunk(ctx, runID, batch, history.Options{Confirm: r.run.Confirm}, emit)
-		if err != nil {
-			return 0, err
-		}
-		if err := wait(); err != nil {
-			return 0, err
-		}
-		done := make(chan error, 1)
-		go func() { done <- w.finish(ctx, runID, starts, tips) }()
-		finishing = done
-	}
-	if err := wait(); err != nil {
-		return 0, err
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return 0, r.s.wrap(fmt.Errorf("commit run: %w", err))
-	}
-	committed = true
-	return runID, nil
-}
 
 // writer holds the statements of one Commit.
 type writer struct {
@@ -314,8 +116,9 @@ func (w *writer) close() {
 	}
 }
 
-// run records the run's row, its datasets and its view.
-func (w *writer) run(ctx context.Context, run history.RunInfo, targets int) (int64, error) {
+// run records the run's row (finished by finishRun), its datasets and its
+// view.
+func (w *writer) run(ctx context.Context, run history.RunInfo) (int64, error) {
 	datasetIDs := make([]int64, 0, len(run.Datasets))
 	for _, ds := range run.Datasets {
 		details := mustJSON(ds)
@@ -337,14 +140,10 @@ func (w *writer) run(ctx context.Context, run history.RunInfo, targets int) (int
 		return 0, fmt.Errorf("record view: %w", err)
 	}
 	w.vantage, w.view, w.confirm = run.Vantage, run.View, run.Confirm
-	finished := run.FinishedAt
-	if finished.IsZero() {
-		finished = run.Now()
-	}
 	var runID int64
 	err := w.conn.QueryRowContext(ctx, `INSERT INTO runs (started_at, finished_at, tool_version, datasets, resolvers, vantage, targets, view_id, subnets, confirm)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		formatTime(run.StartedAt), formatTime(finished), run.ToolVersion, mustJSON(datasetIDs), resolv, run.Vantage, targets, w.viewID, subnets, run.Confirm,
+		VALUES (?, NULL, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id`,
+		formatTime(run.StartedAt), run.ToolVersion, mustJSON(datasetIDs), resolv, run.Vantage, w.viewID, subnets, run.Confirm,
 	).Scan(&runID)
 	if err != nil {
 		return 0, fmt.Errorf("record run: %w", err)
@@ -353,6 +152,19 @@ func (w *writer) run(ctx context.Context, run history.RunInfo, targets int) (int
 		return 0, err
 	}
 	return runID, nil
+}
+
+// finishRun writes when the run finished (run.FinishedAt, or now) and how
+// many observations it recorded.
+func (w *writer) finishRun(ctx context.Context, runID int64, run history.RunInfo, targets int) error {
+	finished := run.FinishedAt
+	if finished.IsZero() {
+		finished = run.Now()
+	}
+	if _, err := w.conn.ExecContext(ctx, "UPDATE runs SET finished_at = ?, targets = ? WHERE id = ?", formatTime(finished), targets, runID); err != nil {
+		return fmt.Errorf("record run: %w", err)
+	}
+	return nil
 }
 
 // last is what a chunk needs to know of a domain's latest span.

@@ -40,15 +40,32 @@ const maxAttributions = 1 << 16
 // special_use and the seven sources (strings). TestStageRoundTrip fails when
 // a field is added to what is staged without being added here.
 
+// numbering numbers a run's distinct attributions in order of appearance,
+// from 1, up to maxAttributions of them.
+type numbering map[attribution.Result]int
+
+// number is r's number, or 0 past maxAttributions; first says whether r was
+// not seen before (always, past maxAttributions).
+func (n numbering) number(r attribution.Result) (num int, first bool) {
+	if v, ok := n[r]; ok {
+		return v, false
+	}
+	if len(n) >= maxAttributions {
+		return 0, true
+	}
+	n[r] = len(n) + 1
+	return len(n), true
+}
+
 // stageWriter writes staged observations.
 type stageWriter struct {
 	w     *bufio.Writer
 	buf   []byte
-	attrs map[attribution.Result]int // the number given to each attribution
+	attrs numbering
 }
 
 func newStageWriter(w io.Writer) *stageWriter {
-	return &stageWriter{w: bufio.NewWriterSize(w, 64<<10), attrs: map[attribution.Result]int{}}
+	return &stageWriter{w: bufio.NewWriterSize(w, 64<<10), attrs: numbering{}}
 }
 
 func (sw *stageWriter) write(st *staged) error {
@@ -72,16 +89,10 @@ func (sw *stageWriter) write(st *staged) error {
 			return err
 		}
 		b = appendString(b, string(ip))
-		if n, ok := sw.attrs[a.Result]; ok {
-			b = binary.AppendUvarint(b, uint64(n))
+		n, first := sw.attrs.number(a.Result)
+		b = binary.AppendUvarint(b, uint64(n))
+		if !first {
 			continue
-		}
-		if len(sw.attrs) < maxAttributions {
-			n := len(sw.attrs) + 1
-			sw.attrs[a.Result] = n
-			b = binary.AppendUvarint(b, uint64(n))
-		} else {
-			b = binary.AppendUvarint(b, 0)
 		}
 		if b, err = appendResult(b, a.Result); err != nil {
 			return err

@@ -224,7 +224,7 @@ func (s suite) confirm(t *testing.T) {
 func (s suite) aborted(t *testing.T) {
 	st := s.store(t)
 	record(t, st, s.run(at(0), "", "127.0.0.1:53", 1), s.ok("a.kpu.go.id", at(0), telkomID))
-	rec, err := st.Begin(t.Context(), s.run(at(1), "", "127.0.0.1:53", 1))
+	rec, err := st.Begin(t.Context(), s.run(at(1), "", "127.0.0.1:53", 1), func(probe.Change) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func (s suite) aborted(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A run whose commit is cancelled is not recorded either.
-	rec, err = st.Begin(t.Context(), s.run(at(2), "", "127.0.0.1:53", 1))
+	rec, err = st.Begin(t.Context(), s.run(at(2), "", "127.0.0.1:53", 1), func(probe.Change) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func (s suite) aborted(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := rec.Commit(ctx, func(probe.Change) error { return nil }); err == nil {
+	if _, err := rec.Commit(ctx); err == nil {
 		t.Error("Commit with a cancelled context succeeded")
 	}
 	rec.Abort()
