@@ -21,6 +21,7 @@ type Seen struct {
 	seed   maphash.Seed
 	seeded bool
 	sorted []uint64            // ascending; its array may be outside the heap
+	mapped []uint64            // the reserved array, when there is one
 	recent map[uint64]struct{} // added since the last merge into sorted
 }
 
@@ -40,6 +41,7 @@ func (s *Seen) First(t Target) bool {
 		s.seed, s.seeded = maphash.MakeSeed(), true
 		s.recent = make(map[uint64]struct{}, seenRecent)
 		s.sorted = reserveHashes()
+		s.mapped = s.sorted[:cap(s.sorted)]
 	}
 	h := maphash.String(s.seed, t.Domain)
 	if _, dup := s.recent[h]; dup {
@@ -53,6 +55,15 @@ func (s *Seen) First(t Target) bool {
 		s.merge()
 	}
 	return true
+}
+
+// Release gives back the memory of the names remembered: s is empty again,
+// ready to use. A Seen that lives as long as the process need not call it.
+func (s *Seen) Release() {
+	if len(s.mapped) > 0 {
+		releaseHashes(s.mapped)
+	}
+	*s = Seen{}
 }
 
 // merge moves the recent hashes into the sorted array, merging from the

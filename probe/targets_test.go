@@ -259,3 +259,20 @@ func TestScanTargetsStreams(t *testing.T) {
 		t.Fatal("a target after the end")
 	}
 }
+
+func TestSeenRelease(t *testing.T) {
+	t.Parallel()
+	var seen Seen
+	for range 3 {
+		for i := range 2 * seenRecent {
+			if !seen.First(Target{Domain: fmt.Sprintf("d%d.kpu.go.id", i)}) {
+				t.Fatalf("d%d.kpu.go.id taken for a duplicate", i)
+			}
+		}
+		if seen.First(Target{Domain: "d7.kpu.go.id"}) {
+			t.Fatal("d7.kpu.go.id taken for a first")
+		}
+		// Released, it remembers nothing and can be used again.
+		seen.Release()
+	}
+}

@@ -37,7 +37,7 @@ type recording struct {
 	file  *os.File
 	w     *bufio.Writer
 	enc   *json.Encoder
-	seen  map[string]struct{}
+	seen  probe.Seen // the domains added (8 bytes each, outside the heap)
 	count int
 	done  bool
 }
@@ -124,19 +124,16 @@ func (s *Store) Begin(ctx context.Context, run history.RunInfo, emit func(probe.
 	}
 	os.Remove(f.Name())
 	w := bufio.NewWriterSize(f, 64<<10)
-	return &recording{s: s, run: run, emit: emit, file: f, w: w, enc: json.NewEncoder(w), seen: map[string]struct{}{}}, nil
+	return &recording{s: s, run: run, emit: emit, file: f, w: w, enc: json.NewEncoder(w)}, nil
 }
 
 // Add stages one observation.
 func (r *recording) Add(ctx context.Context, o probe.Observation) error {
-	if _, dup := r.seen[o.Target.Domain]; dup {
-		return nil
-	}
 	h, keep, err := history.Stage(o, r.run.StartedAt)
 	if err != nil {
 		return fmt.Errorf("history database %s: %w", r.s.name, err)
 	}
-	if !keep {
+	if !keep || !r.seen.First(probe.Target{Domain: h.Domain}) {
 		return nil
 	}
 	st := staged{Domain: h.Domain, Unicode: h.Unicode, At: h.At, Status: h.Status, Error: h.Error, ErrorKind: h.ErrorKind,
@@ -150,7 +147,6 @@ func (r *recording) Add(ctx context.Context, o probe.Observation) error {
 	if err := r.enc.Encode(&st); err != nil {
 		return fmt.Errorf("history database %s: stage %s: %w", r.s.name, h.Domain, err)
 	}
-	r.seen[h.Domain] = struct{}{}
 	r.count++
 	return nil
 }
@@ -161,6 +157,7 @@ func (r *recording) Abort() error {
 		return nil
 	}
 	r.done = true
+	r.seen.Release()
 	return r.file.Close()
 }
 

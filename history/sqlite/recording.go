@@ -41,7 +41,7 @@ type recording struct {
 	run   history.RunInfo
 	emit  func(probe.Change) error
 	began time.Time
-	seen  map[string]struct{} // one entry per distinct domain
+	seen  probe.Seen // the domains added (8 bytes each, outside the heap)
 	count int
 	done  bool
 
@@ -60,7 +60,7 @@ func (s *Store) Begin(ctx context.Context, run history.RunInfo, emit func(probe.
 		run.StartedAt = run.Now()
 	}
 	run.Confirm = max(run.Confirm, 1)
-	r := &recording{s: s, run: run, emit: emit, began: time.Now(), seen: map[string]struct{}{}}
+	r := &recording{s: s, run: run, emit: emit, began: time.Now()}
 	tx, err := s.beginWrite(ctx, 0)
 	if err == nil {
 		if r.live, err = r.startLive(ctx, tx); err != nil {
@@ -112,14 +112,11 @@ type storedAddress struct {
 
 // Add adds one observation.
 func (r *recording) Add(ctx context.Context, o probe.Observation) error {
-	if _, dup := r.seen[o.Target.Domain]; dup {
-		return nil
-	}
 	h, keep, err := history.Stage(o, r.run.StartedAt)
 	if err != nil {
 		return fmt.Errorf("history database %s: %w", r.s.path, err)
 	}
-	if !keep {
+	if !keep || !r.seen.First(probe.Target{Domain: h.Domain}) {
 		return nil
 	}
 	st := staged{Domain: h.Domain, Unicode: h.Unicode, At: h.At, Status: h.Status, Error: h.Error, ErrorKind: h.ErrorKind,
@@ -138,7 +135,6 @@ func (r *recording) Add(ctx context.Context, o probe.Observation) error {
 	if err != nil {
 		return err
 	}
-	r.seen[h.Domain] = struct{}{}
 	r.count++
 	return nil
 }
@@ -149,6 +145,7 @@ func (r *recording) Abort() error {
 		return nil
 	}
 	r.done = true
+	r.seen.Release()
 	if r.live != nil {
 		r.live.abort()
 		return nil
