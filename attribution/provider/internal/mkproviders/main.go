@@ -8,20 +8,26 @@
 //     each AS the organisation name exactly as the embedded ASN dataset
 //     gives it. Rows of ASNs the dataset does not have are dropped.
 //
-// Run from the repository root:
+// `make providers` runs it from the repository root with the pinned
+// modules, as
 //
+//	go mod download github.com/projectdiscovery/cdncheck@v1.2.19 github.com/yl2chen/cidranger@v1.0.2
+//	cp "$(go env GOMODCACHE)/github.com/yl2chen/cidranger@v1.0.2/testdata/aws_ip_ranges.json" \
+//	    attribution/provider/data/aws-ip-ranges.json
 //	go run ./attribution/provider/internal/mkproviders \
 //	    -cdncheck "$(go env GOMODCACHE)/github.com/projectdiscovery/cdncheck@v1.2.19" \
+//	    -aws attribution/provider/data/aws-ip-ranges.json \
+//	    -aws-from github.com/yl2chen/cidranger@v1.0.2/testdata/aws_ip_ranges.json \
 //	    -dataset attribution/data -out attribution/provider/data
 //
-// (go mod download github.com/projectdiscovery/cdncheck@v1.2.19 puts the
-// module there.) With -aws ip-ranges.json, AWS's own document decides which
-// of its prefixes are CloudFront edges, by service name: cdncheck's
-// CloudFront list holds CloudFront's IPv4 edges alone, so without it
-// CloudFront's IPv6 edges are AWS cloud. -aws-from says where that copy of
-// the document was taken from; ranges.txt's input line records it with the
-// document's createDate and syncToken and the copy's SHA-256. The committed
-// ranges.txt was made without it (see the README's data section).
+// With -aws ip-ranges.json, AWS's own document decides which of its
+// prefixes are CloudFront edges, by service name: cdncheck's CloudFront
+// list holds CloudFront's IPv4 edges alone, so without it CloudFront's IPv6
+// edges would be AWS cloud. -aws-from says where that copy of the document
+// was taken from; ranges.txt's input line records it with the document's
+// createDate and syncToken and the copy's SHA-256. The copy used is AWS's
+// document of 2017-08-07, which cidranger keeps as test data: the newest
+// one a package registry reachable from the build holds.
 //
 // The output depends only on the inputs: the same input gives
 // byte-identical files.

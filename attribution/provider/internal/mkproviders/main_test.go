@@ -145,8 +145,13 @@ func cdncheckDir(t *testing.T) string {
 	return dir
 }
 
-// TestCommittedDataIsReproducible runs the generator as its doc comment
-// says and compares its output with the committed files.
+// committedAWSFrom is where the committed copy of AWS's ip-ranges.json,
+// data/aws-ip-ranges.json, was taken from: the Makefile's AWS_RANGES_MOD and
+// AWS_RANGES_FILE.
+const committedAWSFrom = "github.com/yl2chen/cidranger@v1.0.2/testdata/aws_ip_ranges.json"
+
+// TestCommittedDataIsReproducible runs the generator as `make providers`
+// does and compares its output with the committed files.
 func TestCommittedDataIsReproducible(t *testing.T) {
 	t.Parallel()
 	dir := cdncheckDir(t)
@@ -159,7 +164,9 @@ func TestCommittedDataIsReproducible(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	if err := run([]string{"-cdncheck", dir, "-dataset", "../../../data", "-out", out}, &log); err != nil {
+	args := []string{"-cdncheck", dir, "-aws", "../../data/aws-ip-ranges.json", "-aws-from", committedAWSFrom,
+		"-dataset", "../../../data", "-out", out}
+	if err := run(args, &log); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
 	for _, f := range []string{rangesFile, licenseFile, asnTableFile} {
