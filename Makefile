@@ -11,6 +11,12 @@ BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
 DATASET_VERSION := 2.3.2026061719
 DATASET_PKGS := @ip-location-db/asn@$(DATASET_VERSION) @ip-location-db/geo-whois-asn-country-mmdb@$(DATASET_VERSION) \
                 @ip-location-db/asn-country@$(DATASET_VERSION)
+# The Go modules the provider ranges are built from (see `make providers`):
+# cdncheck's lists, and AWS's ip-ranges.json (createDate 2017-08-07) as the
+# newest copy a package registry here holds, in cidranger's test data.
+CDNCHECK_MOD := github.com/projectdiscovery/cdncheck@v1.2.19
+AWS_RANGES_MOD := github.com/yl2chen/cidranger@v1.0.2
+AWS_RANGES_FILE := testdata/aws_ip_ranges.json
 # The npm packages the embedded world map is built from (see `make map`).
 MAP_PKGS    := world-atlas@2.0.2 i18n-iso-countries@7.14.0
 DEMO_ZONE   := testdata/demo/kpu.go.id.zone
@@ -22,7 +28,7 @@ SCREENSHOT_ID := docs/report-id.png
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium postgresql fuzz bench bench-knot bench-history dnsperf dataset map screenshot clean
+.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium postgresql fuzz bench bench-knot bench-history dnsperf dataset providers map screenshot clean
 
 all: build
 
@@ -154,6 +160,17 @@ dataset:
 	@set -e; dir=$$(mktemp -d); trap 'rm -rf $$dir' EXIT; \
 	(cd $$dir && npm pack --silent $(DATASET_PKGS)); \
 	$(GO) run ./attribution/internal/mkdataset -out attribution/data $$dir/*.tgz
+
+# Rebuild the provider data (ranges.txt, its notices, asn-providers.csv's
+# evidence) from the pinned Go modules: a copy of AWS's document is kept
+# beside ranges.txt, for the tests that check CloudFront's edges against it.
+providers:
+	@set -e; $(GO) mod download $(CDNCHECK_MOD) $(AWS_RANGES_MOD); cache=$$($(GO) env GOMODCACHE); \
+	cp $$cache/$(AWS_RANGES_MOD)/$(AWS_RANGES_FILE) attribution/provider/data/aws-ip-ranges.json; \
+	chmod 644 attribution/provider/data/aws-ip-ranges.json; \
+	$(GO) run ./attribution/provider/internal/mkproviders -cdncheck $$cache/$(CDNCHECK_MOD) \
+	    -aws attribution/provider/data/aws-ip-ranges.json -aws-from $(AWS_RANGES_MOD)/$(AWS_RANGES_FILE) \
+	    -dataset attribution/data -out attribution/provider/data
 
 # Rebuild the embedded world map, and the country shapes probe/geo bounds
 # round trips with, from the pinned npm packages (needs npm).

@@ -146,8 +146,10 @@ func readCSV(data []byte, header []string) ([][]string, error) {
 }
 
 // parseRanges reads ranges.txt, written by mkproviders: # comments, one
-// "source" line (name, version, licence, URL), then "list" lines (id,
-// provider, kind, CDN name or "-", cdncheck lists), each followed by its
+// "source" line (name, version, licence, URL), at most one "input" line
+// (InputAWS, createDate, syncToken, terms, where the copy came from,
+// SHA-256) when AWS's ip-ranges.json went into the lists, then "list" lines
+// (id, provider, kind, CDN name or "-", cdncheck lists), each followed by its
 // prefixes, one a line. Fields are separated by tabs.
 func parseRanges(data []byte) (Source, []Info, []spans.Item, error) {
 	var (
@@ -170,6 +172,13 @@ func parseRanges(data []byte) (Source, []Info, []spans.Item, error) {
 			src = Source{Name: f[1], Version: f[2], License: f[3], URL: f[4],
 				Attribution: "Cloud and CDN ranges from " + f[1] + " " + f[2] + " (sources_data.json), Copyright (c) 2021 ProjectDiscovery, Inc., " +
 					f[3] + " licence; modified by hostwatch: overlaps resolved, lists relabelled, prefixes merged."}
+		case "input":
+			if len(f) != 7 || f[1] != InputAWS || src.Name == "" || len(infos) > 0 || strings.Contains(src.Attribution, InputAWS) {
+				return src, nil, nil, fmt.Errorf("line %d: want one input line of 7 fields naming %s, after the source line", n, InputAWS)
+			}
+			date, _, _ := strings.Cut(f[2], "T")
+			src.Attribution += " CloudFront's edges, IPv6 included, by AWS's service names in " + f[1] + " of " + date +
+				" (syncToken " + f[3] + "; " + f[4] + "), copied from " + f[5] + "."
 		case "list":
 			if len(f) != 6 || !slices.Contains(Kinds(), f[3]) || f[2] == "" || src.Name == "" {
 				return src, nil, nil, fmt.Errorf("line %d: bad list line %q", n, line)

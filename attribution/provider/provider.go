@@ -94,6 +94,10 @@ const (
 	// SourceCDNCheck is the cloud and CDN ranges taken from
 	// projectdiscovery/cdncheck, data/ranges.txt.
 	SourceCDNCheck = "projectdiscovery/cdncheck"
+	// InputAWS names AWS's ip-ranges.json in ranges.txt's input line: the
+	// document whose service names made CloudFront's edges, IPv6 included,
+	// when mkproviders was given it. Its notice is part of SourceCDNCheck's.
+	InputAWS = "aws/ip-ranges.json"
 )
 
 // Info is what is known of who runs an address. Zero fields mean unknown.

@@ -3,8 +3,11 @@ package provider_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
+	"math"
 	"net/netip"
 	"os"
 	"slices"
@@ -292,28 +295,27 @@ func TestASNTableEvidence(t *testing.T) {
 	}
 }
 
-// TestEmbeddedRanges checks ranges.txt: known sources, kinds of the
-// vocabulary, CDN exactly for the cdn kind, and no address in two lists.
-func TestEmbeddedRanges(t *testing.T) {
-	t.Parallel()
+// rangeList is one prefix of ranges.txt and the id of its list.
+type rangeList struct {
+	p    netip.Prefix
+	list string
+}
+
+// embeddedLists reads data/ranges.txt's prefixes, sorted, with their lists;
+// it checks each list line's kind and CDN name on the way.
+func embeddedLists(t *testing.T) ([]byte, []rangeList) {
+	t.Helper()
 	raw, err := os.ReadFile("data/ranges.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(raw) > 2<<20 {
-		t.Errorf("ranges.txt is %d bytes; keep it under 2 MB", len(raw))
-	}
-	type pl struct {
-		p    netip.Prefix
-		list string
-	}
-	var ps []pl
+	var ps []rangeList
 	list := ""
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
-		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "source\t"):
+		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "source\t") || strings.HasPrefix(line, "input\t"):
 		case strings.HasPrefix(line, "list\t"):
 			f := strings.Split(line, "\t")
 			list = f[1]
@@ -321,13 +323,128 @@ func TestEmbeddedRanges(t *testing.T) {
 				t.Errorf("list %s: kind %q, CDN name %q", f[1], f[3], f[4])
 			}
 		default:
-			ps = append(ps, pl{netip.MustParsePrefix(line), list})
+			ps = append(ps, rangeList{netip.MustParsePrefix(line), list})
 		}
 	}
-	slices.SortFunc(ps, func(a, b pl) int { return a.p.Addr().Compare(b.p.Addr()) })
+	slices.SortFunc(ps, func(a, b rangeList) int { return a.p.Addr().Compare(b.p.Addr()) })
+	return raw, ps
+}
+
+// TestEmbeddedRanges checks ranges.txt: known sources, kinds of the
+// vocabulary, CDN exactly for the cdn kind, and no address in two lists.
+func TestEmbeddedRanges(t *testing.T) {
+	t.Parallel()
+	raw, ps := embeddedLists(t)
+	if len(raw) > 2<<20 {
+		t.Errorf("ranges.txt is %d bytes; keep it under 2 MB", len(raw))
+	}
 	for i := 1; i < len(ps); i++ {
 		if ps[i-1].p.Overlaps(ps[i].p) {
 			t.Errorf("%s (%s) and %s (%s) overlap", ps[i-1].p, ps[i-1].list, ps[i].p, ps[i].list)
+		}
+	}
+}
+
+// TestEmbeddedCloudFrontEdges: every prefix that AWS's ip-ranges.json behind
+// the embedded data (the copy data/aws-ip-ranges.json, which ranges.txt's
+// input line names by its SHA-256) publishes as CLOUDFRONT, IPv4 and IPv6,
+// is a CloudFront edge in the embedded data (issue 9, part 8). The prefixes
+// are the document's, not a list written here. Each one's first and last
+// addresses classify as Amazon CloudFront, and ranges.txt's lists cover it
+// whole: with CloudFront's list, or where AWS lists a more specific block of
+// its own (origin-facing and the like), with AWS's cloud list; no other
+// provider's range and no gap.
+func TestEmbeddedCloudFrontEdges(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("data/aws-ip-ranges.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, lists := embeddedLists(t)
+	sum := sha256.Sum256(doc)
+	if !bytes.Contains(raw, []byte("\ninput\t"+provider.InputAWS+"\t")) || !bytes.Contains(raw, []byte("\tsha256:"+hex.EncodeToString(sum[:])+"\n")) {
+		t.Fatal("ranges.txt's input line does not name data/aws-ip-ranges.json by its SHA-256: run make providers")
+	}
+	var aws struct {
+		Prefixes []struct {
+			Prefix  string `json:"ip_prefix"`
+			Service string `json:"service"`
+		} `json:"prefixes"`
+		IPv6Prefixes []struct {
+			Prefix  string `json:"ipv6_prefix"`
+			Service string `json:"service"`
+		} `json:"ipv6_prefixes"`
+	}
+	if err := json.Unmarshal(doc, &aws); err != nil {
+		t.Fatal(err)
+	}
+	var edges []netip.Prefix
+	for _, p := range aws.Prefixes {
+		if p.Service == "CLOUDFRONT" {
+			edges = append(edges, netip.MustParsePrefix(p.Prefix))
+		}
+	}
+	for _, p := range aws.IPv6Prefixes {
+		if p.Service == "CLOUDFRONT" {
+			edges = append(edges, netip.MustParsePrefix(p.Prefix))
+		}
+	}
+	if !slices.Contains(edges, netip.MustParsePrefix("2600:9000::/28")) || !slices.ContainsFunc(edges, func(p netip.Prefix) bool { return p.Addr().Is4() }) {
+		t.Fatalf("the document's CLOUDFRONT prefixes %v lack 2600:9000::/28 or IPv4: not the document the test is about", edges)
+	}
+
+	tb := defaultTable(t)
+	edge := provider.Info{Provider: "Amazon Web Services", Kind: provider.KindCDN, CDN: true, CDNName: "Amazon CloudFront", Source: provider.SourceCDNCheck}
+	cloud := provider.Info{Provider: "Amazon Web Services", Kind: provider.KindCloud, Source: provider.SourceCDNCheck}
+	for _, ip := range []string{"2600:9000::", "2600:9000::1", "2600:900f:ffff:ffff:ffff:ffff:ffff:ffff"} {
+		if got := tb.Classify(netip.MustParseAddr(ip), 16509); got != edge {
+			t.Errorf("%s (in CLOUDFRONT 2600:9000::/28): %+v, want a CloudFront edge", ip, got)
+		}
+	}
+	for _, e := range edges {
+		// The prefixes of ranges.txt that overlap e, in order: one that
+		// holds all of e, or ones inside e that tile it.
+		var in []rangeList
+		for _, l := range lists {
+			if l.p.Overlaps(e) {
+				in = append(in, l)
+			}
+		}
+		if len(in) == 1 && in[0].p.Bits() <= e.Bits() {
+			if in[0].list != "cloudfront" {
+				t.Errorf("CLOUDFRONT %s is inside %s of list %s", e, in[0].p, in[0].list)
+			}
+			for _, ip := range []netip.Addr{e.Addr(), lastAddr(e)} {
+				if got := tb.Classify(ip, 0); got != edge {
+					t.Errorf("%s (in CLOUDFRONT %s): %+v, want a CloudFront edge", ip, e, got)
+				}
+			}
+			continue
+		}
+		next, share := e.Addr(), 0.0
+		for _, l := range in {
+			if l.p.Addr() != next {
+				t.Errorf("CLOUDFRONT %s: no list holds %s", e, next)
+			}
+			want := edge
+			switch {
+			case l.list == "cloudfront":
+				share += math.Ldexp(1, e.Bits()-l.p.Bits())
+			case l.list == "aws" && l.p.Bits() > e.Bits():
+				want = cloud
+			default:
+				t.Errorf("CLOUDFRONT %s: %s is in list %s", e, l.p, l.list)
+			}
+			for _, ip := range []netip.Addr{l.p.Addr(), lastAddr(l.p)} {
+				if got := tb.Classify(ip, 0); got != want {
+					t.Errorf("%s (in %s of list %s, inside CLOUDFRONT %s): %+v, want %+v", ip, l.p, l.list, e, got, want)
+				}
+			}
+			next = lastAddr(l.p).Next()
+		}
+		t.Logf("CLOUDFRONT %s: %.1f%% CloudFront's list, the rest AWS's more specific blocks", e, 100*share)
+		if len(in) == 0 || lastAddr(in[len(in)-1].p) != lastAddr(e) {
+			t.Errorf("CLOUDFRONT %s: the lists do not reach its end", e)
 		}
 	}
 }
@@ -348,6 +465,12 @@ func TestSources(t *testing.T) {
 	}
 	if c := srcs[2]; c.Version != "v1.2.19" || c.License != "MIT" || !strings.Contains(c.Attribution, "ProjectDiscovery") {
 		t.Errorf("cdncheck source %+v", c)
+	}
+	// The notice names AWS's document behind CloudFront's edges, by its own
+	// date and syncToken, and where the copy came from.
+	if c := srcs[2]; !strings.Contains(c.Attribution, provider.InputAWS+" of 2017-08-07 (syncToken 1502143334; ") ||
+		!strings.Contains(c.Attribution, "github.com/yl2chen/cidranger@v1.0.2") {
+		t.Errorf("cdncheck source's notice does not name AWS's document: %q", c.Attribution)
 	}
 	srcs[0].Name = "changed"
 	if tb.Sources()[0].Name != provider.SourceASNTable {

@@ -8,18 +8,26 @@
 //     each AS the organisation name exactly as the embedded ASN dataset
 //     gives it. Rows of ASNs the dataset does not have are dropped.
 //
-// Run from the repository root:
+// `make providers` runs it from the repository root with the pinned
+// modules, as
 //
+//	go mod download github.com/projectdiscovery/cdncheck@v1.2.19 github.com/yl2chen/cidranger@v1.0.2
+//	cp "$(go env GOMODCACHE)/github.com/yl2chen/cidranger@v1.0.2/testdata/aws_ip_ranges.json" \
+//	    attribution/provider/data/aws-ip-ranges.json
 //	go run ./attribution/provider/internal/mkproviders \
 //	    -cdncheck "$(go env GOMODCACHE)/github.com/projectdiscovery/cdncheck@v1.2.19" \
+//	    -aws attribution/provider/data/aws-ip-ranges.json \
+//	    -aws-from github.com/yl2chen/cidranger@v1.0.2/testdata/aws_ip_ranges.json \
 //	    -dataset attribution/data -out attribution/provider/data
 //
-// (go mod download github.com/projectdiscovery/cdncheck@v1.2.19 puts the
-// module there.) With -aws ip-ranges.json, AWS's own document decides which
-// of its prefixes are CloudFront edges, by service name: cdncheck's
-// CloudFront list holds CloudFront's IPv4 edges alone, so without it
-// CloudFront's IPv6 edges are AWS cloud. The committed ranges.txt was made
-// without it (see the README's data section).
+// With -aws ip-ranges.json, AWS's own document decides which of its
+// prefixes are CloudFront edges, by service name: cdncheck's CloudFront
+// list holds CloudFront's IPv4 edges alone, so without it CloudFront's IPv6
+// edges would be AWS cloud. -aws-from says where that copy of the document
+// was taken from; ranges.txt's input line records it with the document's
+// createDate and syncToken and the copy's SHA-256. The copy used is AWS's
+// document of 2017-08-07, which cidranger keeps as test data: the newest
+// one a package registry reachable from the build holds.
 //
 // The output depends only on the inputs: the same input gives
 // byte-identical files.
@@ -47,17 +55,18 @@ func run(args []string, log io.Writer) error {
 	cdncheck := fs.String("cdncheck", "", "the cdncheck module directory (NAME@VERSION, holding sources_data.json and LICENSE.md); \"\" leaves ranges.txt alone")
 	version := fs.String("cdncheck-version", "", "cdncheck's version, if the directory name does not end in @VERSION")
 	aws := fs.String("aws", "", "AWS's ip-ranges.json: every prefix it lists as CLOUDFRONT (IPv4 and IPv6) is a CloudFront edge, the others AWS cloud; \"\" leaves CloudFront to cdncheck's IPv4-only list")
+	awsFrom := fs.String("aws-from", "", "where the -aws copy of ip-ranges.json was taken from (e.g. MODULE@VERSION/FILE), recorded in ranges.txt")
 	datasetDir := fs.String("dataset", "", "the embedded attribution data directory (datasets.json, asn.mmdb); \"\" leaves asn-providers.csv alone")
 	out := fs.String("out", "", "the provider data directory to write to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *out == "" || fs.NArg() != 0 || *cdncheck == "" && *datasetDir == "" || *aws != "" && *cdncheck == "" {
+	if *out == "" || fs.NArg() != 0 || *cdncheck == "" && *datasetDir == "" || *aws != "" && (*cdncheck == "" || *awsFrom == "") || *awsFrom != "" && *aws == "" {
 		fs.Usage()
-		return errors.New("need -out and -cdncheck or -dataset (-aws goes with -cdncheck), and no arguments")
+		return errors.New("need -out and -cdncheck or -dataset (-aws goes with -cdncheck and -aws-from), and no arguments")
 	}
 	if *cdncheck != "" {
-		if err := writeRanges(*cdncheck, *version, *aws, *out, log); err != nil {
+		if err := writeRanges(*cdncheck, *version, *aws, *awsFrom, *out, log); err != nil {
 			return err
 		}
 	}

@@ -26,7 +26,7 @@ func parseOutput(t *testing.T, data []byte) map[netip.Prefix]string {
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
-		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "source\t"):
+		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "source\t") || strings.HasPrefix(line, "input\t"):
 		case strings.HasPrefix(line, "list\t"):
 			list = strings.Split(line, "\t")[1]
 		default:
@@ -145,8 +145,13 @@ func cdncheckDir(t *testing.T) string {
 	return dir
 }
 
-// TestCommittedDataIsReproducible runs the generator as its doc comment
-// says and compares its output with the committed files.
+// committedAWSFrom is where the committed copy of AWS's ip-ranges.json,
+// data/aws-ip-ranges.json, was taken from: the Makefile's AWS_RANGES_MOD and
+// AWS_RANGES_FILE.
+const committedAWSFrom = "github.com/yl2chen/cidranger@v1.0.2/testdata/aws_ip_ranges.json"
+
+// TestCommittedDataIsReproducible runs the generator as `make providers`
+// does and compares its output with the committed files.
 func TestCommittedDataIsReproducible(t *testing.T) {
 	t.Parallel()
 	dir := cdncheckDir(t)
@@ -159,7 +164,9 @@ func TestCommittedDataIsReproducible(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	if err := run([]string{"-cdncheck", dir, "-dataset", "../../../data", "-out", out}, &log); err != nil {
+	args := []string{"-cdncheck", dir, "-aws", "../../data/aws-ip-ranges.json", "-aws-from", committedAWSFrom,
+		"-dataset", "../../../data", "-out", out}
+	if err := run(args, &log); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
 	for _, f := range []string{rangesFile, licenseFile, asnTableFile} {
@@ -180,7 +187,9 @@ func TestCommittedDataIsReproducible(t *testing.T) {
 func TestRunUsage(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{nil, {"-out", t.TempDir()}, {"-cdncheck", "x"}, {"-out", "x", "-dataset", "y", "extra"},
-		{"-out", "x", "-dataset", "y", "-aws", awsFixture}} {
+		{"-out", "x", "-dataset", "y", "-aws", awsFixture},
+		{"-out", "x", "-cdncheck", "y", "-aws", awsFixture},
+		{"-out", "x", "-cdncheck", "y", "-aws-from", "z"}} {
 		if err := run(args, io.Discard); err == nil {
 			t.Errorf("run(%q): no error", args)
 		}
@@ -255,7 +264,7 @@ func TestBuildRangesAWSServiceNames(t *testing.T) {
 		CDN:   map[string][]string{"cloudfront": {"13.32.0.0/15"}},
 		Cloud: map[string][]string{"aws": {"3.5.140.0/22", "2600:9000:1000::/36", "2600:9000:2000::/35", "2406:da18::/32"}},
 	}
-	awsDoc, err := provider.ParseAWS(bytes.NewReader(raw))
+	awsDoc, err := readAWS(awsFixture, "the provider package's fixture")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +275,7 @@ func TestBuildRangesAWSServiceNames(t *testing.T) {
 	if got := listOf(parseOutput(t, without), netip.MustParseAddr("2600:9000:2000::1")); got == awsEdges {
 		t.Errorf("without AWS's document 2600:9000:2000::1 is in %s: the test no longer shows the gap", got)
 	}
-	with, err := buildRanges(data, "v9.9.9", &awsDoc, io.Discard)
+	with, err := buildRanges(data, "v9.9.9", awsDoc, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +296,33 @@ func TestBuildRangesAWSServiceNames(t *testing.T) {
 		t.Fatal("the fixture has no IPv6 CloudFront edge")
 	}
 	if !bytes.Contains(with, []byte("# With AWS's ip-ranges.json of 2024-11-20T12:00:00Z")) ||
-		!bytes.Contains(with, []byte("cdn.cloudfront+aws:ip-ranges.json")) {
+		!bytes.Contains(with, []byte("cdn.cloudfront+aws:ip-ranges.json")) ||
+		!bytes.Contains(with, []byte("\ninput\taws/ip-ranges.json\t2024-11-20T12:00:00Z\t")) {
 		t.Errorf("ranges.txt does not say AWS's document was used:\n%.1000s", with)
+	}
+}
+
+// TestReadAWSRefuses: a document without its own syncToken or createDate is
+// not AWS's document as published, and where the copy came from must be
+// one line, for ranges.txt's input line.
+func TestReadAWSRefuses(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tt := range []struct{ name, doc, from string }{
+		{"no syncToken", `{"createDate": "2024-11-20-12-00-00", "prefixes": [{"ip_prefix": "13.32.0.0/15", "service": "CLOUDFRONT"}]}`, "x"},
+		{"no createDate", `{"syncToken": "1", "prefixes": [{"ip_prefix": "13.32.0.0/15", "service": "CLOUDFRONT"}]}`, "x"},
+		{"from with a tab", `{"syncToken": "1", "createDate": "2024-11-20-12-00-00", "prefixes": [{"ip_prefix": "13.32.0.0/15", "service": "CLOUDFRONT"}]}`, "a\tb"},
+		{"no from", `{"syncToken": "1", "createDate": "2024-11-20-12-00-00", "prefixes": [{"ip_prefix": "13.32.0.0/15", "service": "CLOUDFRONT"}]}`, ""},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".json")
+		if err := os.WriteFile(path, []byte(tt.doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readAWS(path, tt.from); err == nil {
+			t.Errorf("%s: no error", tt.name)
+		}
+	}
+	if in, err := readAWS(awsFixture, "the fixture"); err != nil || in.syncToken != "1732104000" || len(in.sha256) != 64 {
+		t.Errorf("the fixture: %+v, %v", in, err)
 	}
 }

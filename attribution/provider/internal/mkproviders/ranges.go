@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,9 +44,49 @@ type sourcesData struct {
 	Cloud map[string][]string `json:"cloud"`
 }
 
+// awsInput is AWS's ip-ranges.json as mkproviders was given it: the
+// document, and where it came from, for ranges.txt's input line.
+type awsInput struct {
+	doc       provider.Document
+	syncToken string // the document's own syncToken
+	from      string // where the copy was taken from, e.g. a module's file
+	sha256    string // of the file read, hex
+}
+
+// awsTerms is what ranges.txt's input line says of the terms of AWS's
+// document: AWS publishes it for anyone to read, and states no licence.
+const awsTerms = "published by Amazon Web Services; no licence stated"
+
+// readAWS reads AWS's ip-ranges.json at path.
+func readAWS(path, from string) (*awsInput, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := provider.ParseAWS(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var meta struct {
+		SyncToken string `json:"syncToken"`
+	}
+	if err := json.Unmarshal(raw, &meta); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if meta.SyncToken == "" || doc.Published.IsZero() {
+		return nil, fmt.Errorf("%s: no syncToken or createDate: not AWS's document as published", path)
+	}
+	if strings.ContainsAny(from, "\t\n") || from == "" {
+		return nil, fmt.Errorf("-aws-from %q: say in one line where the document came from", from)
+	}
+	sum := sha256.Sum256(raw)
+	return &awsInput{doc: doc, syncToken: meta.SyncToken, from: from, sha256: hex.EncodeToString(sum[:])}, nil
+}
+
 // writeRanges reads cdncheck's data from dir (and, when awsPath is set,
-// AWS's ip-ranges.json) and writes ranges.txt and cdncheck-LICENSE.md to out.
-func writeRanges(dir, version, awsPath, out string, log io.Writer) error {
+// AWS's ip-ranges.json, taken from awsFrom) and writes ranges.txt and
+// cdncheck-LICENSE.md to out.
+func writeRanges(dir, version, awsPath, awsFrom, out string, log io.Writer) error {
 	if version == "" {
 		_, v, ok := strings.Cut(filepath.Base(filepath.Clean(dir)), "@")
 		if !ok || v == "" {
@@ -64,18 +106,11 @@ func writeRanges(dir, version, awsPath, out string, log io.Writer) error {
 	if err := json.Unmarshal(raw, &data); err != nil {
 		return fmt.Errorf("%s: %w", filepath.Join(dir, "sources_data.json"), err)
 	}
-	var aws *provider.Document
+	var aws *awsInput
 	if awsPath != "" {
-		f, err := os.Open(awsPath)
-		if err != nil {
+		if aws, err = readAWS(awsPath, awsFrom); err != nil {
 			return err
 		}
-		doc, err := provider.ParseAWS(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", awsPath, err)
-		}
-		aws = &doc
 	}
 	text, err := buildRanges(data, version, aws, log)
 	if err != nil {
@@ -100,7 +135,7 @@ func writeRanges(dir, version, awsPath, out string, log io.Writer) error {
 // list of awsEdges, and every other prefix of the document the list of
 // awsCloud, so that a more specific origin-facing block inside an edge
 // range stays cloud.
-func buildRanges(data sourcesData, version string, aws *provider.Document, log io.Writer) ([]byte, error) {
+func buildRanges(data sourcesData, version string, aws *awsInput, log io.Writer) ([]byte, error) {
 	ls := lists()
 	byKey := map[string]int{}
 	byID := map[string]int{}
@@ -161,14 +196,14 @@ func buildRanges(data sourcesData, version string, aws *provider.Document, log i
 			fmt.Fprintf(log, "mkproviders: cdncheck has no list %s\n", k)
 		}
 	}
-	awsFrom := ""
+	awsFrom, awsLine := "", ""
 	if aws != nil {
 		edges, okE := byID[awsEdges]
 		cloud, okC := byID[awsCloud]
 		if !okE || !okC {
 			return nil, fmt.Errorf("lists.go has no list %s or %s for AWS's ranges", awsEdges, awsCloud)
 		}
-		for _, r := range aws.Ranges {
+		for _, r := range aws.doc.Ranges {
 			i := cloud
 			if r.CDN {
 				i = edges
@@ -176,8 +211,11 @@ func buildRanges(data sourcesData, version string, aws *provider.Document, log i
 			items = append(items, spans.Item{Prefix: r.Prefix, Value: int32(i), Rank: int32(i)})
 			in[i]++
 		}
-		awsFrom = fmt.Sprintf("# With AWS's ip-ranges.json of %s: every prefix it lists as CLOUDFRONT\n# is a CloudFront edge, the others are AWS cloud.\n",
-			aws.Published.Format(time.RFC3339))
+		published := aws.doc.Published.UTC().Format(time.RFC3339)
+		awsFrom = fmt.Sprintf("# With AWS's ip-ranges.json of %s: every prefix it lists as CLOUDFRONT\n# is a CloudFront edge, the others are AWS cloud.\n", published)
+		awsLine = fmt.Sprintf("# The \"input\" line gives AWS's document: name, its createDate, its\n"+
+			"# syncToken, its terms, where the copy read was taken from, and the\n# copy's SHA-256.\n"+
+			"input\t%s\t%s\t%s\t%s\t%s\tsha256:%s\n", provider.InputAWS, published, aws.syncToken, awsTerms, aws.from, aws.sha256)
 	}
 
 	resolved := spans.Resolve(items, func(v, over int32) bool { return slices.Contains(yields[v], over) })
@@ -199,7 +237,7 @@ func buildRanges(data sourcesData, version string, aws *provider.Document, log i
 # prefix won, at equal length the list written earlier here, and a list
 # never won over one it yields to. So no address is in two lists below.
 source	%s	%s	MIT	%s
-`, cdncheckURL, version, licenseFile, awsFrom, cdncheckSource, version, cdncheckURL)
+%s`, cdncheckURL, version, licenseFile, awsFrom, cdncheckSource, version, cdncheckURL, awsLine)
 	for i, l := range ls {
 		set, err := sets[i].IPSet()
 		if err != nil {
