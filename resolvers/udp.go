@@ -243,11 +243,14 @@ func (u *udpConn) writeLoop() {
 
 // send writes one batch of queries, skipping those no longer waited for.
 func (u *udpConn) send(batch []outgoing, msgs []ipv4.Message) {
+	// The queries still waited for move to the front; swapped, not
+	// overwritten, so that batch keeps every query once and the caller
+	// gives each buffer back to the pool once.
 	n := 0
 	u.mu.Lock()
-	for _, o := range batch {
+	for i, o := range batch {
 		if u.pending[o.id] == o.c {
-			batch[n] = o
+			batch[n], batch[i] = o, batch[n]
 			n++
 		}
 	}

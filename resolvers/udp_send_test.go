@@ -1,0 +1,65 @@
+package resolvers
+
+import (
+	"net"
+	"testing"
+
+	"golang.org/x/net/ipv4"
+)
+
+// TestSendKeepsEveryQuery: send skips the queries no longer waited for, and
+// the batch it was given still holds each query once afterwards, since the
+// writer gives every query's buffer back to the pool from it. (It once
+// overwrote the skipped ones with those after them, so a buffer went back
+// twice and two queries were later packed into one.)
+func TestSendKeepsEveryQuery(t *testing.T) {
+	t.Parallel()
+	srv, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	u, err := dialUDP(srv.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.close()
+	var batch []outgoing
+	for id := range uint16(6) {
+		pkt := []byte{0, byte(id), 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1}
+		o := outgoing{id: 1000 + id, c: &call{ch: make(chan reply, 1)}, pkt: &pkt}
+		if id%2 == 0 {
+			// Still waited for; the odd ones timed out before their turn.
+			u.mu.Lock()
+			u.pending[o.id] = o.c
+			u.mu.Unlock()
+		}
+		batch = append(batch, o)
+	}
+	want := map[*[]byte]bool{}
+	for _, o := range batch {
+		want[o.pkt] = true
+	}
+	msgs := make([]ipv4.Message, len(batch))
+	for i := range msgs {
+		msgs[i].Buffers = make([][]byte, 1)
+	}
+	u.send(batch, msgs)
+	got := map[*[]byte]bool{}
+	for _, o := range batch {
+		if got[o.pkt] {
+			t.Fatalf("query %d is in the batch twice after send", o.id)
+		}
+		got[o.pkt] = true
+	}
+	if len(got) != len(want) {
+		t.Fatalf("the batch holds %d distinct queries after send, want %d", len(got), len(want))
+	}
+	// The three waited for were sent.
+	buf := make([]byte, 512)
+	for range 3 {
+		if _, _, err := srv.ReadFrom(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
