@@ -112,7 +112,7 @@ type Extra struct {
 	// PTRStatus is the failed lookup's status (timeout, servfail, refused,
 	// error), told apart with errors.Is, and PTRResolver the resolver its
 	// last query went to: the parts of PTRError a report words in its own
-	// language. Not in the JSON: a report read back has PTRError alone.
+	// language. The JSON carries them as ptr_status and ptr_resolver.
 	PTRStatus   resolvers.Status
 	PTRResolver string
 	// Cymru is Team Cymru's view of the address (--cymru).

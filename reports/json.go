@@ -260,9 +260,13 @@ type Address struct {
 	NAT64   string              `json:"nat64_ipv4,omitempty"`
 	Sources attribution.Sources `json:"sources"`
 	// PTR, PTRError and Cymru are present only when --ptr and --cymru asked for them.
-	PTR      *[]string  `json:"ptr,omitempty"`
-	PTRError string     `json:"ptr_error,omitempty"`
-	Cymru    *CymruJSON `json:"cymru,omitempty"`
+	PTR      *[]string `json:"ptr,omitempty"`
+	PTRError string    `json:"ptr_error,omitempty"`
+	// PTRStatus and PTRResolver are the failed reverse lookup's status and
+	// the resolver asked, which a report read back words PTRError from.
+	PTRStatus   string     `json:"ptr_status,omitempty"`
+	PTRResolver string     `json:"ptr_resolver,omitempty"`
+	Cymru       *CymruJSON `json:"cymru,omitempty"`
 	// RDAP is the registry's record of the network (only with --rdap).
 	RDAP *rdap.Network `json:"rdap,omitempty"`
 	// RTT is the round trip measured to the address (only with --rtt).
@@ -320,6 +324,9 @@ func withExtra(a Address, x *probe.Extra) Address {
 	if x.PTRAsked {
 		ptr := nonNil(x.PTR)
 		a.PTR, a.PTRError = &ptr, x.PTRError
+		if x.PTRError != "" {
+			a.PTRStatus, a.PTRResolver = string(x.PTRStatus), x.PTRResolver
+		}
 	}
 	a.Cymru = newCymruJSON(x.Cymru)
 	a.RDAP = x.RDAP

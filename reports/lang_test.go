@@ -51,6 +51,17 @@ func langOutputs(t *testing.T, lang i18n.Lang) map[string]output {
 	add("audit.table", func(b *bytes.Buffer) error { return WriteTableIn(b, r, 80, lang) }, data)
 	add("audit.md", func(b *bytes.Buffer) error { return WriteMarkdownIn(b, r, lang) }, data)
 	add("audit.html", func(b *bytes.Buffer) error { return WriteHTMLIn(b, r, lang) }, data)
+	// The same report read back from its JSON, as a later report is made.
+	var saved bytes.Buffer
+	if err := WriteJSON(&saved, r); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadReport(&saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("audit.read.table", func(b *bytes.Buffer) error { return WriteTableIn(b, back, 80, lang) }, data)
+	add("audit.read.html", func(b *bytes.Buffer) error { return WriteHTMLIn(b, back, lang) }, data)
 	c := sampleCheck(t)
 	checkData := func(b *bytes.Buffer) error { return WriteCheck(b, "json", c) }
 	add("check.table", func(b *bytes.Buffer) error { return WriteCheckIn(b, "table", c, lang) }, checkData)
@@ -379,7 +390,8 @@ func TestLookupFailure(t *testing.T) {
 
 // TestPTRFailure: a failed reverse lookup says why in English as the
 // resolver put it, and in Bahasa Indonesia by its status and the resolver
-// asked, or as it came when a report read back has the words alone.
+// asked, or as a plain failure when a report older than ptr_status has
+// the words alone.
 func TestPTRFailure(t *testing.T) {
 	t.Parallel()
 	en, err := i18n.New(i18n.English)
@@ -400,7 +412,7 @@ func TestPTRFailure(t *testing.T) {
 		{en, timedOut, words},
 		{id, timedOut, "resolver tidak menjawab tepat waktu; server 127.0.0.1:5300"},
 		{id, &probe.Extra{PTRError: words, PTRStatus: resolvers.StatusServFail}, "resolver menjawab SERVFAIL"},
-		{id, &probe.Extra{PTRError: words}, words},
+		{id, &probe.Extra{PTRError: words}, "galat"},
 	} {
 		if got := ptrFailure(c.pr, c.x); got != c.want {
 			t.Errorf("%s: %q, want %q", c.pr.Lang(), got, c.want)
@@ -427,22 +439,35 @@ func TestPTRStatusOf(t *testing.T) {
 	}
 }
 
-// TestPTRFailureHTML: the page words a failed reverse lookup the same way.
+// TestPTRFailureHTML: the page words a failed reverse lookup the same way,
+// made from the run or from its saved JSON.
 func TestPTRFailureHTML(t *testing.T) {
 	t.Parallel()
 	r := htmlReport(t)
 	r.Observations[0].Addresses[0].Extra = &probe.Extra{PTRAsked: true, PTRError: "PTR from 127.0.0.1:5300: timeout: no reply within 3s",
 		PTRStatus: resolvers.StatusTimeout, PTRResolver: "127.0.0.1:5300"}
+	// A page made later from the saved JSON says the same: ptr_status and
+	// ptr_resolver are in it.
+	var saved bytes.Buffer
+	if err := WriteJSON(&saved, r); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadReport(&saved)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for lang, want := range map[i18n.Lang]string{
 		i18n.Indonesian: "PTR: pencarian gagal (resolver tidak menjawab tepat waktu; server 127.0.0.1:5300)",
 		i18n.English:    "PTR: lookup failed (PTR from 127.0.0.1:5300: timeout: no reply within 3s)",
 	} {
-		var b bytes.Buffer
-		if err := WriteHTMLIn(&b, r, lang); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("%s: no %q in the page", lang, want)
+		for name, r := range map[string]probe.Report{"run": r, "read back": back} {
+			var b bytes.Buffer
+			if err := WriteHTMLIn(&b, r, lang); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), want) {
+				t.Errorf("%s, %s: no %q in the page", lang, name, want)
+			}
 		}
 	}
 }

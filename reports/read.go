@@ -163,7 +163,8 @@ func readExtra(a Address) (*probe.Extra, error) {
 	if a.PTR == nil && a.PTRError == "" && a.Cymru == nil && a.RDAP == nil && a.RTT == nil && a.Geofeed == nil {
 		return nil, nil
 	}
-	x := &probe.Extra{PTRError: a.PTRError, PTRAsked: a.PTR != nil || a.PTRError != "", RDAP: a.RDAP}
+	x := &probe.Extra{PTRError: a.PTRError, PTRAsked: a.PTR != nil || a.PTRError != "", RDAP: a.RDAP,
+		PTRStatus: resolvers.Status(a.PTRStatus), PTRResolver: a.PTRResolver}
 	x.Geofeed = readGeofeed(a.Geofeed)
 	var err error
 	if x.RTT, err = readRTT(a.RTT); err != nil {

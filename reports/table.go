@@ -439,16 +439,17 @@ func lookupFailure(pr *i18n.Printer, status, detail, where string) string {
 
 // ptrFailure is why a reverse lookup failed: in English the resolver's
 // own words, as the JSON has them; in another language its status worded
-// from the catalogue and the resolver asked, when the model has them (a
-// report read back from JSON has the English words alone).
+// from the catalogue and the resolver asked (ptr_status and ptr_resolver
+// in the JSON; a report older than them is worded as a plain failure).
 func ptrFailure(pr *i18n.Printer, x *probe.Extra) string {
-	if pr.Lang() == i18n.English || x.PTRStatus == "" {
+	if pr.Lang() == i18n.English {
 		return x.PTRError
 	}
-	s := string(x.PTRStatus)
-	switch x.PTRStatus {
+	st := cmp.Or(x.PTRStatus, resolvers.StatusError) // a report older than ptr_status
+	s := string(st)
+	switch st {
 	case resolvers.StatusTimeout, resolvers.StatusServFail, resolvers.StatusRefused, resolvers.StatusError:
-		s = pr.T("ptr.status." + string(x.PTRStatus))
+		s = pr.T("ptr.status." + string(st))
 	}
 	if x.PTRResolver != "" {
 		s += pr.T("lookup.at", x.PTRResolver)
