@@ -17,6 +17,8 @@ import (
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/probe/frontdoor"
+	"github.com/hostwatch/hostwatch/probe/rtt"
 	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/reports/worldmap"
 	"github.com/hostwatch/hostwatch/resolvers"
@@ -45,7 +47,7 @@ func langOutputs(t *testing.T, lang i18n.Lang) map[string]output {
 		}
 		out[name] = output{b.Bytes(), d.Bytes()}
 	}
-	r := htmlReport(t)
+	r := withFailures(htmlReport(t))
 	r.Warnings = probe.DataWarnings(testWarnings())
 	data := func(b *bytes.Buffer) error { return WriteJSON(b, r) }
 	add("audit.table", func(b *bytes.Buffer) error { return WriteTableIn(b, r, 80, lang) }, data)
@@ -82,6 +84,61 @@ func langOutputs(t *testing.T, lang i18n.Lang) map[string]output {
 	add("lookup.table", func(b *bytes.Buffer) error { return WriteLookup(b, "table", l) },
 		func(b *bytes.Buffer) error { return WriteLookup(b, "json", l) })
 	return out
+}
+
+// withFailures adds to r the failures of the opt-in lookups, each with the
+// English words it was made with next to its code: a resolver's failed
+// answers among several (--resolvers), failed --records types, a failed
+// front-page fetch with an untrusted certificate and one that never
+// started (--http), round trips without an answer (--rtt), and egress
+// checks that found no address.
+func withFailures(r probe.Report) probe.Report {
+	at := r.GeneratedAt
+	r.Vantage.Egress = append(r.Vantage.Egress,
+		probe.Egress{Resolver: "127.0.0.1:5301", Method: probe.WhoamiName + " A", Status: resolvers.StatusTimeout,
+			Error: "whoami.akamai.net A from 127.0.0.1:5301: timeout: no reply within 3s"},
+		probe.Egress{Resolver: "127.0.0.1:5302", Method: probe.WhoamiName + " A", Status: resolvers.StatusError, Rcode: "REFUSED", Error: "REFUSED"},
+		probe.Egress{Resolver: "127.0.0.1:5303", Method: probe.WhoamiName + " A", Status: resolvers.StatusNoData, Error: "no address in the answer"})
+	ip := netip.MustParseAddr("192.0.2.10")
+	timedOut := probe.Address{IP: ip, TTL: 60, Extra: &probe.Extra{RTT: &probe.RTT{Result: rtt.Result{Method: "tcp-connect",
+		Error: "port 80: dial tcp 192.0.2.10:80: i/o timeout", Failure: "timeout"}}}}
+	hop := func(url, failure, words string) frontdoor.Hop {
+		return frontdoor.Hop{URL: url, Host: "gagal.kpu.go.id", Failure: failure, Error: words, StartedAt: at}
+	}
+	first := hop("https://gagal.kpu.go.id/", "", "")
+	first.Status = 302
+	first.TLS = &frontdoor.TLSInfo{Version: "TLS 1.3", Subject: "CN=gagal.kpu.go.id", Issuer: "CN=Test CA", VerifyFailure: "expired",
+		VerifyError: "x509: certificate has expired or is not yet valid: current time 2024-02-15T08:30:00Z is after 2024-01-01T00:00:00Z"}
+	r.Observations = append(r.Observations,
+		probe.Observation{
+			Target: probe.ParseTarget("gagal.kpu.go.id", "args", 0), Status: resolvers.StatusOK, StartedAt: at,
+			Addresses: []probe.Address{timedOut}, Consistency: "inconsistent", OddOnesOut: []string{"127.0.0.1:5302"},
+			Answers: []probe.ResolverAnswer{
+				{Resolver: "127.0.0.1:5300", Status: resolvers.StatusOK, Addresses: []netip.Addr{ip}},
+				{Resolver: "127.0.0.1:5301", Status: resolvers.StatusTimeout, ErrorKind: probe.ErrorTimeout,
+					Error: "no reply from 127.0.0.1:5301 within 3s"},
+				{Resolver: "127.0.0.1:5302", Status: resolvers.StatusError, ErrorKind: probe.ErrorCNAMELoop,
+					CNAMEChain: []resolvers.Hop{{Name: "gagal.kpu.go.id", Target: "putar.kpu.go.id"}, {Name: "putar.kpu.go.id", Target: "gagal.kpu.go.id"}},
+					Error:      "gagal.kpu.go.id: CNAME loop: putar.kpu.go.id is an alias for gagal.kpu.go.id, which the chain already holds"},
+				{Resolver: "127.0.0.1:5303", Status: resolvers.StatusServFail, Error: "127.0.0.1:5303 answered SERVFAIL"},
+			},
+			Records: []probe.RecordSet{
+				{Type: "MX", Owner: "gagal.kpu.go.id", Status: resolvers.StatusTimeout, Error: "MX from 127.0.0.1:5300: timeout: no reply within 3s"},
+				{Type: "CAA", Owner: "gagal.kpu.go.id", Status: resolvers.StatusError, ErrorKind: probe.ErrorConnRefused,
+					Error: "CAA from 127.0.0.1:5300: connection refused by the resolver"},
+			},
+			HTTP: &probe.FrontDoor{Result: frontdoor.Result{Scheme: "https", Failure: "connection_refused",
+				Error: "request https://www.gagal.kpu.go.id/: dial tcp 192.0.2.11:443: connect: connection refused",
+				Hops: []frontdoor.Hop{first, hop("https://www.gagal.kpu.go.id/", "connection_refused",
+					"request https://www.gagal.kpu.go.id/: dial tcp 192.0.2.11:443: connect: connection refused")}}},
+		},
+		probe.Observation{
+			Target: probe.ParseTarget("putar.kpu.go.id", "args", 0), Status: resolvers.StatusOK, StartedAt: at,
+			Addresses: []probe.Address{{IP: netip.MustParseAddr("192.0.2.12"), TTL: 60}},
+			HTTP: &probe.FrontDoor{Result: frontdoor.Result{Scheme: "https", Failure: "too_many_redirects",
+				Error: "too many redirects: more than 10 (next: https://putar.kpu.go.id/11)"}},
+		})
+	return r
 }
 
 // TestIndonesianHasNoEnglish walks every output in Bahasa Indonesia and
@@ -271,8 +328,9 @@ func outsideStrings(t *testing.T, doc []byte) []string {
 	// in is the key of the object or list holding v: a dataset's
 	// description (in "datasets") is hostwatch's text, an AS's is not.
 	var walk func(in, key string, v any)
-	// A failed reverse lookup's words (ptr_error) are hostwatch's English,
-	// which another language words from the lookup's status instead.
+	// A failure's words (error, ptr_error, verify_error) are hostwatch's
+	// English, or a resolver's, which another language words from the
+	// failure's status and codes instead.
 	walk = func(in, key string, v any) {
 		switch v := v.(type) {
 		case map[string]any:
@@ -285,7 +343,7 @@ func outsideStrings(t *testing.T, doc []byte) []string {
 			}
 		case string:
 			switch key {
-			case "warnings", "message", "move_rule", "summary", "rule", "ptr_error":
+			case "warnings", "message", "move_rule", "summary", "rule", "ptr_error", "error", "verify_error":
 				return
 			case "description":
 				if in == "datasets" && known[v] {
@@ -468,6 +526,76 @@ func TestPTRFailureHTML(t *testing.T) {
 			if !strings.Contains(b.String(), want) {
 				t.Errorf("%s, %s: no %q in the page", lang, name, want)
 			}
+		}
+	}
+}
+
+// TestOptInFailures: a failed opt-in lookup says why in English as the
+// error was made, and in Bahasa Indonesia from its codes, a report older
+// than the codes included.
+func TestOptInFailures(t *testing.T) {
+	t.Parallel()
+	en, err := i18n.New(i18n.English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := i18n.New(i18n.Indonesian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := []resolvers.Hop{{Name: "a.test", Target: "b.test"}, {Name: "b.test", Target: "a.test"}}
+	for _, c := range []struct {
+		name    string
+		got     func(pr *i18n.Printer) string
+		english string
+		want    string
+	}{
+		{"answer timeout", func(pr *i18n.Printer) string {
+			return answerFailure(pr, probe.ResolverAnswer{Status: resolvers.StatusTimeout, ErrorKind: probe.ErrorTimeout, Error: "no reply"})
+		}, "no reply", "resolver tidak menjawab tepat waktu"},
+		{"answer loop", func(pr *i18n.Printer) string {
+			return answerFailure(pr, probe.ResolverAnswer{Status: resolvers.StatusError, ErrorKind: probe.ErrorCNAMELoop, CNAMEChain: loop, Error: "loop"})
+		}, "loop", "rantai CNAME berputar (CNAME loop): b.test adalah alias untuk a.test, yang sudah ada dalam rantai"},
+		{"answer servfail", func(pr *i18n.Printer) string {
+			return answerFailure(pr, probe.ResolverAnswer{Status: resolvers.StatusServFail, Error: "SERVFAIL"})
+		}, "SERVFAIL", "resolver menjawab SERVFAIL"},
+		{"answer read back, no kind", func(pr *i18n.Printer) string {
+			return answerFailure(pr, probe.ResolverAnswer{Status: resolvers.StatusError, Error: "broken"})
+		}, "broken", "kueri gagal"},
+		{"record refused", func(pr *i18n.Printer) string {
+			return recordFailure(pr, probe.RecordSet{Status: resolvers.StatusError, ErrorKind: probe.ErrorConnRefused, Error: "refused"})
+		}, "refused", "koneksi ke resolver ditolak"},
+		{"record nxdomain", func(pr *i18n.Printer) string {
+			return recordFailure(pr, probe.RecordSet{Status: resolvers.StatusNXDomain, Error: "NXDOMAIN"})
+		}, "NXDOMAIN", "nama tersebut tidak ada (NXDOMAIN)"},
+		{"http loop", func(pr *i18n.Printer) string { return fetchFailure(pr, "redirect loop: …", "redirect_loop") },
+			"redirect loop: …", "pengalihan berputar (redirect loop)"},
+		{"http hop timeout", func(pr *i18n.Printer) string { return fetchFailure(pr, "i/o timeout", "generic_timeout_error") },
+			"i/o timeout", "tidak ada jawaban tepat waktu"},
+		{"http read back, no code", func(pr *i18n.Printer) string { return fetchFailure(pr, "odd", "") }, "odd", "permintaan gagal"},
+		{"certificate", func(pr *i18n.Printer) string {
+			return certFailure(pr, &frontdoor.TLSInfo{VerifyError: "x509: certificate is valid for b.test, not a.test", VerifyFailure: "wrong_name"})
+		}, "x509: certificate is valid for b.test, not a.test", "sertifikat diterbitkan untuk nama lain"},
+		{"egress timeout", func(pr *i18n.Printer) string {
+			return egressFailure(pr, probe.Egress{Status: resolvers.StatusTimeout, Error: "timeout: no reply"})
+		}, "timeout: no reply", "resolver tidak menjawab tepat waktu"},
+		{"egress rcode", func(pr *i18n.Printer) string {
+			return egressFailure(pr, probe.Egress{Status: resolvers.StatusError, Rcode: "REFUSED", Error: "REFUSED"})
+		}, "REFUSED", "resolver memberikan kode jawaban yang tidak terduga (REFUSED)"},
+		{"egress no address", func(pr *i18n.Printer) string {
+			return egressFailure(pr, probe.Egress{Status: resolvers.StatusNoData, Error: "no address in the answer"})
+		}, "no address in the answer", "jawaban tidak memuat alamat"},
+		{"rtt timeout", func(pr *i18n.Printer) string {
+			return rttFailure(pr, &probe.RTT{Result: rtt.Result{Error: "port 443: i/o timeout", Failure: "timeout"}})
+		}, "port 443: i/o timeout", "tidak ada port yang menjawab tepat waktu"},
+		{"rtt read back, no code", func(pr *i18n.Printer) string { return rttFailure(pr, &probe.RTT{Result: rtt.Result{Error: "odd"}}) },
+			"odd", "koneksi gagal"},
+	} {
+		if got := c.got(en); got != c.english {
+			t.Errorf("%s, en: %q, want %q", c.name, got, c.english)
+		}
+		if got := c.got(id); got != c.want {
+			t.Errorf("%s, id: %q, want %q", c.name, got, c.want)
 		}
 	}
 }

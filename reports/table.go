@@ -123,7 +123,7 @@ func addressNotes(pr *i18n.Printer, a probe.Address) []string {
 func domainNotes(pr *i18n.Printer, o probe.Observation) []string {
 	out := httpLines(pr, o.HTTP)
 	for _, rs := range o.Records {
-		out = append(out, recordLine(rs))
+		out = append(out, recordLine(pr, rs))
 	}
 	if len(o.Authoritative) > 0 {
 		out = append(out, pr.T("note.authoritative", consistencyWord(pr, o.AuthoritativeConsistency),
@@ -269,26 +269,26 @@ func httpLines(pr *i18n.Printer, fd *probe.FrontDoor) []string {
 		if t := h.TLS; t != nil {
 			trust := pr.T("note.cert.trusted")
 			if !t.Verified {
-				trust = pr.T("note.cert.untrusted", t.VerifyError)
+				trust = pr.T("note.cert.untrusted", certFailure(pr, t))
 			}
 			line += pr.T("note.cert", t.Subject, t.Issuer, trust)
 		}
 		out = append(out, line)
 	}
 	if len(fd.Hops) == 0 && fd.Error != "" {
-		out = append(out, "http: "+fd.Error)
+		out = append(out, "http: "+fetchFailure(pr, fd.Error, fd.Failure))
 	}
 	return out
 }
 
 // recordLine sums up one record type: its values, and where NS and MX hosts are.
-func recordLine(rs probe.RecordSet) string {
+func recordLine(pr *i18n.Printer, rs probe.RecordSet) string {
 	head := rs.Type
 	if rs.Owner != "" {
 		head += " (" + rs.Owner + ")"
 	}
 	if rs.Status != "ok" {
-		return head + ": [" + string(rs.Status) + "] " + rs.Error
+		return head + ": [" + string(rs.Status) + "] " + recordFailure(pr, rs)
 	}
 	parts := make([]string, 0, len(rs.Records))
 	for _, r := range rs.Records {
