@@ -320,7 +320,7 @@ func newPage(kind string, at time.Time, version string, doc []byte, m *worldmap.
 	srcs, err := worldmap.Sources()
 	if err == nil {
 		for i, s := range srcs {
-			srcs[i].Description = pr.Described("map.description."+s.ID, s.Description)
+			srcs[i] = describeMapSource(pr, s)
 		}
 		p.Method.MapSources = srcs
 	}
@@ -431,12 +431,12 @@ type datasetView struct {
 }
 
 // datasetViews are the datasets as "method and sources" lists them, each
-// description in the page's language when the catalogue knows it by the
-// dataset's ID (a user's file's own description stays as it came).
+// licence, notice and description in the page's language (describeDataset).
 func datasetViews(pr *i18n.Printer, ds []attribution.Dataset, at time.Time) []datasetView {
 	out := make([]datasetView, 0, len(ds))
 	for _, d := range ds {
-		d.Description = pr.Described("dataset.description."+d.ID, d.Description)
+		w := describeDataset(pr, d)
+		d.License, d.Attribution, d.Description = w.License, w.Notice, w.Description
 		v := datasetView{Dataset: d, Days: -1}
 		if date, ok := d.Date(); ok {
 			v.Days = int(at.Sub(date).Hours() / 24)

@@ -94,7 +94,7 @@ func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error 
 		textPara(&b, width, "%s", pr.T("text.resolvers", strings.Join(r.Resolvers, ", ")))
 	}
 	for _, d := range r.Datasets {
-		textPara(&b, width, "%s", pr.T("text.data", d.ID, d.Version, d.License))
+		textPara(&b, width, "%s", pr.T("text.data", d.ID, d.Version, describeDataset(pr, d).License))
 	}
 	for _, w := range warningTexts(pr, r.Warnings) {
 		textPara(&b, width, "%s", pr.T("text.warning", w))
@@ -543,7 +543,7 @@ func writeColumns(b textWriter, cols []*column, width int) {
 // writeDatasets writes the footnote naming every dataset used.
 func writeDatasets(b textWriter, width int, pr *i18n.Printer, ds []attribution.Dataset) {
 	for _, d := range ds {
-		textPara(b, width, "%s", pr.T("text.data", d.ID, d.Version, d.License))
+		textPara(b, width, "%s", pr.T("text.data", d.ID, d.Version, describeDataset(pr, d).License))
 	}
 }
 
