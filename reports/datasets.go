@@ -45,7 +45,9 @@ func describeDataset(pr *i18n.Printer, d attribution.Dataset) datasetWords {
 	case attribution.KindProviderFeed:
 		w.License = pr.Described("dataset.license.provider_feed", d.License)
 		w.Description = pr.T("dataset.description.provider_feed.undated", d.URL)
-		if d.Version != "" {
+		if date, ok := d.Date(); ok {
+			w.Description = pr.T("dataset.description.provider_feed", pr.Date(date), d.URL)
+		} else if d.Version != "" {
 			w.Description = pr.T("dataset.description.provider_feed", d.Version, d.URL)
 		}
 		return w
