@@ -199,6 +199,7 @@ func (d *DB) add(e manifest.Dataset, r *maxminddb.Reader, path string) {
 		Package:     e.Package,
 		SHA256:      e.SHA256,
 		Path:        path,
+		Kind:        KindEmbedded,
 	})
 }
 
@@ -238,6 +239,7 @@ func openUser(path string, verify bool, verifiedDir string) (*source, Dataset, e
 		Path:         path,
 		Description:  clean.String(description(md.Description), maxMeta),
 		DatabaseType: dbType,
+		Kind:         KindMMDB,
 	}
 	if md.BuildEpoch != 0 {
 		ds.Version = md.BuildTime().UTC().Format(time.DateOnly)
@@ -465,8 +467,12 @@ func (d *DB) Datasets() []Dataset {
 		if s.Note != "" {
 			desc = s.Note + " (" + s.URL + ")"
 		}
+		kind := KindProviderList
+		if s.Regions {
+			kind = KindProviderFeed
+		}
 		out = append(out, Dataset{ID: s.Name, Version: s.Version, License: s.License, Attribution: s.Attribution, Fields: fields,
-			Description: desc, Path: s.Path})
+			Description: desc, Path: s.Path, Kind: kind, URL: s.URL})
 	}
 	return append(out, d.geofeeds.datasets()...)
 }

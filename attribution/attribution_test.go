@@ -236,7 +236,7 @@ func TestEmbeddedDatasets(t *testing.T) {
 	for _, d := range ds {
 		if !date.MatchString(d.Version) || d.License == "" || d.Path != "" ||
 			!strings.Contains(d.Attribution, "nro.net") || !strings.HasPrefix(d.Package, "@ip-location-db/") ||
-			len(d.SHA256) != 64 || d.Description == "" {
+			len(d.SHA256) != 64 || d.Description == "" || d.Kind != KindEmbedded {
 			t.Errorf("dataset %+v lacks a fact", d)
 		}
 	}
@@ -601,11 +601,11 @@ func TestUserDatasets(t *testing.T) {
 	}
 	for i, w := range want {
 		if got := ds[i]; got.ID != w.ID || got.Version != w.Version || got.License != w.License || got.Path != w.Path ||
-			strings.Join(got.Fields, ",") != strings.Join(w.Fields, ",") || got.Description != w.Description {
+			strings.Join(got.Fields, ",") != strings.Join(w.Fields, ",") || got.Description != w.Description || got.Kind != KindMMDB {
 			t.Errorf("dataset %d\n got %+v\nwant %+v", i, got, w)
 		}
 	}
-	if ds[4].ID != embeddedASNID || ds[5].ID != embeddedCountryID {
+	if ds[4].ID != embeddedASNID || ds[5].ID != embeddedCountryID || ds[4].Kind != KindEmbedded {
 		t.Errorf("embedded datasets come last: %+v", ds[4:])
 	}
 	if got := db.Lookup(netip.MustParseAddr("8.8.8.8")); got.Sources.ASN != "GeoLite2-ASN (a.mmdb)" || got.ASN != 64500 {

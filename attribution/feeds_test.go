@@ -59,8 +59,8 @@ func TestUpdateFeeds(t *testing.T) {
 	ds := db.Datasets()
 	db.Close()
 	i := slices.IndexFunc(ds, func(d Dataset) bool { return d.ID == "aws feed" })
-	if i < 0 || ds[i].Version != "2026-11-20" || !slices.Contains(ds[i].Fields, "region") {
-		t.Fatalf("datasets: %+v, want the aws feed dated 2026-11-20 giving region", ds)
+	if i < 0 || ds[i].Version != "2026-11-20" || !slices.Contains(ds[i].Fields, "region") || ds[i].Kind != KindProviderFeed || ds[i].URL == "" {
+		t.Fatalf("datasets: %+v, want the aws feed dated 2026-11-20 giving region, a provider_feed with its URL", ds)
 	}
 	if w := StaleWarnings(ds, time.Date(2027, 11, 20, 0, 0, 0, 0, time.UTC)); !slices.ContainsFunc(w, func(s string) bool {
 		return strings.HasPrefix(s, "aws feed is from 2026-11-20, 365 days old")

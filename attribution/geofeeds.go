@@ -211,7 +211,7 @@ func (g *geofeeds) datasets() []Dataset {
 	var out []Dataset
 	for _, f := range g.feeds {
 		out = append(out, Dataset{ID: f.name, Version: f.date, License: "the operator's own publication (RFC 8805)",
-			Fields: []string{"geofeed"}, Description: "An operator's geofeed (RFC 8805), fetched from " + f.url + "; its country, region and city are the operator's own claim, shown next to the databases' and never merged into them."})
+			Fields: []string{"geofeed"}, Kind: KindGeofeed, URL: f.url, Description: "An operator's geofeed (RFC 8805), fetched from " + f.url + "; its country, region and city are the operator's own claim, shown next to the databases' and never merged into them."})
 	}
 	return out
 }

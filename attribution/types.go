@@ -27,7 +27,34 @@ type Dataset struct {
 	// metadata gives it (made inert); Version is then its build date and
 	// Description its own description.
 	DatabaseType string `json:"database_type,omitempty"`
+	// Kind says what sort of source this is, and URL where a provider's
+	// list or an operator's geofeed is published: the codes and arguments
+	// a report describes the dataset from in its reader's language
+	// (License, Attribution and Description are English).
+	Kind DatasetKind `json:"kind,omitempty"`
+	URL  string      `json:"url,omitempty"`
 }
+
+// DatasetKind names what sort of source a Dataset is. The values are
+// stable: reports carry them as a dataset's "kind".
+type DatasetKind string
+
+// The kinds of dataset.
+const (
+	// KindEmbedded: data shipped with hostwatch (or db update's newer copy
+	// of it), described by its ID.
+	KindEmbedded DatasetKind = "embedded"
+	// KindMMDB: a user's --mmdb file; DatabaseType, Path and Version are
+	// its own, Description its own words.
+	KindMMDB DatasetKind = "mmdb"
+	// KindProviderList: a provider list hostwatch curates or ships
+	// (ASN table, CNAME suffixes, cdncheck's ranges), described by its ID.
+	KindProviderList DatasetKind = "provider_list"
+	// KindProviderFeed: a provider's own published ranges (db update --feeds).
+	KindProviderFeed DatasetKind = "provider_feed"
+	// KindGeofeed: an operator's geofeed (RFC 8805, db update --geofeed).
+	KindGeofeed DatasetKind = "geofeed"
+)
 
 // Sources names, for each fact of a Result, the Dataset.ID that gave it.
 type Sources struct {

@@ -35,7 +35,7 @@ func authoritative(ctx context.Context, domain string, recursive ResolverAnswer,
 	nsSets := lookupRecords(ctx, domain, []uint16{dns.TypeNS}, opts.Query, opts)
 	var answers []ResolverAnswer
 	if len(nsSets) == 1 && nsSets[0].Status != resolvers.StatusOK {
-		answers = append(answers, ResolverAnswer{Resolver: "NS of " + domain, Status: nsSets[0].Status, Error: nsSets[0].Error})
+		answers = append(answers, ResolverAnswer{Resolver: "NS of " + domain, Status: nsSets[0].Status, Error: nsSets[0].Error, ErrorKind: nsSets[0].ErrorKind})
 		return answers, "", nil
 	}
 	port := cmp.Or(opts.Authoritative.Port, 53)
@@ -56,14 +56,14 @@ func authoritative(ctx context.Context, domain string, recursive ResolverAnswer,
 				cfg.SocketsPerServer = 1
 				c, err := resolvers.New(cfg)
 				if err != nil {
-					answers = append(answers, ResolverAnswer{Resolver: name, Status: resolvers.StatusError, Error: err.Error()})
+					answers = append(answers, ResolverAnswer{Resolver: name, Status: resolvers.StatusError, Error: err.Error(), ErrorKind: ErrorOther})
 					continue
 				}
 				res := c.Resolve(ctx, domain)
 				c.Close()
 				ra := ResolverAnswer{Resolver: name, Status: res.Status, CNAMEChain: res.CNAMEChain}
 				if res.Err != nil {
-					ra.Error = res.Err.Error()
+					ra.Error, ra.ErrorKind = res.Err.Error(), ErrorKindOf(res.Status, res.Err)
 				}
 				for _, ans := range res.Answers {
 					ra.Addresses = append(ra.Addresses, ans.Addr)

@@ -26,7 +26,7 @@ func resolveEach(ctx context.Context, name string, rs []NamedResolver) (resolver
 	for i, res := range results {
 		a := ResolverAnswer{Resolver: rs[i].Name, Status: res.Status, CNAMEChain: res.CNAMEChain}
 		if res.Err != nil {
-			a.Error = res.Err.Error()
+			a.Error, a.ErrorKind = res.Err.Error(), ErrorKindOf(res.Status, res.Err)
 		}
 		for _, ans := range res.Answers {
 			a.Addresses = append(a.Addresses, ans.Addr)

@@ -79,9 +79,12 @@ type FrontDoor struct {
 
 // ResolverAnswer is what one resolver answered for a target.
 type ResolverAnswer struct {
-	Resolver   string
-	Status     resolvers.Status
-	Error      string
+	Resolver string
+	Status   resolvers.Status
+	Error    string
+	// ErrorKind is why the resolver's answer failed (see ErrorKindOf):
+	// what a report words Error from in another language.
+	ErrorKind  ErrorKind
 	CNAMEChain []resolvers.Hop
 	Addresses  []netip.Addr
 	ASNs       []uint32 // of Addresses, from the attribution, sorted
@@ -112,7 +115,7 @@ type Extra struct {
 	// PTRStatus is the failed lookup's status (timeout, servfail, refused,
 	// error), told apart with errors.Is, and PTRResolver the resolver its
 	// last query went to: the parts of PTRError a report words in its own
-	// language. Not in the JSON: a report read back has PTRError alone.
+	// language. The JSON carries them as ptr_status and ptr_resolver.
 	PTRStatus   resolvers.Status
 	PTRResolver string
 	// Cymru is Team Cymru's view of the address (--cymru).
@@ -217,6 +220,12 @@ type Egress struct {
 	Country string
 	Method  string // the name asked, e.g. "whoami.akamai.net A"
 	Error   string
+	// Status is why the address is unknown, told apart where the error was
+	// made: timeout, servfail, refused or error for a failed query (Rcode
+	// then names the answer's response code when it had an unexpected
+	// one), nodata for an answer without an address; "" when known.
+	Status resolvers.Status
+	Rcode  string
 }
 
 // PTRStatusOf is the status of a failed reverse lookup, told apart with

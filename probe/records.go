@@ -45,10 +45,13 @@ type RecordSet struct {
 	Type string // "NS", "MX", ...
 	// Owner is the name the records are at: the domain, or for NS and SOA of
 	// a name inside a zone, the zone's apex.
-	Owner   string
-	Status  resolvers.Status
-	Error   string
-	Records []Record
+	Owner  string
+	Status resolvers.Status
+	Error  string
+	// ErrorKind is why the query failed (see ErrorKindOf), for a report to
+	// word Error from in another language.
+	ErrorKind ErrorKind
+	Records   []Record
 }
 
 // Record is one record, in presentation form; NS and MX hosts are resolved
@@ -78,6 +81,7 @@ func lookupRecords(ctx context.Context, domain string, types []uint16, q Querier
 		switch {
 		case err != nil:
 			set.Status, set.Error = statusOf(err), err.Error()
+			set.ErrorKind = ErrorKindOf(set.Status, err)
 		case m.Rcode == dns.RcodeNameError:
 			set.Status = resolvers.StatusNXDomain
 		default:

@@ -43,9 +43,9 @@ func Egresses(ctx context.Context, qs map[string]Querier, order []string) []Egre
 			m, _, err := qs[name].Query(ctx, WhoamiName, dns.TypeA)
 			switch {
 			case err != nil:
-				e.Error = err.Error()
+				e.Error, e.Status = err.Error(), statusOf(err)
 			case m.Rcode != dns.RcodeSuccess:
-				e.Error = dns.RcodeToString[m.Rcode]
+				e.Error, e.Status, e.Rcode = dns.RcodeToString[m.Rcode], resolvers.StatusError, dns.RcodeToString[m.Rcode]
 			default:
 				for _, rr := range m.Answer {
 					if a, ok := rr.(*dns.A); ok {
@@ -54,7 +54,7 @@ func Egresses(ctx context.Context, qs map[string]Querier, order []string) []Egre
 					}
 				}
 				if !e.Address.IsValid() {
-					e.Error = "no address in the answer"
+					e.Error, e.Status = "no address in the answer", resolvers.StatusNoData
 				}
 			}
 			out[i] = e

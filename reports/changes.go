@@ -562,7 +562,7 @@ func writeCheckMarkdown(b textWriter, c Check) {
 		b.WriteByte('\n')
 	}
 	for _, d := range c.Datasets {
-		b.WriteString(pr.T("text.data", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License)) + "  \n")
+		b.WriteString(pr.T("text.data", mdEscape(d.ID), mdEscape(d.Version), mdEscape(describeDataset(pr, d).License)) + "  \n")
 	}
 	for _, w := range warningTexts(pr, c.Warnings) {
 		fmt.Fprintf(b, "\n> **%s** %s\n", pr.T("md.warning"), mdEscape(w))

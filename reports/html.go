@@ -61,14 +61,14 @@ func WriteHTMLIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	p := newPage("audit", r.GeneratedAt, r.ToolVersion, doc.Bytes(), m, pr)
 	p.Method.Datasets = datasetViews(pr, r.Datasets, r.GeneratedAt)
 	p.Method.Resolvers = r.Resolvers
-	p.Method.Vantage = vantageView(r.Vantage, m)
+	p.Method.Vantage = vantageView(pr, r.Vantage, m)
 	p.Stale = staleDatasets(r.Datasets, r.GeneratedAt)
 	p.Warnings = pageWarnings(pr, r.Warnings)
 	a := &auditView{Interrupted: r.Interrupted, Statuses: statusCounts(r.Observations)}
 	counts := map[string]*mapCount{}
 	cdn, unplaced := 0, 0
 	for _, o := range r.Observations {
-		dv, sum := newDomainView(o, m), Summarize(o)
+		dv, sum := newDomainView(pr, o, m), Summarize(o)
 		dv.Error, sum.Error = reasonDetail(pr, o), reasonDetail(pr, o)
 		a.Domains = append(a.Domains, dv)
 		a.Summaries = append(a.Summaries, newSummaryView(sum, m))
@@ -320,7 +320,7 @@ func newPage(kind string, at time.Time, version string, doc []byte, m *worldmap.
 	srcs, err := worldmap.Sources()
 	if err == nil {
 		for i, s := range srcs {
-			srcs[i].Description = pr.Described("map.description."+s.ID, s.Description)
+			srcs[i] = describeMapSource(pr, s)
 		}
 		p.Method.MapSources = srcs
 	}
@@ -431,12 +431,12 @@ type datasetView struct {
 }
 
 // datasetViews are the datasets as "method and sources" lists them, each
-// description in the page's language when the catalogue knows it by the
-// dataset's ID (a user's file's own description stays as it came).
+// licence, notice and description in the page's language (describeDataset).
 func datasetViews(pr *i18n.Printer, ds []attribution.Dataset, at time.Time) []datasetView {
 	out := make([]datasetView, 0, len(ds))
 	for _, d := range ds {
-		d.Description = pr.Described("dataset.description."+d.ID, d.Description)
+		w := describeDataset(pr, d)
+		d.License, d.Attribution, d.Description = w.License, w.Notice, w.Description
 		v := datasetView{Dataset: d, Days: -1}
 		if date, ok := d.Date(); ok {
 			v.Days = int(at.Sub(date).Hours() / 24)
@@ -458,10 +458,10 @@ type egressView struct {
 	Country, CountryName             string
 }
 
-func vantageView(v probe.Vantage, m *worldmap.Map) *vantageInfo {
+func vantageView(pr *i18n.Printer, v probe.Vantage, m *worldmap.Map) *vantageInfo {
 	out := &vantageInfo{Name: v.Name, TimeZone: v.TimeZone}
 	for _, e := range v.Egress {
-		ev := egressView{Resolver: e.Resolver, Method: e.Method, Error: e.Error, Country: e.Country, CountryName: m.Name(e.Country)}
+		ev := egressView{Resolver: e.Resolver, Method: e.Method, Error: egressFailure(pr, e), Country: e.Country, CountryName: m.Name(e.Country)}
 		if e.Address.IsValid() {
 			ev.Address = e.Address.String()
 		}
@@ -829,10 +829,10 @@ func newAddrView(a probe.Address, m *worldmap.Map) addrView {
 	return v
 }
 
-func newAnswerViews(as []probe.ResolverAnswer, odd []string) []answerView {
+func newAnswerViews(pr *i18n.Printer, as []probe.ResolverAnswer, odd []string) []answerView {
 	var out []answerView
 	for _, a := range as {
-		av := answerView{Resolver: a.Resolver, Status: string(a.Status), Error: a.Error, Odd: slices.Contains(odd, a.Resolver)}
+		av := answerView{Resolver: a.Resolver, Status: string(a.Status), Error: answerFailure(pr, a), Odd: slices.Contains(odd, a.Resolver)}
 		for _, ip := range a.Addresses {
 			av.Addresses = append(av.Addresses, ip.String())
 		}
@@ -841,7 +841,7 @@ func newAnswerViews(as []probe.ResolverAnswer, odd []string) []answerView {
 	return out
 }
 
-func newDomainView(o probe.Observation, m *worldmap.Map) domainView {
+func newDomainView(pr *i18n.Printer, o probe.Observation, m *worldmap.Map) domainView {
 	d := domainView{Name: displayName(o.Target), Status: string(o.Status), Error: o.Error,
 		ObservedAt: clock(o.StartedAt), Consistency: o.Consistency, OddOnesOut: o.OddOnesOut,
 		AuthConsistency: o.AuthoritativeConsistency}
@@ -854,10 +854,10 @@ func newDomainView(o probe.Observation, m *worldmap.Map) domainView {
 	for _, a := range o.Addresses {
 		d.Addresses = append(d.Addresses, newAddrView(a, m))
 	}
-	d.Answers = newAnswerViews(o.Answers, o.OddOnesOut)
-	d.Authoritative = newAnswerViews(o.Authoritative, o.AuthoritativeOdd)
+	d.Answers = newAnswerViews(pr, o.Answers, o.OddOnesOut)
+	d.Authoritative = newAnswerViews(pr, o.Authoritative, o.AuthoritativeOdd)
 	for _, rs := range o.Records {
-		rv := recordView{Type: rs.Type, Owner: rs.Owner, Status: string(rs.Status), Error: rs.Error}
+		rv := recordView{Type: rs.Type, Owner: rs.Owner, Status: string(rs.Status), Error: recordFailure(pr, rs)}
 		for _, r := range rs.Records {
 			vv := recordValueView{Value: r.Value, Host: r.Host, Preference: r.Preference}
 			for _, a := range r.Addresses {
@@ -868,9 +868,9 @@ func newDomainView(o probe.Observation, m *worldmap.Map) domainView {
 		d.Records = append(d.Records, rv)
 	}
 	if fd := o.HTTP; fd != nil {
-		hv := &httpView{Scheme: fd.Scheme, Error: fd.Error}
+		hv := &httpView{Scheme: fd.Scheme, Error: fetchFailure(pr, fd.Error, fd.Failure)}
 		for i, h := range fd.Hops {
-			hp := hopView{URL: h.URL, Status: h.Status, Error: h.Error, Failure: h.Failure}
+			hp := hopView{URL: h.URL, Status: h.Status, Error: fetchFailure(pr, h.Error, h.Failure), Failure: h.Failure}
 			if i < len(fd.Connected) && fd.Connected[i].IP.IsValid() {
 				c := newAddrView(fd.Connected[i], m)
 				hp.Connected = &c
@@ -879,7 +879,7 @@ func newDomainView(o probe.Observation, m *worldmap.Map) domainView {
 				hp.Headers = append(hp.Headers, headerView{Name: k, Values: h.Headers[k]})
 			}
 			if t := h.TLS; t != nil {
-				hp.TLS = &tlsView{Version: t.Version, Subject: t.Subject, Issuer: t.Issuer, VerifyError: t.VerifyError,
+				hp.TLS = &tlsView{Version: t.Version, Subject: t.Subject, Issuer: t.Issuer, VerifyError: certFailure(pr, t),
 					NotAfter: clock(t.NotAfter), Verified: t.Verified, SANs: t.SANs}
 			}
 			hv.Hops = append(hv.Hops, hp)

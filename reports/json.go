@@ -50,6 +50,9 @@ type EgressJSON struct {
 	Country string `json:"country,omitempty"`
 	Method  string `json:"method"`
 	Error   string `json:"error,omitempty"`
+	// Status and Rcode say why the address is unknown, as codes (probe.Egress).
+	Status string `json:"status,omitempty"`
+	Rcode  string `json:"rcode,omitempty"`
 }
 
 func newVantageJSON(v probe.Vantage) VantageJSON {
@@ -59,7 +62,8 @@ func newVantageJSON(v probe.Vantage) VantageJSON {
 		if e.Address.IsValid() {
 			addr = e.Address.String()
 		}
-		j.Egress = append(j.Egress, EgressJSON{Resolver: e.Resolver, Address: addr, Country: e.Country, Method: e.Method, Error: e.Error})
+		j.Egress = append(j.Egress, EgressJSON{Resolver: e.Resolver, Address: addr, Country: e.Country, Method: e.Method, Error: e.Error,
+			Status: string(e.Status), Rcode: e.Rcode})
 	}
 	return j
 }
@@ -99,7 +103,7 @@ type AuthoritativeJSON struct {
 func newResolverAnswers(as []probe.ResolverAnswer) []ResolverAnswer {
 	out := make([]ResolverAnswer, 0, len(as))
 	for _, a := range as {
-		ra := ResolverAnswer{Resolver: a.Resolver, Status: string(a.Status), Error: a.Error,
+		ra := ResolverAnswer{Resolver: a.Resolver, Status: string(a.Status), Error: a.Error, ErrorKind: string(a.ErrorKind),
 			CNAMEChain: nonNil(a.CNAMEChain), Addresses: make([]string, 0, len(a.Addresses)), ASNs: nonNil(a.ASNs)}
 		for _, ip := range a.Addresses {
 			ra.Addresses = append(ra.Addresses, ip.String())
@@ -115,10 +119,12 @@ func newResolverAnswers(as []probe.ResolverAnswer) []ResolverAnswer {
 
 // FrontDoorJSON is the JSON form of a front-page fetch.
 type FrontDoorJSON struct {
-	Scheme string    `json:"scheme"`
-	Error  string    `json:"error"`
-	Status int       `json:"status"` // of the final response; 0 when none came
-	Hops   []HopJSON `json:"hops"`
+	Scheme string `json:"scheme"`
+	Error  string `json:"error"`
+	// Failure classifies Error as a code (frontdoor.Result.Failure).
+	Failure string    `json:"failure,omitempty"`
+	Status  int       `json:"status"` // of the final response; 0 when none came
+	Hops    []HopJSON `json:"hops"`
 }
 
 // HopJSON is one request of the fetch: a redirect or the final answer.
@@ -143,16 +149,18 @@ type HopJSON struct {
 
 // TLSJSON is what the server's certificate says, and whether it is trusted.
 type TLSJSON struct {
-	Version     string   `json:"version"`
-	CipherSuite string   `json:"cipher_suite"`
-	Verified    bool     `json:"verified"`
-	VerifyError string   `json:"verify_error"`
-	Subject     string   `json:"subject"`
-	Issuer      string   `json:"issuer"`
-	SANs        []string `json:"sans"`
-	NotBefore   string   `json:"not_before"`
-	NotAfter    string   `json:"not_after"`
-	SHA256      string   `json:"sha256"`
+	Version     string `json:"version"`
+	CipherSuite string `json:"cipher_suite"`
+	Verified    bool   `json:"verified"`
+	VerifyError string `json:"verify_error"`
+	// VerifyFailure classifies VerifyError as a code (frontdoor.TLSInfo).
+	VerifyFailure string   `json:"verify_failure,omitempty"`
+	Subject       string   `json:"subject"`
+	Issuer        string   `json:"issuer"`
+	SANs          []string `json:"sans"`
+	NotBefore     string   `json:"not_before"`
+	NotAfter      string   `json:"not_after"`
+	SHA256        string   `json:"sha256"`
 	// ChainPEM is the certificate chain as sent, kept with --evidence.
 	ChainPEM []string `json:"chain_pem,omitempty"`
 }
@@ -161,7 +169,7 @@ func newFrontDoorJSON(fd *probe.FrontDoor) *FrontDoorJSON {
 	if fd == nil {
 		return nil
 	}
-	j := &FrontDoorJSON{Scheme: fd.Scheme, Error: fd.Error, Hops: []HopJSON{}}
+	j := &FrontDoorJSON{Scheme: fd.Scheme, Error: fd.Error, Failure: fd.Failure, Hops: []HopJSON{}}
 	if fd.Final != nil {
 		j.Status = fd.Final.Status
 	}
@@ -183,7 +191,7 @@ func newFrontDoorJSON(fd *probe.FrontDoor) *FrontDoorJSON {
 			hj.ConnectedTo = &a
 		}
 		if t := h.TLS; t != nil {
-			hj.TLS = &TLSJSON{Version: t.Version, CipherSuite: t.CipherSuite, Verified: t.Verified, VerifyError: t.VerifyError,
+			hj.TLS = &TLSJSON{Version: t.Version, CipherSuite: t.CipherSuite, Verified: t.Verified, VerifyError: t.VerifyError, VerifyFailure: t.VerifyFailure,
 				Subject: t.Subject, Issuer: t.Issuer, SANs: nonNil(t.SANs), NotBefore: clock(t.NotBefore), NotAfter: clock(t.NotAfter), SHA256: t.SHA256}
 		}
 		j.Hops = append(j.Hops, hj)
@@ -193,11 +201,13 @@ func newFrontDoorJSON(fd *probe.FrontDoor) *FrontDoorJSON {
 
 // RecordSetJSON is the JSON form of one record type of a domain.
 type RecordSetJSON struct {
-	Type    string       `json:"type"`
-	Owner   string       `json:"owner"`
-	Status  string       `json:"status"`
-	Error   string       `json:"error,omitempty"`
-	Records []RecordJSON `json:"records"`
+	Type   string `json:"type"`
+	Owner  string `json:"owner"`
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	// ErrorKind is why the query failed, as a code (probe.ErrorKind).
+	ErrorKind string       `json:"error_kind,omitempty"`
+	Records   []RecordJSON `json:"records"`
 }
 
 // RecordJSON is one record; NS and MX hosts come with their attributed addresses.
@@ -210,9 +220,11 @@ type RecordJSON struct {
 
 // ResolverAnswer is the JSON form of one resolver's own answer.
 type ResolverAnswer struct {
-	Resolver   string          `json:"resolver"`
-	Status     string          `json:"status"`
-	Error      string          `json:"error"`
+	Resolver string `json:"resolver"`
+	Status   string `json:"status"`
+	Error    string `json:"error"`
+	// ErrorKind is why the answer failed, as a code (probe.ErrorKind).
+	ErrorKind  string          `json:"error_kind,omitempty"`
 	CNAMEChain []resolvers.Hop `json:"cname_chain"`
 	Addresses  []string        `json:"addresses"`
 	ASNs       []uint32        `json:"asns"`
@@ -260,9 +272,13 @@ type Address struct {
 	NAT64   string              `json:"nat64_ipv4,omitempty"`
 	Sources attribution.Sources `json:"sources"`
 	// PTR, PTRError and Cymru are present only when --ptr and --cymru asked for them.
-	PTR      *[]string  `json:"ptr,omitempty"`
-	PTRError string     `json:"ptr_error,omitempty"`
-	Cymru    *CymruJSON `json:"cymru,omitempty"`
+	PTR      *[]string `json:"ptr,omitempty"`
+	PTRError string    `json:"ptr_error,omitempty"`
+	// PTRStatus and PTRResolver are the failed reverse lookup's status and
+	// the resolver asked, which a report read back words PTRError from.
+	PTRStatus   string     `json:"ptr_status,omitempty"`
+	PTRResolver string     `json:"ptr_resolver,omitempty"`
+	Cymru       *CymruJSON `json:"cymru,omitempty"`
 	// RDAP is the registry's record of the network (only with --rdap).
 	RDAP *rdap.Network `json:"rdap,omitempty"`
 	// RTT is the round trip measured to the address (only with --rtt).
@@ -320,6 +336,9 @@ func withExtra(a Address, x *probe.Extra) Address {
 	if x.PTRAsked {
 		ptr := nonNil(x.PTR)
 		a.PTR, a.PTRError = &ptr, x.PTRError
+		if x.PTRError != "" {
+			a.PTRStatus, a.PTRResolver = string(x.PTRStatus), x.PTRResolver
+		}
 	}
 	a.Cymru = newCymruJSON(x.Cymru)
 	a.RDAP = x.RDAP
@@ -424,7 +443,7 @@ func NewTarget(o probe.Observation) Target {
 	t.Consistency, t.OddOnesOut = o.Consistency, o.OddOnesOut
 	t.HTTP = newFrontDoorJSON(o.HTTP)
 	for _, rs := range o.Records {
-		j := RecordSetJSON{Type: rs.Type, Owner: rs.Owner, Status: string(rs.Status), Error: rs.Error, Records: []RecordJSON{}}
+		j := RecordSetJSON{Type: rs.Type, Owner: rs.Owner, Status: string(rs.Status), Error: rs.Error, ErrorKind: string(rs.ErrorKind), Records: []RecordJSON{}}
 		for _, r := range rs.Records {
 			rj := RecordJSON{Value: r.Value, Host: r.Host, Preference: r.Preference}
 			for _, a := range r.Addresses {

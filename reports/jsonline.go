@@ -135,6 +135,14 @@ func appendAddress(b []byte, a *Address) ([]byte, bool) {
 		b = append(b, `,"ptr_error":`...)
 		b = appendJSONString(b, a.PTRError)
 	}
+	if a.PTRStatus != "" {
+		b = append(b, `,"ptr_status":`...)
+		b = appendJSONString(b, a.PTRStatus)
+	}
+	if a.PTRResolver != "" {
+		b = append(b, `,"ptr_resolver":`...)
+		b = appendJSONString(b, a.PTRResolver)
+	}
 	return append(b, '}'), true
 }
 

@@ -17,6 +17,8 @@ import (
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/probe/frontdoor"
+	"github.com/hostwatch/hostwatch/probe/rtt"
 	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/reports/worldmap"
 	"github.com/hostwatch/hostwatch/resolvers"
@@ -45,12 +47,24 @@ func langOutputs(t *testing.T, lang i18n.Lang) map[string]output {
 		}
 		out[name] = output{b.Bytes(), d.Bytes()}
 	}
-	r := htmlReport(t)
+	r := withFailures(htmlReport(t))
 	r.Warnings = probe.DataWarnings(testWarnings())
+	r.Datasets = append(r.Datasets, readDatasets()...)
 	data := func(b *bytes.Buffer) error { return WriteJSON(b, r) }
 	add("audit.table", func(b *bytes.Buffer) error { return WriteTableIn(b, r, 80, lang) }, data)
 	add("audit.md", func(b *bytes.Buffer) error { return WriteMarkdownIn(b, r, lang) }, data)
 	add("audit.html", func(b *bytes.Buffer) error { return WriteHTMLIn(b, r, lang) }, data)
+	// The same report read back from its JSON, as a later report is made.
+	var saved bytes.Buffer
+	if err := WriteJSON(&saved, r); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadReport(&saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("audit.read.table", func(b *bytes.Buffer) error { return WriteTableIn(b, back, 80, lang) }, data)
+	add("audit.read.html", func(b *bytes.Buffer) error { return WriteHTMLIn(b, back, lang) }, data)
 	c := sampleCheck(t)
 	checkData := func(b *bytes.Buffer) error { return WriteCheck(b, "json", c) }
 	add("check.table", func(b *bytes.Buffer) error { return WriteCheckIn(b, "table", c, lang) }, checkData)
@@ -71,6 +85,86 @@ func langOutputs(t *testing.T, lang i18n.Lang) map[string]output {
 	add("lookup.table", func(b *bytes.Buffer) error { return WriteLookup(b, "table", l) },
 		func(b *bytes.Buffer) error { return WriteLookup(b, "json", l) })
 	return out
+}
+
+// withFailures adds to r the failures of the opt-in lookups, each with the
+// English words it was made with next to its code: a resolver's failed
+// answers among several (--resolvers), failed --records types, a failed
+// front-page fetch with an untrusted certificate and one that never
+// started (--http), round trips without an answer (--rtt), and egress
+// checks that found no address.
+func withFailures(r probe.Report) probe.Report {
+	at := r.GeneratedAt
+	r.Vantage.Egress = append(r.Vantage.Egress,
+		probe.Egress{Resolver: "127.0.0.1:5301", Method: probe.WhoamiName + " A", Status: resolvers.StatusTimeout,
+			Error: "whoami.akamai.net A from 127.0.0.1:5301: timeout: no reply within 3s"},
+		probe.Egress{Resolver: "127.0.0.1:5302", Method: probe.WhoamiName + " A", Status: resolvers.StatusError, Rcode: "REFUSED", Error: "REFUSED"},
+		probe.Egress{Resolver: "127.0.0.1:5303", Method: probe.WhoamiName + " A", Status: resolvers.StatusNoData, Error: "no address in the answer"})
+	ip := netip.MustParseAddr("192.0.2.10")
+	timedOut := probe.Address{IP: ip, TTL: 60, Extra: &probe.Extra{RTT: &probe.RTT{Result: rtt.Result{Method: "tcp-connect",
+		Error: "port 80: dial tcp 192.0.2.10:80: i/o timeout", Failure: "timeout"}}}}
+	hop := func(url, failure, words string) frontdoor.Hop {
+		return frontdoor.Hop{URL: url, Host: "gagal.kpu.go.id", Failure: failure, Error: words, StartedAt: at}
+	}
+	first := hop("https://gagal.kpu.go.id/", "", "")
+	first.Status = 302
+	first.TLS = &frontdoor.TLSInfo{Version: "TLS 1.3", Subject: "CN=gagal.kpu.go.id", Issuer: "CN=Test CA", VerifyFailure: "expired",
+		VerifyError: "x509: certificate has expired or is not yet valid: current time 2024-02-15T08:30:00Z is after 2024-01-01T00:00:00Z"}
+	r.Observations = append(r.Observations,
+		probe.Observation{
+			Target: probe.ParseTarget("gagal.kpu.go.id", "args", 0), Status: resolvers.StatusOK, StartedAt: at,
+			Addresses: []probe.Address{timedOut}, Consistency: "inconsistent", OddOnesOut: []string{"127.0.0.1:5302"},
+			Answers: []probe.ResolverAnswer{
+				{Resolver: "127.0.0.1:5300", Status: resolvers.StatusOK, Addresses: []netip.Addr{ip}},
+				{Resolver: "127.0.0.1:5301", Status: resolvers.StatusTimeout, ErrorKind: probe.ErrorTimeout,
+					Error: "no reply from 127.0.0.1:5301 within 3s"},
+				{Resolver: "127.0.0.1:5302", Status: resolvers.StatusError, ErrorKind: probe.ErrorCNAMELoop,
+					CNAMEChain: []resolvers.Hop{{Name: "gagal.kpu.go.id", Target: "putar.kpu.go.id"}, {Name: "putar.kpu.go.id", Target: "gagal.kpu.go.id"}},
+					Error:      "gagal.kpu.go.id: CNAME loop: putar.kpu.go.id is an alias for gagal.kpu.go.id, which the chain already holds"},
+				{Resolver: "127.0.0.1:5303", Status: resolvers.StatusServFail, Error: "127.0.0.1:5303 answered SERVFAIL"},
+			},
+			Records: []probe.RecordSet{
+				{Type: "MX", Owner: "gagal.kpu.go.id", Status: resolvers.StatusTimeout, Error: "MX from 127.0.0.1:5300: timeout: no reply within 3s"},
+				{Type: "CAA", Owner: "gagal.kpu.go.id", Status: resolvers.StatusError, ErrorKind: probe.ErrorConnRefused,
+					Error: "CAA from 127.0.0.1:5300: connection refused by the resolver"},
+			},
+			HTTP: &probe.FrontDoor{Result: frontdoor.Result{Scheme: "https", Failure: "connection_refused",
+				Error: "request https://www.gagal.kpu.go.id/: dial tcp 192.0.2.11:443: connect: connection refused",
+				Hops: []frontdoor.Hop{first, hop("https://www.gagal.kpu.go.id/", "connection_refused",
+					"request https://www.gagal.kpu.go.id/: dial tcp 192.0.2.11:443: connect: connection refused")}}},
+		},
+		probe.Observation{
+			Target: probe.ParseTarget("putar.kpu.go.id", "args", 0), Status: resolvers.StatusOK, StartedAt: at,
+			Addresses: []probe.Address{{IP: netip.MustParseAddr("192.0.2.12"), TTL: 60}},
+			HTTP: &probe.FrontDoor{Result: frontdoor.Result{Scheme: "https", Failure: "too_many_redirects",
+				Error: "too many redirects: more than 10 (next: https://putar.kpu.go.id/11)"}},
+		})
+	return r
+}
+
+// readDatasets are datasets of each kind hostwatch reads but does not
+// ship, as attribution describes them: --mmdb files (one whose own
+// description names its licence), a provider's feed and an operator's
+// geofeed.
+func readDatasets() []attribution.Dataset {
+	const geofeedURL = "https://geofeed.example/as64500.csv"
+	return []attribution.Dataset{
+		{ID: "GeoLite2-ASN (asn.mmdb)", Version: "2026-11-20", License: "see the file's provider terms", Path: "/data/asn.mmdb",
+			Fields: []string{"asn", "as_org", "prefix"}, Description: "GeoLite2 ASN database", DatabaseType: "GeoLite2-ASN", Kind: attribution.KindMMDB},
+		{ID: "mmdb (x.mmdb)", License: "Licensed under CC BY 4.0", Path: "/data/x.mmdb",
+			Fields: []string{"country"}, Description: "Licensed under CC BY 4.0", Kind: attribution.KindMMDB},
+		{ID: "aws feed", Version: "2026-11-30", License: "the provider's terms", Path: "/data/feeds/aws.json", URL: "https://ranges.example/ip-ranges.json",
+			Fields:      []string{"provider", "provider_kind", "cdn", "region"},
+			Description: "the provider's own ranges with regions; published 2026-11-30T00:00:00Z (the document's own date) (https://ranges.example/ip-ranges.json)",
+			Kind:        attribution.KindProviderFeed},
+		{ID: "azure feed", License: "the provider's terms", Path: "/data/feeds/azure.json", URL: "https://ranges.example/ServiceTags_Public.json",
+			Fields:      []string{"provider", "provider_kind", "cdn", "region"},
+			Description: "the provider's own ranges with regions; the document gives no date (https://ranges.example/ServiceTags_Public.json)",
+			Kind:        attribution.KindProviderFeed},
+		{ID: "as64500", Version: "2026-11-29", License: "the operator's own publication (RFC 8805)", Fields: []string{"geofeed"}, URL: geofeedURL,
+			Description: "An operator's geofeed (RFC 8805), fetched from " + geofeedURL + "; its country, region and city are the operator's own claim, shown next to the databases' and never merged into them.",
+			Kind:        attribution.KindGeofeed},
+	}
 }
 
 // TestIndonesianHasNoEnglish walks every output in Bahasa Indonesia and
@@ -114,9 +208,9 @@ func TestIndonesianHasNoEnglish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mapText []string // the map's sources, described as datasets are
+	var mapText []string // the map's sources' names; their licences, notices and descriptions are in the catalogue
 	for _, s := range sources {
-		mapText = append(mapText, s.Attribution, s.License) // descriptions are in the catalogue
+		mapText = append(mapText, s.ID, s.Version, s.Package)
 	}
 	// The same walk finds English in every English output: it can see.
 	for _, lang := range []i18n.Lang{i18n.Indonesian, i18n.English} {
@@ -239,32 +333,26 @@ func pageText(page string) string {
 
 // outsideStrings are the strings of a JSON document, longest first, but
 // for the English that hostwatch itself writes there (the datasets'
-// descriptions included, when the catalogue words them).
+// licences, notices and descriptions included: see datasetOutside).
 func outsideStrings(t *testing.T, doc []byte) []string {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(doc, &v); err != nil {
 		t.Fatal(err)
 	}
-	en, err := i18n.Messages(i18n.English)
-	if err != nil {
-		t.Fatal(err)
-	}
-	known := map[string]bool{} // the datasets' descriptions the catalogue words
-	for id, text := range en {
-		if strings.HasPrefix(id, "dataset.description.") {
-			known[text] = true
-		}
-	}
 	seen := map[string]bool{}
 	// in is the key of the object or list holding v: a dataset's
 	// description (in "datasets") is hostwatch's text, an AS's is not.
 	var walk func(in, key string, v any)
-	// A failed reverse lookup's words (ptr_error) are hostwatch's English,
-	// which another language words from the lookup's status instead.
+	// A failure's words (error, ptr_error, verify_error) are hostwatch's
+	// English, or a resolver's, which another language words from the
+	// failure's status and codes instead.
 	walk = func(in, key string, v any) {
 		switch v := v.(type) {
 		case map[string]any:
+			if key == "datasets" {
+				v = datasetOutside(v)
+			}
 			for k, x := range v {
 				walk(key, k, x)
 			}
@@ -274,12 +362,8 @@ func outsideStrings(t *testing.T, doc []byte) []string {
 			}
 		case string:
 			switch key {
-			case "warnings", "message", "move_rule", "summary", "rule", "ptr_error":
+			case "warnings", "message", "move_rule", "summary", "rule", "ptr_error", "error", "verify_error":
 				return
-			case "description":
-				if in == "datasets" && known[v] {
-					return
-				}
 			}
 			if v != "" {
 				seen[v] = true
@@ -379,7 +463,8 @@ func TestLookupFailure(t *testing.T) {
 
 // TestPTRFailure: a failed reverse lookup says why in English as the
 // resolver put it, and in Bahasa Indonesia by its status and the resolver
-// asked, or as it came when a report read back has the words alone.
+// asked, or as a plain failure when a report older than ptr_status has
+// the words alone.
 func TestPTRFailure(t *testing.T) {
 	t.Parallel()
 	en, err := i18n.New(i18n.English)
@@ -400,7 +485,7 @@ func TestPTRFailure(t *testing.T) {
 		{en, timedOut, words},
 		{id, timedOut, "resolver tidak menjawab tepat waktu; server 127.0.0.1:5300"},
 		{id, &probe.Extra{PTRError: words, PTRStatus: resolvers.StatusServFail}, "resolver menjawab SERVFAIL"},
-		{id, &probe.Extra{PTRError: words}, words},
+		{id, &probe.Extra{PTRError: words}, "galat"},
 	} {
 		if got := ptrFailure(c.pr, c.x); got != c.want {
 			t.Errorf("%s: %q, want %q", c.pr.Lang(), got, c.want)
@@ -427,22 +512,123 @@ func TestPTRStatusOf(t *testing.T) {
 	}
 }
 
-// TestPTRFailureHTML: the page words a failed reverse lookup the same way.
+// TestPTRFailureHTML: the page words a failed reverse lookup the same way,
+// made from the run or from its saved JSON.
 func TestPTRFailureHTML(t *testing.T) {
 	t.Parallel()
 	r := htmlReport(t)
 	r.Observations[0].Addresses[0].Extra = &probe.Extra{PTRAsked: true, PTRError: "PTR from 127.0.0.1:5300: timeout: no reply within 3s",
 		PTRStatus: resolvers.StatusTimeout, PTRResolver: "127.0.0.1:5300"}
+	// A page made later from the saved JSON says the same: ptr_status and
+	// ptr_resolver are in it.
+	var saved bytes.Buffer
+	if err := WriteJSON(&saved, r); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadReport(&saved)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for lang, want := range map[i18n.Lang]string{
 		i18n.Indonesian: "PTR: pencarian gagal (resolver tidak menjawab tepat waktu; server 127.0.0.1:5300)",
 		i18n.English:    "PTR: lookup failed (PTR from 127.0.0.1:5300: timeout: no reply within 3s)",
 	} {
-		var b bytes.Buffer
-		if err := WriteHTMLIn(&b, r, lang); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("%s: no %q in the page", lang, want)
+		for name, r := range map[string]probe.Report{"run": r, "read back": back} {
+			var b bytes.Buffer
+			if err := WriteHTMLIn(&b, r, lang); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), want) {
+				t.Errorf("%s, %s: no %q in the page", lang, name, want)
+			}
 		}
 	}
+}
+
+// TestOptInFailures: a failed opt-in lookup says why in English as the
+// error was made, and in Bahasa Indonesia from its codes, a report older
+// than the codes included.
+func TestOptInFailures(t *testing.T) {
+	t.Parallel()
+	en, err := i18n.New(i18n.English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := i18n.New(i18n.Indonesian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := []resolvers.Hop{{Name: "a.test", Target: "b.test"}, {Name: "b.test", Target: "a.test"}}
+	for _, c := range []struct {
+		name    string
+		got     func(pr *i18n.Printer) string
+		english string
+		want    string
+	}{
+		{"answer timeout", func(pr *i18n.Printer) string {
+			return answerFailure(pr, probe.ResolverAnswer{Status: resolvers.StatusTimeout, ErrorKind: probe.ErrorTimeout, Error: "no reply"})
+		}, "no reply", "resolver tidak menjawab tepat waktu"},
+		{"answer loop", func(pr *i18n.Printer) string {
+			return answerFailure(pr, probe.ResolverAnswer{Status: resolvers.StatusError, ErrorKind: probe.ErrorCNAMELoop, CNAMEChain: loop, Error: "loop"})
+		}, "loop", "rantai CNAME berputar (CNAME loop): b.test adalah alias untuk a.test, yang sudah ada dalam rantai"},
+		{"answer servfail", func(pr *i18n.Printer) string {
+			return answerFailure(pr, probe.ResolverAnswer{Status: resolvers.StatusServFail, Error: "SERVFAIL"})
+		}, "SERVFAIL", "resolver menjawab SERVFAIL"},
+		{"answer read back, no kind", func(pr *i18n.Printer) string {
+			return answerFailure(pr, probe.ResolverAnswer{Status: resolvers.StatusError, Error: "broken"})
+		}, "broken", "kueri gagal"},
+		{"record refused", func(pr *i18n.Printer) string {
+			return recordFailure(pr, probe.RecordSet{Status: resolvers.StatusError, ErrorKind: probe.ErrorConnRefused, Error: "refused"})
+		}, "refused", "koneksi ke resolver ditolak"},
+		{"record nxdomain", func(pr *i18n.Printer) string {
+			return recordFailure(pr, probe.RecordSet{Status: resolvers.StatusNXDomain, Error: "NXDOMAIN"})
+		}, "NXDOMAIN", "nama tersebut tidak ada (NXDOMAIN)"},
+		{"http loop", func(pr *i18n.Printer) string { return fetchFailure(pr, "redirect loop: …", "redirect_loop") },
+			"redirect loop: …", "pengalihan berputar (redirect loop)"},
+		{"http hop timeout", func(pr *i18n.Printer) string { return fetchFailure(pr, "i/o timeout", "generic_timeout_error") },
+			"i/o timeout", "tidak ada jawaban tepat waktu"},
+		{"http read back, no code", func(pr *i18n.Printer) string { return fetchFailure(pr, "odd", "") }, "odd", "permintaan gagal"},
+		{"certificate", func(pr *i18n.Printer) string {
+			return certFailure(pr, &frontdoor.TLSInfo{VerifyError: "x509: certificate is valid for b.test, not a.test", VerifyFailure: "wrong_name"})
+		}, "x509: certificate is valid for b.test, not a.test", "sertifikat diterbitkan untuk nama lain"},
+		{"egress timeout", func(pr *i18n.Printer) string {
+			return egressFailure(pr, probe.Egress{Status: resolvers.StatusTimeout, Error: "timeout: no reply"})
+		}, "timeout: no reply", "resolver tidak menjawab tepat waktu"},
+		{"egress rcode", func(pr *i18n.Printer) string {
+			return egressFailure(pr, probe.Egress{Status: resolvers.StatusError, Rcode: "REFUSED", Error: "REFUSED"})
+		}, "REFUSED", "resolver memberikan kode jawaban yang tidak terduga (REFUSED)"},
+		{"egress no address", func(pr *i18n.Printer) string {
+			return egressFailure(pr, probe.Egress{Status: resolvers.StatusNoData, Error: "no address in the answer"})
+		}, "no address in the answer", "jawaban tidak memuat alamat"},
+		{"rtt timeout", func(pr *i18n.Printer) string {
+			return rttFailure(pr, &probe.RTT{Result: rtt.Result{Error: "port 443: i/o timeout", Failure: "timeout"}})
+		}, "port 443: i/o timeout", "tidak ada port yang menjawab tepat waktu"},
+		{"rtt read back, no code", func(pr *i18n.Printer) string { return rttFailure(pr, &probe.RTT{Result: rtt.Result{Error: "odd"}}) },
+			"odd", "koneksi gagal"},
+	} {
+		if got := c.got(en); got != c.english {
+			t.Errorf("%s, en: %q, want %q", c.name, got, c.english)
+		}
+		if got := c.got(id); got != c.want {
+			t.Errorf("%s, id: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// datasetOutside is a dataset of a JSON document without the texts
+// hostwatch writes of it (its licence, notice and description), which
+// another language words from the catalogue: what is left is outside text
+// (its name, version, path and URL, a --mmdb file's own description, and
+// its licence when that is the file's own words too).
+func datasetOutside(d map[string]any) map[string]any {
+	out := maps.Clone(d)
+	own := d["kind"] == string(attribution.KindMMDB)
+	if !own || d["license"] != d["description"] {
+		delete(out, "license")
+	}
+	if !own && d["description"] != d["url"] { // a provider list is described by its URL
+		delete(out, "description")
+	}
+	delete(out, "attribution")
+	return out
 }

@@ -130,7 +130,7 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 		}
 		textPara(&b, width, "%s", pr.T("text.looked-up", clock(l.GeneratedAt), cmp.Or(l.ToolVersion, pr.T("text.unknown-version"))))
 		for _, d := range l.Datasets {
-			textPara(&b, width, "%s", pr.T("text.data", d.ID, d.Version, d.License))
+			textPara(&b, width, "%s", pr.T("text.data", d.ID, d.Version, describeDataset(pr, d).License))
 		}
 		for _, w := range warningTexts(pr, l.Warnings) {
 			textPara(&b, width, "%s", pr.T("text.warning", w))

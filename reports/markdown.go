@@ -88,7 +88,7 @@ func WriteMarkdownIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 		b.WriteString(pr.T("md.interrupted") + "\n\n")
 	}
 	for _, d := range r.Datasets {
-		b.WriteString("- " + pr.T("text.data", mdEscape(d.ID), mdEscape(d.Version), mdEscape(d.License)) + "\n")
+		b.WriteString("- " + pr.T("text.data", mdEscape(d.ID), mdEscape(d.Version), mdEscape(describeDataset(pr, d).License)) + "\n")
 	}
 	for _, w := range warningTexts(pr, r.Warnings) {
 		fmt.Fprintf(&b, "\n> **%s** %s\n", pr.T("md.warning"), mdEscape(w))

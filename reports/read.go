@@ -41,7 +41,8 @@ func ReadReport(r io.Reader) (probe.Report, error) {
 		rep.Vantage.Location = &geo.Point{Lat: l.Lat, Lon: l.Lon}
 	}
 	for _, e := range doc.Vantage.Egress {
-		ge := probe.Egress{Resolver: e.Resolver, Country: e.Country, Method: e.Method, Error: e.Error}
+		ge := probe.Egress{Resolver: e.Resolver, Country: e.Country, Method: e.Method, Error: e.Error,
+			Status: resolvers.Status(e.Status), Rcode: e.Rcode}
 		if e.Address != "" {
 			var err error
 			if ge.Address, err = netip.ParseAddr(e.Address); err != nil {
@@ -94,7 +95,8 @@ func readTarget(t Target) (probe.Observation, error) {
 	}
 	o.Consistency, o.OddOnesOut = t.Consistency, t.OddOnesOut
 	for _, a := range t.Answers {
-		ra := probe.ResolverAnswer{Resolver: a.Resolver, Status: resolvers.Status(a.Status), Error: a.Error, CNAMEChain: a.CNAMEChain, ASNs: a.ASNs}
+		ra := probe.ResolverAnswer{Resolver: a.Resolver, Status: resolvers.Status(a.Status), Error: a.Error, ErrorKind: probe.ErrorKind(a.ErrorKind),
+			CNAMEChain: a.CNAMEChain, ASNs: a.ASNs}
 		for _, s := range a.Addresses {
 			ip, err := netip.ParseAddr(s)
 			if err != nil {
@@ -163,7 +165,8 @@ func readExtra(a Address) (*probe.Extra, error) {
 	if a.PTR == nil && a.PTRError == "" && a.Cymru == nil && a.RDAP == nil && a.RTT == nil && a.Geofeed == nil {
 		return nil, nil
 	}
-	x := &probe.Extra{PTRError: a.PTRError, PTRAsked: a.PTR != nil || a.PTRError != "", RDAP: a.RDAP}
+	x := &probe.Extra{PTRError: a.PTRError, PTRAsked: a.PTR != nil || a.PTRError != "", RDAP: a.RDAP,
+		PTRStatus: resolvers.Status(a.PTRStatus), PTRResolver: a.PTRResolver}
 	x.Geofeed = readGeofeed(a.Geofeed)
 	var err error
 	if x.RTT, err = readRTT(a.RTT); err != nil {

@@ -41,6 +41,8 @@ type RTTJSON struct {
 	// (without --allow-private): nothing was sent.
 	Refused *RefusalJSON `json:"refused,omitempty"`
 	Error   string       `json:"error,omitempty"`
+	// Failure classifies Error as a code (rtt.Result.Failure).
+	Failure string `json:"failure,omitempty"`
 	// Bound is absent when the vantage has no location: then nothing is bounded.
 	Bound *BoundJSON `json:"bound,omitempty"`
 }
@@ -74,7 +76,7 @@ func newRTTJSON(r *probe.RTT) *RTTJSON {
 	if r == nil {
 		return nil
 	}
-	j := &RTTJSON{Method: r.Method, Samples: make([]RTTSampleJSON, 0, len(r.Samples)), Error: r.Error}
+	j := &RTTJSON{Method: r.Method, Samples: make([]RTTSampleJSON, 0, len(r.Samples)), Error: r.Error, Failure: r.Failure}
 	for _, s := range r.Samples {
 		j.Samples = append(j.Samples, RTTSampleJSON{At: timestamp(s.At), Port: s.Port, Millis: millis(s.RTT), Reply: s.Reply})
 	}
@@ -99,7 +101,7 @@ func readRTT(j *RTTJSON) (*probe.RTT, error) {
 		return nil, nil
 	}
 	r := &probe.RTT{}
-	r.Method, r.Error = j.Method, j.Error
+	r.Method, r.Error, r.Failure = j.Method, j.Error, j.Failure
 	for _, s := range j.Samples {
 		at, err := parseTime("rtt sample at", s.At)
 		if err != nil {
@@ -137,7 +139,7 @@ func rttNotes(pr *i18n.Printer, x *probe.Extra) []string {
 	case r.Refused != nil:
 		return []string{pr.T("rtt.refused", r.Refused.String())}
 	case len(r.Samples) == 0:
-		return []string{pr.T("rtt.no-answer", r.Error)}
+		return []string{pr.T("rtt.no-answer", rttFailure(pr, r))}
 	}
 	samples := make([]string, len(r.Samples))
 	for i, s := range r.Samples {

@@ -94,7 +94,7 @@ func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error 
 		textPara(&b, width, "%s", pr.T("text.resolvers", strings.Join(r.Resolvers, ", ")))
 	}
 	for _, d := range r.Datasets {
-		textPara(&b, width, "%s", pr.T("text.data", d.ID, d.Version, d.License))
+		textPara(&b, width, "%s", pr.T("text.data", d.ID, d.Version, describeDataset(pr, d).License))
 	}
 	for _, w := range warningTexts(pr, r.Warnings) {
 		textPara(&b, width, "%s", pr.T("text.warning", w))
@@ -123,7 +123,7 @@ func addressNotes(pr *i18n.Printer, a probe.Address) []string {
 func domainNotes(pr *i18n.Printer, o probe.Observation) []string {
 	out := httpLines(pr, o.HTTP)
 	for _, rs := range o.Records {
-		out = append(out, recordLine(rs))
+		out = append(out, recordLine(pr, rs))
 	}
 	if len(o.Authoritative) > 0 {
 		out = append(out, pr.T("note.authoritative", consistencyWord(pr, o.AuthoritativeConsistency),
@@ -269,26 +269,26 @@ func httpLines(pr *i18n.Printer, fd *probe.FrontDoor) []string {
 		if t := h.TLS; t != nil {
 			trust := pr.T("note.cert.trusted")
 			if !t.Verified {
-				trust = pr.T("note.cert.untrusted", t.VerifyError)
+				trust = pr.T("note.cert.untrusted", certFailure(pr, t))
 			}
 			line += pr.T("note.cert", t.Subject, t.Issuer, trust)
 		}
 		out = append(out, line)
 	}
 	if len(fd.Hops) == 0 && fd.Error != "" {
-		out = append(out, "http: "+fd.Error)
+		out = append(out, "http: "+fetchFailure(pr, fd.Error, fd.Failure))
 	}
 	return out
 }
 
 // recordLine sums up one record type: its values, and where NS and MX hosts are.
-func recordLine(rs probe.RecordSet) string {
+func recordLine(pr *i18n.Printer, rs probe.RecordSet) string {
 	head := rs.Type
 	if rs.Owner != "" {
 		head += " (" + rs.Owner + ")"
 	}
 	if rs.Status != "ok" {
-		return head + ": [" + string(rs.Status) + "] " + rs.Error
+		return head + ": [" + string(rs.Status) + "] " + recordFailure(pr, rs)
 	}
 	parts := make([]string, 0, len(rs.Records))
 	for _, r := range rs.Records {
@@ -439,16 +439,17 @@ func lookupFailure(pr *i18n.Printer, status, detail, where string) string {
 
 // ptrFailure is why a reverse lookup failed: in English the resolver's
 // own words, as the JSON has them; in another language its status worded
-// from the catalogue and the resolver asked, when the model has them (a
-// report read back from JSON has the English words alone).
+// from the catalogue and the resolver asked (ptr_status and ptr_resolver
+// in the JSON; a report older than them is worded as a plain failure).
 func ptrFailure(pr *i18n.Printer, x *probe.Extra) string {
-	if pr.Lang() == i18n.English || x.PTRStatus == "" {
+	if pr.Lang() == i18n.English {
 		return x.PTRError
 	}
-	s := string(x.PTRStatus)
-	switch x.PTRStatus {
+	st := cmp.Or(x.PTRStatus, resolvers.StatusError) // a report older than ptr_status
+	s := string(st)
+	switch st {
 	case resolvers.StatusTimeout, resolvers.StatusServFail, resolvers.StatusRefused, resolvers.StatusError:
-		s = pr.T("ptr.status." + string(x.PTRStatus))
+		s = pr.T("ptr.status." + string(st))
 	}
 	if x.PTRResolver != "" {
 		s += pr.T("lookup.at", x.PTRResolver)
@@ -542,7 +543,7 @@ func writeColumns(b textWriter, cols []*column, width int) {
 // writeDatasets writes the footnote naming every dataset used.
 func writeDatasets(b textWriter, width int, pr *i18n.Printer, ds []attribution.Dataset) {
 	for _, d := range ds {
-		textPara(b, width, "%s", pr.T("text.data", d.ID, d.Version, d.License))
+		textPara(b, width, "%s", pr.T("text.data", d.ID, d.Version, describeDataset(pr, d).License))
 	}
 }
 

@@ -86,7 +86,8 @@ func TestDBUpdateGeofeed(t *testing.T) {
 	}
 	listed := false
 	for _, d := range doc.Datasets {
-		listed = listed || strings.HasPrefix(d.ID, "geofeed-") && len(d.Fields) == 1 && d.Fields[0] == "geofeed"
+		listed = listed || strings.HasPrefix(d.ID, "geofeed-") && len(d.Fields) == 1 && d.Fields[0] == "geofeed" &&
+			d.Kind == attribution.KindGeofeed && strings.HasPrefix(d.URL, "http")
 	}
 	if !listed {
 		t.Errorf("the geofeed is not among the datasets: %+v", doc.Datasets)

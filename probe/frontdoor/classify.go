@@ -53,6 +53,22 @@ func isRevealing(name string) bool {
 	return false
 }
 
+// resultFailure classifies why a whole fetch failed: the redirect chain's
+// own failures, else the failing hop's (failure).
+func resultFailure(err error) string {
+	switch {
+	case errors.Is(err, errRedirectLoop):
+		return "redirect_loop"
+	case errors.Is(err, errTooManyRedirect):
+		return "too_many_redirects"
+	case errors.Is(err, errBadRedirect):
+		return "bad_redirect"
+	case errors.Is(err, errBadDomain):
+		return "bad_domain"
+	}
+	return failure(err)
+}
+
 // failure classifies err in OONI's failure vocabulary where a word fits.
 func failure(err error) string {
 	var ne net.Error

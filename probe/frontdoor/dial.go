@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -162,7 +163,7 @@ func tlsInfo(state *tlsState, host string, roots *x509.CertPool, now time.Time) 
 	}
 	certs := state.PeerCertificates
 	if len(certs) == 0 {
-		info.VerifyError = "the server sent no certificate"
+		info.VerifyError, info.VerifyFailure = "the server sent no certificate", "no_certificate"
 		return info
 	}
 	leaf := certs[0]
@@ -193,9 +194,9 @@ func tlsInfo(state *tlsState, host string, roots *x509.CertPool, now time.Time) 
 		info.Verified = true
 		return info
 	}
-	info.VerifyError = err.Error()
+	info.VerifyError, info.VerifyFailure = err.Error(), verifyFailure(err)
 	if len(certs) == 1 && selfSigned(leaf) {
-		info.VerifyError = "self-signed certificate: " + info.VerifyError
+		info.VerifyError, info.VerifyFailure = "self-signed certificate: "+info.VerifyError, "self_signed"
 	}
 	return info
 }
@@ -204,4 +205,20 @@ func tlsInfo(state *tlsState, host string, roots *x509.CertPool, now time.Time) 
 func selfSigned(c *x509.Certificate) bool {
 	return string(c.RawIssuer) == string(c.RawSubject) &&
 		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// verifyFailure classifies why a chain did not verify, with errors.As.
+func verifyFailure(err error) string {
+	var inv x509.CertificateInvalidError
+	var name x509.HostnameError
+	var unknown x509.UnknownAuthorityError
+	switch {
+	case errors.As(err, &inv) && inv.Reason == x509.Expired:
+		return "expired"
+	case errors.As(err, &name):
+		return "wrong_name"
+	case errors.As(err, &unknown):
+		return "unknown_authority"
+	}
+	return "invalid"
 }

@@ -154,6 +154,10 @@ type TLSInfo struct {
 	// VerifyError says why not (self-signed, expired, wrong name, ...).
 	Verified    bool
 	VerifyError string
+	// VerifyFailure classifies VerifyError, told apart with errors.As:
+	// no_certificate, self_signed, expired, wrong_name, unknown_authority
+	// or invalid; "" when Verified.
+	VerifyFailure string
 	// Subject, Issuer, SANs and validity are the leaf certificate's.
 	Subject, Issuer     string
 	SANs                []string // DNS names, then IP addresses
@@ -177,6 +181,10 @@ type Result struct {
 	Final *Hop
 	// Error says why the fetch did not end with a response; "" when it did.
 	Error string
+	// Failure classifies Error, told apart where it was made: a hop's
+	// failure (see Hop.Failure) or one of redirect_loop,
+	// too_many_redirects, bad_redirect, bad_domain; "" when Error is "".
+	Failure string
 }
 
 var (
@@ -184,6 +192,8 @@ var (
 	errTooManyRedirect = errors.New("too many redirects")
 	errTLS             = errors.New("TLS handshake failed")
 	errNoAddresses     = errors.New("no addresses")
+	errBadRedirect     = errors.New("redirect") // "redirect from …: bad Location", as it always read
+	errBadDomain       = errors.New("not a host name")
 )
 
 // Fetch GETs / of domain over HTTPS, and over HTTP when no HTTPS connection
@@ -195,11 +205,11 @@ func Fetch(ctx context.Context, domain string, opts Options) Result {
 	res := Result{Domain: domain}
 	host, err := hostOf(domain)
 	if err != nil {
-		res.Error = err.Error()
+		res.Error, res.Failure = err.Error(), resultFailure(err)
 		return res
 	}
 	if opts.Resolve == nil {
-		res.Error = "frontdoor: Options.Resolve is required"
+		res.Error, res.Failure = "frontdoor: Options.Resolve is required", "unknown_failure"
 		return res
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
@@ -225,7 +235,7 @@ func Fetch(ctx context.Context, domain string, opts Options) Result {
 		res.Final = &res.Hops[at.final]
 	}
 	if at.err != nil {
-		res.Error = at.err.Error()
+		res.Error, res.Failure = at.err.Error(), resultFailure(at.err)
 	}
 	return res
 }
@@ -268,11 +278,11 @@ func (f fetcher) follow(ctx context.Context, u *url.URL) attempt {
 		}
 		next, err := u.Parse(location)
 		if err != nil {
-			at.err = fmt.Errorf("redirect from %s: bad Location %q: %w", u, location, err)
+			at.err = fmt.Errorf("%w from %s: bad Location %q: %w", errBadRedirect, u, location, err)
 			return at
 		}
 		if next.Scheme != "https" && next.Scheme != "http" || next.Hostname() == "" {
-			at.err = fmt.Errorf("redirect from %s to unsupported URL %q", u, location)
+			at.err = fmt.Errorf("%w from %s to unsupported URL %q", errBadRedirect, u, location)
 			return at
 		}
 		next.Fragment, next.RawFragment = "", ""
@@ -424,7 +434,7 @@ func hostOf(domain string) (string, error) {
 	if d == "" || strings.ContainsFunc(d, func(r rune) bool {
 		return r <= ' ' || r >= 0x7f || strings.ContainsRune(`/\:?#@[]%`, r)
 	}) {
-		return "", fmt.Errorf("frontdoor: %q is not a host name", domain)
+		return "", fmt.Errorf("frontdoor: %q is %w", domain, errBadDomain)
 	}
 	return d, nil
 }

@@ -301,10 +301,11 @@ func TestCertificateNotTrusted(t *testing.T) {
 		cert   tls.Certificate
 		now    time.Time
 		reason string
+		code   string // VerifyFailure
 	}{
-		{"self-signed", leaf(t, nil, "a.test"), time.Now(), "self-signed certificate: x509: certificate signed by unknown authority"},
-		{"wrong name", leaf(t, ca, "other.test"), time.Now(), "certificate is valid for other.test, not a.test"},
-		{"expired", leaf(t, ca, "a.test"), time.Now().Add(48 * time.Hour), "expired"},
+		{"self-signed", leaf(t, nil, "a.test"), time.Now(), "self-signed certificate: x509: certificate signed by unknown authority", "self_signed"},
+		{"wrong name", leaf(t, ca, "other.test"), time.Now(), "certificate is valid for other.test, not a.test", "wrong_name"},
+		{"expired", leaf(t, ca, "a.test"), time.Now().Add(48 * time.Hour), "expired", "expired"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -321,8 +322,8 @@ func TestCertificateNotTrusted(t *testing.T) {
 				t.Fatalf("result %+v", r)
 			}
 			info := r.Final.TLS
-			if info == nil || info.Verified || !strings.Contains(info.VerifyError, tc.reason) {
-				t.Fatalf("TLS %+v, want not verified because %q", info, tc.reason)
+			if info == nil || info.Verified || !strings.Contains(info.VerifyError, tc.reason) || info.VerifyFailure != tc.code {
+				t.Fatalf("TLS %+v, want not verified because %q (%s)", info, tc.reason, tc.code)
 			}
 			if info.SHA256 != sha(tc.cert.Certificate[0]) {
 				t.Errorf("fingerprint %s, want the leaf's", info.SHA256)
@@ -382,7 +383,7 @@ func TestBothSchemesFail(t *testing.T) {
 		HTTPSPort:    closedPort(t),
 		HTTPPort:     closedPort(t),
 	})
-	if len(r.Hops) != 2 || r.Final != nil || !strings.HasPrefix(r.Error, "https: ") || !strings.Contains(r.Error, "; http: ") {
+	if len(r.Hops) != 2 || r.Final != nil || !strings.HasPrefix(r.Error, "https: ") || !strings.Contains(r.Error, "; http: ") || r.Failure != "connection_refused" {
 		t.Fatalf("result %+v", r)
 	}
 	for _, h := range r.Hops {
@@ -412,7 +413,7 @@ func TestRedirectLoop(t *testing.T) {
 		Resolve:      testHosts("a.test", "b.test").resolve,
 		HTTPSPort:    portA,
 	})
-	if len(r.Hops) != 2 || r.Final != nil || !strings.Contains(r.Error, "redirect loop") {
+	if len(r.Hops) != 2 || r.Final != nil || !strings.Contains(r.Error, "redirect loop") || r.Failure != "redirect_loop" {
 		t.Fatalf("result %+v", r)
 	}
 	if !strings.Contains(r.Error, fmt.Sprintf("redirects to https://a.test:%d/, already visited", portA)) {
@@ -435,8 +436,8 @@ func TestTooManyRedirects(t *testing.T) {
 		Resolve:      testHosts("a.test").resolve,
 		HTTPSPort:    p,
 	})
-	if len(r.Hops) != 4 || r.Final != nil || !strings.Contains(r.Error, "too many redirects: more than 3") {
-		t.Fatalf("%d hops, Error %q", len(r.Hops), r.Error)
+	if len(r.Hops) != 4 || r.Final != nil || !strings.Contains(r.Error, "too many redirects: more than 3") || r.Failure != "too_many_redirects" {
+		t.Fatalf("%d hops, Error %q, Failure %q", len(r.Hops), r.Error, r.Failure)
 	}
 	for _, h := range r.Hops {
 		if h.Status != http.StatusTemporaryRedirect || h.Error != "" {
@@ -581,7 +582,7 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("no resolver: %+v", r)
 	}
 	for _, d := range []string{"", "a.test/x", "a.test:443", "https://a.test", "a test", "fe80::1%eth0"} {
-		if r := Fetch(t.Context(), d, Options{AllowPrivate: true, Resolve: testHosts().resolve}); !strings.Contains(r.Error, "not a host name") || len(r.Hops) != 0 {
+		if r := Fetch(t.Context(), d, Options{AllowPrivate: true, Resolve: testHosts().resolve}); !strings.Contains(r.Error, "not a host name") || r.Failure != "bad_domain" || len(r.Hops) != 0 {
 			t.Errorf("%q: %+v", d, r)
 		}
 	}

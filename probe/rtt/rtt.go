@@ -60,6 +60,10 @@ type Result struct {
 	// Error says why a sample is missing (no answer on any port, a
 	// timeout); "" when all were answered.
 	Error string
+	// Failure classifies Error, told apart with errors.Is where it was
+	// made: timeout, host_unreachable, network_unreachable, interrupted or
+	// unknown_failure; "" when Error is "".
+	Failure string
 }
 
 // Options configure Measure.
@@ -125,7 +129,7 @@ func Measure(ctx context.Context, addr netip.Addr, opts Options) Result {
 		}
 	}
 	if len(res.Samples) < n && lastErr != nil {
-		res.Error = lastErr.Error()
+		res.Error, res.Failure = lastErr.Error(), failure(lastErr)
 	}
 	return res
 }
@@ -156,3 +160,19 @@ type portError struct {
 
 func (e *portError) Error() string { return "port " + strconv.Itoa(int(e.port)) + ": " + e.err.Error() }
 func (e *portError) Unwrap() error { return e.err }
+
+// failure classifies why a round trip got no answer.
+func failure(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "interrupted"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, syscall.EHOSTUNREACH):
+		return "host_unreachable"
+	case errors.Is(err, syscall.ENETUNREACH):
+		return "network_unreachable"
+	}
+	return "unknown_failure"
+}

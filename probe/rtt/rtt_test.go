@@ -93,7 +93,7 @@ func TestMeasure(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		res := Measure(ctx, lo, Options{Ports: []uint16{open}, Policy: allow})
-		if len(res.Samples) != 0 || res.Error == "" {
+		if len(res.Samples) != 0 || res.Error == "" || res.Failure != "interrupted" {
 			t.Fatalf("%+v", res)
 		}
 	})

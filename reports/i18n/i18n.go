@@ -175,6 +175,26 @@ func (p *Printer) Described(id, english string) string {
 	return english
 }
 
+// Describedf is Described for a text made from a format and arguments,
+// such as a licence notice that names the data's version: the language's
+// text of id with args when the English catalogue's text of id, with the
+// same args, is english word for word; else english as it came. Every
+// format of such an id takes the same arguments, by explicit index where
+// it uses only some of them.
+func (p *Printer) Describedf(id, english string, args ...any) string {
+	if p == nil || p.lang == English || english == "" {
+		return english
+	}
+	format, ok := p.english[id]
+	if !ok || fmt.Sprintf(format, args...) != english {
+		return english
+	}
+	if _, ok := p.own[id]; !ok {
+		return english
+	}
+	return p.p.Sprintf(id, args...)
+}
+
 // Number writes n with the language's digit grouping: 1,234 or 1.234.
 func (p *Printer) Number(n int) string { return p.p.Sprintf("%d", n) }
 

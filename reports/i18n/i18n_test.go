@@ -164,3 +164,33 @@ func TestDescribed(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribedf: a text made with arguments, such as a notice naming the
+// data's version, is worded in the language only when the English
+// catalogue's format with the same arguments gives it word for word.
+func TestDescribedf(t *testing.T) {
+	t.Parallel()
+	const key = "dataset.notice.versioned.hostwatch/asn-providers"
+	english := "Evidence: AS organisation names as registered in ip-location-db/asn 2026-06-17 (CC BY 4.0)."
+	args := []any{"hostwatch/asn-providers", "2026-06-17", "Apache-2.0"}
+	for _, c := range []struct {
+		lang Lang
+		text string
+		args []any
+		want string
+	}{
+		{Indonesian, english, args, "Bukti: nama organisasi AS sebagaimana terdaftar di ip-location-db/asn 2026-06-17 (CC BY 4.0)."},
+		{English, english, args, english},
+		{Indonesian, english, []any{"hostwatch/asn-providers", "2026-07-01", "Apache-2.0"}, english}, // another version: not this text
+		{Indonesian, "Evidence: names from somewhere else.", args, "Evidence: names from somewhere else."},
+		{Indonesian, "", args, ""},
+	} {
+		p, err := New(c.lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Describedf(key, c.text, c.args...); got != c.want {
+			t.Errorf("%s Describedf(%q, %v) = %q, want %q", c.lang, c.text, c.args, got, c.want)
+		}
+	}
+}
