@@ -191,7 +191,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	started := streams.Now().UTC()
 	rec, err := store.Begin(ctx, history.RunInfo{
 		StartedAt: started, Now: func() time.Time { return streams.Now().UTC() }, ToolVersion: streams.Version,
-		Datasets: run.db.Datasets(), View: run.view(), Vantage: run.vantageName, Confirm: opts.confirm, Group: group,
+		Datasets: run.db.Datasets(), View: run.view(), Vantage: run.vantageName, Location: run.location, Confirm: opts.confirm, Group: group,
 	})
 	if err != nil {
 		return runError{fmt.Errorf("record the run in %s: %w", path, err)}

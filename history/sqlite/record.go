@@ -33,6 +33,7 @@ type recording struct {
 	seen  map[string]struct{} // one entry per distinct domain
 	count int
 	done  bool
+	rtts  history.MeasurementStage // round trips (--rtt), staged apart
 }
 
 // Begin starts recording a run.
@@ -103,6 +104,9 @@ func (r *recording) Add(ctx context.Context, o probe.Observation) error {
 	if err := r.stage.write(&st); err != nil {
 		return fmt.Errorf("history database %s: stage %s: %w", r.s.path, h.Domain, err)
 	}
+	if err := r.rtts.Add(o, r.run.Vantage, r.run.Location); err != nil {
+		return fmt.Errorf("history database %s: %s: %w", r.s.path, h.Domain, err)
+	}
 	r.seen[h.Domain] = struct{}{}
 	r.count++
 	return nil
@@ -114,6 +118,7 @@ func (r *recording) Abort() error {
 		return nil
 	}
 	r.done = true
+	r.rtts.Close()
 	return r.file.Close()
 }
 
@@ -203,6 +208,9 @@ func (r *recording) Commit(ctx context.Context, emit func(probe.Change) error) (
 	}
 	if err := wait(); err != nil {
 		return 0, err
+	}
+	if err := insertMeasurements(ctx, conn, runID, &r.rtts); err != nil {
+		return 0, r.s.wrap(err)
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, r.s.wrap(fmt.Errorf("commit run: %w", err))
