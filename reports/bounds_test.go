@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/hostwatch/hostwatch/history"
+	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/probe/geo"
 	"github.com/hostwatch/hostwatch/probe/rtt"
 	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/reports/schema"
+	"github.com/hostwatch/hostwatch/resolvers"
 )
 
 // sampleBounds is history --bounds of recorded round trips: loopback-sized
@@ -106,5 +108,46 @@ func TestWriteBounds(t *testing.T) {
 	}
 	if err := WriteBoundsIn(&md, "csv", b, i18n.English); err == nil {
 		t.Error("csv: no error")
+	}
+}
+
+// TestAuditPageSaysAnycast: a report whose bounds on one address come
+// from places whose disks do not meet says so; one vantage's never do.
+func TestAuditPageSaysAnycast(t *testing.T) {
+	t.Parallel()
+	shapes, err := geo.LoadShapes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2024, 2, 15, 8, 30, 0, 0, time.UTC)
+	ip := netip.MustParseAddr("170.33.13.55")
+	report := func(places ...geo.Point) probe.Report {
+		r := probe.Report{GeneratedAt: at, ToolVersion: "v0.1.0-test"}
+		for i, p := range places {
+			d := 50 * time.Microsecond
+			a := probe.Address{IP: ip}
+			a.Country = "SG"
+			a.Extra = &probe.Extra{RTT: &probe.RTT{Result: rtt.Result{Method: "tcp-connect",
+				Samples: []rtt.Sample{{At: at, Port: 443, RTT: d, Reply: rtt.ReplySYNACK}}, Min: d}, Bound: probe.NewBound(p, d, "SG", shapes)}}
+			name := []string{"a.kpu.go.id", "b.kpu.go.id", "c.kpu.go.id"}[i]
+			r.Observations = append(r.Observations, probe.Observation{Target: probe.Target{Input: name, Domain: name, Unicode: name},
+				Status: resolvers.StatusOK, StartedAt: at, Addresses: []probe.Address{a}})
+		}
+		return r
+	}
+	jakarta, paris := geo.Point{Lat: -6.2, Lon: 106.8}, geo.Point{Lat: 48.86, Lon: 2.35}
+	for _, lang := range []i18n.Lang{i18n.English, i18n.Indonesian} {
+		var page bytes.Buffer
+		if err := WriteHTMLIn(&page, report(jakarta, paris), lang); err != nil {
+			t.Fatal(err)
+		}
+		want := map[i18n.Lang]string{i18n.English: "170.33.13.55: anycast: the disks of -6.2,106.8 and 48.86,2.35 do not meet",
+			i18n.Indonesian: "170.33.13.55: anycast: lingkaran -6.2,106.8 dan 48.86,2.35 tidak bersinggungan"}[lang]
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("%q not on the page", want)
+		}
+	}
+	if notes := anycastNotes(english(), report(jakarta, jakarta, jakarta).Observations); len(notes) != 0 {
+		t.Errorf("one vantage's disks: %q", notes)
 	}
 }

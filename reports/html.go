@@ -100,6 +100,7 @@ func WriteHTMLIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	p.Map = newMapView(m, counts, "addresses", vantageCountries(r.Vantage))
 	p.Map.CDN, p.Map.Unplaced = cdn, unplaced
 	p.Map.Disks = mapDisks(m, r.Observations)
+	p.Warnings = append(p.Warnings, anycastNotes(pr, r.Observations)...)
 	return writePage(w, p)
 }
 
