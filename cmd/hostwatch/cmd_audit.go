@@ -19,6 +19,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/attribution/rdap"
+	"github.com/hostwatch/hostwatch/internal/httpclient"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/probe/frontdoor"
 	"github.com/hostwatch/hostwatch/probe/geo"
@@ -366,6 +367,10 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 			return nil, err
 		}
 		run.options.RDAP = c
+		// Geofeeds the records link to (RFC 9632): https only, through the
+		// same policy, each fetched once for the run.
+		run.options.LinkedGeofeeds = attribution.NewLinkedGeofeeds(httpclient.New(httpclient.Options{
+			Transport: tr, Timeout: opts.rdapTimeout(), Retries: 1, NoRedirects: true}), streams.Now)
 	}
 	return run, nil
 }
