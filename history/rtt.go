@@ -42,11 +42,11 @@ type Measurement struct {
 }
 
 // SortMeasurements puts measurements in the order Store.Measurements
-// returns them: by vantage, time, run and domain.
+// returns them: by vantage, time, run, domain and address.
 func SortMeasurements(ms []Measurement) {
 	slices.SortFunc(ms, func(a, b Measurement) int {
 		return cmp.Or(strings.Compare(a.Vantage, b.Vantage), a.MeasuredAt.Compare(b.MeasuredAt),
-			cmp.Compare(a.RunID, b.RunID), strings.Compare(a.Domain, b.Domain))
+			cmp.Compare(a.RunID, b.RunID), strings.Compare(a.Domain, b.Domain), a.IP.Compare(b.IP))
 	})
 }
 

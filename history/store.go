@@ -53,7 +53,8 @@ type Store interface {
 	// Runs returns every recorded run, oldest first.
 	Runs(ctx context.Context) ([]Run, error)
 	// Measurements returns every round trip recorded to ip (check --rtt),
-	// from every vantage, in SortMeasurements' order.
+	// from every vantage, in SortMeasurements' order; with the zero
+	// netip.Addr, every round trip recorded (db copy).
 	Measurements(ctx context.Context, ip netip.Addr) ([]Measurement, error)
 	Close() error
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -232,6 +233,21 @@ func TestRTTBounds(t *testing.T) {
 				}
 			}
 		}
+		// db copy keeps the round trips: the copy bounds the same.
+		copied := filepath.Join(t.TempDir(), "copy.db")
+		if code, _, stderr := runHostwatch(t, "db", "copy", "--from", db, "--to", copied); code != 0 {
+			t.Fatalf("db copy: exit %d: %s", code, stderr)
+		}
+		code, again, stderr := runHostwatch(t, "history", "--db", copied, "--bounds", rttListening, "-o", "json")
+		var doc2 reports.BoundsDocument
+		if code != 0 || json.Unmarshal([]byte(again), &doc2) != nil {
+			t.Fatalf("history --bounds of the copy: exit %d: %s", code, stderr)
+		}
+		doc2.Database, doc2.GeneratedAt = doc.Database, doc.GeneratedAt
+		if !reflect.DeepEqual(doc2, doc) {
+			t.Errorf("the copy bounds differently:\n%s\nwant\n%s", again, stdout)
+		}
+
 		// An address never measured, and a bad one, are errors naming it.
 		if code, _, stderr := runHostwatch(t, "history", "--db", db, "--bounds", rttClosed); code != 2 || !strings.Contains(stderr, "no round trips to "+rttClosed) {
 			t.Errorf("an address never measured: exit %d, %s", code, stderr)

@@ -42,24 +42,33 @@ func insertMeasurements(ctx context.Context, conn *sql.Conn, runID int64, st *hi
 
 // Measurements returns every round trip recorded to ip.
 func (s *Store) Measurements(ctx context.Context, ip netip.Addr) ([]history.Measurement, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.run_id, d.name, m.vantage, m.vantage_lat, m.vantage_lon, m.claimed_country,
-		m.method, m.min_ns, m.samples, m.measured_at
-		FROM rtt_measurements m JOIN domains d ON d.id = m.domain_id WHERE m.ip = ?`, ip.Unmap().String())
+	q := `SELECT m.run_id, d.name, m.vantage, m.vantage_lat, m.vantage_lon, m.claimed_country,
+		m.method, m.min_ns, m.samples, m.measured_at, m.ip
+		FROM rtt_measurements m JOIN domains d ON d.id = m.domain_id`
+	var args []any
+	if ip.IsValid() {
+		q += " WHERE m.ip = ?"
+		args = append(args, ip.Unmap().String())
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.wrap(fmt.Errorf("read round trips to %s: %w", ip, err))
 	}
 	defer rows.Close()
 	var out []history.Measurement
 	for rows.Next() {
-		m := history.Measurement{IP: ip.Unmap()}
+		var m history.Measurement
 		var (
-			lat, lon          sql.NullFloat64
-			claimed           sql.NullString
-			minNs             int64
-			samples, measured string
+			lat, lon                  sql.NullFloat64
+			claimed                   sql.NullString
+			minNs                     int64
+			samples, measured, stored string
 		)
-		if err := rows.Scan(&m.RunID, &m.Domain, &m.Vantage, &lat, &lon, &claimed, &m.Method, &minNs, &samples, &measured); err != nil {
+		if err := rows.Scan(&m.RunID, &m.Domain, &m.Vantage, &lat, &lon, &claimed, &m.Method, &minNs, &samples, &measured, &stored); err != nil {
 			return nil, s.wrap(fmt.Errorf("read round trips to %s: %w", ip, err))
+		}
+		if m.IP, err = netip.ParseAddr(stored); err != nil {
+			return nil, fmt.Errorf("history database %s: rtt_measurements.ip of run %d: %w", s.path, m.RunID, err)
 		}
 		if lat.Valid && lon.Valid {
 			m.Location = &geo.Point{Lat: lat.Float64, Lon: lon.Float64}

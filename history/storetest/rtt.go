@@ -99,6 +99,9 @@ func (s suite) roundTrips(t *testing.T) {
 	if !reflect.DeepEqual(got, wants) {
 		t.Errorf("round trips read back:\n%+v\nwant\n%+v", got, wants)
 	}
+	if all, err := st.Measurements(t.Context(), netip.Addr{}); err != nil || !reflect.DeepEqual(all, wants) {
+		t.Errorf("every round trip recorded:\n%+v, %v\nwant\n%+v", all, err, wants)
+	}
 	if got, err := st.Measurements(t.Context(), netip.MustParseAddr(telkomID)); err != nil || len(got) != 0 {
 		t.Errorf("an address never measured: %+v, %v", got, err)
 	}
