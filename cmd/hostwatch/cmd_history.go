@@ -56,7 +56,7 @@ within reach of both, so the address answers from more than one place: it
 is anycast (the speed-of-light test of anycast studies, Cicalese et al. 2015).
 
 ` + exitHelp(exitDone,
-			exitDoc{exitUsage, "usage or input error: bad flag or time, a domain the file never recorded, a missing, damaged or newer history file"},
+			exitDoc{exitUsage, "usage or input error: bad flag or time, a domain the file never recorded, an address --bounds finds no round trips to, a missing, damaged or newer history file"},
 			exitWriteFailed),
 		Example: `  hostwatch history sirekap-web.kpu.go.id --db history.db
   hostwatch history --db history.db --vantage jakarta -o csv --daily > daily.csv
