@@ -2,7 +2,6 @@ package attribution
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -167,18 +166,11 @@ func loadGeofeeds(dir string) *geofeeds {
 		if err != nil {
 			continue
 		}
-		ig := installedGeofeed{name: name, url: src.URL, byPrefix: map[netip.Prefix]geofeed.Entry{}}
+		date := ""
 		if t, err := time.Parse(time.RFC3339, src.FetchedAt); err == nil {
-			ig.date = t.UTC().Format(time.DateOnly)
+			date = t.UTC().Format(time.DateOnly)
 		}
-		for _, e := range f.Entries {
-			ig.byPrefix[e.Prefix] = e
-			if !slices.Contains(ig.bits, e.Prefix.Bits()) {
-				ig.bits = append(ig.bits, e.Prefix.Bits())
-			}
-		}
-		slices.SortFunc(ig.bits, func(a, b int) int { return cmp.Compare(b, a) })
-		g.feeds = append(g.feeds, ig)
+		g.feeds = append(g.feeds, indexGeofeed(name, date, src.URL, f))
 	}
 	return g
 }

@@ -3,10 +3,12 @@ package history
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"time"
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/probe/geo"
 )
 
 // Errors that every backend returns (wrapped, naming the store) for what
@@ -55,6 +57,10 @@ type Store interface {
 	Vantages(ctx context.Context) ([]string, error)
 	// Runs returns every recorded run, oldest first.
 	Runs(ctx context.Context) ([]Run, error)
+	// Measurements returns every round trip recorded to ip (check --rtt),
+	// from every vantage, in SortMeasurements' order; with the zero
+	// netip.Addr, every round trip recorded (db copy).
+	Measurements(ctx context.Context, ip netip.Addr) ([]Measurement, error)
 	Close() error
 }
 
@@ -99,6 +105,9 @@ type RunInfo struct {
 	View probe.View
 	// Vantage names where the run was made from (free text, e.g. a CI runner).
 	Vantage string
+	// Location is the vantage's position (--vantage-location), nil when
+	// not given: recorded with the run's round trips (not read back by Runs).
+	Location *geo.Point
 	// Confirm is the --confirm the run used, kept so that history reads the
 	// record the way check did (1 when zero).
 	Confirm int

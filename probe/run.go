@@ -42,6 +42,12 @@ type RDAPLooker interface {
 	Lookup(ctx context.Context, ip netip.Addr) rdap.Network
 }
 
+// LinkedGeofeedLooker tells what the geofeed a registry record links to
+// (RFC 9632) says of an address, taking only prefixes inside space.
+type LinkedGeofeedLooker interface {
+	Claim(ctx context.Context, rawURL string, space []netip.Prefix, ip netip.Addr) (attribution.GeofeedClaim, bool, error)
+}
+
 // GeofeedLooker tells what the installed operators' geofeeds say of an
 // address. An Attributor that implements it adds the claim to Extra.
 type GeofeedLooker interface {
@@ -108,6 +114,9 @@ type Options struct {
 	Cymru CymruLooker
 	// RDAP, when set, is asked about every globally reachable address (--rdap).
 	RDAP RDAPLooker
+	// LinkedGeofeeds, when set with RDAP, follows a record's geofeed link
+	// for an address no installed geofeed covers.
+	LinkedGeofeeds LinkedGeofeedLooker
 	// HTTP, when set, fetches each domain's front page (--http) with these
 	// options; its Resolve is filled in with Resolver.
 	HTTP *frontdoor.Options
@@ -462,6 +471,12 @@ func extras(ctx context.Context, addrs []Address, opts Options) {
 			reg = append(reg, func() {
 				n := opts.RDAP.Lookup(ctx, ip)
 				x.RDAP = &n
+				if opts.LinkedGeofeeds != nil && n.Geofeed != "" && x.Geofeed == nil {
+					// A feed that cannot be fetched claims nothing.
+					if c, ok, err := opts.LinkedGeofeeds.Claim(ctx, n.Geofeed, n.CIDRs, ip); ok && err == nil {
+						x.Geofeed = &c
+					}
+				}
 			})
 		}
 		if opts.RTT != nil {

@@ -100,6 +100,7 @@ func WriteHTMLIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	p.Map = newMapView(m, counts, "addresses", vantageCountries(r.Vantage))
 	p.Map.CDN, p.Map.Unplaced = cdn, unplaced
 	p.Map.Disks = mapDisks(m, r.Observations)
+	p.Warnings = append(p.Warnings, anycastNotes(pr, r.Observations)...)
 	return writePage(w, p)
 }
 
@@ -268,7 +269,7 @@ func WriteHistoryHTMLIn(w io.Writer, h History, lang i18n.Lang) error {
 
 // page is what the template is given: data only, no words.
 type page struct {
-	Kind        string // audit, check, diff, history
+	Kind        string // audit, check, diff, history, bounds
 	GeneratedAt string
 	// MadeOn is GeneratedAt as a sentence in the page's language says it
 	// ("15 Februari 2024, 08.30 UTC"); GeneratedAt stays in <time datetime>.
@@ -282,6 +283,7 @@ type page struct {
 	Audit    *auditView
 	Check    *checkView
 	History  *historyView
+	Bounds   *boundsView
 	Method   methodView
 	printer  *i18n.Printer
 }

@@ -80,6 +80,13 @@ func langOutputs(t *testing.T, lang i18n.Lang) map[string]output {
 	add("history.table", func(b *bytes.Buffer) error { return WriteHistoryIn(b, "table", h, lang) }, historyData)
 	add("history.md", func(b *bytes.Buffer) error { return WriteHistoryIn(b, "markdown", h, lang) }, historyData)
 	add("history.html", func(b *bytes.Buffer) error { return WriteHistoryHTMLIn(b, h, lang) }, historyData)
+	for name, together := range map[string]bool{"bounds": false, "bounds-together": true} {
+		bd := sampleBounds(t, together)
+		boundsData := func(b *bytes.Buffer) error { return WriteBoundsIn(b, "json", bd, lang) }
+		add(name+".table", func(b *bytes.Buffer) error { return WriteBoundsIn(b, "table", bd, lang) }, boundsData)
+		add(name+".md", func(b *bytes.Buffer) error { return WriteBoundsIn(b, "markdown", bd, lang) }, boundsData)
+		add(name+".html", func(b *bytes.Buffer) error { return WriteBoundsHTMLIn(b, bd, lang) }, boundsData)
+	}
 	l := sampleLookup(t)
 	l.Lang = lang
 	add("lookup.table", func(b *bytes.Buffer) error { return WriteLookup(b, "table", l) },

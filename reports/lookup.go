@@ -23,6 +23,16 @@ const LookupSchema = "hostwatch.lookup/v1"
 type Attributed struct {
 	IP netip.Addr
 	attribution.Result
+	// Geofeed is what an installed operator's geofeed says of IP; nil
+	// when none covers it.
+	Geofeed *attribution.GeofeedClaim
+}
+
+// lookupAddress is a's JSON form.
+func lookupAddress(a Attributed) Address {
+	ad := newAddress(a.IP, 0, a.Result)
+	ad.Geofeed = newGeofeedJSON(a.Country, a.Geofeed)
+	return ad
 }
 
 // Lookup is the result of attributing addresses without DNS.
@@ -97,7 +107,7 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 		}
 		doc.WarningDetails, doc.Warnings = newWarningsJSON(l.Warnings)
 		for _, a := range l.Addresses {
-			doc.Addresses = append(doc.Addresses, newAddress(a.IP, 0, a.Result))
+			doc.Addresses = append(doc.Addresses, lookupAddress(a))
 		}
 		return writeDocument(w, doc)
 	case "table":
@@ -134,6 +144,11 @@ func WriteLookup(w io.Writer, format string, l Lookup) error {
 		}
 		for _, w := range warningTexts(pr, l.Warnings) {
 			textPara(&b, width, "%s", pr.T("text.warning", w))
+		}
+		for _, a := range l.Addresses {
+			for _, n := range geofeedNotes(pr, probe.Address{IP: a.IP, Result: a.Result, Extra: &probe.Extra{Geofeed: a.Geofeed}}) {
+				textPara(&b, width, "%s: %s", a.IP, n)
+			}
 		}
 		_, err = io.WriteString(w, b.String())
 		return err
@@ -189,7 +204,7 @@ func NewLookupStream(w io.Writer, format string, l Lookup, header bool) (*Lookup
 
 // Write writes one address.
 func (s *LookupStream) Write(a Attributed) error {
-	ad := newAddress(a.IP, 0, a.Result)
+	ad := lookupAddress(a)
 	if s.enc != nil {
 		if err := s.enc.Encode(ad); err != nil {
 			return fmt.Errorf("write jsonl: %w", err)

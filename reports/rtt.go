@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"net/netip"
 	"slices"
@@ -211,4 +212,39 @@ func diskPath(m *worldmap.Map, d geo.Disk) string {
 	}
 	b.WriteString("Z")
 	return b.String()
+}
+
+// anycastNotes say, for each address whose disks on the map come from
+// places whose disks do not meet (a report holding bounds from more than
+// one vantage), that it answers from more than one place: anycast.
+func anycastNotes(pr *i18n.Printer, obs []probe.Observation) []string {
+	byIP := map[netip.Addr][]probe.VantageBound{}
+	seen := map[string]bool{}
+	for _, o := range obs {
+		for _, a := range o.Addresses {
+			if a.Extra == nil || a.Extra.RTT == nil || a.Extra.RTT.Bound == nil {
+				continue
+			}
+			b := a.Extra.RTT.Bound
+			key := a.IP.String() + " " + b.From.String()
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			byIP[a.IP] = append(byIP[a.IP], probe.VantageBound{Vantage: b.From.String(), Bound: b})
+		}
+	}
+	var out []string
+	for _, ip := range slices.SortedFunc(maps.Keys(byIP), netip.Addr.Compare) {
+		c := probe.Combine(byIP[ip])
+		if !c.Anycast {
+			continue
+		}
+		pairs := make([]string, len(c.Disjoint))
+		for i, p := range c.Disjoint {
+			pairs[i] = pr.T("bounds.pair", p[0], p[1])
+		}
+		out = append(out, ip.String()+": "+pr.T("bounds.anycast", strings.Join(pairs, "; ")))
+	}
+	return out
 }

@@ -59,6 +59,9 @@ type Network struct {
 
 	Registrant string `json:"registrant,omitempty"`  // the holder: the registrant entity of kind org first (its org, fn or handle)
 	AbuseEmail string `json:"abuse_email,omitempty"` // e-mail of the first entity with role abuse, nested ones included
+	// Geofeed is the network's geofeed URL (RFC 9632 remarks, RFC 9877
+	// links), https only; "" when the record names none.
+	Geofeed string `json:"geofeed,omitempty"`
 
 	LastChanged time.Time `json:"last_changed,omitzero"` // latest "last changed" event
 	Registered  time.Time `json:"registered,omitzero"`   // earliest "registration" event

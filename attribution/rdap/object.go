@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -28,6 +29,21 @@ type ipNetwork struct {
 	Events          []event  `json:"events"`
 	Entities        []entity `json:"entities"`
 	CIDR0           []cidr0  `json:"cidr0_cidrs"`
+	Links           []link   `json:"links"`
+	Remarks         []remark `json:"remarks"`
+}
+
+// link is an RFC 9083 section 4.2 link.
+type link struct {
+	Rel  string `json:"rel"`
+	Href string `json:"href"`
+	Type string `json:"type"`
+}
+
+// remark is an RFC 9083 section 4.3 remark.
+type remark struct {
+	Title       string   `json:"title"`
+	Description []string `json:"description"`
 }
 
 // event is an RFC 9083 section 4.5 event.
@@ -118,7 +134,56 @@ func parseNetwork(data []byte) (Network, error) {
 	}
 
 	n.Registrant, n.AbuseEmail = contacts(obj.Entities)
+	n.Geofeed = geofeedOf(obj.Links, obj.Remarks)
 	return n, nil
+}
+
+// geofeedOf finds the network's geofeed (RFC 8805) URL: a link of media
+// type application/geofeed+csv (RFC 9877's "geo" link), else the first
+// remark line "Geofeed URL" (RFC 9632 §3, as whois remarks carry it into
+// RDAP). Only an https URL is taken (RFC 9632 §5 asks for TLS); "" when
+// there is none.
+func geofeedOf(links []link, remarks []remark) string {
+	for _, l := range links {
+		if strings.EqualFold(strings.TrimSpace(l.Type), "application/geofeed+csv") || strings.EqualFold(strings.TrimSpace(l.Rel), "geo") {
+			if u := httpsURL(l.Href); u != "" {
+				return u
+			}
+		}
+	}
+	for _, r := range remarks {
+		for _, d := range r.Description {
+			f := strings.Fields(d)
+			if len(f) == 2 && strings.EqualFold(f[0], "geofeed") {
+				if u := httpsURL(f[1]); u != "" {
+					return u
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// maxGeofeedURL bounds a geofeed URL taken from a record.
+const maxGeofeedURL = 2048
+
+// httpsURL returns s when it is an https URL with a host, without
+// credentials, and printable; else "".
+func httpsURL(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > maxGeofeedURL || !utf8.ValidString(s) {
+		return ""
+	}
+	for _, r := range s {
+		if r < 0x21 || r == 0x7f {
+			return ""
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+		return ""
+	}
+	return u.String()
 }
 
 // parseRangeEnd reads a startAddress or endAddress. RIPE NCC's server has

@@ -221,3 +221,35 @@ func FuzzParseNetwork(f *testing.F) {
 		}
 	})
 }
+
+// TestGeofeedLink: a network's geofeed URL, from an RFC 9877 link or an
+// RFC 9632 remark, only over https.
+func TestGeofeedLink(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, extra, want string
+	}{
+		{"rfc 9877 link", `"links":[{"value":"https://rdap.example/ip/192.0.2.0/24","rel":"self","href":"https://rdap.example/ip/192.0.2.0/24","type":"application/rdap+json"},
+			{"value":"https://rdap.example/ip/192.0.2.0/24","rel":"geo","href":"https://feeds.example.net/geofeed.csv","type":"application/geofeed+csv"}]`,
+			"https://feeds.example.net/geofeed.csv"},
+		{"rfc 9632 remark", `"remarks":[{"description":["Addresses of Example Net"]},{"title":"remarks","description":["Geofeed https://feeds.example.net/g.csv"]}]`,
+			"https://feeds.example.net/g.csv"},
+		{"the link before a remark", `"links":[{"rel":"geo","href":"https://a.example/1.csv","type":"application/geofeed+csv"}],"remarks":[{"description":["geofeed https://b.example/2.csv"]}]`,
+			"https://a.example/1.csv"},
+		{"http is not taken", `"links":[{"rel":"geo","href":"http://feeds.example.net/geofeed.csv","type":"application/geofeed+csv"}],"remarks":[{"description":["Geofeed http://feeds.example.net/g.csv"]}]`, ""},
+		{"credentials are not taken", `"remarks":[{"description":["Geofeed https://u:p@feeds.example.net/g.csv"]}]`, ""},
+		{"control characters are not taken", `"remarks":[{"description":["Geofeed https://feeds.example.net/\u001b[31m"]}]`, ""},
+		{"a remark with more words is not a geofeed line", `"remarks":[{"description":["Geofeed is at https://feeds.example.net/g.csv"]}]`, ""},
+		{"none", `"links":[{"rel":"self","href":"https://rdap.example/ip/192.0.2.0/24"}]`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := parseNetwork([]byte(`{"objectClassName":"ip network","handle":"TEST-1","startAddress":"192.0.2.0","endAddress":"192.0.2.255",` + tc.extra + `}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Geofeed != tc.want {
+				t.Errorf("geofeed %q, want %q", n.Geofeed, tc.want)
+			}
+		})
+	}
+}

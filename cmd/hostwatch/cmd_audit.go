@@ -19,6 +19,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/attribution/cymru"
 	"github.com/hostwatch/hostwatch/attribution/rdap"
+	"github.com/hostwatch/hostwatch/internal/httpclient"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/probe/frontdoor"
 	"github.com/hostwatch/hostwatch/probe/geo"
@@ -100,7 +101,7 @@ func (o *auditOptions) bindResolution(fs *pflag.FlagSet) {
 	fs.Var(&o.deadline, "deadline", fmt.Sprintf("bound the whole of one domain's work (CNAME hops, retries, --ptr, --cymru, --rdap, ...) to `DURATION` (default %s, or %d × --timeout when longer)", probe.DefaultDeadline, deadlineTimeouts))
 	bindMMDB(fs, &o.mmdbs)
 	fs.BoolVar(&o.ptr, "ptr", false, "also look up the reverse DNS (PTR) name of every address")
-	fs.BoolVar(&o.rdap, "rdap", false, "also fetch the registry's record of each address's network (RDAP: netblock name, handle, holder, abuse contact); cached for a day")
+	fs.BoolVar(&o.rdap, "rdap", false, "also fetch the registry's record of each address's network (RDAP: netblock name, handle, holder, abuse contact); cached for a day. The geofeed the record links to (RFC 9632), if any, is fetched over https once per run and its claim shown next to the database's")
 	fs.BoolVar(&o.cymru, "cymru", false, "also cross-check ASN and prefix with Team Cymru's DNS service (origin.asn.cymru.com), through the same resolvers")
 	o.rtt.bind(fs)
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "show no progress line on stderr (it is shown only when stderr is a terminal)")
@@ -366,6 +367,10 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 			return nil, err
 		}
 		run.options.RDAP = c
+		// Geofeeds the records link to (RFC 9632): https only, through the
+		// same policy, each fetched once for the run.
+		run.options.LinkedGeofeeds = attribution.NewLinkedGeofeeds(httpclient.New(httpclient.Options{
+			Transport: tr, Timeout: opts.rdapTimeout(), Retries: 1, NoRedirects: true}), streams.Now)
 	}
 	return run, nil
 }

@@ -208,7 +208,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	var matched []string
 	rec, err := store.Begin(ctx, history.RunInfo{
 		StartedAt: started, Now: func() time.Time { return streams.Now().UTC() }, ToolVersion: streams.Version,
-		Datasets: run.db.Datasets(), View: run.view(), Vantage: run.vantageName, Confirm: opts.confirm, Group: group,
+		Datasets: run.db.Datasets(), View: run.view(), Vantage: run.vantageName, Location: run.location, Confirm: opts.confirm, Group: group,
 	}, func(c probe.Change) error {
 		if failOn.matches(c) {
 			matched = append(matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))

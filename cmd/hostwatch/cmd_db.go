@@ -89,7 +89,7 @@ Exit codes:
 	cmd.Flags().StringArrayVar(&opts.feeds, "feed", nil, "fetch a provider feed from another `NAME=URL` (aws, google-cloud, oracle, azure; azure has no default URL), or NAME=off")
 	cmd.Flags().BoolVar(&opts.revert, "revert", false, "put the data the last update replaced back in use")
 	cmd.Flags().BoolVar(&opts.allowPrivate, "allow-private", false, "follow redirects to addresses that are not globally reachable (loopback, private, link-local); the hosts of the URLs given are always used")
-	cmd.Flags().StringArrayVar(&opts.geofeeds, "geofeed", nil, "fetch only this operator's RFC 8805 geofeed (`URL`; repeatable), check it line by line and install it with today's date: audit and check then show its country, region and city next to the databases', and their disagreements")
+	cmd.Flags().StringArrayVar(&opts.geofeeds, "geofeed", nil, "fetch only this operator's RFC 8805 geofeed (`URL`; repeatable), check it line by line and install it with today's date: audit, check and lookup then show its country, region and city next to the databases', and their disagreements")
 	return cmd
 }
 

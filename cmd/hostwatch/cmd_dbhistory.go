@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
+	"reflect"
 	"slices"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/hostwatch/hostwatch/history/postgres"
 	"github.com/hostwatch/hostwatch/history/sqlite"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/probe/rtt"
 	"github.com/hostwatch/hostwatch/reports"
 )
 
@@ -130,8 +133,20 @@ func runDBCopy(ctx context.Context, streams IOStreams, opts *dbCopyOptions) erro
 	if err != nil {
 		return runError{fmt.Errorf("db copy from %s: %w", srcName, err)}
 	}
+	rtts, err := src.Measurements(ctx, netip.Addr{})
+	if err != nil {
+		return runError{err}
+	}
+	byRunRTT := map[int64][]history.Measurement{}
+	for _, m := range rtts {
+		byRunRTT[m.RunID] = append(byRunRTT[m.RunID], m)
+	}
 	for _, r := range runs {
-		if _, _, err := history.Record(ctx, dst, r.RunInfo, byRun[r.ID]); err != nil {
+		info, obs := r.RunInfo, withMeasurements(byRun[r.ID], byRunRTT[r.ID])
+		if ms := byRunRTT[r.ID]; len(ms) > 0 {
+			info.Location = ms[0].Location
+		}
+		if _, _, err := history.Record(ctx, dst, info, obs); err != nil {
 			return runError{fmt.Errorf("db copy: run %d into %s: %w", r.ID, dstName, err)}
 		}
 	}
@@ -147,8 +162,57 @@ func runDBCopy(ctx context.Context, streams IOStreams, opts *dbCopyOptions) erro
 	if !bytes.Equal(a, b) {
 		return runError{fmt.Errorf("db copy: %s does not read back as %s does (history -o json differs); the copy is not to be trusted", dstName, srcName)}
 	}
+	copied, err := dst.Measurements(ctx, netip.Addr{})
+	if err != nil {
+		return runError{err}
+	}
+	if !sameMeasurements(rtts, copied) {
+		return runError{fmt.Errorf("db copy: %s does not hold the round trips %s does; the copy is not to be trusted", dstName, srcName)}
+	}
 	say(streams.Out, "copied %d runs and %d spans from %s to %s; history -o json of both is identical", len(runs), len(spans), srcName, dstName)
 	return nil
+}
+
+// withMeasurements gives the observations of a run the round trips it
+// recorded back, on copies of their addresses (copyPlan's observations share
+// them between runs).
+func withMeasurements(obs []probe.Observation, ms []history.Measurement) []probe.Observation {
+	if len(ms) == 0 {
+		return obs
+	}
+	obs = slices.Clone(obs)
+	for _, m := range ms {
+		for i := range obs {
+			if obs[i].Target.Domain != m.Domain {
+				continue
+			}
+			obs[i].Addresses = slices.Clone(obs[i].Addresses)
+			for j, a := range obs[i].Addresses {
+				if a.IP == m.IP {
+					x := probe.Extra{}
+					if a.Extra != nil {
+						x = *a.Extra
+					}
+					x.RTT = &probe.RTT{Result: rtt.Result{Method: m.Method, Samples: m.Samples, Min: m.Min}}
+					obs[i].Addresses[j].Extra = &x
+				}
+			}
+		}
+	}
+	return obs
+}
+
+// sameMeasurements compares two histories' round trips but for their run IDs.
+func sameMeasurements(a, b []history.Measurement) bool {
+	strip := func(ms []history.Measurement) []history.Measurement {
+		out := slices.Clone(ms)
+		for i := range out {
+			out[i].RunID = 0
+		}
+		history.SortMeasurements(out)
+		return out
+	}
+	return reflect.DeepEqual(strip(a), strip(b))
 }
 
 // copyPlan says which observations each run of the source recorded: a

@@ -23,6 +23,7 @@ type historyOptions struct {
 	daily   bool
 	confirm int
 	vantage *string // nil: every vantage
+	bounds  string  // --bounds ADDR
 }
 
 func newHistoryCmd(streams IOStreams) *cobra.Command {
@@ -47,12 +48,20 @@ shows one.
 was observed that day: when it was first and last seen that day, and how
 many times.
 
+--bounds ADDR reads the round trips that check --rtt recorded to the address
+from every vantage, keeps each vantage's least, and intersects their disks
+(min RTT × 100 km around each --vantage-location): the countries every disk
+meets are possible, and when two disks do not meet at all no single place is
+within reach of both, so the address answers from more than one place: it
+is anycast (the speed-of-light test of anycast studies, Cicalese et al. 2015).
+
 ` + exitHelp(exitDone,
-			exitDoc{exitUsage, "usage or input error: bad flag or time, a domain the file never recorded, a missing, damaged or newer history file"},
+			exitDoc{exitUsage, "usage or input error: bad flag or time, a domain the file never recorded, an address --bounds finds no round trips to, a missing, damaged or newer history file"},
 			exitWriteFailed),
 		Example: `  hostwatch history sirekap-web.kpu.go.id --db history.db
   hostwatch history --db history.db --vantage jakarta -o csv --daily > daily.csv
-  hostwatch history --since 2024-02-01 --until 2024-03-01 -o markdown`,
+  hostwatch history --since 2024-02-01 --until 2024-03-01 -o markdown
+  hostwatch history --db history.db --bounds 170.33.13.55`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runHistory(cmd.Context(), streams, opts, args)
 		},
@@ -65,6 +74,7 @@ many times.
 	fs.StringVar(&opts.until, "until", "", "only observations before `TIME` (YYYY-MM-DD or RFC 3339)")
 	fs.BoolVar(&opts.daily, "daily", false, "CSV with one row per day, domain and address (implies -o csv)")
 	fs.IntVar(&opts.confirm, "confirm", 0, "count a move only after it held for `N` consecutive observations (default: as each check recorded)")
+	fs.StringVar(&opts.bounds, "bounds", "", "intersect the disks of every vantage's recorded round trips (check --rtt) to `ADDR`: the countries still possible, and anycast when two disks do not meet (table, json, markdown or html)")
 	vantage := fs.String("vantage", "", "show only the timeline seen from vantage `NAME` (as given to check --vantage)")
 	cmd.PreRun = func(cmd *cobra.Command, _ []string) {
 		if cmd.Flags().Changed("vantage") {
@@ -112,6 +122,9 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 	}
 	if !since.IsZero() && !until.IsZero() && !until.After(since) {
 		return fmt.Errorf("--until %s is not after --since %s", opts.until, opts.since)
+	}
+	if opts.bounds != "" {
+		return runBounds(ctx, streams, opts, args, since, until)
 	}
 	domains := make([]string, 0, len(args))
 	for _, a := range args {

@@ -231,7 +231,11 @@ func (l *addressLookup) add(text, file string, line int, emit func(reports.Attri
 	}
 	l.seen[ip] = struct{}{}
 	l.found++
-	if err := emit(reports.Attributed{IP: ip, Result: l.db.Lookup(ip)}); err != nil {
+	a := reports.Attributed{IP: ip, Result: l.db.Lookup(ip)}
+	if c, ok := l.db.Geofeed(ip); ok {
+		a.Geofeed = &c
+	}
+	if err := emit(a); err != nil {
 		return runError{err}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/reports"
+	"github.com/hostwatch/hostwatch/reports/schema"
 	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
 )
 
@@ -91,6 +92,29 @@ func TestDBUpdateGeofeed(t *testing.T) {
 	}
 	if !listed {
 		t.Errorf("the geofeed is not among the datasets: %+v", doc.Datasets)
+	}
+
+	// lookup shows the claim too, in JSON, JSON lines and the table.
+	code, stdout, stderr = runHostwatch(t, "lookup", "-o", "json", "11.22.33.44", "11.22.34.1")
+	if code != 0 {
+		t.Fatalf("lookup: exit %d: %s", code, stderr)
+	}
+	if err := schema.Validate([]byte(stdout), "lookup.v1.schema.json", ""); err != nil {
+		t.Errorf("lookup -o json does not follow its schema: %v", err)
+	}
+	var lk reports.LookupDocument
+	if err := json.Unmarshal([]byte(stdout), &lk); err != nil {
+		t.Fatal(err)
+	}
+	if len(lk.Addresses) != 2 || lk.Addresses[0].Geofeed == nil || lk.Addresses[0].Geofeed.Region != "ID-JK" || lk.Addresses[1].Geofeed != nil {
+		t.Errorf("lookup addresses %+v", lk.Addresses)
+	}
+	if code, stdout, _ = runHostwatch(t, "lookup", "-o", "jsonl", "11.22.33.44"); code != 0 || !strings.Contains(stdout, `"geofeed":{"source":"geofeed-127.0.0.1-`) {
+		t.Errorf("lookup -o jsonl: exit %d, %s", code, stdout)
+	}
+	if code, stdout, _ = runHostwatch(t, "lookup", "-o", "table", "11.22.33.44"); code != 0 || !strings.Contains(stdout, "11.22.33.44: geofeed geofeed-127.0.0.1-") ||
+		!strings.Contains(stdout, "11.22.33.0/24 ID ID-JK Jakarta") {
+		t.Errorf("lookup table: exit %d\n%s", code, stdout)
 	}
 
 	for _, bad := range []string{"ftp://example.invalid/feed.csv", "not a url"} {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -101,7 +102,22 @@ func TestScripts(t *testing.T) {
 			web.StartTLS()
 			env.Defer(web.Close)
 			env.Setenv("HTTPS_PORT", web.URL[strings.LastIndexByte(web.URL, ':')+1:])
-			rdapSrv := httptest.NewServer(rdapFixture())
+			// The geofeed the RDAP fixture links to, over TLS: scripts
+			// trust it with SSL_CERT_FILE=$GEOFEED_CERT.
+			feed := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/geofeed.csv" {
+					http.NotFound(w, r)
+					return
+				}
+				fmt.Fprint(w, "36.86.63.0/24,SG,SG-01,Singapore,\n170.33.13.0/24,SG,,Singapore,\n")
+			}))
+			env.Defer(feed.Close)
+			certFile := filepath.Join(env.WorkDir, "geofeed-cert.pem")
+			if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: feed.Certificate().Raw}), 0o644); err != nil {
+				return err
+			}
+			env.Setenv("GEOFEED_CERT", certFile)
+			rdapSrv := httptest.NewServer(rdapFixture(feed.URL + "/geofeed.csv"))
 			env.Defer(rdapSrv.Close)
 			env.Setenv("RDAP", rdapSrv.URL)
 			ecs, err := resolverstest.Listen("127.0.0.1:0", ecsAware())
@@ -258,19 +274,21 @@ func cmdZone(ts *testscript.TestScript, neg bool, args []string) {
 // rdapFixture answers RDAP queries for 36.86.63.182 with an IP network
 // object shaped like an APNIC answer; its contents are a fixture (TEST-*
 // handles, example.net addresses), not facts about the network. Other
-// addresses get 404, and 36.86.63.183 gets 429.
-func rdapFixture() http.Handler {
+// addresses get 404, and 36.86.63.183 gets 429. Its record links to the
+// geofeed at geofeedURL (RFC 9877).
+func rdapFixture(geofeedURL string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/ip/36.86.63.182":
 			w.Header().Set("Content-Type", "application/rdap+json")
-			fmt.Fprint(w, `{"objectClassName":"ip network","handle":"TEST-36-86","startAddress":"36.86.0.0",
+			fmt.Fprintf(w, `{"objectClassName":"ip network","handle":"TEST-36-86","startAddress":"36.86.0.0",
 "endAddress":"36.86.255.255","ipVersion":"v4","name":"TEST-NET-FIXTURE","type":"ALLOCATED PORTABLE","country":"ZZ",
+"links":[{"value":"https://rdap.example/ip/36.86.0.0/16","rel":"geo","href":%q,"type":"application/geofeed+csv"}],
 "events":[{"eventAction":"registration","eventDate":"2012-01-10T00:00:00Z"},{"eventAction":"last changed","eventDate":"2024-02-14T08:00:00Z"}],
 "entities":[{"objectClassName":"entity","handle":"TEST-ORG","roles":["registrant"],
   "vcardArray":["vcard",[["version",{},"text","4.0"],["fn",{},"text","Fixture Holder"],["org",{},"text","Fixture Holder Org"]]],
   "entities":[{"objectClassName":"entity","handle":"TEST-ABUSE","roles":["abuse"],
-    "vcardArray":["vcard",[["version",{},"text","4.0"],["fn",{},"text","Abuse"],["email",{},"text","abuse@example.net"]]]}]}]}`)
+    "vcardArray":["vcard",[["version",{},"text","4.0"],["fn",{},"text","Abuse"],["email",{},"text","abuse@example.net"]]]}]}]}`, geofeedURL)
 		case "/ip/36.86.63.183":
 			w.Header().Set("Retry-After", "60")
 			w.WriteHeader(http.StatusTooManyRequests)

@@ -51,7 +51,8 @@ func city(cc string) mmdbtype.Map {
 func runHostwatch(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	streams := IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Now: time.Now, Version: "test"}
+	streams := IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Now: time.Now, Version: "test",
+		Getenv: func(string) string { return "" }}
 	code = Main(t.Context(), streams, args)
 	return code, out.String(), errOut.String()
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -182,6 +183,77 @@ func TestRTTBounds(t *testing.T) {
 		measured(t, a, "syn-ack")
 		if a.RTT.Bound != nil || doc.Vantage.Location != nil {
 			t.Errorf("a vantage without a location bounded %+v", a.RTT.Bound)
+		}
+	})
+
+	// The same address measured from Jakarta and from Paris into one
+	// history: two disks of a few km, 11,600 km apart, cannot both hold
+	// it, so history --bounds says anycast (issue 13, part 3).
+	t.Run("history bounds", func(t *testing.T) {
+		db := filepath.Join(t.TempDir(), "history.db")
+		for _, v := range [][]string{{"--vantage", "jakarta", "--vantage-location", "-6.2,106.8"}, {"--vantage", "paris", "--vantage-location", "48.86,2.35"}, {"--vantage", "laptop"}} {
+			args := append([]string{"check", "--db", db, "--resolver", resolver.Addr, "--mmdb", mmdb, "--rtt", "-o", "json"}, append(v, "www.rtt.test")...)
+			if code, _, stderr := runHostwatch(t, args...); code != 0 {
+				t.Fatalf("hostwatch %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+			}
+		}
+		code, stdout, stderr := runHostwatch(t, "history", "--db", db, "--bounds", rttListening, "-o", "json")
+		if code != 0 {
+			t.Fatalf("history --bounds: exit %d: %s", code, stderr)
+		}
+		if err := schema.Validate([]byte(stdout), "bounds.v1.schema.json", ""); err != nil {
+			t.Errorf("the bounds report does not follow its schema: %v\n%s", err, stdout)
+		}
+		var doc reports.BoundsDocument
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if !doc.Anycast || len(doc.Disjoint) != 1 || doc.Disjoint[0][0] != "jakarta" || doc.Disjoint[0][1] != "paris" ||
+			len(doc.PossibleCountries) != 0 || doc.ClaimedCountry != "FR" || !slices.Equal(doc.ContradictedBy, []string{"jakarta"}) {
+			t.Errorf("bounds %+v: want anycast between jakarta and paris, FR ruled out by jakarta", doc)
+		}
+		var labels []string
+		for _, v := range doc.Vantages {
+			labels = append(labels, v.Label)
+			if v.Domain != "www.rtt.test" || v.Measurements != 1 || v.RTT == nil || len(v.RTT.Samples) != 3 || (v.Location == nil) != (v.RTT.Bound == nil) {
+				t.Errorf("vantage %+v", v)
+			}
+		}
+		if !slices.Equal(labels, []string{"jakarta", "laptop", "paris"}) {
+			t.Errorf("vantages %q", labels)
+		}
+		for lang, want := range map[string]string{"en": "anycast: the disks of jakarta and paris do not meet", "id": "anycast: lingkaran jakarta dan paris tidak bersinggungan"} {
+			for _, format := range []string{"table", "markdown", "html"} {
+				code, stdout, stderr := runHostwatch(t, "history", "--db", db, "--bounds", rttListening, "--lang", lang, "-o", format)
+				if code != 0 || !strings.Contains(stdout, want) {
+					t.Errorf("history --bounds --lang %s -o %s: exit %d, %q not in:\n%s%s", lang, format, code, want, stdout, stderr)
+				}
+				if format == "html" && strings.Count(stdout, `class="disk"`) != 2 {
+					t.Errorf("the HTML map does not draw the two disks")
+				}
+			}
+		}
+		// db copy keeps the round trips: the copy bounds the same.
+		copied := filepath.Join(t.TempDir(), "copy.db")
+		if code, _, stderr := runHostwatch(t, "db", "copy", "--from", db, "--to", copied); code != 0 {
+			t.Fatalf("db copy: exit %d: %s", code, stderr)
+		}
+		code, again, stderr := runHostwatch(t, "history", "--db", copied, "--bounds", rttListening, "-o", "json")
+		var doc2 reports.BoundsDocument
+		if code != 0 || json.Unmarshal([]byte(again), &doc2) != nil {
+			t.Fatalf("history --bounds of the copy: exit %d: %s", code, stderr)
+		}
+		doc2.Database, doc2.GeneratedAt = doc.Database, doc.GeneratedAt
+		if !reflect.DeepEqual(doc2, doc) {
+			t.Errorf("the copy bounds differently:\n%s\nwant\n%s", again, stdout)
+		}
+
+		// An address never measured, and a bad one, are errors naming it.
+		if code, _, stderr := runHostwatch(t, "history", "--db", db, "--bounds", rttClosed); code != 2 || !strings.Contains(stderr, "no round trips to "+rttClosed) {
+			t.Errorf("an address never measured: exit %d, %s", code, stderr)
+		}
+		if code, _, stderr := runHostwatch(t, "history", "--db", db, "--bounds", "not-an-ip"); code != 2 || !strings.Contains(stderr, `--bounds "not-an-ip": not an IP address`) {
+			t.Errorf("a bad address: exit %d, %s", code, stderr)
 		}
 	})
 

@@ -40,6 +40,7 @@ type recording struct {
 	seen  probe.Seen // the domains added (8 bytes each, outside the heap)
 	count int
 	done  bool
+	rtts  history.MeasurementStage // round trips (--rtt), staged apart
 }
 
 // staged is one observation as staged (one JSON line in the run's
@@ -147,6 +148,9 @@ func (r *recording) Add(ctx context.Context, o probe.Observation) error {
 	if err := r.enc.Encode(&st); err != nil {
 		return fmt.Errorf("history database %s: stage %s: %w", r.s.name, h.Domain, err)
 	}
+	if err := r.rtts.Add(o, r.run.Vantage, r.run.Location); err != nil {
+		return fmt.Errorf("history database %s: %s: %w", r.s.name, h.Domain, err)
+	}
 	r.count++
 	return nil
 }
@@ -158,6 +162,7 @@ func (r *recording) Abort() error {
 	}
 	r.done = true
 	r.seen.Release()
+	r.rtts.Close()
 	return r.file.Close()
 }
 
@@ -480,6 +485,9 @@ func (r *recording) write(ctx context.Context, viewID int64, datasetIDs []int64,
 		if _, err := tx.Exec(ctx, "UPDATE runs SET targets = $1 WHERE id = $2", recorded, runID); err != nil {
 			return 0, emitted, s.wrap(fmt.Errorf("record the run: %w", err))
 		}
+	}
+	if err := insertMeasurements(ctx, tx, runID, &r.rtts); err != nil {
+		return 0, emitted, s.wrap(err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return 0, emitted, s.wrap(fmt.Errorf("commit run: %w", err))

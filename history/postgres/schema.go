@@ -2,7 +2,7 @@ package postgres
 
 // schemaVersion is the version of the newest schema this hostwatch knows:
 // the number of migrations. It is kept in meta.schema_version.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // migrations returns the schema steps in order: step i takes the database
 // from version i to version i+1. A step is never changed once released; a
@@ -133,6 +133,26 @@ FROM observations o
 JOIN domains d ON d.id = o.domain_id
 JOIN views v ON v.id = o.view_id
 LEFT JOIN addresses a ON a.answer_id = o.answer_id;
+`,
+		// 2: round trips measured to addresses (check --rtt), every sample
+		// kept, with the vantage's location, for history --bounds. A table
+		// of its own: earlier runs keep everything they had.
+		`
+CREATE TABLE rtt_measurements (
+	id              bigserial PRIMARY KEY,
+	run_id          bigint NOT NULL REFERENCES runs(id),
+	domain_id       bigint NOT NULL REFERENCES domains(id),
+	vantage         text NOT NULL,
+	ip              text NOT NULL,
+	vantage_lat     double precision,
+	vantage_lon     double precision,
+	claimed_country text,
+	method          text NOT NULL,
+	min_ns          bigint NOT NULL,
+	samples         jsonb NOT NULL,
+	measured_at     text NOT NULL
+);
+CREATE INDEX rtt_measurements_ip ON rtt_measurements (ip);
 `,
 	}
 }

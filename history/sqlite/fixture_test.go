@@ -204,30 +204,35 @@ func recordOf(runs []history.Run, spans []history.Span) storedRecord {
 	return out
 }
 
-// TestMigrateFromV3 opens testdata/landed-v3.db, written by the schema-3
-// code (TestWriteFixture at that schema): every run and span reads back as
-// that code read them, and the next runs bring the changes they brought
-// there.
+// TestMigrateFromV3 opens testdata/landed-v3.db and landed-v4.db, each
+// written by the code of its schema (TestWriteFixture at that schema):
+// every run and span reads back as that code read them, and the next runs
+// bring the changes they brought there.
 func TestMigrateFromV3(t *testing.T) {
 	t.Parallel()
-	ob := newObserver(t)
-	s := openFixture(t, "landed-v3.db")
-	runs, err := s.Runs(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	spans, err := s.Spans(t.Context(), history.Query{AllVantages: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := json.MarshalIndent(recordOf(runs, spans), "", "\t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sameText(t, "the record", append(got, '\n'), filepath.Join("testdata", "landed-v3.json"))
-	sameText(t, "the next runs' changes", []byte(nextChanges(t, s, ob)), filepath.Join("testdata", "landed-v3.next.txt"))
-	if err := s.db.QueryRow("PRAGMA integrity_check").Scan(new(string)); err != nil {
-		t.Error(err)
+	for _, v := range []string{"landed-v3", "landed-v4"} {
+		t.Run(v, func(t *testing.T) {
+			t.Parallel()
+			ob := newObserver(t)
+			s := openFixture(t, v+".db")
+			runs, err := s.Runs(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			spans, err := s.Spans(t.Context(), history.Query{AllVantages: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.MarshalIndent(recordOf(runs, spans), "", "\t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameText(t, "the record", append(got, '\n'), filepath.Join("testdata", v+".json"))
+			sameText(t, "the next runs' changes", []byte(nextChanges(t, s, ob)), filepath.Join("testdata", v+".next.txt"))
+			if err := s.db.QueryRow("PRAGMA integrity_check").Scan(new(string)); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 }
 

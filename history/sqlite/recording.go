@@ -44,6 +44,7 @@ type recording struct {
 	seen  probe.Seen // the domains added (8 bytes each, outside the heap)
 	count int
 	done  bool
+	rtts  history.MeasurementStage // round trips (--rtt), staged apart
 
 	live *liveWrite // written as observed
 
@@ -135,6 +136,9 @@ func (r *recording) Add(ctx context.Context, o probe.Observation) error {
 	if err != nil {
 		return err
 	}
+	if err := r.rtts.Add(o, r.run.Vantage, r.run.Location); err != nil {
+		return fmt.Errorf("history database %s: %s: %w", r.s.path, h.Domain, err)
+	}
 	r.count++
 	return nil
 }
@@ -146,6 +150,7 @@ func (r *recording) Abort() error {
 	}
 	r.done = true
 	r.seen.Release()
+	defer r.rtts.Close()
 	if r.live != nil {
 		r.live.abort()
 		return nil
@@ -163,7 +168,7 @@ func (r *recording) Commit(ctx context.Context) (runID int64, err error) {
 		return 0, r.s.wrap(err)
 	}
 	if r.live != nil {
-		return r.live.commit(ctx, r.count)
+		return r.live.commit(ctx, r)
 	}
 	return r.commitStaged(ctx)
 }
@@ -209,10 +214,23 @@ func (r *recording) commitStaged(ctx context.Context) (int64, error) {
 	if err := p.wait(); err != nil {
 		return 0, err
 	}
-	if err := p.w.finishRun(ctx, p.runID, r.run, r.count); err != nil {
-		return 0, r.s.wrap(err)
+	if err := r.finishRun(ctx, tx.conn, p); err != nil {
+		return 0, err
 	}
 	return p.runID, tx.commit(ctx)
+}
+
+// finishRun writes what is kept of the run apart from its observations
+// (its round trips), then when it finished and how many observations it
+// recorded.
+func (r *recording) finishRun(ctx context.Context, conn *sql.Conn, p *pipe) error {
+	if err := insertMeasurements(ctx, conn, p.runID, &r.rtts); err != nil {
+		return r.s.wrap(err)
+	}
+	if err := p.w.finishRun(ctx, p.runID, r.run, r.count); err != nil {
+		return r.s.wrap(err)
+	}
+	return nil
 }
 
 // writeTx is a write transaction on a connection of its own.
@@ -425,7 +443,7 @@ func (l *liveWrite) stop() error {
 	return l.err
 }
 
-func (l *liveWrite) commit(ctx context.Context, count int) (int64, error) {
+func (l *liveWrite) commit(ctx context.Context, r *recording) (int64, error) {
 	if len(l.batch) > 0 {
 		if err := l.send(ctx); err != nil {
 			return 0, err
@@ -439,8 +457,8 @@ func (l *liveWrite) commit(ctx context.Context, count int) (int64, error) {
 	if err := l.s.checked(ctx); err != nil {
 		return 0, err
 	}
-	if err := l.pipe.w.finishRun(ctx, l.pipe.runID, l.run, count); err != nil {
-		return 0, l.s.wrap(err)
+	if err := r.finishRun(ctx, l.tx.conn, l.pipe); err != nil {
+		return 0, err
 	}
 	if err := l.tx.commit(ctx); err != nil {
 		return 0, err

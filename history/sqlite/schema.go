@@ -3,7 +3,7 @@ package sqlite
 // schemaVersion is the version of the newest schema this hostwatch knows: the
 // number of migrations. It is kept in PRAGMA user_version (bytes 60–63 of the
 // file header) and, for people reading the file, in meta.schema_version.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // applicationID marks the file as a hostwatch history (PRAGMA
 // application_id, bytes 68–71 of the header): "hstw".
@@ -233,6 +233,26 @@ UPDATE observations SET settled = (SELECT t.confirm FROM tips t
 	WHERE t.domain_id = observations.domain_id AND t.vantage = observations.vantage AND t.span_id = observations.id);
 DELETE FROM tips WHERE tip IS NULL;
 ALTER TABLE observations ADD COLUMN room BLOB;
+`,
+		// 5: round trips measured to addresses (check --rtt), every sample
+		// kept, with the vantage's location, for history --bounds. A table
+		// of its own: earlier runs keep everything they had.
+		`
+CREATE TABLE rtt_measurements (
+	id              INTEGER PRIMARY KEY,
+	run_id          INTEGER NOT NULL REFERENCES runs(id),
+	domain_id       INTEGER NOT NULL REFERENCES domains(id),
+	vantage         TEXT NOT NULL,
+	ip              TEXT NOT NULL,
+	vantage_lat     REAL,
+	vantage_lon     REAL,
+	claimed_country TEXT,
+	method          TEXT NOT NULL,
+	min_ns          INTEGER NOT NULL,
+	samples         TEXT NOT NULL,
+	measured_at     TEXT NOT NULL
+);
+CREATE INDEX rtt_measurements_ip ON rtt_measurements(ip);
 `,
 	}
 }

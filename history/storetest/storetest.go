@@ -1,6 +1,6 @@
 // Package storetest is the conformance suite that every history backend
 // passes: record and read back, unchanged runs, vantages, views, the
-// recorded --confirm, aborted runs and concurrent writers.
+// recorded --confirm, aborted runs, concurrent writers and round trips.
 package storetest
 
 import (
@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"AbortedRunStaysInvisible", s.aborted},
 		{"ConcurrentWriters", s.concurrent},
 		{"RandomRunsAgreeWithTheTimeline", s.random},
+		{"RoundTrips", s.roundTrips},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
