@@ -28,6 +28,15 @@ type AuthoritativeOptions struct {
 	AllowPrivate bool
 }
 
+// The names --authoritative gives the answers it compares that are not a
+// name server's: the recursive view, and the lookup of the zone's NS set
+// when it failed (AnswerNSOf followed by the domain). Reports word them in
+// their language; JSON keeps them as they are.
+const (
+	AnswerRecursive = "recursive"
+	AnswerNSOf      = "NS of "
+)
+
 // authoritative finds the zone's NS set through the recursive view, asks each
 // name server's every address directly, without recursion, and compares
 // their answers with each other and with the recursive view.
@@ -35,7 +44,7 @@ func authoritative(ctx context.Context, domain string, recursive ResolverAnswer,
 	nsSets := lookupRecords(ctx, domain, []uint16{dns.TypeNS}, opts.Query, opts)
 	var answers []ResolverAnswer
 	if len(nsSets) == 1 && nsSets[0].Status != resolvers.StatusOK {
-		answers = append(answers, ResolverAnswer{Resolver: "NS of " + domain, Status: nsSets[0].Status, Error: nsSets[0].Error, ErrorKind: nsSets[0].ErrorKind})
+		answers = append(answers, ResolverAnswer{Resolver: AnswerNSOf + domain, Status: nsSets[0].Status, Error: nsSets[0].Error, ErrorKind: nsSets[0].ErrorKind})
 		return answers, "", nil
 	}
 	port := cmp.Or(opts.Authoritative.Port, 53)

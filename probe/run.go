@@ -407,7 +407,7 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 		obs.HTTP = frontDoor(dctx, t.Domain, opts)
 	}
 	if opts.Authoritative != nil && opts.Query != nil {
-		rec := ResolverAnswer{Resolver: "recursive", Status: obs.Status, CNAMEChain: obs.CNAMEChain}
+		rec := ResolverAnswer{Resolver: AnswerRecursive, Status: obs.Status, CNAMEChain: obs.CNAMEChain}
 		for _, a := range obs.Addresses {
 			rec.Addresses = append(rec.Addresses, a.IP)
 		}

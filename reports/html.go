@@ -834,7 +834,7 @@ func newAddrView(a probe.Address, m *worldmap.Map) addrView {
 func newAnswerViews(pr *i18n.Printer, as []probe.ResolverAnswer, odd []string) []answerView {
 	var out []answerView
 	for _, a := range as {
-		av := answerView{Resolver: a.Resolver, Status: string(a.Status), Error: answerFailure(pr, a), Odd: slices.Contains(odd, a.Resolver)}
+		av := answerView{Resolver: answerName(pr, a.Resolver), Status: string(a.Status), Error: answerFailure(pr, a), Odd: slices.Contains(odd, a.Resolver)}
 		for _, ip := range a.Addresses {
 			av.Addresses = append(av.Addresses, ip.String())
 		}
@@ -845,7 +845,7 @@ func newAnswerViews(pr *i18n.Printer, as []probe.ResolverAnswer, odd []string) [
 
 func newDomainView(pr *i18n.Printer, o probe.Observation, m *worldmap.Map) domainView {
 	d := domainView{Name: displayName(o.Target), Status: string(o.Status), Error: o.Error,
-		ObservedAt: clock(o.StartedAt), Consistency: o.Consistency, OddOnesOut: o.OddOnesOut,
+		ObservedAt: clock(o.StartedAt), Consistency: o.Consistency, OddOnesOut: answerNames(pr, o.OddOnesOut),
 		AuthConsistency: o.AuthoritativeConsistency}
 	if o.Target.Domain != d.Name {
 		d.ASCII = o.Target.Domain

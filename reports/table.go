@@ -334,13 +334,34 @@ func disagreement(pr *i18n.Printer, o probe.Observation) string {
 			}
 			what = strings.Join(ips, " ")
 		}
-		parts = append(parts, a.Resolver+" → "+what)
+		parts = append(parts, answerName(pr, a.Resolver)+" → "+what)
 	}
 	s := strings.Join(parts, "; ")
 	if len(o.OddOnesOut) > 0 {
-		s += pr.T("note.odd", strings.Join(o.OddOnesOut, ", "))
+		s += pr.T("note.odd", strings.Join(answerNames(pr, o.OddOnesOut), ", "))
 	}
 	return s
+}
+
+// answerName words the name of a compared answer in pr's language: a
+// resolver or name server as given, or one of the names --authoritative
+// gives its other answers (probe.AnswerRecursive, probe.AnswerNSOf).
+func answerName(pr *i18n.Printer, name string) string {
+	if name == probe.AnswerRecursive {
+		return pr.T("answer.recursive")
+	}
+	if domain, ok := strings.CutPrefix(name, probe.AnswerNSOf); ok {
+		return pr.T("answer.ns-of", domain)
+	}
+	return name
+}
+
+func answerNames(pr *i18n.Printer, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = answerName(pr, n)
+	}
+	return out
 }
 
 // cdnName names the CDN an observation's addresses are edges of, if any.
