@@ -23,13 +23,19 @@ import (
 // own reply until it times out. A single writer goroutine sends the queries
 // queued meanwhile: with many in flight, replies and queries go through the
 // socket a batch per system call (recvmmsg and sendmmsg on Linux), which
-// was a quarter of a bulk run's CPU time as one call per datagram.
+// was a quarter of a bulk run's CPU time as one call per datagram. A single
+// sweeper goroutine ends the wait of the queries whose time is up, every
+// sweepEvery while any is pending: a timer per query, started and stopped
+// around each wait, cost a tenth of a bulk run's CPU time.
 type udpConn struct {
 	conn  *net.UDPConn
 	batch batchConn
 	done  chan struct{} // closed when the reader has returned
-	quit  chan struct{} // closed by close, to stop the writer
+	quit  chan struct{} // closed by close, to stop the writer and the sweeper
 	wdone chan struct{} // closed when the writer has returned
+	sdone chan struct{} // closed when the sweeper has returned
+	swake chan struct{} // signalled when pending gets its first query
+	epoch time.Time     // when the socket opened: deadlines are durations since
 
 	mu      sync.Mutex
 	pending map[uint16]*call
@@ -66,6 +72,10 @@ const (
 type call struct {
 	question []byte     // wire form of the question: name, type, class
 	ch       chan reply // receives exactly one reply per registration
+	// deadline is when the sweeper ends the wait (the socket's time since
+	// its epoch, on the monotonic clock), timeout the wait it was given.
+	deadline time.Duration
+	timeout  time.Duration
 }
 
 // reply is what the reader hands to a waiting call: the raw message (a pooled
@@ -82,27 +92,16 @@ const (
 	maxPending = 32768
 	// maxReadFailures is how many read errors in a row end a socket.
 	maxReadFailures = 1000
+	// sweepEvery is how often the sweeper looks for queries whose time is
+	// up: a query times out at most this late.
+	sweepEvery = 5 * time.Millisecond
 )
 
 var (
 	callPool  = sync.Pool{New: func() any { return &call{ch: make(chan reply, 1)} }}
 	queryPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 	replyPool = sync.Pool{New: func() any { b := make([]byte, 0, 1500); return &b }}
-	timerPool sync.Pool
 )
-
-func getTimer(d time.Duration) *time.Timer {
-	if t, ok := timerPool.Get().(*time.Timer); ok {
-		t.Reset(d)
-		return t
-	}
-	return time.NewTimer(d)
-}
-
-func putTimer(t *time.Timer) {
-	t.Stop() // since Go 1.23 no stale tick can be received after Stop
-	timerPool.Put(t)
-}
 
 func putReplyBuf(b *[]byte) {
 	if cap(*b) <= 4096 {
@@ -124,6 +123,7 @@ func dialUDP(addr string) (*udpConn, error) {
 	// kernel caps this at net.core.rmem_max.
 	_ = conn.SetReadBuffer(1 << 20)
 	u := &udpConn{conn: conn, done: make(chan struct{}), quit: make(chan struct{}), wdone: make(chan struct{}),
+		sdone: make(chan struct{}), swake: make(chan struct{}, 1), epoch: time.Now(),
 		pending: make(map[uint16]*call), wake: make(chan struct{}, 1)}
 	if raddr.IP.To4() != nil {
 		u.batch = ipv4.NewPacketConn(conn)
@@ -132,6 +132,7 @@ func dialUDP(addr string) (*udpConn, error) {
 	}
 	go u.readLoop()
 	go u.writeLoop()
+	go u.sweepLoop()
 	return u, nil
 }
 
@@ -143,6 +144,7 @@ func (u *udpConn) close() error {
 	u.mu.Unlock()
 	close(u.quit)
 	<-u.wdone
+	<-u.sdone
 	err := u.conn.Close()
 	<-u.done
 	return err
@@ -273,6 +275,44 @@ func (u *udpConn) send(batch []outgoing, msgs []ipv4.Message) {
 	}
 }
 
+// sweepLoop ends the wait of the queries whose deadline has passed, every
+// sweepEvery while any query is pending, until close.
+func (u *udpConn) sweepLoop() {
+	defer close(u.sdone)
+	t := time.NewTimer(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-u.quit:
+			return
+		}
+		if u.sweep(time.Since(u.epoch)) == 0 {
+			// Nothing pending: sleep until a query is.
+			select {
+			case <-u.swake:
+			case <-u.quit:
+				return
+			}
+		}
+		t.Reset(sweepEvery)
+	}
+}
+
+// sweep fails the pending queries whose deadline is before now and returns
+// how many are left pending.
+func (u *udpConn) sweep(now time.Duration) int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for id, c := range u.pending {
+		if c.deadline <= now {
+			delete(u.pending, id)
+			c.ch <- reply{err: fmt.Errorf("%w: no reply within %s", ErrTimeout, c.timeout)}
+		}
+	}
+	return len(u.pending)
+}
+
 // failPending ends the wait of every query on the socket with err; if final,
 // the socket takes no more queries.
 func (u *udpConn) failPending(err error, final bool) {
@@ -350,6 +390,7 @@ func (u *udpConn) exchange(ctx context.Context, pkt []byte, timeout time.Duratio
 	c := callPool.Get().(*call)
 	defer callPool.Put(c)
 	c.question = pkt[12:qend]
+	c.deadline, c.timeout = time.Since(u.epoch)+timeout, timeout
 
 	u.mu.Lock()
 	if u.err != nil {
@@ -369,7 +410,14 @@ func (u *udpConn) exchange(ctx context.Context, pkt []byte, timeout time.Duratio
 		}
 	}
 	u.pending[id] = c
+	idle := len(u.pending) == 1
 	u.mu.Unlock()
+	if idle {
+		select {
+		case u.swake <- struct{}{}:
+		default: // already signalled
+		}
+	}
 	binary.BigEndian.PutUint16(pkt, id)
 
 	// The writer sends a copy: pkt is the caller's again once this returns,
@@ -387,18 +435,14 @@ func (u *udpConn) exchange(ctx context.Context, pkt []byte, timeout time.Duratio
 		}
 	}
 
-	t := getTimer(timeout)
+	// The reply, an error or the sweeper's timeout come on c.ch.
 	var r reply
 	select {
 	case r = <-c.ch:
-		putTimer(t)
 		return r.buf, r.at, r.err
-	case <-t.C:
-		r.err = fmt.Errorf("%w: no reply within %s", ErrTimeout, timeout)
 	case <-ctx.Done():
 		r.err = context.Cause(ctx)
 	}
-	putTimer(t)
 	if !u.cancel(id, c) {
 		// The reader claimed the query just as the wait ended: take its reply.
 		r = <-c.ch
