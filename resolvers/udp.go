@@ -383,12 +383,29 @@ func questionEnd(pkt []byte) int {
 // timeout for the reply whose ID and question match. On success the caller
 // owns the returned buffer and must give it back with putReplyBuf.
 func (u *udpConn) exchange(ctx context.Context, pkt []byte, timeout time.Duration) (*[]byte, time.Time, error) {
+	q, err := u.start(pkt, timeout)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return u.wait(ctx, q)
+}
+
+// inFlight is a query start has queued: wait takes its reply.
+type inFlight struct {
+	id uint16
+	c  *call
+}
+
+// start registers pkt (a packed query whose ID it overwrites) and queues it
+// for the writer, without waiting: wait, which must follow, takes the
+// reply. A caller with several questions starts them all and then waits for
+// each, so that they are in flight together without a goroutine apiece.
+func (u *udpConn) start(pkt []byte, timeout time.Duration) (inFlight, error) {
 	qend := questionEnd(pkt)
 	if qend < 0 {
-		return nil, time.Time{}, errors.New("malformed query")
+		return inFlight{}, errors.New("malformed query")
 	}
 	c := callPool.Get().(*call)
-	defer callPool.Put(c)
 	c.question = pkt[12:qend]
 	c.deadline, c.timeout = time.Since(u.epoch)+timeout, timeout
 
@@ -396,11 +413,13 @@ func (u *udpConn) exchange(ctx context.Context, pkt []byte, timeout time.Duratio
 	if u.err != nil {
 		err := u.err
 		u.mu.Unlock()
-		return nil, time.Time{}, err
+		callPool.Put(c)
+		return inFlight{}, err
 	}
 	if len(u.pending) >= maxPending {
 		u.mu.Unlock()
-		return nil, time.Time{}, errors.New("too many queries in flight on one socket")
+		callPool.Put(c)
+		return inFlight{}, errors.New("too many queries in flight on one socket")
 	}
 	var id uint16
 	for {
@@ -434,18 +453,24 @@ func (u *udpConn) exchange(ctx context.Context, pkt []byte, timeout time.Duratio
 		default: // already signalled
 		}
 	}
+	return inFlight{id, c}, nil
+}
 
-	// The reply, an error or the sweeper's timeout come on c.ch.
+// wait waits for the reply to a query start queued: the reply, an error, or
+// the sweeper's timeout, or the end of ctx. On success the caller owns the
+// returned buffer and must give it back with putReplyBuf.
+func (u *udpConn) wait(ctx context.Context, q inFlight) (*[]byte, time.Time, error) {
+	defer callPool.Put(q.c)
 	var r reply
 	select {
-	case r = <-c.ch:
+	case r = <-q.c.ch:
 		return r.buf, r.at, r.err
 	case <-ctx.Done():
 		r.err = context.Cause(ctx)
 	}
-	if !u.cancel(id, c) {
+	if !u.cancel(q.id, q.c) {
 		// The reader claimed the query just as the wait ended: take its reply.
-		r = <-c.ch
+		r = <-q.c.ch
 	}
 	return r.buf, r.at, r.err
 }
