@@ -206,6 +206,9 @@ func RunSeq(ctx context.Context, targets iter.Seq[Target], opts Options, emit fu
 	// goroutines (a one-name run starts two) and a worker's grown stack
 	// serves the targets after the first.
 	pending := make(chan chan Observation, window-1)
+	// free keeps the places emitted, for reuse: a new one per target was
+	// most of the memory a bulk run allocated per name.
+	free := make(chan chan Observation, window)
 	var (
 		pull    sync.Mutex
 		idle    atomic.Int32 // workers waiting for their next target
@@ -230,7 +233,12 @@ func RunSeq(ctx context.Context, targets iter.Seq[Target], opts Options, emit fu
 				pull.Unlock()
 				return
 			}
-			done := make(chan Observation, 1) // closed without a value when never started
+			var done chan Observation // closed without a value when never started
+			select {
+			case done = <-free:
+			default:
+				done = make(chan Observation, 1)
+			}
 			select {
 			case pending <- done: // waits while the window is full
 			case <-ctx.Done():
@@ -262,7 +270,14 @@ func RunSeq(ctx context.Context, targets iter.Seq[Target], opts Options, emit fu
 	var emitErr error
 	for done := range pending {
 		obs, ok := <-done
-		if !ok || emitErr != nil {
+		if !ok {
+			continue
+		}
+		select {
+		case free <- done:
+		default:
+		}
+		if emitErr != nil {
 			continue
 		}
 		if err := emit(obs); err != nil {
@@ -414,6 +429,12 @@ func extras(ctx context.Context, addrs []Address, opts Options) {
 	if opts.PTR == nil && opts.Cymru == nil && opts.RDAP == nil && opts.RTT == nil {
 		return
 	}
+	// The lookups' closures move opts to the heap: only when there are any.
+	lookupExtras(ctx, addrs, opts)
+}
+
+// lookupExtras is the work of extras.
+func lookupExtras(ctx context.Context, addrs []Address, opts Options) {
 	var rtts, ptr, cym, reg []func()
 	for i := range addrs {
 		ip, special := addrs[i].IP, addrs[i].SpecialUse != ""
