@@ -125,7 +125,7 @@ PY
   if [ -n "${DNSX:-}" ]; then
     echo "$DNSX -l names.txt -r 127.0.0.1:$port -a -aaaa -resp -json -t 100 -silent -duc  ($n names)" >&2
     timed "$DNSX" -l "$dir/names.txt" -r "127.0.0.1:$port" -a -aaaa -resp -json -t 100 -silent -duc -o "$dir/dnsx.jsonl" >/dev/null
-    echo "$(grep -c '"a":\[' "$dir/dnsx.jsonl" || true) of $n names with A records" >&2
+    echo "$(grep -c '"a":\[' "$dir/dnsx.jsonl" || true) of $n names with A records, $(grep -c '"aaaa":\[' "$dir/dnsx.jsonl" || true) with AAAA" >&2
     row="$row $wall $cpu $rss"
     labels="$labels|dnsx 1.2.3 -a -aaaa -resp -json"
   fi
@@ -133,7 +133,7 @@ PY
     echo "$ZDNS alookup --ipv4-lookup --ipv6-lookup --name-servers 127.0.0.1:$port --threads 100 --input-file names.txt  ($n names)" >&2
     timed "$ZDNS" alookup --ipv4-lookup --ipv6-lookup --name-servers "127.0.0.1:$port" --threads 100 \
       --input-file "$dir/names.txt" --output-file "$dir/zdns.jsonl" 2>"$dir/zdns.log"
-    echo "$(grep -c '"ipv4_addresses"' "$dir/zdns.jsonl" || true) of $n names with A records" >&2
+    echo "$(grep -c '"ipv4_addresses"' "$dir/zdns.jsonl" || true) of $n names with A records, $(grep -c '"ipv6_addresses"' "$dir/zdns.jsonl" || true) with AAAA" >&2
     row="$row $wall $cpu $rss"
     labels="$labels|zdns 2.1.1 alookup"
   fi
