@@ -124,6 +124,7 @@ PY
   # asking again). Their answers are counted, not checked one by one.
   if [ -n "${DNSX:-}" ]; then
     echo "$DNSX -l names.txt -r 127.0.0.1:$port -a -aaaa -resp -json -t 100 -silent -duc  ($n names)" >&2
+    rm -f "$dir/dnsx.jsonl" # dnsx appends to its -o file
     timed "$DNSX" -l "$dir/names.txt" -r "127.0.0.1:$port" -a -aaaa -resp -json -t 100 -silent -duc -o "$dir/dnsx.jsonl" >/dev/null
     echo "$(grep -c '"a":\[' "$dir/dnsx.jsonl" || true) of $n names with A records, $(grep -c '"aaaa":\[' "$dir/dnsx.jsonl" || true) with AAAA" >&2
     row="$row $wall $cpu $rss"
@@ -131,6 +132,7 @@ PY
   fi
   if [ -n "${ZDNS:-}" ]; then
     echo "$ZDNS alookup --ipv4-lookup --ipv6-lookup --name-servers 127.0.0.1:$port --threads 100 --input-file names.txt  ($n names)" >&2
+    rm -f "$dir/zdns.jsonl"
     timed "$ZDNS" alookup --ipv4-lookup --ipv6-lookup --name-servers "127.0.0.1:$port" --threads 100 \
       --input-file "$dir/names.txt" --output-file "$dir/zdns.jsonl" 2>"$dir/zdns.log"
     echo "$(grep -c '"ipv4_addresses"' "$dir/zdns.jsonl" || true) of $n names with A records, $(grep -c '"ipv6_addresses"' "$dir/zdns.jsonl" || true) with AAAA" >&2
