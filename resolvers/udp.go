@@ -234,16 +234,16 @@ func (u *udpConn) writeLoop() {
 		for len(batch) > 0 {
 			k := min(len(batch), writeBatch)
 			u.send(batch[:k], msgs[:k])
-			for _, o := range batch[:k] {
-				queryPool.Put(o.pkt)
-			}
 			batch = batch[k:]
 		}
 		batch = batch[:0:cap(batch)]
 	}
 }
 
-// send writes one batch of queries, skipping those no longer waited for.
+// send writes one batch of queries, skipping those no longer waited for,
+// and gives every packet of the batch back to queryPool, each once. (It
+// compacts batch in place: a caller giving back the packets of batch
+// afterwards would give some twice, and two queries would share one.)
 func (u *udpConn) send(batch []outgoing, msgs []ipv4.Message) {
 	n := 0
 	u.mu.Lock()
@@ -251,6 +251,8 @@ func (u *udpConn) send(batch []outgoing, msgs []ipv4.Message) {
 		if u.pending[o.id] == o.c {
 			batch[n] = o
 			n++
+		} else {
+			queryPool.Put(o.pkt)
 		}
 	}
 	u.mu.Unlock()
@@ -272,6 +274,9 @@ func (u *udpConn) send(batch []outgoing, msgs []ipv4.Message) {
 	}
 	for i := range msgs {
 		msgs[i].Buffers[0] = nil
+	}
+	for _, o := range batch {
+		queryPool.Put(o.pkt)
 	}
 }
 
