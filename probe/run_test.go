@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -235,4 +236,51 @@ func BenchmarkAudit(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "names/s")
+}
+
+// TestRunKeepsConcurrencyInFlight checks that RunSeq's workers take up the
+// whole of Concurrency: the server holds every A query until that many
+// names are asked at once (or, should they never be, until hold passes).
+func TestRunKeepsConcurrencyInFlight(t *testing.T) {
+	t.Parallel()
+	const workers, n = 20, 200
+	zone := numberedZone(t, n)
+	var (
+		mu       sync.Mutex
+		inFlight int
+		most     int
+		all      = make(chan struct{})
+	)
+	h := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		if r.Question[0].Qtype == dns.TypeA {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			if inFlight == workers {
+				close(all)
+			}
+			mu.Unlock()
+			select {
+			case <-all:
+			case <-time.After(5 * time.Second):
+			}
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+		}
+		zone.ServeDNS(w, r)
+	})
+	opts := newRun(t, h, workers)
+	targets := make([]Target, n)
+	for i := range targets {
+		targets[i] = ParseTarget(fmt.Sprintf("h%d.test", i), "args", 0)
+	}
+	if err := Run(t.Context(), targets, opts, func(Observation) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most != workers {
+		t.Errorf("at most %d names were in flight at once, want %d (Concurrency)", most, workers)
+	}
 }

@@ -93,10 +93,42 @@ func normalizeName(name string) (ascii, uni, reason string) {
 	}
 	if isASCII(trimmed) {
 		// Check the plain DNS rules first: their messages are clearer than IDNA's.
-		if reason := checkASCII(strings.ToLower(trimmed)); reason != "" {
+		lower := strings.ToLower(trimmed)
+		if reason := checkASCII(lower); reason != "" {
 			return "", "", reason
 		}
+		if plainLDH(lower) {
+			// What IDNA would return, at a fraction of its cost: a bulk
+			// run spent a twentieth of its CPU time here.
+			return lower, lower, ""
+		}
 	}
+	return normalizeIDNA(trimmed)
+}
+
+// plainLDH reports whether name, lower case and passing checkASCII, is made
+// of letters, digits and hyphens only, with no label holding hyphens in its
+// third and fourth places (as the "xn--" of an A-label does): IDNA maps
+// such a name to itself, both ways.
+func plainLDH(name string) bool {
+	label := 0 // position in the current label
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c == '.':
+			label = 0
+			continue
+		case c == '_':
+			return false
+		case c == '-' && label == 3 && name[i-1] == '-':
+			return false
+		}
+		label++
+	}
+	return true
+}
+
+// normalizeIDNA is normalizeName's work for a name that is not plainLDH.
+func normalizeIDNA(trimmed string) (ascii, uni, reason string) {
 	a, err := idnaProfile.ToASCII(trimmed)
 	if err != nil {
 		return "", "", "not a valid internationalised name: " + idnaReason(err)

@@ -276,3 +276,36 @@ func TestSeenRelease(t *testing.T) {
 		seen.Release()
 	}
 }
+
+// TestPlainLDHAsIDNA checks the shortcut of normalizeName against IDNA: for
+// every name it takes, IDNA gives the same forms.
+func TestPlainLDHAsIDNA(t *testing.T) {
+	for _, name := range []string{
+		"example.org", "a.b", "h0.bench.test", "a-b.c-d", "1.2.3.x", "ab-c.d", "abc-.d", "ab--c.d",
+		"xn--bcher-kva.example", "xn--a.b", "x--y.z", "a_b.c", "_dmarc.example", "a--.b", "-a.b",
+		"a.b--", "q.xn--", strings.Repeat("a", 63) + ".b",
+	} {
+		if checkASCII(name) != "" || !plainLDH(name) {
+			continue
+		}
+		a, u, reason := normalizeIDNA(name)
+		if a != name || u != name || reason != "" {
+			t.Errorf("IDNA gives %q, %q, %q for %q; the shortcut gives the name itself", a, u, reason, name)
+		}
+	}
+}
+
+// FuzzPlainLDH checks the shortcut of normalizeName against IDNA.
+func FuzzPlainLDH(f *testing.F) {
+	for _, s := range []string{"example.org", "ab--c.d", "xn--bcher-kva.example", "a-b.c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if !isASCII(name) || checkASCII(name) != "" || !plainLDH(name) {
+			return
+		}
+		if a, u, reason := normalizeIDNA(name); a != name || u != name || reason != "" {
+			t.Fatalf("IDNA gives %q, %q, %q for %q; the shortcut gives the name itself", a, u, reason, name)
+		}
+	})
+}

@@ -348,7 +348,10 @@ func withExtra(a Address, x *probe.Extra) Address {
 }
 
 func newQueries(qs []resolvers.Exchange) []Query {
-	out := make([]Query, 0, len(qs))
+	return appendQueries(make([]Query, 0, len(qs)), qs)
+}
+
+func appendQueries(out []Query, qs []resolvers.Exchange) []Query {
 	for _, q := range qs {
 		out = append(out, Query{
 			Resolver: q.Resolver, Transport: q.Transport, Name: q.Name, Type: q.Type,
@@ -426,6 +429,12 @@ func NewDocument(r probe.Report) Document {
 
 // NewTarget converts one observation to its JSON form.
 func NewTarget(o probe.Observation) Target {
+	return newTarget(&o, make([]Address, 0, len(o.Addresses)), make([]Query, 0, len(o.Queries)))
+}
+
+// newTarget is NewTarget with the room for the addresses and queries given:
+// empty slices, not nil (they are written as [], not null).
+func newTarget(o *probe.Observation, addrs []Address, queries []Query) Target {
 	t := Target{
 		Domain:     o.Target.Domain,
 		Unicode:    o.Target.Unicode,
@@ -434,12 +443,12 @@ func NewTarget(o probe.Observation) Target {
 		Error:      o.Error,
 		ObservedAt: timestamp(o.StartedAt),
 		CNAMEChain: nonNil(o.CNAMEChain),
-		Addresses:  make([]Address, 0, len(o.Addresses)),
+		Addresses:  addrs,
 	}
 	for _, a := range o.Addresses {
 		t.Addresses = append(t.Addresses, withExtra(newAddress(a.IP, a.TTL, a.Result), a.Extra))
 	}
-	t.Queries = newQueries(o.Queries)
+	t.Queries = appendQueries(queries, o.Queries)
 	t.Consistency, t.OddOnesOut = o.Consistency, o.OddOnesOut
 	t.HTTP = newFrontDoorJSON(o.HTTP)
 	for _, rs := range o.Records {
@@ -495,13 +504,17 @@ func writeDocument(w io.Writer, v any) error {
 // writes what is waiting and must be called at the end. It is safe for one
 // goroutine writing lines while its timer flushes.
 type JSONLWriter struct {
-	mu    sync.Mutex
-	w     *bufio.Writer
-	enc   *json.Encoder
-	line  []byte // the line being written, kept for the next
-	timer *time.Timer
-	armed bool  // the timer will flush
-	err   error // the first error writing, returned from then on
+	mu   sync.Mutex
+	w    *bufio.Writer
+	enc  *json.Encoder
+	line []byte // the line being written, kept for the next
+	// Room for a line's addresses and queries, kept for the next: a new
+	// array of each per line was most of what writing a line allocated.
+	addrs   []Address
+	queries []Query
+	timer   *time.Timer
+	armed   bool  // the timer will flush
+	err     error // the first error writing, returned from then on
 }
 
 // JSONLFlushDelay is the longest a line waits in a JSONLWriter's buffer.
@@ -557,9 +570,18 @@ func (j *JSONLWriter) WriteHeader(h JSONLHeader) error {
 
 // Write writes one observation as a line.
 func (j *JSONLWriter) Write(o probe.Observation) error {
-	t := NewTarget(o)
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.addrs == nil {
+		j.addrs, j.queries = make([]Address, 0, 4), make([]Query, 0, 4)
+	}
+	t := newTarget(&o, j.addrs[:0], j.queries[:0])
+	if cap(t.Addresses) <= 64 && cap(t.Queries) <= 64 {
+		// Kept only when small, so that one huge answer is not kept for
+		// the rest of the run; what the arrays point to is overwritten by
+		// the next line, or held until it.
+		j.addrs, j.queries = t.Addresses[:0], t.Queries[:0]
+	}
 	b, ok := appendTarget(j.line[:0], &t)
 	if !ok {
 		return j.written(j.enc.Encode(t))

@@ -23,13 +23,19 @@ import (
 // own reply until it times out. A single writer goroutine sends the queries
 // queued meanwhile: with many in flight, replies and queries go through the
 // socket a batch per system call (recvmmsg and sendmmsg on Linux), which
-// was a quarter of a bulk run's CPU time as one call per datagram.
+// was a quarter of a bulk run's CPU time as one call per datagram. A single
+// sweeper goroutine ends the wait of the queries whose time is up, every
+// sweepEvery while any is pending: a timer per query, started and stopped
+// around each wait, cost a tenth of a bulk run's CPU time.
 type udpConn struct {
 	conn  *net.UDPConn
 	batch batchConn
 	done  chan struct{} // closed when the reader has returned
-	quit  chan struct{} // closed by close, to stop the writer
+	quit  chan struct{} // closed by close, to stop the writer and the sweeper
 	wdone chan struct{} // closed when the writer has returned
+	sdone chan struct{} // closed when the sweeper has returned
+	swake chan struct{} // signalled when pending gets its first query
+	epoch time.Time     // when the socket opened: deadlines are durations since
 
 	mu      sync.Mutex
 	pending map[uint16]*call
@@ -66,6 +72,10 @@ const (
 type call struct {
 	question []byte     // wire form of the question: name, type, class
 	ch       chan reply // receives exactly one reply per registration
+	// deadline is when the sweeper ends the wait (the socket's time since
+	// its epoch, on the monotonic clock), timeout the wait it was given.
+	deadline time.Duration
+	timeout  time.Duration
 }
 
 // reply is what the reader hands to a waiting call: the raw message (a pooled
@@ -82,27 +92,16 @@ const (
 	maxPending = 32768
 	// maxReadFailures is how many read errors in a row end a socket.
 	maxReadFailures = 1000
+	// sweepEvery is how often the sweeper looks for queries whose time is
+	// up: a query times out at most this late.
+	sweepEvery = 5 * time.Millisecond
 )
 
 var (
 	callPool  = sync.Pool{New: func() any { return &call{ch: make(chan reply, 1)} }}
 	queryPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 	replyPool = sync.Pool{New: func() any { b := make([]byte, 0, 1500); return &b }}
-	timerPool sync.Pool
 )
-
-func getTimer(d time.Duration) *time.Timer {
-	if t, ok := timerPool.Get().(*time.Timer); ok {
-		t.Reset(d)
-		return t
-	}
-	return time.NewTimer(d)
-}
-
-func putTimer(t *time.Timer) {
-	t.Stop() // since Go 1.23 no stale tick can be received after Stop
-	timerPool.Put(t)
-}
 
 func putReplyBuf(b *[]byte) {
 	if cap(*b) <= 4096 {
@@ -124,6 +123,7 @@ func dialUDP(addr string) (*udpConn, error) {
 	// kernel caps this at net.core.rmem_max.
 	_ = conn.SetReadBuffer(1 << 20)
 	u := &udpConn{conn: conn, done: make(chan struct{}), quit: make(chan struct{}), wdone: make(chan struct{}),
+		sdone: make(chan struct{}), swake: make(chan struct{}, 1), epoch: time.Now(),
 		pending: make(map[uint16]*call), wake: make(chan struct{}, 1)}
 	if raddr.IP.To4() != nil {
 		u.batch = ipv4.NewPacketConn(conn)
@@ -132,6 +132,7 @@ func dialUDP(addr string) (*udpConn, error) {
 	}
 	go u.readLoop()
 	go u.writeLoop()
+	go u.sweepLoop()
 	return u, nil
 }
 
@@ -143,6 +144,7 @@ func (u *udpConn) close() error {
 	u.mu.Unlock()
 	close(u.quit)
 	<-u.wdone
+	<-u.sdone
 	err := u.conn.Close()
 	<-u.done
 	return err
@@ -232,26 +234,27 @@ func (u *udpConn) writeLoop() {
 		for len(batch) > 0 {
 			k := min(len(batch), writeBatch)
 			u.send(batch[:k], msgs[:k])
-			for _, o := range batch[:k] {
-				queryPool.Put(o.pkt)
-			}
 			batch = batch[k:]
 		}
 		batch = batch[:0:cap(batch)]
 	}
 }
 
-// send writes one batch of queries, skipping those no longer waited for.
+// send writes one batch of queries, skipping those no longer waited for,
+// and gives every packet of the batch back to queryPool, each once. (It
+// compacts batch in place: a caller giving back the packets of batch
+// afterwards would give some twice, and two queries would share one.)
 func (u *udpConn) send(batch []outgoing, msgs []ipv4.Message) {
-	// The queries still waited for move to the front; swapped, not
-	// overwritten, so that batch keeps every query once and the caller
-	// gives each buffer back to the pool once.
+	// The queries still waited for move to the front, swapped rather than
+	// overwritten, so that batch holds each query once throughout.
 	n := 0
 	u.mu.Lock()
 	for i, o := range batch {
 		if u.pending[o.id] == o.c {
 			batch[n], batch[i] = o, batch[n]
 			n++
+		} else {
+			queryPool.Put(o.pkt)
 		}
 	}
 	u.mu.Unlock()
@@ -274,6 +277,47 @@ func (u *udpConn) send(batch []outgoing, msgs []ipv4.Message) {
 	for i := range msgs {
 		msgs[i].Buffers[0] = nil
 	}
+	for _, o := range batch {
+		queryPool.Put(o.pkt)
+	}
+}
+
+// sweepLoop ends the wait of the queries whose deadline has passed, every
+// sweepEvery while any query is pending, until close.
+func (u *udpConn) sweepLoop() {
+	defer close(u.sdone)
+	t := time.NewTimer(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-u.quit:
+			return
+		}
+		if u.sweep(time.Since(u.epoch)) == 0 {
+			// Nothing pending: sleep until a query is.
+			select {
+			case <-u.swake:
+			case <-u.quit:
+				return
+			}
+		}
+		t.Reset(sweepEvery)
+	}
+}
+
+// sweep fails the pending queries whose deadline is before now and returns
+// how many are left pending.
+func (u *udpConn) sweep(now time.Duration) int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for id, c := range u.pending {
+		if c.deadline <= now {
+			delete(u.pending, id)
+			c.ch <- reply{err: fmt.Errorf("%w: no reply within %s", ErrTimeout, c.timeout)}
+		}
+	}
+	return len(u.pending)
 }
 
 // failPending ends the wait of every query on the socket with err; if final,
@@ -346,23 +390,43 @@ func questionEnd(pkt []byte) int {
 // timeout for the reply whose ID and question match. On success the caller
 // owns the returned buffer and must give it back with putReplyBuf.
 func (u *udpConn) exchange(ctx context.Context, pkt []byte, timeout time.Duration) (*[]byte, time.Time, error) {
+	q, err := u.start(pkt, timeout)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return u.wait(ctx, q)
+}
+
+// inFlight is a query start has queued: wait takes its reply.
+type inFlight struct {
+	id uint16
+	c  *call
+}
+
+// start registers pkt (a packed query whose ID it overwrites) and queues it
+// for the writer, without waiting: wait, which must follow, takes the
+// reply. A caller with several questions starts them all and then waits for
+// each, so that they are in flight together without a goroutine apiece.
+func (u *udpConn) start(pkt []byte, timeout time.Duration) (inFlight, error) {
 	qend := questionEnd(pkt)
 	if qend < 0 {
-		return nil, time.Time{}, errors.New("malformed query")
+		return inFlight{}, errors.New("malformed query")
 	}
 	c := callPool.Get().(*call)
-	defer callPool.Put(c)
 	c.question = pkt[12:qend]
+	c.deadline, c.timeout = time.Since(u.epoch)+timeout, timeout
 
 	u.mu.Lock()
 	if u.err != nil {
 		err := u.err
 		u.mu.Unlock()
-		return nil, time.Time{}, err
+		callPool.Put(c)
+		return inFlight{}, err
 	}
 	if len(u.pending) >= maxPending {
 		u.mu.Unlock()
-		return nil, time.Time{}, errors.New("too many queries in flight on one socket")
+		callPool.Put(c)
+		return inFlight{}, errors.New("too many queries in flight on one socket")
 	}
 	var id uint16
 	for {
@@ -372,7 +436,14 @@ func (u *udpConn) exchange(ctx context.Context, pkt []byte, timeout time.Duratio
 		}
 	}
 	u.pending[id] = c
+	idle := len(u.pending) == 1
 	u.mu.Unlock()
+	if idle {
+		select {
+		case u.swake <- struct{}{}:
+		default: // already signalled
+		}
+	}
 	binary.BigEndian.PutUint16(pkt, id)
 
 	// The writer sends a copy: pkt is the caller's again once this returns,
@@ -389,22 +460,24 @@ func (u *udpConn) exchange(ctx context.Context, pkt []byte, timeout time.Duratio
 		default: // already signalled
 		}
 	}
+	return inFlight{id, c}, nil
+}
 
-	t := getTimer(timeout)
+// wait waits for the reply to a query start queued: the reply, an error, or
+// the sweeper's timeout, or the end of ctx. On success the caller owns the
+// returned buffer and must give it back with putReplyBuf.
+func (u *udpConn) wait(ctx context.Context, q inFlight) (*[]byte, time.Time, error) {
+	defer callPool.Put(q.c)
 	var r reply
 	select {
-	case r = <-c.ch:
-		putTimer(t)
+	case r = <-q.c.ch:
 		return r.buf, r.at, r.err
-	case <-t.C:
-		r.err = fmt.Errorf("%w: no reply within %s", ErrTimeout, timeout)
 	case <-ctx.Done():
 		r.err = context.Cause(ctx)
 	}
-	putTimer(t)
-	if !u.cancel(id, c) {
+	if !u.cancel(q.id, q.c) {
 		// The reader claimed the query just as the wait ended: take its reply.
-		r = <-c.ch
+		r = <-q.c.ch
 	}
 	return r.buf, r.at, r.err
 }

@@ -8,10 +8,10 @@ import (
 )
 
 // TestSendKeepsEveryQuery: send skips the queries no longer waited for, and
-// the batch it was given still holds each query once afterwards, since the
-// writer gives every query's buffer back to the pool from it. (It once
-// overwrote the skipped ones with those after them, so a buffer went back
-// twice and two queries were later packed into one.)
+// the batch it was given still holds each query once afterwards. (It once
+// overwrote the skipped ones with those after them, and the writer then gave
+// the buffers of the batch back to the pool: one went back twice, and two
+// queries were later packed into one.)
 func TestSendKeepsEveryQuery(t *testing.T) {
 	t.Parallel()
 	srv, err := net.ListenPacket("udp", "127.0.0.1:0")

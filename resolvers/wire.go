@@ -17,11 +17,23 @@ type view struct {
 	msg       *dns.Msg // when the reply was unpacked by miekg/dns
 	rcode     int
 	truncated bool
-	ancount   int      // records in the answer section
-	wire      []byte   // the reply, when msg is nil
-	rrs       []wireRR // its answer section, when msg is nil
-	buf       *[]byte  // the pooled buffer holding wire, given back by release
-	rrsBuf    [4]wireRR
+	ancount   int     // records in the answer section
+	wire      []byte  // the reply, when msg is nil
+	buf       *[]byte // the pooled buffer holding wire, given back by release
+	// The answer section, when msg is nil: its first records in rrsBuf,
+	// and all of them in more when they do not fit. (A slice of rrsBuf
+	// kept in the view would move every view to the heap.)
+	nrrs   int
+	rrsBuf [4]wireRR
+	more   []wireRR
+}
+
+// answerRRs is the answer section of a view read by parseWire.
+func (v *view) answerRRs() []wireRR {
+	if v.more != nil {
+		return v.more
+	}
+	return v.rrsBuf[:v.nrrs]
 }
 
 // release gives the view's buffer back to the pool; the view is not used
@@ -29,7 +41,7 @@ type view struct {
 func (v *view) release() {
 	if v.buf != nil {
 		putReplyBuf(v.buf)
-		v.buf, v.wire, v.rrs = nil, nil, nil
+		v.buf, v.wire, v.more, v.nrrs = nil, nil, nil, 0
 	}
 }
 
@@ -79,7 +91,6 @@ func parseWire(msg []byte, v *view) bool {
 	}
 	off += 4
 	*v = view{rcode: int(flags & 0xf), truncated: flags&0x200 != 0, ancount: an, wire: msg}
-	v.rrs = v.rrsBuf[:0]
 	opts := 0
 	for i := range an + ns + ar {
 		var rr wireRR
@@ -128,7 +139,15 @@ func parseWire(msg []byte, v *view) bool {
 			return false
 		}
 		if answer {
-			v.rrs = append(v.rrs, rr)
+			switch {
+			case v.nrrs < len(v.rrsBuf):
+				v.rrsBuf[v.nrrs] = rr
+			case v.more == nil:
+				v.more = append(append(make([]wireRR, 0, 2*len(v.rrsBuf)), v.rrsBuf[:]...), rr)
+			default:
+				v.more = append(v.more, rr)
+			}
+			v.nrrs++
 		}
 	}
 	return opts <= 1 && off == len(msg)
@@ -299,7 +318,7 @@ func (v *view) cname(name string) (string, uint32, bool) {
 	if v.msg != nil {
 		return findCNAME(v.msg.Answer, name)
 	}
-	for _, rr := range v.rrs {
+	for _, rr := range v.answerRRs() {
 		if rr.typ == dns.TypeCNAME && nameIs(v.wire, rr.owner, name) {
 			return nameText(v.wire, rr.rdata), rr.ttl, true
 		}
@@ -312,7 +331,7 @@ func (v *view) addrs(dst []Answer, name string, qtype uint16) []Answer {
 	if v.msg != nil {
 		return appendAddrs(dst, v.msg.Answer, name, qtype)
 	}
-	for _, rr := range v.rrs {
+	for _, rr := range v.answerRRs() {
 		if rr.typ != qtype || rr.class != dns.ClassINET || !nameIs(v.wire, rr.owner, name) {
 			continue
 		}

@@ -13,7 +13,10 @@
 # HOSTWATCH names another binary to measure instead of building this tree's;
 # CPUPROFILE=FILE writes a CPU profile of the first audit to FILE (go tool pprof);
 # BASELINE=BINARY also runs another hostwatch each round (an older build, for
-# a before/after row measured in the same run).
+# a before/after row measured in the same run); DNSX=BINARY and ZDNS=BINARY
+# also run dnsx and zdns each round on the same names, 100 at a time,
+# against the same server (docs/bench/peers.sh builds dnsx 1.2.3 and zdns
+# 2.1.1 into bin/; left out when unset).
 set -euo pipefail
 n=${1:-100000}
 cd "$(dirname "$0")/../.."
@@ -86,6 +89,8 @@ for round in $(seq "$rounds"); do
   echo "dnsperf: $qps queries/s, $lost lost" >&2
 
   row="$n $qps $lost $perf_cpu $perf_rss"
+  labels="hostwatch audit -o jsonl"
+  [ -z "${BASELINE:-}" ] || labels="$labels|hostwatch (BASELINE) audit -o jsonl"
   for bin in "$hw" ${BASELINE:+"$BASELINE"}; do
     echo "$bin audit --resolver 127.0.0.1:$port --concurrency 100 -o jsonl -f names.txt  ($n names)" >&2
     prof=
@@ -112,14 +117,38 @@ print("every answer correct and attributed, in input order", file=sys.stderr)
 PY
     row="$row $wall $cpu $rss"
   done
+
+  # The peers, asked the same questions with the same concurrency. Neither
+  # attributes addresses nor keeps the evidence hostwatch writes; each
+  # follows CNAMEs (dnsx through the resolver's answer, zdns alookup by
+  # asking again). Their answers are counted, not checked one by one.
+  if [ -n "${DNSX:-}" ]; then
+    echo "$DNSX -l names.txt -r 127.0.0.1:$port -a -aaaa -resp -json -t 100 -silent -duc  ($n names)" >&2
+    rm -f "$dir/dnsx.jsonl" # dnsx appends to its -o file
+    timed "$DNSX" -l "$dir/names.txt" -r "127.0.0.1:$port" -a -aaaa -resp -json -t 100 -silent -duc -o "$dir/dnsx.jsonl" >/dev/null
+    echo "$(grep -c '"a":\[' "$dir/dnsx.jsonl" || true) of $n names with A records, $(grep -c '"aaaa":\[' "$dir/dnsx.jsonl" || true) with AAAA" >&2
+    row="$row $wall $cpu $rss"
+    labels="$labels|dnsx 1.2.3 -a -aaaa -resp -json"
+  fi
+  if [ -n "${ZDNS:-}" ]; then
+    echo "$ZDNS alookup --ipv4-lookup --ipv6-lookup --name-servers 127.0.0.1:$port --threads 100 --input-file names.txt  ($n names)" >&2
+    rm -f "$dir/zdns.jsonl"
+    timed "$ZDNS" alookup --ipv4-lookup --ipv6-lookup --name-servers "127.0.0.1:$port" --threads 100 \
+      --input-file "$dir/names.txt" --output-file "$dir/zdns.jsonl" 2>"$dir/zdns.log"
+    echo "$(grep -c '"ipv4_addresses"' "$dir/zdns.jsonl" || true) of $n names with A records, $(grep -c '"ipv6_addresses"' "$dir/zdns.jsonl" || true) with AAAA" >&2
+    row="$row $wall $cpu $rss"
+    labels="$labels|zdns 2.1.1 alookup"
+  fi
   echo "$row" >>"$dir/rounds.txt"
 done
+echo "$labels" >"$dir/labels.txt"
 
 # The side-by-side table: one row per tool, the median of the rounds and
 # their range.
-python3 - "$dir/rounds.txt" <<'PY'
+python3 - "$dir/rounds.txt" "$dir/labels.txt" <<'PY'
 import statistics, sys
 rows = [[float(x) for x in l.split()] for l in open(sys.argv[1])]
+names = open(sys.argv[2]).read().strip().split("|")
 def fig(vals, fmt):
     m = statistics.median(vals)
     if len(vals) == 1:
@@ -133,7 +162,6 @@ print("|---|---|---|---|---|---|")
 print("| dnsperf (the ceiling: queries/s ÷ 2) | %s | %s s | %s µs | %s MB | 100%% |" % (
     fig(ceiling, "%.0f"), fig([r[3] for r in rows], "%.2f"), fig([1e6 * r[3] / n for r in rows], "%.1f"),
     fig([r[4] / 1024 for r in rows], "%.0f")))
-names = ["hostwatch audit -o jsonl", "hostwatch (BASELINE) audit -o jsonl"]
 for k in range((len(rows[0]) - 5) // 3):
     c = 5 + 3 * k
     hw = [r[0] / r[c] for r in rows]
