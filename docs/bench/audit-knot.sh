@@ -178,12 +178,16 @@ PY
 # check of the same names, side by side with the audit above: the first run
 # records every name (all new), the second and third find nothing changed and
 # only extend spans. File growth is measured after a checkpoint of the WAL.
-db="$dir/history.db"
+# With BASELINE, its checks run too, alternating with this build's, each
+# into a database of its own.
 for run in first second third; do
-  echo "hostwatch check --resolver 127.0.0.1:$port --concurrency 100 -o json -f names.txt --db history.db  ($run run)"
+for bin in "$hw" ${BASELINE:+"$BASELINE"}; do
+  db="$dir/history.db"
+  [ "$bin" = "$hw" ] || db="$dir/baseline.db"
+  echo "$bin check --resolver 127.0.0.1:$port --concurrency 100 -o json -f names.txt --db $(basename "$db")  ($run run)"
   before=0
   [ -f "$db" ] && before=$(stat -c %s "$db")
-  timed "$hw" check --resolver "127.0.0.1:$port" --concurrency 100 -o json -f "$dir/names.txt" --db "$db" >"$dir/check.json"
+  timed "$bin" check --resolver "127.0.0.1:$port" --concurrency 100 -o json -f "$dir/names.txt" --db "$db" >"$dir/check.json"
   python3 - "$db" "$before" "$n" "$dir/check.json" "$wall" "$audit" "$cpu" "$audit_cpu" <<'PY'
 import json, os, sqlite3, sys
 db, before, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -198,4 +202,5 @@ changes = len(json.load(open(sys.argv[4]))["changes"])
 print("%d changes reported; %d spans holding %d observations; file %d bytes (+%d, %.2f KiB per 1,000 names)"
       % (changes, spans[0], spans[1], after, after - before, (after - before) / 1024 / (n / 1000)))
 PY
+done
 done
