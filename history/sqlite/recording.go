@@ -266,10 +266,10 @@ func (s *Store) beginWrite(ctx context.Context, wait time.Duration) (*writeTx, e
 		}
 	}
 	_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+	t.open = err == nil
 	if wait != s.busy {
 		// The connection goes back to the pool: it waits as the store does.
 		if _, err := conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA busy_timeout = %d", s.busy.Milliseconds())); err != nil {
-			t.open = err == nil
 			t.rollback()
 			return nil, s.wrap(fmt.Errorf("begin recording: %w", err))
 		}
@@ -278,7 +278,6 @@ func (s *Store) beginWrite(ctx context.Context, wait time.Duration) (*writeTx, e
 		t.rollback()
 		return nil, s.wrap(fmt.Errorf("begin recording: %w", err))
 	}
-	t.open = true
 	return t, nil
 }
 
@@ -365,7 +364,6 @@ func (p *pipe) wait() error {
 // it, so that a slow disk slows the run rather than filling memory.
 type liveWrite struct {
 	s      *Store
-	run    history.RunInfo
 	tx     *writeTx
 	pipe   *pipe
 	attrs  numbering
@@ -384,7 +382,7 @@ func (r *recording) startLive(ctx context.Context, tx *writeTx) (*liveWrite, err
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	l := &liveWrite{s: r.s, run: r.run, tx: tx, pipe: p, attrs: numbering{}, batch: make([]staged, 0, chunk),
+	l := &liveWrite{s: r.s, tx: tx, pipe: p, attrs: numbering{}, batch: make([]staged, 0, chunk),
 		in: make(chan []staged, 1), failed: make(chan struct{}), ended: make(chan struct{}), cancel: cancel}
 	go l.loop(ctx)
 	return l, nil
