@@ -274,22 +274,21 @@ func writeCheckJSON(w *bufio.Writer, c Check) error {
 		return errors.New("write json: no changes field")
 	}
 	w.WriteString(head.String()[:i+len(slot)-2])
-	var item []byte
-	n := 0
-	for ch := range c.Changes {
-		if n > 0 {
-			w.WriteByte(',')
+	n, err := encodeInOrder(w, c.Changes, func(b []byte, i int, ch probe.Change) []byte {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		w.WriteString("\n    ")
-		item = appendChangeJSON(item[:0], newChangeJSON(ch), "    ")
-		w.Write(item)
-		n++
+		b = append(b, "\n    "...)
+		return appendChangeJSON(b, newChangeJSON(ch), "    ")
+	})
+	if err != nil {
+		return err
 	}
 	if n > 0 {
 		w.WriteString("\n  ")
 	}
 	w.WriteString("],")
-	_, err := w.WriteString(head.String()[i+len(slot):])
+	_, err = w.WriteString(head.String()[i+len(slot):])
 	return err
 }
 
