@@ -281,11 +281,21 @@ func (s *Store) beginWrite(ctx context.Context, wait time.Duration) (*writeTx, e
 	return t, nil
 }
 
+// commit commits the transaction. The pages it wrote are copied from the
+// write-ahead log into the file afterwards (a checkpoint), in the
+// background while the caller goes on (a check writes its report), rather
+// than inside COMMIT as SQLite would: for a first run of 100,000 names that
+// copy took most of the commit's 0.7 s. The run is durable once COMMIT
+// returns either way; Close waits for the checkpoint.
 func (t *writeTx) commit(ctx context.Context) error {
+	if _, err := t.conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+		return t.s.wrap(fmt.Errorf("commit run: %w", err))
+	}
 	if _, err := t.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return t.s.wrap(fmt.Errorf("commit run: %w", err))
 	}
 	t.open = false
+	t.s.checkpointSoon()
 	return nil
 }
 
@@ -300,6 +310,7 @@ func (t *writeTx) rollback() {
 		t.open = false
 	}
 	t.conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON")
+	t.conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walAutoCheckpoint))
 	t.conn.Close()
 	t.conn = nil
 }

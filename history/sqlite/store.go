@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -55,6 +56,23 @@ type Store struct {
 	// what the caller does first (a check's audit); nil when it ran in
 	// Open, or the file was new.
 	check *pendingCheck
+	// checkpoints are the checkpoints running after a commit
+	// (checkpointSoon); Close waits for them.
+	checkpoints sync.WaitGroup
+}
+
+// walAutoCheckpoint is SQLite's default: a commit that leaves the
+// write-ahead log longer than this many pages copies it into the file.
+const walAutoCheckpoint = 1000
+
+// checkpointSoon copies the write-ahead log into the file in the
+// background, without waiting for readers (PASSIVE): what a reader still
+// needs stays in the log for the next checkpoint. A failure is left to the
+// next one, or to Close, which checkpoints too.
+func (s *Store) checkpointSoon() {
+	s.checkpoints.Go(func() {
+		s.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
+	})
 }
 
 // pendingCheck is a quick_check running in the background: done is closed
@@ -367,6 +385,7 @@ func (s *Store) Close() error {
 		s.check.stop()
 		<-s.check.done
 	}
+	s.checkpoints.Wait()
 	return s.wrap(s.db.Close())
 }
 
