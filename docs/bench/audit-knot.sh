@@ -9,7 +9,9 @@
 # `make bench-knot` installs them).
 # Usage: docs/bench/audit-knot.sh [N]
 # Environment: ROUNDS (default 1) runs dnsperf and the audit that many times,
-# alternately, and prints the median and range; CHECK=0 skips the check runs;
+# alternately, and prints the median and range; CHECK=0 skips the check runs,
+# CHECK_PAIRS="jsonl:json json:json text:text" picks the output formats they
+# are compared in (audit:check, each check right after its own audit);
 # HOSTWATCH names another binary to measure instead of building this tree's;
 # CPUPROFILE=FILE writes a CPU profile of the first audit to FILE (go tool pprof);
 # BASELINE=BINARY also runs another hostwatch each round (an older build, for
@@ -175,32 +177,43 @@ print("hostwatch reaches %.0f%% of the server's ceiling (median; goal 65%%, aim 
 PY
 [ "${CHECK:-1}" = 0 ] && exit 0
 
-# check of the same names, side by side with the audit above: the first run
-# records every name (all new), the second and third find nothing changed and
-# only extend spans. File growth is measured after a checkpoint of the WAL.
-# With BASELINE, its checks run too, alternating with this build's, each
-# into a database of its own.
+# check of the same names, each run timed right after an audit of the same
+# names in the same moment: the first run records every name (all new), the
+# second and third find nothing changed and only extend spans. File growth is
+# measured after a checkpoint of the WAL. CHECK_PAIRS lists the output
+# formats compared, audit:check (default jsonl:json, the audit's lightest
+# format against the check's full document; json:json and text:text compare
+# like with like, text being what a scheduled `check` prints by default);
+# each pair starts from an empty history. With BASELINE, its checks run too,
+# alternating with this build's, each into a database of its own.
+for pair in ${CHECK_PAIRS:-jsonl:json}; do
+afmt=${pair%%:*} cfmt=${pair#*:}
+rm -f "$dir"/history.db* "$dir"/baseline.db*
 for run in first second third; do
 for bin in "$hw" ${BASELINE:+"$BASELINE"}; do
   db="$dir/history.db"
   [ "$bin" = "$hw" ] || db="$dir/baseline.db"
-  echo "$bin check --resolver 127.0.0.1:$port --concurrency 100 -o json -f names.txt --db $(basename "$db")  ($run run)"
+  echo "$bin audit --resolver 127.0.0.1:$port --concurrency 100 -o $afmt -f names.txt" >&2
+  timed "$bin" audit --resolver "127.0.0.1:$port" --concurrency 100 -o "$afmt" -f "$dir/names.txt" >/dev/null
+  audit=$wall audit_cpu=$cpu
+  echo "$bin check --resolver 127.0.0.1:$port --concurrency 100 -o $cfmt -f names.txt --db $(basename "$db")  ($run run, against audit -o $afmt)"
   before=0
   [ -f "$db" ] && before=$(stat -c %s "$db")
-  timed "$bin" check --resolver "127.0.0.1:$port" --concurrency 100 -o json -f "$dir/names.txt" --db "$db" >"$dir/check.json"
-  python3 - "$db" "$before" "$n" "$dir/check.json" "$wall" "$audit" "$cpu" "$audit_cpu" <<'PY'
+  timed "$bin" check --resolver "127.0.0.1:$port" --concurrency 100 -o "$cfmt" -f "$dir/names.txt" --db "$db" >"$dir/check.out"
+  python3 - "$db" "$before" "$n" "$dir/check.out" "$wall" "$audit" "$cpu" "$audit_cpu" "$cfmt" "$rss" <<'PY'
 import json, os, sqlite3, sys
 db, before, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 a = [float(x) for x in sys.argv[5:9]]
-print("%.2f× the audit's wall time, %.2f× its CPU time (user + sys)" % (a[0] / a[1], a[2] / a[3]))
+print("%.2f× the audit's wall time, %.2f× its CPU time (user + sys); peak RSS %.0f MB" % (a[0] / a[1], a[2] / a[3], float(sys.argv[10]) / 1024))
 c = sqlite3.connect(db)
 c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 spans = c.execute("SELECT count(*), sum(seen_count) FROM observations").fetchone()
 c.close()
 after = os.path.getsize(db)
-changes = len(json.load(open(sys.argv[4]))["changes"])
-print("%d changes reported; %d spans holding %d observations; file %d bytes (+%d, %.2f KiB per 1,000 names)"
+changes = "%d changes reported; " % len(json.load(open(sys.argv[4]))["changes"]) if sys.argv[9] == "json" else ""
+print("%s%d spans holding %d observations; file %d bytes (+%d, %.2f KiB per 1,000 names)"
       % (changes, spans[0], spans[1], after, after - before, (after - before) / 1024 / (n / 1000)))
 PY
+done
 done
 done
