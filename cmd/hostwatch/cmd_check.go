@@ -266,10 +266,20 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	case input.invalid > 0:
 		return errInputRejected
 	case len(result.Matched) > 0:
-		fmt.Fprintf(streams.ErrOut, "hostwatch: check failed on %s\n", strings.Join(result.Matched, ", "))
+		fmt.Fprintf(streams.ErrOut, "hostwatch: check failed on %s\n", listSome(result.Matched, 10))
 		return errCheckFailed
 	}
 	return nil
+}
+
+// listSome joins the first n items, and says how many more there are: a
+// first check of a long list with --fail-on new matches every name, and one
+// line of stderr need not hold them all (the report does).
+func listSome(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }
 
 // writeCheck writes a check's outcome in the format asked for.

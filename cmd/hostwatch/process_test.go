@@ -20,3 +20,18 @@ func TestCollectLess(t *testing.T) {
 		}
 	}
 }
+
+func TestListSome(t *testing.T) {
+	for _, tc := range []struct {
+		items []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{"new (a)", "new (b)"}, "new (a), new (b)"},
+		{[]string{"a", "b", "c", "d"}, "a, b, c and 1 more"},
+	} {
+		if got := listSome(tc.items, 3); got != tc.want {
+			t.Errorf("listSome(%q) = %q, want %q", tc.items, got, tc.want)
+		}
+	}
+}
