@@ -834,3 +834,40 @@ func openFixture(t *testing.T, name string) *Store {
 	})
 	return s
 }
+
+// An answer already stored is not stored again, whether the statement adding
+// a chunk's answers skips some of them (a domain answered as another already
+// was, next to a new answer) or all; the spans refer to the stored answer,
+// and the new answers get their addresses.
+func TestAnswersShared(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	s, path := newStore(t)
+	ob.record(s, at(0), ob.ok("a.kpu.go.id", at(0), "36.86.63.182"))
+	ob.record(s, at(1), ob.ok("b.kpu.go.id", at(1), "36.86.63.182"), ob.ok("c.kpu.go.id", at(1), "170.33.13.55"),
+		ob.ok("d.kpu.go.id", at(1), "36.86.63.182"))
+	ob.record(s, at(2), ob.ok("e.kpu.go.id", at(2), "170.33.13.55"))
+	for domain, ip := range map[string]string{"a": "36.86.63.182", "b": "36.86.63.182", "c": "170.33.13.55", "d": "36.86.63.182", "e": "170.33.13.55"} {
+		spans, err := s.spansOf(t.Context(), domain+".kpu.go.id", time.Time{}, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(spans) != 1 || len(spans[0].Observation.Addresses) != 1 || spans[0].Observation.Addresses[0].IP.String() != ip {
+			t.Errorf("%s: spans %+v, want one with %s", domain, spans, ip)
+		}
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", (&Store{busy: time.Second}).dsn(path, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var answers, addrs, used int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM answers), (SELECT count(*) FROM answer_addresses),
+		(SELECT count(DISTINCT answer_id) FROM observations)`).Scan(&answers, &addrs, &used); err != nil {
+		t.Fatal(err)
+	}
+	if answers != 2 || addrs != 2 || used != 2 {
+		t.Errorf("%d answers with %d addresses, %d used by spans; want 2, 2, 2", answers, addrs, used)
+	}
+}
