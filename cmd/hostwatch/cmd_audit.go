@@ -474,6 +474,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	var emit func(probe.Observation) error
 	var csvOut *reports.AuditCSVWriter
 	var jw *reports.JSONLWriter
+	var doc *reports.DocumentWriter
 	switch format {
 	case "jsonl":
 		jw = reports.NewJSONLWriter(streams.Out)
@@ -486,6 +487,14 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	case "csv":
 		csvOut = reports.NewAuditCSVWriter(streams.Out, run.vantageName)
 		emit = csvOut.Write
+	case "json":
+		// Streamed into a file as they come: the document's head is
+		// written last.
+		if doc, err = reports.NewDocumentWriter(); err != nil {
+			return runError{err}
+		}
+		defer doc.Close()
+		emit = doc.Add
 	default:
 		emit = func(o probe.Observation) error {
 			report.Observations = append(report.Observations, o)
@@ -524,7 +533,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	lang := opts.lang.resolve(streams.Getenv)
 	switch format {
 	case "json":
-		err = reports.WriteJSON(streams.Out, report)
+		err = doc.WriteDocument(streams.Out, report)
 	case "table":
 		err = reports.WriteTableIn(streams.Out, report, streams.Width, lang)
 	case "markdown":
