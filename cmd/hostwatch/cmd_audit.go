@@ -168,6 +168,17 @@ type auditRun struct {
 	vantageName string
 	location    *geo.Point
 	timeout     time.Duration
+	// linked fetches the geofeeds registry records link to (--rdap).
+	linked *attribution.LinkedGeofeeds
+}
+
+// linkedDatasets are the geofeeds registry records linked to that gave a
+// claim in the run (--rdap): datasets found as the run went, listed after it.
+func (r *auditRun) linkedDatasets() []attribution.Dataset {
+	if r.linked == nil {
+		return nil
+	}
+	return r.linked.Datasets()
 }
 
 // egress starts asking each resolver for its outgoing address (whoami), in
@@ -369,8 +380,9 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		run.options.RDAP = c
 		// Geofeeds the records link to (RFC 9632): https only, through the
 		// same policy, each fetched once for the run.
-		run.options.LinkedGeofeeds = attribution.NewLinkedGeofeeds(httpclient.New(httpclient.Options{
+		run.linked = attribution.NewLinkedGeofeeds(httpclient.New(httpclient.Options{
 			Transport: tr, Timeout: opts.rdapTimeout(), Retries: 1, NoRedirects: true}), streams.Now)
+		run.options.LinkedGeofeeds = run.linked
 	}
 	return run, nil
 }
@@ -519,6 +531,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		return errNoDomains
 	}
 	report.Interrupted = interrupted
+	report.Datasets = append(report.Datasets, run.linkedDatasets()...)
 	report.Vantage = run.vantage(streams, egress)
 	report.Warnings = append(report.Warnings, dataWarnings(streams, run.db)...)
 	lang := opts.lang.resolve(streams.Getenv)

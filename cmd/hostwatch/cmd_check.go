@@ -233,6 +233,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	if err != nil {
 		return runError{err}
 	}
+	result.Datasets = append(result.Datasets, run.linkedDatasets()...)
 	switch {
 	case input.err != nil:
 		return fmt.Errorf("%w; nothing was recorded", input.err)
