@@ -474,13 +474,10 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		// addresses come at the end.
 		Vantage: probe.Vantage{Name: run.vantageName, TimeZone: probe.LocalTimeZone(streams.Now()), Location: run.location},
 	}
-	if o := run.options.RTT; o != nil {
-		if o.Shapes != nil {
-			report.Datasets = append(report.Datasets, shapesDataset(o.Shapes))
-		} else {
-			fmt.Fprintln(streams.ErrOut, "hostwatch: warning: --rtt without --vantage-location: round trips are measured, but bound nothing")
-		}
+	if o := run.options.RTT; o != nil && o.Shapes != nil {
+		report.Datasets = append(report.Datasets, shapesDataset(o.Shapes))
 	}
+	rttWarnings(streams.ErrOut, run.options.RTT)
 	failed := 0
 	var health runHealth
 	var emit func(probe.Observation) error
