@@ -1,6 +1,7 @@
 package attribution_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -41,6 +42,8 @@ func TestLinkedGeofeeds(t *testing.T) {
 			http.Redirect(w, r, "/geofeed.csv", http.StatusFound)
 		case "/to-http":
 			http.Redirect(w, r, "http://"+r.Host+"/geofeed.csv", http.StatusFound)
+		case "/signed":
+			http.Redirect(w, r, "/gone.csv?X-Signature=s3cr3t&user=me", http.StatusFound)
 		case "/huge":
 			w.Header().Set("Content-Length", fmt.Sprint(geofeed.MaxSize+1))
 			w.WriteHeader(http.StatusOK)
@@ -93,25 +96,77 @@ func TestLinkedGeofeeds(t *testing.T) {
 	for _, tc := range []struct {
 		url  string
 		want error
+		kind attribution.GeofeedErrorKind
 	}{
-		{"http" + strings.TrimPrefix(srv.URL, "https") + "/geofeed.csv", attribution.ErrGeofeedNotHTTPS},
-		{srv.URL + "/to-http", attribution.ErrGeofeedNotHTTPS},
-		{srv.URL + "/huge", geofeed.ErrTooLarge},
+		{"http" + strings.TrimPrefix(srv.URL, "https") + "/geofeed.csv", attribution.ErrGeofeedNotHTTPS, attribution.GeofeedNotHTTPS},
+		{srv.URL + "/to-http", attribution.ErrGeofeedNotHTTPS, attribution.GeofeedNotHTTPS},
+		{srv.URL + "/huge", geofeed.ErrTooLarge, attribution.GeofeedTooLarge},
 	} {
-		if _, ok, err := l.Claim(t.Context(), tc.url, space, netip.MustParseAddr("192.0.2.10")); ok || !errors.Is(err, tc.want) {
-			t.Errorf("%s: %v, want %v", tc.url, err, tc.want)
+		_, ok, err := l.Claim(t.Context(), tc.url, space, netip.MustParseAddr("192.0.2.10"))
+		var ge *attribution.GeofeedError
+		if ok || !errors.Is(err, tc.want) || !errors.As(err, &ge) || ge.Kind != tc.kind || ge.URL != tc.url {
+			t.Errorf("%s: %v (%+v), want %v of kind %s", tc.url, err, ge, tc.want, tc.kind)
 		}
 	}
-	if _, ok, err := l.Claim(t.Context(), srv.URL+"/missing.csv", space, netip.MustParseAddr("192.0.2.10")); ok || err == nil || !strings.Contains(err.Error(), "404") {
+	_, ok, err := l.Claim(t.Context(), srv.URL+"/missing.csv", space, netip.MustParseAddr("192.0.2.10"))
+	var ge *attribution.GeofeedError
+	if ok || !errors.As(err, &ge) || ge.Kind != attribution.GeofeedHTTPStatus || !strings.Contains(err.Error(), "404") {
 		t.Errorf("a missing feed: %v", err)
+	}
+	// A redirect's query (a signed URL, never published) stays out of the error.
+	_, ok, err = l.Claim(t.Context(), srv.URL+"/signed", space, netip.MustParseAddr("192.0.2.10"))
+	if ok || !errors.As(err, &ge) || ge.Kind != attribution.GeofeedHTTPStatus || strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "user=me") {
+		t.Errorf("a redirect to a signed URL: %v", err)
+	}
+	// A server whose certificate is not trusted.
+	untrusted := attribution.NewLinkedGeofeeds(httpclient.New(httpclient.Options{
+		Transport: reach.Policy{AllowPrivate: true}.Transport(http.DefaultTransport.(*http.Transport)), Timeout: 5 * time.Second, NoRedirects: true}), nil)
+	if _, ok, err := untrusted.Claim(t.Context(), srv.URL+"/geofeed.csv", space, netip.MustParseAddr("192.0.2.10")); ok || !errors.As(err, &ge) || ge.Kind != attribution.GeofeedUntrusted {
+		t.Errorf("an untrusted certificate: %v (%+v)", err, ge)
+	}
+	// Only the feeds that gave a claim are datasets of the run.
+	ds := l.Datasets()
+	if len(ds) != 2 || ds[0].ID != srv.URL+"/geofeed.csv" || ds[1].ID != srv.URL+"/moved" || ds[0].Version != "2026-12-01" ||
+		ds[0].Kind != attribution.KindLinkedGeofeed || ds[0].URL != ds[0].ID || !strings.Contains(ds[0].Description, "operator's own claim") {
+		t.Errorf("datasets %+v", ds)
 	}
 	// Without --allow-private, a feed on loopback is refused, never asked.
 	before := count("/geofeed.csv")
 	strict := attribution.NewLinkedGeofeeds(client(reach.Policy{}), nil)
-	if _, ok, err := strict.Claim(t.Context(), srv.URL+"/geofeed.csv", space, netip.MustParseAddr("192.0.2.10")); ok || err == nil || !strings.Contains(err.Error(), "not globally reachable") {
+	if _, ok, err := strict.Claim(t.Context(), srv.URL+"/geofeed.csv", space, netip.MustParseAddr("192.0.2.10")); ok || !errors.As(err, &ge) ||
+		ge.Kind != attribution.GeofeedRefused || !strings.Contains(err.Error(), "not globally reachable") {
 		t.Errorf("loopback without --allow-private: %v", err)
 	}
 	if count("/geofeed.csv") != before {
 		t.Error("the refused feed was asked")
+	}
+}
+
+// TestLinkedGeofeedCutShort: a fetch a domain's deadline cut short is not
+// kept for the run: the next domain asks again and gets the claim.
+func TestLinkedGeofeedCutShort(t *testing.T) {
+	t.Parallel()
+	var slow atomic.Bool
+	slow.Store(true)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slow.Load() {
+			<-r.Context().Done()
+			return
+		}
+		fmt.Fprint(w, "192.0.2.0/24,ID,,,\n")
+	}))
+	t.Cleanup(srv.Close)
+	tr := reach.Policy{AllowPrivate: true}.Transport(srv.Client().Transport.(*http.Transport))
+	l := attribution.NewLinkedGeofeeds(httpclient.New(httpclient.Options{Transport: tr, Timeout: 5 * time.Second, NoRedirects: true}), nil)
+	space := []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	var ge *attribution.GeofeedError
+	if _, ok, err := l.Claim(ctx, srv.URL+"/feed.csv", space, netip.MustParseAddr("192.0.2.1")); ok || !errors.As(err, &ge) || ge.Kind != attribution.GeofeedTimeout {
+		t.Fatalf("cut short: %v (%+v)", err, ge)
+	}
+	slow.Store(false)
+	if c, ok, err := l.Claim(t.Context(), srv.URL+"/feed.csv", space, netip.MustParseAddr("192.0.2.1")); !ok || err != nil || c.Country != "ID" {
+		t.Errorf("asked again: %+v, %v, %v", c, ok, err)
 	}
 }

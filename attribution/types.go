@@ -54,6 +54,10 @@ const (
 	KindProviderFeed DatasetKind = "provider_feed"
 	// KindGeofeed: an operator's geofeed (RFC 8805, db update --geofeed).
 	KindGeofeed DatasetKind = "geofeed"
+	// KindLinkedGeofeed: an operator's geofeed that a registry record
+	// links to (RFC 9632, audit --rdap), fetched during the run; ID and URL
+	// are its URL, Version the day it was fetched.
+	KindLinkedGeofeed DatasetKind = "linked_geofeed"
 )
 
 // Sources names, for each fact of a Result, the Dataset.ID that gave it.

@@ -128,6 +128,18 @@ type Extra struct {
 	// Geofeed is what an operator's own geofeed (installed by db update
 	// --geofeed) says of the address; nil when none covers it.
 	Geofeed *attribution.GeofeedClaim
+	// GeofeedFailure says why the geofeed the registry's record links to
+	// (--rdap) gave no claim; nil when it gave one, or none was linked.
+	GeofeedFailure *GeofeedFailure
+}
+
+// GeofeedFailure is a linked geofeed (RFC 9632) that could not be fetched
+// or read: the link as the record gives it (https, no credentials), a
+// stable code (attribution.GeofeedErrorKind's values) that reports word in
+// the reader's language, and hostwatch's English words, in which the
+// redirects' credentials and queries are redacted.
+type GeofeedFailure struct {
+	URL, Kind, Error string
 }
 
 // Failed reports whether the observation did not end with addresses.

@@ -476,8 +476,12 @@ func lookupExtras(ctx context.Context, addrs []Address, opts Options) {
 				n := opts.RDAP.Lookup(ctx, ip)
 				x.RDAP = &n
 				if opts.LinkedGeofeeds != nil && n.Geofeed != "" && x.Geofeed == nil {
-					// A feed that cannot be fetched claims nothing.
-					if c, ok, err := opts.LinkedGeofeeds.Claim(ctx, n.Geofeed, n.CIDRs, ip); ok && err == nil {
+					// A feed that cannot be fetched claims nothing, and says why.
+					c, ok, err := opts.LinkedGeofeeds.Claim(ctx, n.Geofeed, n.CIDRs, ip)
+					switch {
+					case err != nil:
+						x.GeofeedFailure = geofeedFailure(n.Geofeed, err)
+					case ok:
 						x.Geofeed = &c
 					}
 				}
@@ -489,6 +493,16 @@ func lookupExtras(ctx context.Context, addrs []Address, opts Options) {
 		}
 	}
 	runLimited(ExtraInFlight, slices.Concat(rtts, ptr, cym, reg))
+}
+
+// geofeedFailure is the model's word for a linked geofeed's error.
+func geofeedFailure(link string, err error) *GeofeedFailure {
+	f := &GeofeedFailure{URL: link, Kind: string(attribution.GeofeedFetchFailed), Error: err.Error()}
+	var ge *attribution.GeofeedError
+	if errors.As(err, &ge) {
+		f.Kind, f.Error = string(ge.Kind), ge.Detail()
+	}
+	return f
 }
 
 // runLimited runs tasks, at most limit at once, in order, and returns when

@@ -55,6 +55,10 @@ func describeDataset(pr *i18n.Printer, d attribution.Dataset) datasetWords {
 		w.License = pr.Described("dataset.license.geofeed", d.License)
 		w.Description = pr.T("dataset.description.geofeed", d.URL)
 		return w
+	case attribution.KindLinkedGeofeed:
+		w.License = pr.Described("dataset.license.geofeed", d.License)
+		w.Description = pr.T("dataset.description.linked_geofeed", d.URL, d.Version)
+		return w
 	}
 	w.License = pr.Described("dataset.license."+d.ID, d.License)
 	w.Notice = pr.Described("dataset.notice."+d.ID, d.Attribution)

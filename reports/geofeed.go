@@ -21,6 +21,16 @@ type GeofeedJSON struct {
 	Disagrees bool `json:"disagrees_with_country"`
 }
 
+// GeofeedErrorJSON is a geofeed the registry's record links to (RFC 9632,
+// with --rdap) that could not be fetched or read: the link as the record
+// gives it, a stable code, and hostwatch's English words (the redirects'
+// credentials and queries redacted).
+type GeofeedErrorJSON struct {
+	URL   string `json:"url"`
+	Kind  string `json:"kind"`
+	Error string `json:"error"`
+}
+
 func newGeofeedJSON(country string, g *attribution.GeofeedClaim) *GeofeedJSON {
 	if g == nil {
 		return nil
@@ -41,9 +51,16 @@ func readGeofeed(j *GeofeedJSON) *attribution.GeofeedClaim {
 	return &attribution.GeofeedClaim{Source: j.Source, Date: j.Date, Prefix: p, Country: j.Country, Region: j.Region, City: j.City}
 }
 
-// geofeedNotes is what the table, Markdown and HTML say of an address's geofeed.
+// geofeedNotes is what the table, Markdown and HTML say of an address's
+// geofeed, or of the linked one that could not be used.
 func geofeedNotes(pr *i18n.Printer, a probe.Address) []string {
-	if a.Extra == nil || a.Extra.Geofeed == nil {
+	if a.Extra == nil {
+		return nil
+	}
+	if f := a.Extra.GeofeedFailure; f != nil && a.Extra.Geofeed == nil {
+		return []string{pr.T("geofeed.failed", f.URL, geofeedFailureWords(pr, f))}
+	}
+	if a.Extra.Geofeed == nil {
 		return nil
 	}
 	g := a.Extra.Geofeed
@@ -58,4 +75,19 @@ func geofeedNotes(pr *i18n.Printer, a probe.Address) []string {
 // databases: the operator's geofeed, and the round trip's bound.
 func evidenceNotes(pr *i18n.Printer, a probe.Address) []string {
 	return append(geofeedNotes(pr, a), rttNotes(pr, a.Extra)...)
+}
+
+// geofeedFailureWords says why a linked geofeed gave no claim: in English
+// hostwatch's own words, as the JSON has them; in another language its
+// kind worded from the catalogue, the English words left to the JSON.
+func geofeedFailureWords(pr *i18n.Printer, f *probe.GeofeedFailure) string {
+	if pr.Lang() == i18n.English && f.Error != "" {
+		return f.Error
+	}
+	switch attribution.GeofeedErrorKind(f.Kind) {
+	case attribution.GeofeedNotHTTPS, attribution.GeofeedTooLarge, attribution.GeofeedHTTPStatus, attribution.GeofeedRedirects,
+		attribution.GeofeedTimeout, attribution.GeofeedRefused, attribution.GeofeedUntrusted, attribution.GeofeedUnreadable:
+		return pr.T("geofeed.failure." + f.Kind)
+	}
+	return pr.T("geofeed.failure.fetch_failed")
 }

@@ -285,6 +285,9 @@ type Address struct {
 	RTT *RTTJSON `json:"rtt,omitempty"`
 	// Geofeed is the operator's own geofeed's claim (db update --geofeed).
 	Geofeed *GeofeedJSON `json:"geofeed,omitempty"`
+	// GeofeedError says why the geofeed the registry's record links to
+	// (--rdap) gave no claim.
+	GeofeedError *GeofeedErrorJSON `json:"geofeed_error,omitempty"`
 }
 
 // CymruJSON is Team Cymru's view of an address, with the queries behind it.
@@ -344,6 +347,9 @@ func withExtra(a Address, x *probe.Extra) Address {
 	a.RDAP = x.RDAP
 	a.RTT = newRTTJSON(x.RTT)
 	a.Geofeed = newGeofeedJSON(a.Country, x.Geofeed)
+	if f := x.GeofeedFailure; f != nil {
+		a.GeofeedError = &GeofeedErrorJSON{URL: f.URL, Kind: f.Kind, Error: f.Error}
+	}
 	return a
 }
 

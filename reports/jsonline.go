@@ -88,7 +88,7 @@ func appendHop(b []byte, h resolvers.Hop) []byte {
 }
 
 func appendAddress(b []byte, a *Address) ([]byte, bool) {
-	if a.Cymru != nil || a.RDAP != nil || a.RTT != nil || a.Geofeed != nil {
+	if a.Cymru != nil || a.RDAP != nil || a.RTT != nil || a.Geofeed != nil || a.GeofeedError != nil {
 		return b, false // rare parts: encoding/json writes the line
 	}
 	b = append(b, `{"ip":`...)

@@ -87,7 +87,7 @@ func TestAppendTarget(t *testing.T) {
 		tg.Answers, tg.Records, tg.HTTP, tg.Authoritative = nil, nil, nil, nil
 		for i := range tg.Addresses {
 			tg.Addresses[i].Cymru, tg.Addresses[i].RDAP = nil, nil
-			tg.Addresses[i].RTT, tg.Addresses[i].Geofeed = nil, nil
+			tg.Addresses[i].RTT, tg.Addresses[i].Geofeed, tg.Addresses[i].GeofeedError = nil, nil, nil
 		}
 		return tg
 	}
@@ -126,6 +126,7 @@ func TestAppendTarget(t *testing.T) {
 		"rdap":          func(tg *Target) { tg.Addresses[1].RDAP = &rdap.Network{} },
 		"rtt":           func(tg *Target) { tg.Addresses[0].RTT = &RTTJSON{} },
 		"geofeed":       func(tg *Target) { tg.Addresses[1].Geofeed = &GeofeedJSON{} },
+		"geofeed_error": func(tg *Target) { tg.Addresses[0].GeofeedError = &GeofeedErrorJSON{} },
 	}
 	for name, set := range left {
 		tg := full(3)

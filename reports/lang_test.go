@@ -109,7 +109,11 @@ func withFailures(r probe.Report) probe.Report {
 		probe.Egress{Resolver: "127.0.0.1:5303", Method: probe.WhoamiName + " A", Status: resolvers.StatusNoData, Error: "no address in the answer"})
 	ip := netip.MustParseAddr("192.0.2.10")
 	timedOut := probe.Address{IP: ip, TTL: 60, Extra: &probe.Extra{RTT: &probe.RTT{Result: rtt.Result{Method: "tcp-connect",
-		Error: "port 80: dial tcp 192.0.2.10:80: i/o timeout", Failure: "timeout"}}}}
+		Error: "port 80: dial tcp 192.0.2.10:80: i/o timeout", Failure: "timeout",
+		ICMPError:   "unprivileged ICMP echo (ping sockets) is not permitted here: the process's group is outside net.ipv4.ping_group_range (socket: permission denied)",
+		ICMPFailure: "not_permitted"}},
+		GeofeedFailure: &probe.GeofeedFailure{URL: "https://geofeed.example/gagal.csv", Kind: "untrusted",
+			Error: "tls: failed to verify certificate: x509: certificate signed by unknown authority"}}}
 	hop := func(url, failure, words string) frontdoor.Hop {
 		return frontdoor.Hop{URL: url, Host: "gagal.kpu.go.id", Failure: failure, Error: words, StartedAt: at}
 	}
@@ -139,6 +143,18 @@ func withFailures(r probe.Report) probe.Report {
 				Error: "request https://www.gagal.kpu.go.id/: dial tcp 192.0.2.11:443: connect: connection refused",
 				Hops: []frontdoor.Hop{first, hop("https://www.gagal.kpu.go.id/", "connection_refused",
 					"request https://www.gagal.kpu.go.id/: dial tcp 192.0.2.11:443: connect: connection refused")}}},
+		},
+		probe.Observation{
+			// --rtt-icmp: echoes next to the connects, and echoes alone.
+			Target: probe.ParseTarget("gema.kpu.go.id", "args", 0), Status: resolvers.StatusOK, StartedAt: at,
+			Addresses: []probe.Address{
+				{IP: netip.MustParseAddr("192.0.2.13"), TTL: 60, Extra: &probe.Extra{RTT: &probe.RTT{Result: rtt.Result{Method: rtt.MethodTCPAndICMP,
+					Samples: []rtt.Sample{{At: at, Port: 443, RTT: 2 * time.Millisecond, Reply: rtt.ReplySYNACK}, {At: at, RTT: time.Millisecond, Reply: rtt.ReplyEcho}},
+					Min:     time.Millisecond}}}},
+				{IP: netip.MustParseAddr("192.0.2.14"), TTL: 60, Extra: &probe.Extra{RTT: &probe.RTT{Result: rtt.Result{Method: rtt.MethodTCPAndICMP,
+					Samples: []rtt.Sample{{At: at, RTT: time.Millisecond, Reply: rtt.ReplyEcho}}, Min: time.Millisecond,
+					Error: "port 80: dial tcp 192.0.2.14:80: i/o timeout", Failure: "timeout", ICMPError: "icmp echo: i/o timeout", ICMPFailure: "timeout"}}}},
+			},
 		},
 		probe.Observation{
 			Target: probe.ParseTarget("putar.kpu.go.id", "args", 0), Status: resolvers.StatusOK, StartedAt: at,
@@ -171,6 +187,9 @@ func readDatasets() []attribution.Dataset {
 		{ID: "as64500", Version: "2026-11-29", License: "the operator's own publication (RFC 8805)", Fields: []string{"geofeed"}, URL: geofeedURL,
 			Description: "An operator's geofeed (RFC 8805), fetched from " + geofeedURL + "; its country, region and city are the operator's own claim, shown next to the databases' and never merged into them.",
 			Kind:        attribution.KindGeofeed},
+		{ID: "https://geofeed.example/linked.csv", Version: "2026-12-01", License: "the operator's own publication (RFC 8805)", Fields: []string{"geofeed"},
+			URL: "https://geofeed.example/linked.csv", Kind: attribution.KindLinkedGeofeed,
+			Description: "An operator's geofeed (RFC 8805) that the registry's record links to (RFC 9632), fetched from https://geofeed.example/linked.csv on 2026-12-01; its country, region and city are the operator's own claim, shown next to the databases' and never merged into them."},
 	}
 }
 

@@ -162,12 +162,15 @@ func readQueries(qs []Query) ([]resolvers.Exchange, error) {
 
 // readExtra reads back what --ptr and --cymru added to an address.
 func readExtra(a Address) (*probe.Extra, error) {
-	if a.PTR == nil && a.PTRError == "" && a.Cymru == nil && a.RDAP == nil && a.RTT == nil && a.Geofeed == nil {
+	if a.PTR == nil && a.PTRError == "" && a.Cymru == nil && a.RDAP == nil && a.RTT == nil && a.Geofeed == nil && a.GeofeedError == nil {
 		return nil, nil
 	}
 	x := &probe.Extra{PTRError: a.PTRError, PTRAsked: a.PTR != nil || a.PTRError != "", RDAP: a.RDAP,
 		PTRStatus: resolvers.Status(a.PTRStatus), PTRResolver: a.PTRResolver}
 	x.Geofeed = readGeofeed(a.Geofeed)
+	if e := a.GeofeedError; e != nil {
+		x.GeofeedFailure = &probe.GeofeedFailure{URL: e.URL, Kind: e.Kind, Error: e.Error}
+	}
 	var err error
 	if x.RTT, err = readRTT(a.RTT); err != nil {
 		return nil, err

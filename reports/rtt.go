@@ -44,6 +44,10 @@ type RTTJSON struct {
 	Error   string       `json:"error,omitempty"`
 	// Failure classifies Error as a code (rtt.Result.Failure).
 	Failure string `json:"failure,omitempty"`
+	// ICMPError and ICMPFailure say why ICMP echoes (--rtt-icmp) are
+	// missing: not_permitted where ping sockets are not allowed.
+	ICMPError   string `json:"icmp_error,omitempty"`
+	ICMPFailure string `json:"icmp_failure,omitempty"`
 	// Bound is absent when the vantage has no location: then nothing is bounded.
 	Bound *BoundJSON `json:"bound,omitempty"`
 }
@@ -53,7 +57,10 @@ type RTTSampleJSON struct {
 	At     string  `json:"at"`
 	Port   uint16  `json:"port"`
 	Millis float64 `json:"rtt_ms"`
-	Reply  string  `json:"reply"` // syn-ack or rst
+	Reply  string  `json:"reply"` // syn-ack, rst or echo-reply
+	// Method is icmp-echo for an ICMP echo (--rtt-icmp); absent for a TCP
+	// connect, as in reports older than it.
+	Method string `json:"method,omitempty"`
 }
 
 // BoundJSON is what the speed of light allows: an upper bound on the
@@ -77,9 +84,14 @@ func newRTTJSON(r *probe.RTT) *RTTJSON {
 	if r == nil {
 		return nil
 	}
-	j := &RTTJSON{Method: r.Method, Samples: make([]RTTSampleJSON, 0, len(r.Samples)), Error: r.Error, Failure: r.Failure}
+	j := &RTTJSON{Method: r.Method, Samples: make([]RTTSampleJSON, 0, len(r.Samples)), Error: r.Error, Failure: r.Failure,
+		ICMPError: r.ICMPError, ICMPFailure: r.ICMPFailure}
 	for _, s := range r.Samples {
-		j.Samples = append(j.Samples, RTTSampleJSON{At: timestamp(s.At), Port: s.Port, Millis: millis(s.RTT), Reply: s.Reply})
+		js := RTTSampleJSON{At: timestamp(s.At), Port: s.Port, Millis: millis(s.RTT), Reply: s.Reply}
+		if s.Method() == rtt.MethodICMP {
+			js.Method = rtt.MethodICMP
+		}
+		j.Samples = append(j.Samples, js)
 	}
 	if len(r.Samples) > 0 {
 		m := millis(r.Min)
@@ -103,6 +115,7 @@ func readRTT(j *RTTJSON) (*probe.RTT, error) {
 	}
 	r := &probe.RTT{}
 	r.Method, r.Error, r.Failure = j.Method, j.Error, j.Failure
+	r.ICMPError, r.ICMPFailure = j.ICMPError, j.ICMPFailure
 	for _, s := range j.Samples {
 		at, err := parseTime("rtt sample at", s.At)
 		if err != nil {
@@ -140,14 +153,31 @@ func rttNotes(pr *i18n.Printer, x *probe.Extra) []string {
 	case r.Refused != nil:
 		return []string{pr.T("rtt.refused", r.Refused.String())}
 	case len(r.Samples) == 0:
-		return []string{pr.T("rtt.no-answer", rttFailure(pr, r))}
+		return []string{pr.T("rtt.no-answer", rttFailure(pr, r)) + icmpNote(pr, r)}
 	}
-	samples := make([]string, len(r.Samples))
+	var tcp, echoes []string
+	var lastTCP *rtt.Sample
 	for i, s := range r.Samples {
-		samples[i] = pr.T("rtt.ms", millis(s.RTT))
+		if s.Method() == rtt.MethodICMP {
+			echoes = append(echoes, pr.T("rtt.ms", millis(s.RTT)))
+			continue
+		}
+		tcp = append(tcp, pr.T("rtt.ms", millis(s.RTT)))
+		lastTCP = &r.Samples[i]
 	}
-	last := r.Samples[len(r.Samples)-1]
-	line := pr.T("rtt.measured", millis(r.Min), strings.Join(samples, ", "), last.Port, last.Reply)
+	var line string
+	if lastTCP != nil {
+		line = pr.T("rtt.measured", millis(r.Min), strings.Join(tcp, ", "), lastTCP.Port, lastTCP.Reply)
+		if len(echoes) > 0 {
+			line += "; " + pr.T("rtt.icmp", strings.Join(echoes, ", "))
+		}
+	} else {
+		line = pr.T("rtt.measured.icmp", millis(r.Min), strings.Join(echoes, ", "))
+		if r.Error != "" {
+			line += "; " + pr.T("rtt.tcp.failed", rttFailure(pr, r))
+		}
+	}
+	line += icmpNote(pr, r)
 	b := r.Bound
 	if b == nil {
 		return []string{line + "; " + pr.T("rtt.no-location")}
@@ -164,6 +194,25 @@ func rttNotes(pr *i18n.Printer, x *probe.Extra) []string {
 		line += " — " + pr.T("rtt.untestable", b.Claimed)
 	}
 	return []string{line}
+}
+
+// icmpNote says why ICMP echoes (--rtt-icmp) are missing, "" when none is.
+func icmpNote(pr *i18n.Printer, r *probe.RTT) string {
+	if r.ICMPFailure == "" && r.ICMPError == "" {
+		return ""
+	}
+	why := r.ICMPError
+	if pr.Lang() != i18n.English || why == "" {
+		switch r.ICMPFailure {
+		case "not_permitted", "timeout", "unknown_failure":
+			why = pr.T("rtt.icmp.failure." + r.ICMPFailure)
+		case "host_unreachable", "network_unreachable", "interrupted":
+			why = pr.T("rtt.failure." + r.ICMPFailure)
+		default:
+			why = pr.T("rtt.icmp.failure.unknown_failure")
+		}
+	}
+	return "; " + pr.T("rtt.icmp.failed", why)
 }
 
 // mapDisk is one round trip's disk on the HTML map.

@@ -17,7 +17,11 @@ import (
 const cacheFormat = 1
 
 // cacheEntry is one cache file: a registry's raw answer for one address and
-// when it was fetched.
+// when it was fetched. The answer is kept as the registry sent it and
+// parsed at every read, so that a fact the parser learns to read later
+// (the geofeed link, added after the cache) comes out of answers cached
+// before it: an old entry never reads as "the record has none". A new
+// parsed field thus needs no new cacheFormat; only a new file layout does.
 type cacheEntry struct {
 	Format     int             `json:"format"`
 	IP         string          `json:"ip"`

@@ -640,3 +640,52 @@ func TestLookupRegistryShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheWrittenBeforeGeofeed: an answer cached by a hostwatch older
+// than the geofeed field (the same format 1 file, as 344fc94 wrote it) is
+// not read as "no geofeed": the cache keeps the registry's raw answer and
+// parses it at every read, so the link comes out of it without asking the
+// registry again. A file claiming a 200 without the answer is a miss,
+// never an answer with nothing in it.
+func TestCacheWrittenBeforeGeofeed(t *testing.T) {
+	r := newRegistry(t, func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "application/rdap+json")
+		fmt.Fprint(w, `{"objectClassName":"ip network","handle":"FRESH","startAddress":"203.0.113.0","endAddress":"203.0.113.255"}`)
+	})
+	dir := t.TempDir()
+	clock := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	base := r.URL + "/apnic/"
+	cfg := Config{Bootstrap: testBootstrap(t, map[string]string{"203.0.113.0/24": base}), CacheDir: dir, Now: func() time.Time { return clock }}
+	host := strings.ReplaceAll(strings.TrimPrefix(r.URL, "https://"), ":", "_")
+	if err := os.MkdirAll(filepath.Join(dir, host), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(response string) {
+		t.Helper()
+		old := fmt.Sprintf(`{"format":1,"ip":"203.0.113.7","registry":%q,"url":%q,"http_status":200,"fetched_at":%q%s}`,
+			base, base+"ip/203.0.113.7", clock.Add(-time.Hour).Format(time.RFC3339Nano), response)
+		if err := os.WriteFile(filepath.Join(dir, host, "203.0.113.7.json"), []byte(old), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name, record, want string
+	}{
+		{"link", `"links":[{"value":"x","rel":"geo","type":"application/geofeed+csv","href":"https://feed.example/geofeed.csv"}]`, "https://feed.example/geofeed.csv"},
+		{"remark", `"remarks":[{"description":["Geofeed https://feed.example/remark.csv"]}]`, "https://feed.example/remark.csv"},
+		{"none", `"name":"NO-FEED"`, ""},
+	} {
+		write(`,"response":{"objectClassName":"ip network","handle":"OLD","startAddress":"203.0.113.0","endAddress":"203.0.113.255",` + tc.record + `}`)
+		n := newTestClient(t, r, cfg).Lookup(t.Context(), ip203)
+		if n.Status != StatusOK || !n.FromCache || n.Handle != "OLD" || n.Geofeed != tc.want {
+			t.Errorf("%s: %+v, want geofeed %q from the cache", tc.name, n, tc.want)
+		}
+	}
+	if got := r.requests.Load(); got != 0 {
+		t.Errorf("%d requests for answers in the cache", got)
+	}
+	write("") // a 200 without its answer
+	if n := newTestClient(t, r, cfg).Lookup(t.Context(), ip203); n.Status != StatusOK || n.FromCache || n.Handle != "FRESH" || r.requests.Load() != 1 {
+		t.Errorf("a 200 without its answer: %+v, %d requests", n, r.requests.Load())
+	}
+}

@@ -168,6 +168,17 @@ type auditRun struct {
 	vantageName string
 	location    *geo.Point
 	timeout     time.Duration
+	// linked fetches the geofeeds registry records link to (--rdap).
+	linked *attribution.LinkedGeofeeds
+}
+
+// linkedDatasets are the geofeeds registry records linked to that gave a
+// claim in the run (--rdap): datasets found as the run went, listed after it.
+func (r *auditRun) linkedDatasets() []attribution.Dataset {
+	if r.linked == nil {
+		return nil
+	}
+	return r.linked.Datasets()
 }
 
 // egress starts asking each resolver for its outgoing address (whoami), in
@@ -369,8 +380,9 @@ func prepareAudit(ctx context.Context, streams IOStreams, opts *auditOptions, ar
 		run.options.RDAP = c
 		// Geofeeds the records link to (RFC 9632): https only, through the
 		// same policy, each fetched once for the run.
-		run.options.LinkedGeofeeds = attribution.NewLinkedGeofeeds(httpclient.New(httpclient.Options{
+		run.linked = attribution.NewLinkedGeofeeds(httpclient.New(httpclient.Options{
 			Transport: tr, Timeout: opts.rdapTimeout(), Retries: 1, NoRedirects: true}), streams.Now)
+		run.options.LinkedGeofeeds = run.linked
 	}
 	return run, nil
 }
@@ -462,13 +474,10 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		// addresses come at the end.
 		Vantage: probe.Vantage{Name: run.vantageName, TimeZone: probe.LocalTimeZone(streams.Now()), Location: run.location},
 	}
-	if o := run.options.RTT; o != nil {
-		if o.Shapes != nil {
-			report.Datasets = append(report.Datasets, shapesDataset(o.Shapes))
-		} else {
-			fmt.Fprintln(streams.ErrOut, "hostwatch: warning: --rtt without --vantage-location: round trips are measured, but bound nothing")
-		}
+	if o := run.options.RTT; o != nil && o.Shapes != nil {
+		report.Datasets = append(report.Datasets, shapesDataset(o.Shapes))
 	}
+	rttWarnings(streams.ErrOut, run.options.RTT)
 	failed := 0
 	var health runHealth
 	var emit func(probe.Observation) error
@@ -528,6 +537,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		return errNoDomains
 	}
 	report.Interrupted = interrupted
+	report.Datasets = append(report.Datasets, run.linkedDatasets()...)
 	report.Vantage = run.vantage(streams, egress)
 	report.Warnings = append(report.Warnings, dataWarnings(streams, run.db)...)
 	lang := opts.lang.resolve(streams.Getenv)

@@ -175,6 +175,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		return err
 	}
 	defer run.Close()
+	icmpWarning(streams.ErrOut, run.options.RTT)
 	store, path, err := openStore(ctx, opts.db, true)
 	if err != nil {
 		return err
@@ -233,6 +234,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	if err != nil {
 		return runError{err}
 	}
+	result.Datasets = append(result.Datasets, run.linkedDatasets()...)
 	switch {
 	case input.err != nil:
 		return fmt.Errorf("%w; nothing was recorded", input.err)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -16,12 +18,14 @@ import (
 // rttFlags are --rtt, --rtt-samples and --vantage-location.
 type rttFlags struct {
 	on       bool
+	icmp     bool
 	samples  int
 	location string
 }
 
 func (f *rttFlags) bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.on, "rtt", false, "also measure the round trip to every address with TCP connects (443, then 80; a SYN-ACK or a RST both count, nothing is sent after the handshake); with --vantage-location, bound how far each address can be (min RTT × 100 km, light in fibre) and list the countries within that disk, flagging a database country outside it")
+	fs.BoolVar(&f.icmp, "rtt-icmp", false, "with --rtt, also time ICMP echoes (as many as --rtt-samples) through an unprivileged ping socket, kept next to the TCP samples with their method; where ping sockets are not permitted (net.ipv4.ping_group_range) a note says so and the TCP samples stand. Never a raw socket or a privilege")
 	fs.IntVar(&f.samples, "rtt-samples", rtt.DefaultSamples, fmt.Sprintf("with --rtt, round trips per address (1 to %d); the least bounds, all are kept", rtt.MaxSamples))
 	fs.StringVar(&f.location, "vantage-location", "", "where this run is taken from, as `LAT,LON` in degrees (e.g. -6.2,106.8 for Jakarta), recorded with the vantage; --rtt bounds nothing without it")
 }
@@ -41,10 +45,13 @@ func (f *rttFlags) prepare(allowPrivate bool) (*probe.RTTOptions, *geo.Point, er
 	if f.samples < 1 || f.samples > rtt.MaxSamples {
 		return nil, nil, fmt.Errorf("--rtt-samples must be from 1 to %d, got %d", rtt.MaxSamples, f.samples)
 	}
+	if f.icmp && !f.on {
+		return nil, nil, errors.New("--rtt-icmp goes with --rtt")
+	}
 	if !f.on {
 		return nil, loc, nil
 	}
-	o := &probe.RTTOptions{Options: rtt.Options{Samples: f.samples, Policy: reach.Policy{AllowPrivate: allowPrivate}}, Location: loc}
+	o := &probe.RTTOptions{Options: rtt.Options{Samples: f.samples, Policy: reach.Policy{AllowPrivate: allowPrivate}, ICMP: f.icmp}, Location: loc}
 	if loc != nil {
 		shapes, err := geo.LoadShapes()
 		if err != nil {
@@ -53,6 +60,30 @@ func (f *rttFlags) prepare(allowPrivate bool) (*probe.RTTOptions, *geo.Point, er
 		o.Shapes = shapes
 	}
 	return o, loc, nil
+}
+
+// rttWarnings says, before a run, what its round trips will lack: a bound
+// without --vantage-location, ICMP echoes where ping sockets are not
+// permitted. Neither stops the run.
+func rttWarnings(w io.Writer, o *probe.RTTOptions) {
+	if o == nil {
+		return
+	}
+	if o.Shapes == nil {
+		fmt.Fprintln(w, "hostwatch: warning: --rtt without --vantage-location: round trips are measured, but bound nothing")
+	}
+	icmpWarning(w, o)
+}
+
+// icmpWarning says, before a run, that --rtt-icmp will get no echo because
+// ping sockets are not permitted here: a note, not a failure.
+func icmpWarning(w io.Writer, o *probe.RTTOptions) {
+	if o == nil || !o.ICMP {
+		return
+	}
+	if err := rtt.PingPermitted(false); errors.Is(err, rtt.ErrPingNotPermitted) {
+		fmt.Fprintln(w, "hostwatch: note: --rtt-icmp: unprivileged ping sockets are not permitted here (net.ipv4.ping_group_range); round trips are TCP connects only, and each address says so")
+	}
 }
 
 // shapesDataset is the country shapes' entry in a report's datasets, with

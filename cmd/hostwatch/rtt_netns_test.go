@@ -257,6 +257,119 @@ func TestRTTBounds(t *testing.T) {
 		}
 	})
 
+	// --rtt-icmp: where the namespace's net.ipv4.ping_group_range forbids
+	// ping sockets, a note and the TCP samples; where it allows them, the
+	// echoes next to the connects, each sample with its method, kept by
+	// the history through its reply.
+	t.Run("icmp", func(t *testing.T) {
+		const sysctl = "/proc/sys/net/ipv4/ping_group_range"
+		old, err := os.ReadFile(sysctl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = os.WriteFile(sysctl, old, 0o644) })
+		set := func(v string) {
+			t.Helper()
+			if err := os.WriteFile(sysctl, []byte(v), 0o644); err != nil {
+				t.Fatalf("set %s to %q in the test's own namespace: %v", sysctl, v, err)
+			}
+		}
+		icmpAudit := func(t *testing.T, args ...string) (reports.Address, string) {
+			t.Helper()
+			args = append([]string{"audit", "-o", "json", "--resolver", resolver.Addr, "--mmdb", mmdb, "--rtt", "--rtt-icmp",
+				"--vantage-location", "-6.2,106.8"}, append(args, "www.rtt.test")...)
+			code, stdout, stderr := runHostwatch(t, args...)
+			if code != 0 {
+				t.Fatalf("hostwatch %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+			}
+			if err := schema.Validate([]byte(stdout), "report.v1.schema.json", ""); err != nil {
+				t.Errorf("the report does not follow its schema: %v", err)
+			}
+			var doc reports.Document
+			if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+				t.Fatal(err)
+			}
+			return addr(t, doc, "www.rtt.test"), stderr
+		}
+		count := func(r *reports.RTTJSON) (tcp, echoes int) {
+			for _, s := range r.Samples {
+				if s.Method == "icmp-echo" {
+					echoes++
+					if s.Reply != "echo-reply" || s.Port != 0 || s.Millis > 20 {
+						t.Errorf("echo sample %+v", s)
+					}
+				} else if s.Reply == "syn-ack" && s.Port == 443 {
+					tcp++
+				}
+			}
+			return tcp, echoes
+		}
+
+		set("1\t0") // nobody may
+		a, stderr := icmpAudit(t)
+		r := a.RTT
+		if tcp, echoes := count(r); tcp != 3 || echoes != 0 || r.Method != "tcp-connect+icmp-echo" || r.ICMPFailure != "not_permitted" ||
+			!strings.Contains(r.ICMPError, "ping_group_range") || r.Error != "" {
+			t.Errorf("ping sockets forbidden: rtt %+v", r)
+		}
+		if r.Bound == nil || !r.Bound.Contradicted {
+			t.Errorf("the TCP samples no longer bound: %+v", r.Bound)
+		}
+		if !strings.Contains(stderr, "--rtt-icmp: unprivileged ping sockets are not permitted here") {
+			t.Errorf("no note on stderr: %q", stderr)
+		}
+		for lang, want := range map[string]string{"en": "ICMP echoes missing: unprivileged ICMP echo (ping sockets) is not permitted here",
+			"id": "ICMP echo tidak didapat: soket ping tidak diizinkan di sini (net.ipv4.ping_group_range)"} {
+			// Markdown, whose notes are not wrapped; it escapes the underscore.
+			code, stdout, stderr := runHostwatch(t, "audit", "-o", "markdown", "--lang", lang, "--resolver", resolver.Addr, "--mmdb", mmdb,
+				"--rtt", "--rtt-icmp", "www.rtt.test")
+			if code != 0 || !strings.Contains(strings.ReplaceAll(stdout, `\_`, "_"), want) {
+				t.Errorf("--lang %s: exit %d, %q not in:\n%s%s", lang, code, want, stdout, stderr)
+			}
+		}
+
+		set("0\t2147483647") // everyone may
+		a, stderr = icmpAudit(t)
+		r = a.RTT
+		if tcp, echoes := count(r); tcp != 3 || echoes != 3 || r.ICMPError != "" || r.ICMPFailure != "" || r.Bound == nil || !r.Bound.Contradicted {
+			t.Errorf("ping sockets allowed: rtt %+v", r)
+		}
+		least := r.Samples[0].Millis
+		for _, s := range r.Samples {
+			least = min(least, s.Millis)
+		}
+		if *r.MinMillis != least {
+			t.Errorf("min %v ms, want the least of all samples %v", *r.MinMillis, least)
+		}
+		if strings.Contains(stderr, "ping sockets") {
+			t.Errorf("a note where ping sockets are allowed: %q", stderr)
+		}
+		for lang, want := range map[string]string{"en": "; ICMP echo ", "id": "; ICMP echo "} {
+			code, stdout, _ := runHostwatch(t, "audit", "-o", "table", "--lang", lang, "--resolver", resolver.Addr, "--mmdb", mmdb,
+				"--rtt", "--rtt-icmp", "www.rtt.test")
+			if code != 0 || !strings.Contains(stdout, want) {
+				t.Errorf("--lang %s: exit %d, %q not in:\n%s", lang, code, want, stdout)
+			}
+		}
+		// The history keeps each sample's method (through its reply).
+		db := filepath.Join(t.TempDir(), "history.db")
+		if code, _, stderr := runHostwatch(t, "check", "--db", db, "--resolver", resolver.Addr, "--mmdb", mmdb, "--rtt", "--rtt-icmp",
+			"--vantage", "jakarta", "--vantage-location", "-6.2,106.8", "www.rtt.test"); code != 0 {
+			t.Fatalf("check: exit %d: %s", code, stderr)
+		}
+		code, stdout, stderr := runHostwatch(t, "history", "--db", db, "--bounds", rttListening, "-o", "json")
+		var bd reports.BoundsDocument
+		if code != 0 || json.Unmarshal([]byte(stdout), &bd) != nil || len(bd.Vantages) != 1 {
+			t.Fatalf("history --bounds: exit %d: %s%s", code, stdout, stderr)
+		}
+		if tcp, echoes := count(bd.Vantages[0].RTT); tcp != 3 || echoes != 3 || bd.Vantages[0].RTT.Method != "tcp-connect+icmp-echo" {
+			t.Errorf("recorded rtt %+v", bd.Vantages[0].RTT)
+		}
+		if code, _, stderr := runHostwatch(t, "audit", "--resolver", resolver.Addr, "--rtt-icmp", "www.rtt.test"); code != exitUsage || !strings.Contains(stderr, "--rtt-icmp goes with --rtt") {
+			t.Errorf("--rtt-icmp without --rtt: exit %d, %s", code, stderr)
+		}
+	})
+
 	t.Run("private refused", func(t *testing.T) {
 		doc := audit(t, "--vantage-location", "-6.2,106.8", "inside.rtt.test")
 		a := addr(t, doc, "inside.rtt.test")

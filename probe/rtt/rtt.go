@@ -8,6 +8,12 @@
 // Connections go through reach.Policy's Control, as every connection to a
 // learned address does: a non-global address is refused unless the policy
 // allows private ones.
+//
+// Options.ICMP adds ICMP echoes, sent through an unprivileged ping socket
+// where the system allows one (on Linux, net.ipv4.ping_group_range): never
+// a raw socket, never a privilege. Their samples are kept next to the TCP
+// ones, each with its method, and the least of all bounds: neither kind of
+// reply can outrun light.
 package rtt
 
 import (
@@ -36,21 +42,40 @@ var DefaultPorts = []uint16{443, 80}
 
 // How a round trip was answered.
 const (
-	ReplySYNACK = "syn-ack" // a listener accepted: the handshake completed
-	ReplyRST    = "rst"     // nothing listens on the port: the host reset
+	ReplySYNACK = "syn-ack"    // a listener accepted: the handshake completed
+	ReplyRST    = "rst"        // nothing listens on the port: the host reset
+	ReplyEcho   = "echo-reply" // an ICMP echo was answered (Options.ICMP)
+)
+
+// The methods of a measurement.
+const (
+	MethodTCP  = "tcp-connect"
+	MethodICMP = "icmp-echo"
+	// MethodTCPAndICMP is a Result's Method with Options.ICMP: both were
+	// tried, and each sample says which it is.
+	MethodTCPAndICMP = MethodTCP + "+" + MethodICMP
 )
 
 // Sample is one round trip.
 type Sample struct {
-	At    time.Time // when the SYN was sent (the injected clock)
-	Port  uint16
+	At    time.Time // when the SYN (or the echo) was sent (the injected clock)
+	Port  uint16    // 0 for an ICMP echo
 	RTT   time.Duration
-	Reply string // ReplySYNACK or ReplyRST
+	Reply string // ReplySYNACK, ReplyRST or ReplyEcho
+}
+
+// Method is how the sample was measured: MethodICMP for an echo's reply,
+// else MethodTCP. It follows from Reply, which is what a history keeps.
+func (s Sample) Method() string {
+	if s.Reply == ReplyEcho {
+		return MethodICMP
+	}
+	return MethodTCP
 }
 
 // Result is the measurement of one address.
 type Result struct {
-	Method string // "tcp-connect"
+	Method string // MethodTCP, or MethodTCPAndICMP with Options.ICMP
 	// Samples are every round trip that was answered, in order.
 	Samples []Sample
 	// Min is the smallest RTT of Samples; 0 when there is none.
@@ -64,6 +89,11 @@ type Result struct {
 	// made: timeout, host_unreachable, network_unreachable, interrupted or
 	// unknown_failure; "" when Error is "".
 	Failure string
+	// ICMPError says why ICMP echoes (Options.ICMP) are missing, and
+	// ICMPFailure classifies it: not_permitted (ping sockets are not
+	// allowed here; ErrPingNotPermitted), or one of Failure's codes. A
+	// missing echo never fails the measurement: the TCP samples stand.
+	ICMPError, ICMPFailure string
 }
 
 // Options configure Measure.
@@ -75,13 +105,19 @@ type Options struct {
 	// Now is the clock samples are stamped with; time.Now if nil. Durations
 	// are measured with the monotonic clock whatever Now is.
 	Now func() time.Time
+	// ICMP adds Samples ICMP echoes after the connects, through an
+	// unprivileged ping socket, within the same ctx.
+	ICMP bool
 }
 
 // Measure times opts.Samples round trips to addr, one after another. For
 // each, the ports are tried in turn until one answers (SYN-ACK or RST); a
 // port that answered is tried first from then on. ctx bounds it all.
 func Measure(ctx context.Context, addr netip.Addr, opts Options) Result {
-	res := Result{Method: "tcp-connect"}
+	res := Result{Method: MethodTCP}
+	if opts.ICMP {
+		res.Method = MethodTCPAndICMP
+	}
 	if r, no := opts.Policy.Check(addr); no {
 		res.Refused = &r
 		return res
@@ -123,13 +159,16 @@ func Measure(ctx context.Context, addr netip.Addr, opts Options) Result {
 			break
 		}
 	}
+	if len(res.Samples) < n && lastErr != nil {
+		res.Error, res.Failure = lastErr.Error(), failure(lastErr)
+	}
+	if opts.ICMP {
+		measureICMP(ctx, addr, n, timeout, now, &res)
+	}
 	for i, s := range res.Samples {
 		if i == 0 || s.RTT < res.Min {
 			res.Min = s.RTT
 		}
-	}
-	if len(res.Samples) < n && lastErr != nil {
-		res.Error, res.Failure = lastErr.Error(), failure(lastErr)
 	}
 	return res
 }

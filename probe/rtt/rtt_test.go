@@ -105,3 +105,49 @@ func TestMeasure(t *testing.T) {
 		}
 	})
 }
+
+// TestMeasureICMP times echoes to 127.0.0.1 next to the connects where
+// this process may open a ping socket, and otherwise gets the note
+// not_permitted with the TCP samples standing: which of the two depends on
+// the machine's net.ipv4.ping_group_range (the netns test in cmd sets it
+// both ways). A refused address is sent no echo either.
+func TestMeasureICMP(t *testing.T) {
+	t.Parallel()
+	lo := netip.MustParseAddr("127.0.0.1")
+	open, _ := listen(t)
+	allow := reach.Policy{AllowPrivate: true}
+	res := Measure(t.Context(), lo, Options{Samples: 2, Ports: []uint16{open}, Policy: allow, ICMP: true})
+	if res.Method != MethodTCPAndICMP || res.Error != "" {
+		t.Fatalf("%+v", res)
+	}
+	var tcp, echoes int
+	for _, s := range res.Samples {
+		switch s.Method() {
+		case MethodTCP:
+			tcp++
+		case MethodICMP:
+			echoes++
+			if s.Port != 0 || s.Reply != ReplyEcho || s.RTT <= 0 {
+				t.Errorf("echo sample %+v", s)
+			}
+		}
+		if s.RTT < res.Min {
+			t.Errorf("min %v above the sample %+v", res.Min, s)
+		}
+	}
+	if tcp != 2 {
+		t.Errorf("%d TCP samples, want 2: %+v", tcp, res)
+	}
+	if err := PingPermitted(false); err != nil {
+		t.Logf("ping sockets: %v", err)
+		if echoes != 0 || res.ICMPFailure != "not_permitted" || res.ICMPError == "" {
+			t.Errorf("ping sockets not permitted: %+v, want the note not_permitted", res)
+		}
+	} else if echoes != 2 || res.ICMPError != "" || res.ICMPFailure != "" {
+		t.Errorf("ping sockets permitted: %d echoes, %+v", echoes, res)
+	}
+
+	if res := Measure(t.Context(), lo, Options{ICMP: true}); res.Refused == nil || len(res.Samples) != 0 || res.ICMPFailure != "" {
+		t.Errorf("refused: %+v", res)
+	}
+}
