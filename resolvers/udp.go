@@ -264,8 +264,8 @@ func (u *udpConn) send(batch []outgoing, msgs []ipv4.Message) {
 	}
 	for sent := 0; sent < len(batch); {
 		k, err := u.batch.WriteBatch(msgs[sent:], 0)
-		sent += k
-		if err != nil {
+		sent += max(k, 0) // -1 when the first could not be written
+		if err != nil && sent < len(batch) {
 			// The datagram at sent could not be written: its query fails,
 			// and the rest of the batch is tried again.
 			if o := batch[sent]; u.cancel(o.id, o.c) {

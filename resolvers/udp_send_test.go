@@ -1,8 +1,11 @@
 package resolvers
 
 import (
+	"fmt"
 	"net"
+	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/net/ipv4"
 )
@@ -62,4 +65,32 @@ func TestSendKeepsEveryQuery(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// A resolver port nobody listens on refuses the queries (ICMP port
+// unreachable, then ECONNREFUSED on the connected socket, which a batch
+// write reports as -1 written): every name fails, none crashes.
+func TestRefusedPort(t *testing.T) {
+	t.Parallel()
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.LocalAddr().String()
+	l.Close()
+	c, err := New(Config{Servers: []string{addr}, Timeout: 300 * time.Millisecond, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var wg sync.WaitGroup
+	for i := range 500 {
+		wg.Go(func() {
+			res := c.Resolve(t.Context(), fmt.Sprintf("h%d.refused.test", i))
+			if res.Status == StatusOK || res.Err == nil {
+				t.Errorf("h%d: %s, %v; want a failure", i, res.Status, res.Err)
+			}
+		})
+	}
+	wg.Wait()
 }
