@@ -29,7 +29,7 @@ func historyStatus(ctx context.Context, s history.Store, name string) (reports.H
 		return reports.HistoryStatus{Backend: ps.Backend, Location: ps.Location, SchemaVersion: ps.Version, Current: ps.Current, Server: ps.Server}, err
 	case *sqlite.Store:
 		v, err := st.SchemaVersion(ctx)
-		return reports.HistoryStatus{Backend: "sqlite", Location: name, SchemaVersion: v, Current: sqlite.CurrentSchema}, err
+		return reports.HistoryStatus{Backend: "sqlite", Location: name, SchemaVersion: v, Current: sqlite.CurrentSchema()}, err
 	}
 	return reports.HistoryStatus{}, fmt.Errorf("%s: unknown history backend", name)
 }

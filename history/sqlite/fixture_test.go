@@ -29,7 +29,7 @@ func TestWriteFixture(t *testing.T) {
 		t.Skip("writes a fixture")
 	}
 	ob := newObserver(t)
-	name := filepath.Join("testdata", fmt.Sprintf("landed-v%d", schemaVersion))
+	name := filepath.Join("testdata", fmt.Sprintf("landed-v%d", schema().Latest()))
 	path := name + ".db"
 	os.Remove(path)
 	s, err := Open(t.Context(), path)
