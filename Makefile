@@ -28,7 +28,7 @@ SCREENSHOT_ID := docs/report-id.png
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium postgresql fuzz bench bench-knot bench-history dnsperf dataset providers map screenshot clean
+.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium postgresql fuzz bench bench-knot bench-history bench-backends dnsperf dataset providers map screenshot clean
 
 all: build
 
@@ -144,6 +144,13 @@ bench: $(BENCHSTAT)
 # into PostgreSQL and into SQLite side by side.
 bench-history: postgresql
 	$(GO) test ./history/postgres -run '^$$' -bench BenchmarkWriters -benchtime 1x -timeout 60m
+
+# The README's check figures by backend: one check of 100,000 names through
+# Knot DNS on loopback into SQLite and into PostgreSQL side by side, then one
+# shard of the Kubernetes example, whose requests are sized from it.
+bench-backends: postgresql
+	@command -v knotd >/dev/null && [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq knot time; }
+	docs/bench/check-backends.sh 100000
 
 # hostwatch as a bulk tool: 100,000 names through Knot DNS on loopback, audit
 # and then three checks of the same names, side by side in one run.

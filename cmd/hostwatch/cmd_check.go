@@ -15,7 +15,6 @@ import (
 
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/history"
-	"github.com/hostwatch/hostwatch/history/postgres"
 	"github.com/hostwatch/hostwatch/probe"
 	"github.com/hostwatch/hostwatch/reports"
 	"github.com/hostwatch/hostwatch/reports/i18n"
@@ -91,7 +90,7 @@ record with it.
 	fs.IntVar(&opts.confirm, "confirm", 1, "report a move or status change only after it held for `N` consecutive observations (recorded with the run)")
 	fs.StringVar(&opts.shard, "shard", "", "check only shard `I/N` of the names (I from 0): FNV-1a-64 of the name's ASCII form, mod N")
 	fs.IntVar(&opts.shards, "shards", 0, "split the names into `N` shards and check the one $JOB_COMPLETION_INDEX names (a Kubernetes Indexed Job)")
-	fs.StringVar(&opts.group, "run-group", "", "tie this run to the other shards of one scheduled run, `ID` (default: $HOSTWATCH_RUN_GROUP, else $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT): history then counts one observation per domain per group (PostgreSQL)")
+	fs.StringVar(&opts.group, "run-group", "", "tie this run to the other shards of one scheduled run, `ID` (default: $HOSTWATCH_RUN_GROUP, else $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT): history then counts one observation per domain per group")
 	return cmd
 }
 
@@ -126,23 +125,22 @@ func shardOf(opts *checkOptions, getenv func(string) string) (probe.Shard, error
 }
 
 // runGroup is --run-group, else $HOSTWATCH_RUN_GROUP, else GitHub Actions'
-// run ID and attempt (a re-run is a new group); given says it was asked
-// for rather than found in the environment.
-func runGroup(opts *checkOptions, getenv func(string) string) (group string, given bool) {
+// run ID and attempt (a re-run is a new group).
+func runGroup(opts *checkOptions, getenv func(string) string) string {
 	if g := strings.TrimSpace(opts.group); g != "" {
-		return g, true
+		return g
 	}
 	if g := strings.TrimSpace(getenv("HOSTWATCH_RUN_GROUP")); g != "" {
-		return g, true
+		return g
 	}
 	id := strings.TrimSpace(getenv("GITHUB_RUN_ID"))
 	if id == "" {
-		return "", false
+		return ""
 	}
 	if attempt := strings.TrimSpace(getenv("GITHUB_RUN_ATTEMPT")); attempt != "" {
 		id += "-" + attempt
 	}
-	return id, false
+	return id
 }
 
 func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args []string) error {
@@ -169,7 +167,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	if opts.audit.shard, err = shardOf(opts, streams.Getenv); err != nil {
 		return err
 	}
-	group, groupGiven := runGroup(opts, streams.Getenv)
+	group := runGroup(opts, streams.Getenv)
 	run, err := prepareAudit(ctx, streams, &opts.audit, args)
 	if err != nil {
 		return err
@@ -181,13 +179,6 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		return err
 	}
 	defer store.Close()
-	if _, pg := store.(*postgres.Store); !pg {
-		// Only the PostgreSQL history keeps run groups.
-		if groupGiven {
-			return fmt.Errorf("--run-group %s: run groups are kept in a PostgreSQL history (--db postgres://…), not in %s", group, path)
-		}
-		group = ""
-	}
 
 	started := streams.Now().UTC()
 	result := reports.Check{

@@ -29,7 +29,7 @@ func historyStatus(ctx context.Context, s history.Store, name string) (reports.H
 		return reports.HistoryStatus{Backend: ps.Backend, Location: ps.Location, SchemaVersion: ps.Version, Current: ps.Current, Server: ps.Server}, err
 	case *sqlite.Store:
 		v, err := st.SchemaVersion(ctx)
-		return reports.HistoryStatus{Backend: "sqlite", Location: name, SchemaVersion: v, Current: sqlite.CurrentSchema}, err
+		return reports.HistoryStatus{Backend: "sqlite", Location: name, SchemaVersion: v, Current: sqlite.CurrentSchema()}, err
 	}
 	return reports.HistoryStatus{}, fmt.Errorf("%s: unknown history backend", name)
 }
@@ -218,17 +218,22 @@ func sameMeasurements(a, b []history.Measurement) bool {
 // copyPlan says which observations each run of the source recorded: a
 // span's first observation in its first run and its last in its last run;
 // those between (only their count is kept) in the runs of its vantage and
-// view that came between.
+// view that came between, never two in a row in one run group (the
+// destination would record the second of those once, as the source did).
 func copyPlan(runs []history.Run, spans []history.Span) (map[int64][]probe.Observation, error) {
 	type lane struct {
 		vantage string
 		view    string
 	}
 	lanes := map[lane][]int64{}
+	groups := map[int64]string{}
 	for _, r := range runs {
 		k := lane{r.Vantage, fmt.Sprintf("%q", [][]string{r.View.Resolvers, r.View.Subnets})}
 		lanes[k] = append(lanes[k], r.ID)
+		groups[r.ID] = r.Group
 	}
+	// again: a run of group g right after one of group prev records nothing.
+	again := func(prev, g string) bool { return g != "" && g == prev }
 	out := map[int64][]probe.Observation{}
 	for _, sp := range spans {
 		o := sp.Observation
@@ -241,11 +246,20 @@ func copyPlan(runs []history.Run, spans []history.Span) (map[int64][]probe.Obser
 		ids := lanes[lane{sp.Vantage, fmt.Sprintf("%q", [][]string{sp.View.Resolvers, sp.View.Subnets})}]
 		i, _ := slices.BinarySearch(ids, sp.FirstRun+1)
 		j, _ := slices.BinarySearch(ids, sp.LastRun)
-		if j-i < sp.Count-2 {
-			return nil, fmt.Errorf("the span of %s from %s holds %d observations, but only %d runs of its vantage and view made them",
-				sp.Domain, sp.FirstSeen.Format(time.RFC3339), sp.Count, j-i+2)
+		prev, between := groups[sp.FirstRun], make([]int64, 0, sp.Count-2)
+		for _, id := range ids[i:j] {
+			if len(between) == sp.Count-2 {
+				break
+			}
+			if !again(prev, groups[id]) {
+				between, prev = append(between, id), groups[id]
+			}
 		}
-		for _, id := range ids[i : i+sp.Count-2] {
+		if len(between) < sp.Count-2 || again(prev, groups[sp.LastRun]) {
+			return nil, fmt.Errorf("the span of %s from %s holds %d observations, but only %d runs of its vantage and view, in turn of their run groups, can have made them",
+				sp.Domain, sp.FirstSeen.Format(time.RFC3339), sp.Count, len(between)+2)
+		}
+		for _, id := range between {
 			out[id] = append(out[id], o)
 		}
 		out[sp.LastRun] = append(out[sp.LastRun], o)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"errors"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
+	_ "modernc.org/sqlite"
 )
 
 // TestHistoryOfReadOnlyFile reads a history that the reader may not write:
@@ -118,7 +120,7 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 	}
 }
 
-// TestDamagedHistoryFile damages a history in the middle and checks that
+// TestDamagedHistoryFile damages a page of a history and checks that
 // check refuses to write to it and history refuses to read it, both with
 // exit code 2 and an error naming the file, and that the file is unchanged.
 func TestDamagedHistoryFile(t *testing.T) {
@@ -137,17 +139,20 @@ func TestDamagedHistoryFile(t *testing.T) {
 	if out, err := exec.Command("hostwatch", args...).CombinedOutput(); err != nil {
 		t.Fatalf("check: %v\n%s", err, out)
 	}
-	// Overwrite the start of a page in the middle of the file (its b-tree
-	// page header: a damage quick_check always sees).
+	// Overwrite the start of a page (its b-tree page header: a damage
+	// quick_check always sees), one that history reads too, since it runs no
+	// quick_check of its own: the root page of the spans. (The middle page
+	// of the file, damaged before, was an index history never reads once
+	// schema 6 moved the pages.)
+	root := rootPage(t, db, "observations")
 	b, err := os.ReadFile(db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b) < 4*4096 {
-		t.Fatalf("the history is only %d bytes", len(b))
+	if len(b) < 4*4096 || root < 2 || root*4096 > len(b) {
+		t.Fatalf("the history is only %d bytes, the spans' root page %d", len(b), root)
 	}
-	mid := len(b) / 4096 / 2 * 4096
-	copy(b[mid:], bytes.Repeat([]byte{0xff}, 1000))
+	copy(b[(root-1)*4096:], bytes.Repeat([]byte{0xff}, 1000))
 	if err := os.WriteFile(db, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -168,4 +173,20 @@ func TestDamagedHistoryFile(t *testing.T) {
 			t.Errorf("%s changed the damaged file", run[0])
 		}
 	}
+}
+
+// rootPage is the number of the first page of table in the SQLite file at
+// path, read without writing to it.
+func rootPage(t *testing.T, path, table string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var root int
+	if err := db.QueryRow("SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name = ?", table).Scan(&root); err != nil {
+		t.Fatal(err)
+	}
+	return root
 }

@@ -1,22 +1,19 @@
 package postgres
 
-// schemaVersion is the version of the newest schema this hostwatch knows:
-// the number of migrations. It is kept in meta.schema_version.
-const schemaVersion = 2
+import "github.com/hostwatch/hostwatch/history/migrate"
 
-// migrations returns the schema steps in order: step i takes the database
-// from version i to version i+1. A step is never changed once released; a
-// new schema is a new step. Every table is described in history/SCHEMA.md
-// ("PostgreSQL").
+// schema returns the schema steps in order (migrate numbers, orders and
+// checks them); the version reached is kept in meta.schema_version. Every
+// table is described in history/SCHEMA.md ("PostgreSQL").
 //
 // Times are text, RFC 3339 in UTC with a fixed nine-digit fraction, as in
 // the SQLite file: exact to the nanosecond (timestamptz keeps microseconds),
 // so that a history copied between the backends reads back the same, and
 // text order is time order.
-func migrations() []string {
-	return []string{
-		// 1: the first schema.
-		`
+func schema() migrate.Schema {
+	return migrate.Schema{
+		// What SQLite's first four steps reached, with run groups.
+		{Version: 1, Why: "the first schema", SQL: `
 CREATE TABLE meta (
 	key   text PRIMARY KEY,
 	value text NOT NULL
@@ -133,11 +130,11 @@ FROM observations o
 JOIN domains d ON d.id = o.domain_id
 JOIN views v ON v.id = o.view_id
 LEFT JOIN addresses a ON a.answer_id = o.answer_id;
-`,
-		// 2: round trips measured to addresses (check --rtt), every sample
+`},
+		// Round trips measured to addresses (check --rtt), every sample
 		// kept, with the vantage's location, for history --bounds. A table
 		// of its own: earlier runs keep everything they had.
-		`
+		{Version: 2, Why: "round trips", SQL: `
 CREATE TABLE rtt_measurements (
 	id              bigserial PRIMARY KEY,
 	run_id          bigint NOT NULL REFERENCES runs(id),
@@ -153,6 +150,6 @@ CREATE TABLE rtt_measurements (
 	measured_at     text NOT NULL
 );
 CREATE INDEX rtt_measurements_ip ON rtt_measurements (ip);
-`,
+`},
 	}
 }

@@ -76,11 +76,12 @@ func OpenReader(ctx context.Context, location string) (*Store, error) {
 		return nil, err
 	}
 	version, err := s.version(ctx, s.pool)
-	if err == nil && version < schemaVersion {
+	latest := schema().Latest()
+	if err == nil && version < latest {
 		if version == 0 {
 			err = fmt.Errorf("history database %s: no hostwatch history in it yet (hostwatch check records one, hostwatch db migrate creates its tables)", s.name)
 		} else {
-			err = fmt.Errorf("history database %s: schema version %d is older than %d: run hostwatch db migrate", s.name, version, schemaVersion)
+			err = fmt.Errorf("history database %s: schema version %d is older than %d: run hostwatch db migrate", s.name, version, latest)
 		}
 	}
 	if err != nil {
@@ -136,8 +137,9 @@ func migrationLock() int64 {
 // Migrate creates or upgrades the schema in one transaction. A database
 // already up to date is only read.
 func (s *Store) Migrate(ctx context.Context) error {
+	latest := schema().Latest()
 	version, err := s.version(ctx, s.pool)
-	if err != nil || version == schemaVersion {
+	if err != nil || version == latest {
 		return err
 	}
 	tx, err := s.pool.Begin(ctx)
@@ -149,24 +151,33 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return s.wrap(err)
 	}
 	// Another process may have migrated while this one waited.
-	if version, err = s.version(ctx, tx); err != nil || version == schemaVersion {
+	if version, err = s.version(ctx, tx); err != nil || version == latest {
 		return err
 	}
-	for i, step := range migrations()[version:] {
-		if _, err := tx.Exec(ctx, step); err != nil {
-			return s.wrap(fmt.Errorf("migrate to schema version %d: %w", version+i+1, err))
-		}
-	}
-	if version == 0 {
-		if _, err := tx.Exec(ctx, "INSERT INTO meta(key, value) VALUES ('created_at', $1)", formatTime(time.Now())); err != nil {
-			return s.wrap(err)
-		}
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO meta(key, value) VALUES ('schema_version', $1)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.Itoa(schemaVersion)); err != nil {
+	if _, err := schema().Apply(ctx, migrateTx{tx}, version); err != nil {
 		return s.wrap(err)
 	}
 	return s.wrap(tx.Commit(ctx))
+}
+
+// migrateTx runs the schema steps in a transaction and records the
+// version reached in meta.
+type migrateTx struct{ tx pgx.Tx }
+
+func (m migrateTx) Exec(ctx context.Context, sql string) error {
+	_, err := m.tx.Exec(ctx, sql)
+	return err
+}
+
+func (m migrateTx) Reached(ctx context.Context, from, to int) error {
+	if from == 0 {
+		if _, err := m.tx.Exec(ctx, "INSERT INTO meta(key, value) VALUES ('created_at', $1)", formatTime(time.Now())); err != nil {
+			return err
+		}
+	}
+	_, err := m.tx.Exec(ctx, `INSERT INTO meta(key, value) VALUES ('schema_version', $1)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.Itoa(to))
+	return err
 }
 
 type querier interface {
@@ -202,16 +213,15 @@ func (s *Store) version(ctx context.Context, q querier) (int, error) {
 	if err != nil || version < 1 {
 		return 0, fmt.Errorf("history database %s: %w: schema_version %q", s.name, history.ErrNotDatabase, v)
 	}
-	if version > schemaVersion {
-		return 0, fmt.Errorf("history database %s: %w (schema version %d; this hostwatch knows up to %d); it was left unchanged",
-			s.name, history.ErrNewerSchema, version, schemaVersion)
+	if err := schema().Check(version); err != nil {
+		return 0, fmt.Errorf("history database %s: %w; it was left unchanged", s.name, err)
 	}
 	return version, nil
 }
 
 // Status names the backend and its schema version.
 func (s *Store) Status(ctx context.Context) (Status, error) {
-	st := Status{Backend: "postgresql", Location: s.name, Current: schemaVersion}
+	st := Status{Backend: "postgresql", Location: s.name, Current: schema().Latest()}
 	v, err := s.version(ctx, s.pool)
 	if err != nil {
 		return st, err

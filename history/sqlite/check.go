@@ -83,7 +83,7 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	if err := s.checkVersions(version, app); err != nil {
 		return nil, err
 	}
-	if version < schemaVersion {
+	if version < int64(schema().Latest()) {
 		st, err := open(ctx, path, busyTimeout)
 		if err != nil && isReadOnly(err) {
 			return nil, fmt.Errorf("history database %s: written by an older hostwatch (schema version %d), and it cannot be upgraded here because it is read-only: run hostwatch check or history on it once where it is writable", path, version)

@@ -29,7 +29,7 @@ func TestWriteFixture(t *testing.T) {
 		t.Skip("writes a fixture")
 	}
 	ob := newObserver(t)
-	name := filepath.Join("testdata", fmt.Sprintf("landed-v%d", schemaVersion))
+	name := filepath.Join("testdata", fmt.Sprintf("landed-v%d", schema().Latest()))
 	path := name + ".db"
 	os.Remove(path)
 	s, err := Open(t.Context(), path)
@@ -204,13 +204,13 @@ func recordOf(runs []history.Run, spans []history.Span) storedRecord {
 	return out
 }
 
-// TestMigrateFromV3 opens testdata/landed-v3.db and landed-v4.db, each
+// TestMigrateFromV3 opens testdata/landed-v3.db, landed-v4.db and landed-v5.db, each
 // written by the code of its schema (TestWriteFixture at that schema):
 // every run and span reads back as that code read them, and the next runs
 // bring the changes they brought there.
 func TestMigrateFromV3(t *testing.T) {
 	t.Parallel()
-	for _, v := range []string{"landed-v3", "landed-v4"} {
+	for _, v := range []string{"landed-v3", "landed-v4", "landed-v5"} {
 		t.Run(v, func(t *testing.T) {
 			t.Parallel()
 			ob := newObserver(t)
@@ -253,4 +253,50 @@ func sameText(t *testing.T, what string, got []byte, want string) {
 		}
 	}
 	t.Fatalf("%s: %d lines, %s has %d", what, len(gl), want, len(wl))
+}
+
+// TestGroupsAfterMigration: a file of schema 5 (written by its code) keeps
+// its runs in no group when migrated, and then keeps run groups: two shards
+// of one group observing a domain record it once.
+func TestGroupsAfterMigration(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	s := openFixture(t, "landed-v5.db")
+	runs, err := s.Runs(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		if r.Group != "" {
+			t.Fatalf("run %d of schema 5 read back in group %q", r.ID, r.Group)
+		}
+	}
+	const d = "sirekap-web.kpu.go.id"
+	before, err := s.spansOf(t.Context(), d, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	when := at(0).Add(72 * time.Hour)
+	for shard := range 2 {
+		run := ob.runInfo(when)
+		run.Vantage, run.Group = "jakarta", "ci-9-1"
+		if _, _, err := history.Record(t.Context(), s, run, []probe.Observation{ob.ok(d, when, "51.210.1.10", "2001:41d0:303::1")}); err != nil {
+			t.Fatalf("shard %d: %v", shard, err)
+		}
+	}
+	after, err := s.spansOf(t.Context(), d, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(spans []history.Span) (n int) {
+		for _, sp := range spans {
+			if sp.Vantage == "jakarta" {
+				n += sp.Count
+			}
+		}
+		return n
+	}
+	if got, want := count(after), count(before)+1; got != want {
+		t.Errorf("%d observations from jakarta after two shards of one group, want %d", got, want)
+	}
 }

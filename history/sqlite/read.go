@@ -289,8 +289,8 @@ func (s *Store) Runs(ctx context.Context) ([]history.Run, error) {
 		return nil, s.wrap(fmt.Errorf("read datasets: %w", err))
 	}
 
-	rows, err := s.db.QueryContext(ctx, `SELECT id, started_at, finished_at, tool_version, datasets, resolvers, subnets, vantage, targets, confirm
-		FROM runs ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, started_at, finished_at, tool_version, datasets, resolvers, subnets, vantage, targets, confirm,
+		run_group FROM runs ORDER BY id`)
 	if err != nil {
 		return nil, s.wrap(fmt.Errorf("read runs: %w", err))
 	}
@@ -302,7 +302,7 @@ func (s *Store) Runs(ctx context.Context) ([]history.Run, error) {
 			started, dsIDs, resolv, subnets string
 			finished                        sql.NullString
 		)
-		if err := rows.Scan(&r.ID, &started, &finished, &r.ToolVersion, &dsIDs, &resolv, &subnets, &r.Vantage, &r.Targets, &r.Confirm); err != nil {
+		if err := rows.Scan(&r.ID, &started, &finished, &r.ToolVersion, &dsIDs, &resolv, &subnets, &r.Vantage, &r.Targets, &r.Confirm, &r.Group); err != nil {
 			return nil, s.wrap(fmt.Errorf("read runs: %w", err))
 		}
 		bad := func(column string, err error) error {

@@ -21,6 +21,10 @@ type writer struct {
 	view    probe.View
 	confirm int
 	vantage string
+	group   string
+	// skipped counts the observations not recorded: their timeline's
+	// latest observation is of the run's group already.
+	skipped int
 
 	latest, answerIDs, extend       *sql.Stmt
 	findAttribution, addAttribution *sql.Stmt
@@ -56,8 +60,10 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 	}{
 		// The latest span of each domain from a vantage is its highest id:
 		// spans are added in the order runs commit, and only the latest is
-		// ever extended.
-		{&w.latest, `SELECT d.name, d.id, o.id, ans.fingerprint, o.view_id, o.last_seen, o.settled, t.tip, o.resume_run
+		// ever extended. The run group of its last run is only read by a
+		// run in a group.
+		{&w.latest, `SELECT d.name, d.id, o.id, ans.fingerprint, o.view_id, o.last_seen, o.settled, t.tip, o.resume_run,
+				CASE WHEN ?3 <> '' THEN (SELECT r.run_group FROM runs r WHERE r.id = o.last_run_id) END
 			FROM json_each(?1) j
 			JOIN domains d ON d.name = j.value
 			LEFT JOIN observations o ON o.id = (SELECT max(x.id) FROM observations x WHERE x.domain_id = d.id AND x.vantage = ?2)
@@ -139,11 +145,11 @@ func (w *writer) run(ctx context.Context, run history.RunInfo) (int64, error) {
 	if err := w.conn.QueryRowContext(ctx, "SELECT id FROM views WHERE resolvers = ? AND subnets = ?", resolv, subnets).Scan(&w.viewID); err != nil {
 		return 0, fmt.Errorf("record view: %w", err)
 	}
-	w.vantage, w.view, w.confirm = run.Vantage, run.View, run.Confirm
+	w.vantage, w.view, w.confirm, w.group = run.Vantage, run.View, run.Confirm, run.Group
 	var runID int64
-	err := w.conn.QueryRowContext(ctx, `INSERT INTO runs (started_at, finished_at, tool_version, datasets, resolvers, vantage, targets, view_id, subnets, confirm)
-		VALUES (?, NULL, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id`,
-		formatTime(run.StartedAt), run.ToolVersion, mustJSON(datasetIDs), resolv, run.Vantage, w.viewID, subnets, run.Confirm,
+	err := w.conn.QueryRowContext(ctx, `INSERT INTO runs (started_at, finished_at, tool_version, datasets, resolvers, vantage, targets, view_id, subnets, confirm, run_group)
+		VALUES (?, NULL, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id`,
+		formatTime(run.StartedAt), run.ToolVersion, mustJSON(datasetIDs), resolv, run.Vantage, w.viewID, subnets, run.Confirm, run.Group,
 	).Scan(&runID)
 	if err != nil {
 		return 0, fmt.Errorf("record run: %w", err)
@@ -155,13 +161,13 @@ func (w *writer) run(ctx context.Context, run history.RunInfo) (int64, error) {
 }
 
 // finishRun writes when the run finished (run.FinishedAt, or now) and how
-// many observations it recorded.
-func (w *writer) finishRun(ctx context.Context, runID int64, run history.RunInfo, targets int) error {
+// many observations it recorded: of the added, those not skipped.
+func (w *writer) finishRun(ctx context.Context, runID int64, run history.RunInfo, added int) error {
 	finished := run.FinishedAt
 	if finished.IsZero() {
 		finished = run.Now()
 	}
-	if _, err := w.conn.ExecContext(ctx, "UPDATE runs SET finished_at = ?, targets = ? WHERE id = ?", formatTime(finished), targets, runID); err != nil {
+	if _, err := w.conn.ExecContext(ctx, "UPDATE runs SET finished_at = ?, targets = ? WHERE id = ?", formatTime(finished), added-w.skipped, runID); err != nil {
 		return fmt.Errorf("record run: %w", err)
 	}
 	return nil
@@ -177,6 +183,9 @@ type last struct {
 	// (history.Tip, as JSON), when worth keeping (Tip.Worth).
 	settled bool
 	tip     string
+	// group is the run group of the span's last run, read only when this
+	// run is in one.
+	group string
 }
 
 // tipFor decodes the tip, if the timeline has one read with confirm.
@@ -237,6 +246,11 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 	)
 	for _, st := range batch {
 		l := lasts[st.Domain]
+		if w.group != "" && l.spanID != 0 && l.group == w.group {
+			// One observation per domain and vantage per run group.
+			w.skipped++
+			continue
+		}
 		if l.spanID == 0 {
 			// The timeline's first span: nothing to read back.
 			replay[st.Domain] = true
@@ -357,7 +371,7 @@ func (w *writer) span(st staged, runID int64) history.Span {
 
 // latestSpans reads the latest span from this vantage of each named domain.
 func (w *writer) latestSpans(ctx context.Context, names string) (map[string]last, error) {
-	rows, err := w.latest.QueryContext(ctx, names, w.vantage)
+	rows, err := w.latest.QueryContext(ctx, names, w.vantage, w.group)
 	if err != nil {
 		return nil, fmt.Errorf("read latest spans: %w", err)
 	}
@@ -369,9 +383,9 @@ func (w *writer) latestSpans(ctx context.Context, names string) (map[string]last
 			l                      last
 			spanID, viewID, resume sql.NullInt64
 			settled                sql.NullInt64
-			fp, seen, tip          sql.NullString
+			fp, seen, tip, group   sql.NullString
 		)
-		if err := rows.Scan(&name, &l.domainID, &spanID, &fp, &viewID, &seen, &settled, &tip, &resume); err != nil {
+		if err := rows.Scan(&name, &l.domainID, &spanID, &fp, &viewID, &seen, &settled, &tip, &resume, &group); err != nil {
 			return nil, fmt.Errorf("read latest spans: %w", err)
 		}
 		l.spanID, l.viewID, l.fingerprint, l.resume = spanID.Int64, viewID.Int64, fp.String, resume.Int64
@@ -384,7 +398,7 @@ func (w *writer) latestSpans(ctx context.Context, names string) (map[string]last
 		// or read with another --confirm is not settled: its timeline is
 		// replayed.
 		l.settled = settled.Valid && int(settled.Int64) == w.confirm
-		l.tip = tip.String
+		l.tip, l.group = tip.String, group.String
 		out[name] = l
 	}
 	return out, rows.Err()

@@ -1,21 +1,18 @@
 package sqlite
 
-// schemaVersion is the version of the newest schema this hostwatch knows: the
-// number of migrations. It is kept in PRAGMA user_version (bytes 60–63 of the
-// file header) and, for people reading the file, in meta.schema_version.
-const schemaVersion = 5
+import "github.com/hostwatch/hostwatch/history/migrate"
 
 // applicationID marks the file as a hostwatch history (PRAGMA
 // application_id, bytes 68–71 of the header): "hstw".
 const applicationID = 0x68737477
 
-// migrations returns the schema steps in order: step i takes the database
-// from version i to version i+1. A step is never changed once released; a new
-// schema is a new step. Every table and column is described in SCHEMA.md.
-func migrations() []string {
-	return []string{
-		// 1: the first schema.
-		`
+// schema returns the schema steps in order (migrate numbers, orders and
+// checks them). The version reached is kept in PRAGMA user_version (bytes
+// 60–63 of the file header) and, for people reading the file, in
+// meta.schema_version. Every table and column is described in SCHEMA.md.
+func schema() migrate.Schema {
+	return migrate.Schema{
+		{Version: 1, Why: "the first schema", SQL: `
 CREATE TABLE meta (
 	key   TEXT NOT NULL PRIMARY KEY,
 	value TEXT NOT NULL
@@ -92,21 +89,21 @@ CREATE VIEW run_datasets AS
 SELECT r.id AS run_id, d.name, d.version, d.license, d.id AS dataset_id
 FROM runs r, json_each(r.datasets) j
 JOIN datasets d ON d.id = j.value;
-`,
-		// 2: who runs each address, and where its holder is registered.
-		`
+`},
+		// Who runs each address, and where its holder is registered.
+		{Version: 2, Why: "providers and registered countries", SQL: `
 ALTER TABLE addresses ADD COLUMN registered_country TEXT;
 ALTER TABLE addresses ADD COLUMN provider TEXT;
 ALTER TABLE addresses ADD COLUMN provider_kind TEXT;
 ALTER TABLE addresses ADD COLUMN region TEXT;
 ALTER TABLE addresses ADD COLUMN cdn INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE addresses ADD COLUMN cdn_name TEXT;
-`,
-		// 3: many vantages and views in one file, errors by kind, spans
+`},
+		// Many vantages and views in one file, errors by kind, spans
 		// within a UTC day, the confirm each run used, and the indexes plain
 		// SQL needs. Spans written before keep their vantage and view: those
 		// of the run that started them (one vantage per file was enforced).
-		`
+		{Version: 3, Why: "vantages, views and error kinds", SQL: `
 CREATE TABLE views (
 	id        INTEGER PRIMARY KEY,
 	resolvers TEXT NOT NULL,
@@ -161,13 +158,13 @@ FROM observations o
 JOIN domains d ON d.id = o.domain_id
 LEFT JOIN views v ON v.id = o.view_id
 LEFT JOIN addresses a ON a.answer_id = o.answer_id;
-`,
-		// 4: each attribution stored once, answers' addresses referring to
+`},
+		// Each attribution stored once, answers' addresses referring to
 		// it (the addresses view reads as the table did); whether a
 		// timeline is settled kept with its latest span, tips only for
 		// round-robin periods; room for a span's counters to grow into on
 		// its first extension.
-		`
+		{Version: 4, Why: "attributions stored once", SQL: `
 CREATE TABLE attributions (
 	id                 INTEGER PRIMARY KEY,
 	asn                INTEGER,
@@ -233,11 +230,11 @@ UPDATE observations SET settled = (SELECT t.confirm FROM tips t
 	WHERE t.domain_id = observations.domain_id AND t.vantage = observations.vantage AND t.span_id = observations.id);
 DELETE FROM tips WHERE tip IS NULL;
 ALTER TABLE observations ADD COLUMN room BLOB;
-`,
-		// 5: round trips measured to addresses (check --rtt), every sample
+`},
+		// Round trips measured to addresses (check --rtt), every sample
 		// kept, with the vantage's location, for history --bounds. A table
 		// of its own: earlier runs keep everything they had.
-		`
+		{Version: 5, Why: "round trips", SQL: `
 CREATE TABLE rtt_measurements (
 	id              INTEGER PRIMARY KEY,
 	run_id          INTEGER NOT NULL REFERENCES runs(id),
@@ -253,6 +250,13 @@ CREATE TABLE rtt_measurements (
 	measured_at     TEXT NOT NULL
 );
 CREATE INDEX rtt_measurements_ip ON rtt_measurements(ip);
-`,
+`},
+		// Run groups (check --run-group): the shards of one scheduled run,
+		// a domain observed once per group from a vantage. Earlier runs
+		// are in no group.
+		{Version: 6, Why: "run groups", SQL: `
+ALTER TABLE runs ADD COLUMN run_group TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_group ON runs(run_group) WHERE run_group <> '';
+`},
 	}
 }

@@ -3,7 +3,7 @@ package sqlite
 import "context"
 
 // CurrentSchema is the schema version this hostwatch writes.
-const CurrentSchema = schemaVersion
+func CurrentSchema() int { return schema().Latest() }
 
 // SchemaVersion reads the schema version of the open file.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {

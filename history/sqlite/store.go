@@ -253,7 +253,7 @@ func (s *Store) inspect(ctx context.Context, abs string) (fresh, current bool, e
 	}
 	// Bytes 18 and 19 of the header are 2 in write-ahead logging.
 	wal := header[18] == 2 && header[19] == 2
-	return false, version == schemaVersion && wal, s.checkVersions(version, app)
+	return false, version == int64(schema().Latest()) && wal, s.checkVersions(version, app)
 }
 
 // readVersions reads user_version and application_id through a read-only
@@ -278,9 +278,9 @@ func (s *Store) checkVersions(version, app int64) error {
 	switch {
 	case app != 0 && app != applicationID, app == 0 && version != 0:
 		return fmt.Errorf("history database %s: %w: it is another program's SQLite database; it was left unchanged", s.path, ErrNotDatabase)
-	case version > schemaVersion:
-		return fmt.Errorf("history database %s: %w (schema version %d; this hostwatch knows up to %d): use a newer hostwatch; the file was left unchanged",
-			s.path, ErrNewerSchema, version, schemaVersion)
+	}
+	if err := schema().Check(int(version)); err != nil {
+		return fmt.Errorf("history database %s: %w: use a newer hostwatch; the file was left unchanged", s.path, err)
 	}
 	return nil
 }
@@ -295,7 +295,8 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.checkVersions(version, app); err != nil {
 		return err
 	}
-	if version == schemaVersion {
+	latest := int64(schema().Latest())
+	if version == latest {
 		return nil
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -310,7 +311,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.checkVersions(version, app); err != nil {
 		return err
 	}
-	if version == schemaVersion {
+	if version == latest {
 		return nil
 	}
 	if version == 0 {
@@ -322,26 +323,35 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("history database %s: %w: it is another program's SQLite database; it was left unchanged", s.path, ErrNotDatabase)
 		}
 	}
-	for i, step := range migrations()[version:] {
-		if _, err := tx.ExecContext(ctx, step); err != nil {
-			return s.wrap(fmt.Errorf("migrate to schema version %d: %w", int(version)+i+1, err))
-		}
-	}
-	if version == 0 {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO meta(key, value) VALUES ('created_at', ?)", formatTime(time.Now())); err != nil {
-			return s.wrap(err)
-		}
-		if _, err := tx.ExecContext(ctx, "PRAGMA application_id = "+strconv.Itoa(applicationID)); err != nil {
-			return s.wrap(err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", strconv.Itoa(schemaVersion)); err != nil {
-		return s.wrap(err)
-	}
-	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(schemaVersion)); err != nil {
+	if _, err := schema().Apply(ctx, migrateTx{tx}, int(version)); err != nil {
 		return s.wrap(err)
 	}
 	return s.wrap(tx.Commit())
+}
+
+// migrateTx runs the schema steps in a transaction and records the
+// version reached in the file's header and its meta table.
+type migrateTx struct{ tx *sql.Tx }
+
+func (m migrateTx) Exec(ctx context.Context, sql string) error {
+	_, err := m.tx.ExecContext(ctx, sql)
+	return err
+}
+
+func (m migrateTx) Reached(ctx context.Context, from, to int) error {
+	if from == 0 {
+		if _, err := m.tx.ExecContext(ctx, "INSERT INTO meta(key, value) VALUES ('created_at', ?)", formatTime(time.Now())); err != nil {
+			return err
+		}
+		if _, err := m.tx.ExecContext(ctx, "PRAGMA application_id = "+strconv.Itoa(applicationID)); err != nil {
+			return err
+		}
+	}
+	if _, err := m.tx.ExecContext(ctx, "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", strconv.Itoa(to)); err != nil {
+		return err
+	}
+	_, err := m.tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(to))
+	return err
 }
 
 // querier is what versions needs from a *sql.DB or *sql.Tx.

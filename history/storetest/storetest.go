@@ -1,6 +1,7 @@
 // Package storetest is the conformance suite that every history backend
 // passes: record and read back, unchanged runs, vantages, views, the
-// recorded --confirm, aborted runs, concurrent writers and round trips.
+// recorded --confirm, aborted runs, concurrent writers, round trips and run
+// groups.
 package storetest
 
 import (
@@ -50,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentWriters", s.concurrent},
 		{"RandomRunsAgreeWithTheTimeline", s.random},
 		{"RoundTrips", s.roundTrips},
+		{"RunGroups", s.groups},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
