@@ -15,7 +15,8 @@
 # HOSTWATCH names another binary to measure instead of building this tree's;
 # CPUPROFILE=FILE writes a CPU profile of the first audit to FILE (go tool pprof);
 # BASELINE=BINARY also runs another hostwatch each round (an older build, for
-# a before/after row measured in the same run); DNSX=BINARY and ZDNS=BINARY
+# a before/after row measured in the same run; the two take turns going
+# first); each round prints the load average, and the table its range; DNSX=BINARY and ZDNS=BINARY
 # also run dnsx and zdns each round on the same names, 100 at a time,
 # against the same server (docs/bench/peers.sh builds dnsx 1.2.3 and zdns
 # 2.1.1 into bin/; left out when unset).
@@ -82,7 +83,8 @@ timed() {
 # sends it; it does nothing with the answers, so it is the server's ceiling.
 rm -f "$dir/rounds.txt"
 for round in $(seq "$rounds"); do
-  echo "round $round of $rounds" >&2
+  echo "round $round of $rounds, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  cut -d' ' -f1 /proc/loadavg >>"$dir/load.txt"
   echo "dnsperf -s 127.0.0.1 -p $port -e -q 200 -n 1 -d dnsperf.txt  ($((2 * n)) queries)" >&2
   timed dnsperf -s 127.0.0.1 -p "$port" -e -q 200 -n 1 -d "$dir/dnsperf.txt" >"$dir/dnsperf.out"
   perf_cpu=$cpu perf_rss=$rss
@@ -93,7 +95,15 @@ for round in $(seq "$rounds"); do
   row="$n $qps $lost $perf_cpu $perf_rss"
   labels="hostwatch audit -o jsonl"
   [ -z "${BASELINE:-}" ] || labels="$labels|hostwatch (BASELINE) audit -o jsonl"
-  for bin in "$hw" ${BASELINE:+"$BASELINE"}; do
+  # With BASELINE, the two builds take turns going first (this build in odd
+  # rounds), so that neither always runs just after dnsperf; their figures
+  # still go into the row in a fixed order.
+  order=("$hw")
+  if [ -n "${BASELINE:-}" ]; then
+    if [ $((round % 2)) = 1 ]; then order=("$hw" "$BASELINE"); else order=("$BASELINE" "$hw"); fi
+  fi
+  res_hw= res_base=
+  for bin in "${order[@]}"; do
     echo "$bin audit --resolver 127.0.0.1:$port --concurrency 100 -o jsonl -f names.txt  ($n names)" >&2
     prof=
     [ "$round" = 1 ] && [ "$bin" = "$hw" ] && prof=${CPUPROFILE:-}
@@ -117,8 +127,9 @@ for i, line in enumerate(open(sys.argv[1])):
 assert count == int(sys.argv[2]), count
 print("every answer correct and attributed, in input order", file=sys.stderr)
 PY
-    row="$row $wall $cpu $rss"
+    if [ "$bin" = "$hw" ]; then res_hw="$wall $cpu $rss"; else res_base="$wall $cpu $rss"; fi
   done
+  row="$row $res_hw${BASELINE:+ $res_base}"
 
   # The peers, asked the same questions with the same concurrency. Neither
   # attributes addresses nor keeps the evidence hostwatch writes; each
@@ -147,9 +158,10 @@ echo "$labels" >"$dir/labels.txt"
 
 # The side-by-side table: one row per tool, the median of the rounds and
 # their range.
-python3 - "$dir/rounds.txt" "$dir/labels.txt" <<'PY'
+python3 - "$dir/rounds.txt" "$dir/labels.txt" "$dir/load.txt" <<'PY'
 import statistics, sys
 rows = [[float(x) for x in l.split()] for l in open(sys.argv[1])]
+load = [float(x) for x in open(sys.argv[3])]
 names = open(sys.argv[2]).read().strip().split("|")
 def fig(vals, fmt):
     m = statistics.median(vals)
@@ -158,7 +170,8 @@ def fig(vals, fmt):
     return (fmt + " (" + fmt + "–" + fmt + ")") % (m, min(vals), max(vals))
 n = rows[0][0]
 ceiling = [r[1] / 2 for r in rows]
-print("%d names, A+AAAA, 100 in flight, %d round%s (median (min–max))" % (n, len(rows), "" if len(rows) == 1 else "s"))
+print("%d names, A+AAAA, 100 in flight, %d round%s (median (min–max)), load average %.1f–%.1f at the rounds' start" % (
+    n, len(rows), "" if len(rows) == 1 else "s", min(load), max(load)))
 print("| tool | names/s | client CPU | CPU per name | peak RSS | share of the ceiling |")
 print("|---|---|---|---|---|---|")
 print("| dnsperf (the ceiling: queries/s ÷ 2) | %s | %s s | %s µs | %s MB | 100%% |" % (
