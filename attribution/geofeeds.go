@@ -86,28 +86,44 @@ func UpdateGeofeeds(ctx context.Context, dir string, urls []string, c *retryable
 		return nil, err
 	}
 	var done []GeofeedUpdate
-	var failed []string
+	var failed geofeedErrors
 	for _, u := range urls {
 		name, err := GeofeedName(u)
 		if err != nil {
-			failed = append(failed, err.Error())
+			failed = append(failed, err)
 			continue
 		}
 		up, err := updateGeofeed(ctx, out, name, u, c, now)
 		if err != nil {
-			failed = append(failed, err.Error())
+			failed = append(failed, err)
 			continue
 		}
 		done = append(done, up)
 	}
 	if len(failed) > 0 {
-		return done, fmt.Errorf("%w: geofeeds: %s", ErrUpdate, strings.Join(failed, "; "))
+		return done, fmt.Errorf("%w: geofeeds: %w", ErrUpdate, failed)
 	}
 	return done, nil
 }
 
+// geofeedErrors are the feeds' failures on one line, each still told
+// apart with errors.Is (ErrTooLarge, ErrGeofeedURL).
+type geofeedErrors []error
+
+func (e geofeedErrors) Error() string {
+	s := make([]string, len(e))
+	for i, err := range e {
+		s[i] = err.Error()
+	}
+	return strings.Join(s, "; ")
+}
+
+func (e geofeedErrors) Unwrap() []error { return e }
+
 func updateGeofeed(ctx context.Context, out, name, u string, c *retryablehttp.Client, now time.Time) (GeofeedUpdate, error) {
-	b, err := fetch(ctx, c, u)
+	// A feed larger than Parse reads is refused as it comes, not after
+	// hundreds of megabytes were held.
+	b, err := fetchAtMost(ctx, c, u, geofeed.MaxSize)
 	if err != nil {
 		return GeofeedUpdate{}, err
 	}

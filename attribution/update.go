@@ -31,6 +31,10 @@ const maxDownload = 512 << 20
 // ErrUpdate is wrapped by every error of Update; the data in use is then unchanged.
 var ErrUpdate = errors.New("update failed; the data in use is unchanged")
 
+// ErrTooLarge is returned for a download larger than its bound (512 MiB for
+// data, geofeed.MaxSize for a geofeed).
+var ErrTooLarge = errors.New("download too large")
+
 // UpdateOptions configure Update.
 type UpdateOptions struct {
 	// Dir is the data directory (DefaultDataDir).
@@ -140,6 +144,13 @@ func NewHTTPClient(tr http.RoundTripper, timeout time.Duration, retries int) *re
 // fetch downloads one file whole: a body shorter than its Content-Length, an
 // HTTP error or an oversized file is an error.
 func fetch(ctx context.Context, c *retryablehttp.Client, rawURL string) ([]byte, error) {
+	return fetchAtMost(ctx, c, rawURL, maxDownload)
+}
+
+// fetchAtMost is fetch with a smaller bound than maxDownload: it reads no
+// more than limit+1 bytes, and refuses at once an answer whose
+// Content-Length says it is larger.
+func fetchAtMost(ctx context.Context, c *retryablehttp.Client, rawURL string, limit int64) ([]byte, error) {
 	if _, err := url.Parse(rawURL); err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
 	}
@@ -155,12 +166,15 @@ func fetch(ctx context.Context, c *retryablehttp.Client, rawURL string) ([]byte,
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("fetch %s: %s", rawURL, resp.Status)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxDownload+1))
+	if resp.ContentLength > limit {
+		return nil, fmt.Errorf("fetch %s: %w: %d bytes, more than %d", rawURL, ErrTooLarge, resp.ContentLength, limit)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: incomplete download: %w", rawURL, err)
 	}
-	if len(b) > maxDownload {
-		return nil, fmt.Errorf("fetch %s: larger than %d bytes", rawURL, maxDownload)
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("fetch %s: %w: more than %d bytes", rawURL, ErrTooLarge, limit)
 	}
 	if resp.ContentLength >= 0 && int64(len(b)) != resp.ContentLength {
 		return nil, fmt.Errorf("fetch %s: incomplete download: %d of %d bytes", rawURL, len(b), resp.ContentLength)

@@ -212,7 +212,7 @@ func WriteBoundsHTMLIn(w io.Writer, b Bounds, lang i18n.Lang) error {
 		}
 		q := m.Project(v.Bound.From.Lon, v.Bound.From.Lat)
 		p.Map.Vantage = append(p.Map.Vantage, mapMark{Name: vantageLabel(pr, v.Label), X: q.X, Y: q.Y})
-		p.Map.Disks = append(p.Map.Disks, mapDisk{IP: vantageLabel(pr, v.Label), KM: v.Bound.MaxDistanceKm, Path: diskPath(m, v.Bound.Disk())})
+		p.Map.Disks = append(p.Map.Disks, mapDisk{IP: vantageLabel(pr, v.Label), KM: wordedKm(v.Bound.MaxDistanceKm), Path: diskPath(m, v.Bound.Disk())})
 	}
 	p.Bounds = bv
 	return writePage(w, p)

@@ -151,3 +151,23 @@ func TestAuditPageSaysAnycast(t *testing.T) {
 		t.Errorf("one vantage's disks: %q", notes)
 	}
 }
+
+// The words round a bound up, never down: 85 µs is 8.5 km, and "within 8
+// km" next to "rtt 0.09 ms" would say less than the bound (and than the
+// JSON's 8.5). Whole km stay as they are.
+func TestBoundWordsRoundUp(t *testing.T) {
+	t.Parallel()
+	shapes, err := geo.LoadShapes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2024, 2, 15, 8, 30, 0, 0, time.UTC)
+	for d, want := range map[time.Duration]string{85 * time.Microsecond: "within 9 km", 31 * time.Microsecond: "within 4 km", 3100 * time.Microsecond: "within 310 km"} {
+		x := &probe.Extra{RTT: &probe.RTT{Result: rtt.Result{Method: rtt.MethodTCP,
+			Samples: []rtt.Sample{{At: at, Port: 443, RTT: d, Reply: rtt.ReplySYNACK}}, Min: d},
+			Bound: probe.NewBound(geo.Point{Lat: -6.2, Lon: 106.8}, d, "ID", shapes)}}
+		if notes := rttNotes(english(), x); len(notes) != 1 || !strings.Contains(notes[0], want+" of the vantage") {
+			t.Errorf("%v: %q, want %q", d, notes, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hostwatch/hostwatch/probe"
@@ -87,11 +88,45 @@ type AuditCSVWriter struct {
 	w       *CSVWriter
 	vantage string
 	header  bool
+	rtt     bool
 }
 
 // NewAuditCSVWriter returns an AuditCSVWriter on w, for a run taken from vantage.
 func NewAuditCSVWriter(w io.Writer, vantage string) *AuditCSVWriter {
 	return &AuditCSVWriter{w: NewCSVWriter(w), vantage: vantage}
+}
+
+// WithRTT adds the columns of a run that measured round trips (--rtt),
+// RTTCSVHeader, after ptr: the speed-of-light bound and its verdict on the
+// database's country, which every format carries.
+func (a *AuditCSVWriter) WithRTT() *AuditCSVWriter {
+	a.rtt = true
+	return a
+}
+
+// RTTCSVHeader names the columns WithRTT adds: the least round trip in ms
+// (empty when none was answered), the bound's max_distance_km and
+// possible_countries (space-separated), and geolocation_contradicted
+// (empty when the vantage has no location, so nothing is bounded).
+func RTTCSVHeader() []string {
+	return []string{"rtt_ms", "max_distance_km", "possible_countries", "geolocation_contradicted"}
+}
+
+// rttCSV is an address's RTTCSVHeader cells.
+func rttCSV(r *RTTJSON) []string {
+	cells := make([]string, len(RTTCSVHeader()))
+	if r == nil {
+		return cells
+	}
+	if r.MinMillis != nil {
+		cells[0] = strconv.FormatFloat(*r.MinMillis, 'f', -1, 64)
+	}
+	if b := r.Bound; b != nil {
+		cells[1] = strconv.FormatFloat(b.MaxDistanceKm, 'f', -1, 64)
+		cells[2] = strings.Join(b.PossibleCountries, " ")
+		cells[3] = strconv.FormatBool(b.Contradicted)
+	}
+	return cells
 }
 
 // AuditCSVHeader names the columns of audit -o csv: the JSON field names of
@@ -106,7 +141,11 @@ func AuditCSVHeader() []string {
 func (a *AuditCSVWriter) Write(o probe.Observation) error {
 	if !a.header {
 		a.header = true
-		if err := a.w.Write(AuditCSVHeader()); err != nil {
+		h := AuditCSVHeader()
+		if a.rtt {
+			h = append(h, RTTCSVHeader()...)
+		}
+		if err := a.w.Write(h); err != nil {
 			return err
 		}
 	}
@@ -117,7 +156,11 @@ func (a *AuditCSVWriter) Write(o probe.Observation) error {
 	}
 	head := []string{t.Domain, t.Unicode, t.Input, t.Status, t.Error, t.ObservedAt, a.vantage, strings.Join(hops, " > ")}
 	if len(t.Addresses) == 0 {
-		if err := a.w.Write(append(head, make([]string, len(addressCSVHeader())+1)...)); err != nil {
+		n := len(addressCSVHeader()) + 1
+		if a.rtt {
+			n += len(RTTCSVHeader())
+		}
+		if err := a.w.Write(append(head, make([]string, n)...)); err != nil {
 			return err
 		}
 	}
@@ -127,6 +170,9 @@ func (a *AuditCSVWriter) Write(o probe.Observation) error {
 			ptr = strings.Join(*ad.PTR, " ")
 		}
 		row := append(append(slices.Clone(head), addressCSV(ad)...), ptr)
+		if a.rtt {
+			row = append(row, rttCSV(ad.RTT)...)
+		}
 		if err := a.w.Write(row); err != nil {
 			return err
 		}

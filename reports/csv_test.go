@@ -15,6 +15,8 @@ import (
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/history"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/probe/geo"
+	"github.com/hostwatch/hostwatch/probe/rtt"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -178,4 +180,61 @@ func FuzzCSVCell(f *testing.F) {
 			t.Fatalf("CSVCell(%q) = %q reads back as %q", s, cell, rows)
 		}
 	})
+}
+
+// With --rtt, audit -o csv carries the bound and its verdict on the
+// database's country after ptr, as every format does (issue 13, part 2):
+// empty cells where nothing was answered or nothing bounded (no location),
+// and no extra columns for a run without --rtt.
+func TestAuditCSVRTT(t *testing.T) {
+	t.Parallel()
+	shapes, err := geo.LoadShapes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2024, 2, 15, 8, 30, 0, 0, time.UTC)
+	d := 3100 * time.Microsecond
+	measured := func(ip string, bound *probe.Bound) probe.Address {
+		a := probe.Address{IP: netip.MustParseAddr(ip), Result: attribution.Result{Country: "CN"}}
+		a.Extra = &probe.Extra{RTT: &probe.RTT{Result: rtt.Result{Method: rtt.MethodTCP,
+			Samples: []rtt.Sample{{At: at, Port: 443, RTT: d, Reply: rtt.ReplySYNACK}}, Min: d}, Bound: bound}}
+		return a
+	}
+	silent := probe.Address{IP: netip.MustParseAddr("47.96.1.12"), Result: attribution.Result{Country: "CN"},
+		Extra: &probe.Extra{RTT: &probe.RTT{Result: rtt.Result{Method: rtt.MethodTCP, Error: "port 80: i/o timeout", Failure: "timeout"}}}}
+	o := probe.Observation{Target: probe.ParseTarget("sirekap-web.kpu.go.id", "args", 0), Status: resolvers.StatusOK, StartedAt: at,
+		Addresses: []probe.Address{
+			measured("47.96.1.10", probe.NewBound(geo.Point{Lat: -6.2, Lon: 106.8}, d, "CN", shapes)),
+			measured("47.96.1.11", nil), // a vantage without a location
+			silent,
+		}}
+	rows := func(rtt bool) [][]string {
+		var buf bytes.Buffer
+		w := NewAuditCSVWriter(&buf, "jakarta")
+		if rtt {
+			w.WithRTT()
+		}
+		if err := w.Write(o); err != nil {
+			t.Fatal(err)
+		}
+		r := csv.NewReader(&buf)
+		recs, err := r.ReadAll()
+		if err != nil {
+			t.Fatalf("%v:\n%s", err, buf.String())
+		}
+		return recs
+	}
+	got := rows(true)
+	if !slices.Equal(got[0], append(AuditCSVHeader(), "rtt_ms", "max_distance_km", "possible_countries", "geolocation_contradicted")) {
+		t.Errorf("header %q", got[0])
+	}
+	tail := func(r []string) []string { return r[len(r)-4:] }
+	for i, want := range [][]string{{"3.1", "310", "ID", "true"}, {"3.1", "", "", ""}, {"", "", "", ""}} {
+		if !slices.Equal(tail(got[i+1]), want) {
+			t.Errorf("%s: %q, want %q", got[i+1][9], tail(got[i+1]), want)
+		}
+	}
+	if plain := rows(false); !slices.Equal(plain[0], AuditCSVHeader()) || len(plain[1]) != len(AuditCSVHeader()) {
+		t.Errorf("without --rtt: %q", plain)
+	}
 }

@@ -186,7 +186,7 @@ func rttNotes(pr *i18n.Printer, x *probe.Extra) []string {
 	if possible == "" {
 		possible = pr.T("rtt.none-possible")
 	}
-	line += " → " + pr.T("rtt.bound", b.MaxDistanceKm, b.From.String(), possible)
+	line += " → " + pr.T("rtt.bound", wordedKm(b.MaxDistanceKm), b.From.String(), possible)
 	switch {
 	case b.Contradicted:
 		line += " — " + pr.T("rtt.contradicted", b.Claimed)
@@ -195,6 +195,11 @@ func rttNotes(pr *i18n.Printer, x *probe.Extra) []string {
 	}
 	return []string{line}
 }
+
+// wordedKm is a bound as the words give it, in whole km: rounded up, never
+// down, so that "within N km" is never less than the bound (8.5 km, from
+// 0.085 ms, read "within 8 km" next to "rtt 0.09 ms").
+func wordedKm(km float64) float64 { return math.Ceil(km) }
 
 // icmpNote says why ICMP echoes (--rtt-icmp) are missing, "" when none is.
 func icmpNote(pr *i18n.Printer, r *probe.RTT) string {
@@ -238,7 +243,7 @@ func mapDisks(m *worldmap.Map, obs []probe.Observation) []mapDisk {
 				continue
 			}
 			seen[key] = true
-			out = append(out, mapDisk{IP: a.IP.String(), KM: b.MaxDistanceKm, Path: diskPath(m, b.Disk())})
+			out = append(out, mapDisk{IP: a.IP.String(), KM: wordedKm(b.MaxDistanceKm), Path: diskPath(m, b.Disk())})
 		}
 	}
 	slices.SortFunc(out, func(a, b mapDisk) int { return cmp.Or(cmp.Compare(a.IP, b.IP), cmp.Compare(a.KM, b.KM)) })

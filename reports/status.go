@@ -16,7 +16,8 @@ const StatusSchema = "hostwatch.db-status/v1"
 // SourceStatus is one attribution source and how fresh it is.
 type SourceStatus struct {
 	attribution.Dataset
-	// Origin is "embedded" or the file the data was read from.
+	// Origin is "embedded", the file the data was read from, or the URL a
+	// geofeed was fetched from (db update --geofeed).
 	Origin  string `json:"origin"`
 	AgeDays int    `json:"age_days"`
 	Stale   bool   `json:"stale"`

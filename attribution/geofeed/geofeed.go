@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"unicode"
 
 	"golang.org/x/text/language"
 )
@@ -170,10 +171,11 @@ func alnum(s string) bool {
 	return true
 }
 
-// validText reports whether the line is UTF-8 without control characters.
+// validText reports whether the line is UTF-8 without control characters:
+// C0, DEL and C1 (U+0080 to U+009F, where U+009B is a terminal's CSI).
 func validText(s string) bool {
 	for _, c := range s {
-		if c == '\uFFFD' || c < 0x20 && c != '\t' || c == 0x7f {
+		if c == '\uFFFD' || c != '\t' && unicode.IsControl(c) {
 			return false
 		}
 	}

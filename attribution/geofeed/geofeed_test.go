@@ -26,7 +26,8 @@ func TestParse(t *testing.T) {
 		"192.0.2.0/24,FR,,Paris,\n" + // twice
 		"::ffff:192.0.2.0/120,ID,,,\n" +
 		"10.0.0.0/8,ID,,\x1b[31mred,\n" +
-		"100.64.0.0/10,ID,ID-JK,Jakarta,12345,extra\n" // outside the space below
+		"100.64.0.0/10,ID,ID-JK,Jakarta,12345,extra\n" + // outside the space below
+		"10.0.0.0/8,ID,,\u009b31mred,\n" // a C1 control: CSI, as one code point
 	got, err := Parse(strings.NewReader(feed), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +48,7 @@ func TestParse(t *testing.T) {
 		}
 	}
 	reasons := map[int]Reason{7: BadPrefix, 8: BadPrefix, 9: BadPrefix, 10: BadCountry, 11: BadCountry, 12: BadRegion,
-		13: BadRegion, 14: TooFewFields, 15: Duplicate, 16: BadPrefix, 17: BadText}
+		13: BadRegion, 14: TooFewFields, 15: Duplicate, 16: BadPrefix, 17: BadText, 19: BadText}
 	if len(got.Rejected) != len(reasons) {
 		t.Errorf("rejected %+v", got.Rejected)
 	}

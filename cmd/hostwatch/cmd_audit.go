@@ -495,6 +495,9 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		emit = jw.Write
 	case "csv":
 		csvOut = reports.NewAuditCSVWriter(streams.Out, run.vantageName)
+		if run.options.RTT != nil {
+			csvOut.WithRTT()
+		}
 		emit = csvOut.Write
 	case "json":
 		// Streamed into a file as they come: the document's head is

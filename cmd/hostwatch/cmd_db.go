@@ -219,8 +219,11 @@ func runDBStatus(ctx context.Context, streams IOStreams, opts *dbStatusOptions) 
 	st := reports.DataStatus{GeneratedAt: now, ToolVersion: streams.Version, StaleAfterDays: int(attribution.StaleAfter / (24 * time.Hour))}
 	for _, d := range db.Datasets() {
 		s := reports.SourceStatus{Dataset: d, Origin: "embedded"}
-		if d.Path != "" {
+		switch {
+		case d.Path != "":
 			s.Origin = d.Path
+		case d.Kind == attribution.KindGeofeed:
+			s.Origin = d.URL // fetched by db update --geofeed, not shipped
 		}
 		if date, ok := d.Date(); ok {
 			s.AgeDays = int(now.Sub(date).Hours() / 24)

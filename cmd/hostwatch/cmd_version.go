@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hostwatch/hostwatch/probe/geo"
 )
 
 func newVersionCmd(streams IOStreams) *cobra.Command {
@@ -24,8 +26,16 @@ func newVersionCmd(streams IOStreams) *cobra.Command {
 				return runError{err}
 			}
 			defer db.Close()
+			datasets := db.Datasets()
+			// The country shapes --rtt bounds with are embedded too, and
+			// their licence is listed with the others.
+			shapes, err := geo.LoadShapes()
+			if err != nil {
+				return runError{err}
+			}
+			datasets = append(datasets, shapesDataset(shapes))
 			var b strings.Builder
-			for _, d := range db.Datasets() {
+			for _, d := range datasets {
 				if !data {
 					say(&b, "data: %s %s (%s)", d.ID, d.Version, d.License)
 					continue

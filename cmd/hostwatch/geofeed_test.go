@@ -117,6 +117,18 @@ func TestDBUpdateGeofeed(t *testing.T) {
 		t.Errorf("lookup table: exit %d\n%s", code, stdout)
 	}
 
+	// db status says where the feed came from: fetched, not embedded.
+	code, stdout, stderr = runHostwatch(t, "db", "status", "-o", "json")
+	var st reports.DataStatus
+	if err := json.Unmarshal([]byte(stdout), &st); code != 0 || err != nil {
+		t.Fatalf("db status: exit %d, %v: %s", code, err, stderr)
+	}
+	for _, s := range st.Sources {
+		if s.Kind == attribution.KindGeofeed && s.Origin != url {
+			t.Errorf("db status: the geofeed's origin is %q, want %q", s.Origin, url)
+		}
+	}
+
 	for _, bad := range []string{"ftp://example.invalid/feed.csv", "not a url"} {
 		if code, _, stderr := runHostwatch(t, "db", "update", "--geofeed", bad); code != exitUsage || !strings.Contains(stderr, "not an http") {
 			t.Errorf("--geofeed %q: exit %d, %s", bad, code, stderr)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"net"
 	"os"
@@ -158,6 +159,13 @@ func TestRTTBounds(t *testing.T) {
 			if slices.Contains(args, "html") && !strings.Contains(stdout, `class="disk"`) {
 				t.Errorf("the HTML map draws no disk")
 			}
+		}
+		// CSV too: the bound's columns after ptr.
+		code, stdout, stderr := runHostwatch(t, "audit", "-o", "csv", "--resolver", resolver.Addr, "--mmdb", mmdb, "--rtt", "--vantage-location", "-6.2,106.8", "www.rtt.test")
+		if rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll(); code != 0 || err != nil || len(rows) != 2 ||
+			!slices.Equal(rows[0][len(rows[0])-4:], []string{"rtt_ms", "max_distance_km", "possible_countries", "geolocation_contradicted"}) ||
+			!slices.Equal(rows[1][len(rows[1])-2:], []string{"ID", "true"}) {
+			t.Errorf("-o csv: exit %d, %v:\n%s%s", code, err, stdout, stderr)
 		}
 	})
 

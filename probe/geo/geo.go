@@ -39,9 +39,11 @@ const KmPerMsRTT = 100
 const ShapeMarginKm = 55
 
 // MaxDistanceKm is the farthest a host answering in rtt can be from the
-// vantage: rtt in milliseconds times KmPerMsRTT.
+// vantage: rtt in milliseconds times KmPerMsRTT, to the tenth of a km (the
+// microseconds times KmPerMsRTT, divided once, so that 68 µs is 6.8 km in
+// JSON and not 6.800000000000001).
 func MaxDistanceKm(rtt time.Duration) float64 {
-	return float64(rtt.Microseconds()) / 1000 * KmPerMsRTT
+	return float64(rtt.Microseconds()*KmPerMsRTT) / 1000
 }
 
 // Point is a position on the Earth in degrees: latitude north, longitude east.

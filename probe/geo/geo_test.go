@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -18,9 +20,25 @@ func TestMaxDistance(t *testing.T) {
 		{50 * time.Microsecond, 5},     // a loopback round trip
 		{0, 0},
 		{150 * time.Millisecond, 15000},
+		// Exactly the decimal a report prints, not a float product's
+		// 6.800000000000001 or 13.100000000000001 (seen in -o json).
+		{68 * time.Microsecond, 6.8},
+		{131 * time.Microsecond, 13.1},
+		{3 * time.Microsecond, 0.3},
 	} {
-		if got := MaxDistanceKm(c.rtt); math.Abs(got-c.want) > 1e-9 {
+		if got := MaxDistanceKm(c.rtt); got != c.want || strconv.FormatFloat(got, 'g', -1, 64) != strconv.FormatFloat(c.want, 'g', -1, 64) {
 			t.Errorf("MaxDistanceKm(%v) = %v, want %v", c.rtt, got, c.want)
+		}
+	}
+}
+
+// Every round trip up to a second prints as at most one decimal of a km.
+func TestMaxDistanceIsShort(t *testing.T) {
+	t.Parallel()
+	for us := range int64(1_000_000) {
+		s := strconv.FormatFloat(MaxDistanceKm(time.Duration(us)*time.Microsecond), 'f', -1, 64)
+		if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i > 2 {
+			t.Fatalf("%d µs: %s km", us, s)
 		}
 	}
 }
