@@ -9,6 +9,7 @@ package geofeed
 
 import (
 	"bufio"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -123,6 +124,16 @@ func parseLine(line string, space []netip.Prefix) (Entry, Reason) {
 		return Entry{}, BadText
 	}
 	fields := strings.Split(line, ",")
+	if strings.Contains(line, `"`) {
+		// A field may be quoted, as CSV (RFC 4180) quotes one holding a
+		// comma: a city such as "Washington, D.C.".
+		r := csv.NewReader(strings.NewReader(line))
+		r.FieldsPerRecord = -1
+		var err error
+		if fields, err = r.Read(); err != nil {
+			return Entry{}, BadText
+		}
+	}
 	if len(fields) < 2 {
 		return Entry{}, TooFewFields
 	}

@@ -27,7 +27,9 @@ func TestParse(t *testing.T) {
 		"::ffff:192.0.2.0/120,ID,,,\n" +
 		"10.0.0.0/8,ID,,\x1b[31mred,\n" +
 		"100.64.0.0/10,ID,ID-JK,Jakarta,12345,extra\n" + // outside the space below
-		"10.0.0.0/8,ID,,\u009b31mred,\n" // a C1 control: CSI, as one code point
+		"10.0.0.0/8,ID,,\u009b31mred,\n" + // a C1 control: CSI, as one code point
+		"198.18.0.0/15,US,US-DC,\"Washington, D.C.\",20001\n" + // a quoted field holding a comma
+		"198.20.0.0/16,US,,\"Washington,\n" // an unterminated quote
 	got, err := Parse(strings.NewReader(feed), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +40,7 @@ func TestParse(t *testing.T) {
 		{Prefix: netip.MustParsePrefix("198.51.100.0/25"), Country: "SG", City: "Singapore", Line: 4},
 		{Prefix: netip.MustParsePrefix("198.51.100.128/25"), Line: 5},
 		{Prefix: netip.MustParsePrefix("100.64.0.0/10"), Country: "ID", Region: "ID-JK", City: "Jakarta", Postal: "12345", Line: 18},
+		{Prefix: netip.MustParsePrefix("198.18.0.0/15"), Country: "US", Region: "US-DC", City: "Washington, D.C.", Postal: "20001", Line: 20},
 	}
 	if len(got.Entries) != len(want) {
 		t.Fatalf("entries %+v, want %+v", got.Entries, want)
@@ -48,7 +51,7 @@ func TestParse(t *testing.T) {
 		}
 	}
 	reasons := map[int]Reason{7: BadPrefix, 8: BadPrefix, 9: BadPrefix, 10: BadCountry, 11: BadCountry, 12: BadRegion,
-		13: BadRegion, 14: TooFewFields, 15: Duplicate, 16: BadPrefix, 17: BadText, 19: BadText}
+		13: BadRegion, 14: TooFewFields, 15: Duplicate, 16: BadPrefix, 17: BadText, 19: BadText, 21: BadText}
 	if len(got.Rejected) != len(reasons) {
 		t.Errorf("rejected %+v", got.Rejected)
 	}
@@ -73,8 +76,8 @@ func TestParse(t *testing.T) {
 			outside++
 		}
 	}
-	if outside != 3 { // 198.51.100.0/25, 198.51.100.128/25, 100.64.0.0/10
-		t.Errorf("%d lines outside the space, want 3: %+v", outside, got.Rejected)
+	if outside != 4 { // 198.51.100.0/25, 198.51.100.128/25, 100.64.0.0/10, 198.18.0.0/15
+		t.Errorf("%d lines outside the space, want 4: %+v", outside, got.Rejected)
 	}
 }
 
