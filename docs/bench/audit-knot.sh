@@ -29,40 +29,8 @@ hw=${HOSTWATCH:-bin/hostwatch}
 dir=$(mktemp -d)
 trap 'kill $(cat "$dir/knot.pid" 2>/dev/null) 2>/dev/null && wait; rm -rf "$dir"' EXIT
 
-# Every name gets its own A and AAAA record in real provider ranges (Alibaba
-# Cloud, Google, OVH, Telkom Indonesia), so that attribution does real work.
-python3 - "$n" "$dir" <<'PY'
-import sys
-n, d = int(sys.argv[1]), sys.argv[2]
-v4 = ["170.33.%d.%d", "8.8.%d.%d", "51.210.%d.%d", "36.86.%d.%d"]
-v6 = ["2404:2280:100::%x:%x", "2001:4860:4860::%x:%x", "2001:41d0:303::%x:%x", "2408:4000::%x:%x"]
-with open(d + "/bench.test.zone", "w") as z, open(d + "/names.txt", "w") as f, open(d + "/dnsperf.txt", "w") as q:
-    z.write("$ORIGIN bench.test.\n$TTL 300\n@ IN SOA ns h 1 3600 900 604800 300\n@ IN NS ns\nns IN A 127.0.0.1\n")
-    for i in range(n):
-        z.write("h%d IN A %s\n" % (i, v4[i % 4] % (i >> 8 & 255, i & 255)))
-        z.write("h%d IN AAAA %s\n" % (i, v6[i % 4] % (i >> 16, i & 0xffff)))
-        f.write("h%d.bench.test\n" % i)
-        q.write("h%d.bench.test A\nh%d.bench.test AAAA\n" % (i, i))
-PY
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$dir/knot.conf" <<CONF
-server:
-    rundir: "$dir"
-    listen: 127.0.0.1@$port
-log:
-  - target: stderr
-    any: warning
-database:
-    storage: "$dir"
-template:
-  - id: default
-    storage: "$dir"
-    semantic-checks: off
-zone:
-  - domain: bench.test
-    file: bench.test.zone
-CONF
-knotd -c "$dir/knot.conf" >"$dir/knot.log" 2>&1 & echo $! >"$dir/knot.pid"
+. docs/bench/knot-zone.sh
+start_knot "$n" "$dir"
 for _ in $(seq 200); do
   "$hw" audit -o jsonl --retries 0 --timeout 200ms --resolver "127.0.0.1:$port" h0.bench.test 2>/dev/null | grep -q '"status":"ok"' && break
   sleep 0.1

@@ -35,38 +35,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 - "$n" "$dir" <<'PY'
-import sys
-n, d = int(sys.argv[1]), sys.argv[2]
-v4 = ["170.33.%d.%d", "8.8.%d.%d", "51.210.%d.%d", "36.86.%d.%d"]
-v6 = ["2404:2280:100::%x:%x", "2001:4860:4860::%x:%x", "2001:41d0:303::%x:%x", "2408:4000::%x:%x"]
-with open(d + "/bench.test.zone", "w") as z, open(d + "/names.txt", "w") as f:
-    z.write("$ORIGIN bench.test.\n$TTL 300\n@ IN SOA ns h 1 3600 900 604800 300\n@ IN NS ns\nns IN A 127.0.0.1\n")
-    for i in range(n):
-        z.write("h%d IN A %s\n" % (i, v4[i % 4] % (i >> 8 & 255, i & 255)))
-        z.write("h%d IN AAAA %s\n" % (i, v6[i % 4] % (i >> 16, i & 0xffff)))
-        f.write("h%d.bench.test\n" % i)
-PY
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-cat >"$dir/knot.conf" <<CONF
-server:
-    rundir: "$dir"
-    listen: 127.0.0.1@$port
-log:
-  - target: stderr
-    any: warning
-database:
-    storage: "$dir"
-template:
-  - id: default
-    storage: "$dir"
-    semantic-checks: off
-zone:
-  - domain: bench.test
-    file: bench.test.zone
-CONF
-knotd -c "$dir/knot.conf" >"$dir/knot.log" 2>&1 & echo $! >"$dir/knot.pid"
+. docs/bench/knot-zone.sh
+start_knot "$n" "$dir"
 
 pgport=$(free_port)
 "${as_pg[@]}" "$pgbin/initdb" --pgdata "$pgdir/data" --username hostwatch --auth trust --no-sync --no-instructions \
