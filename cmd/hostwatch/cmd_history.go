@@ -230,21 +230,25 @@ func timelines(spans []history.Span, opts history.Options) []reports.DomainHisto
 const historyBatch = 1000
 
 // streamHistory writes the history of every domain q selects (q.Domains is
-// not read) a batch of domains at a time: their spans are read in one
-// query, replayed, written and dropped, so memory does not grow with the
-// database (only its list of names is held). The daily CSV and the HTML
-// page, which need every domain at once, do not come here.
+// not read) a batch of domains at a time: a page of their names, then their
+// spans in one query, replayed, written and dropped, so memory does not grow
+// with the database. The daily CSV and the HTML page, which need every
+// domain at once, do not come here.
 func streamHistory(ctx context.Context, streams IOStreams, store history.Store, q history.Query, h reports.History, opts *historyOptions) error {
-	names, err := store.Domains(ctx)
-	if err != nil {
-		return runError{err}
-	}
 	hw, err := reports.NewHistoryWriter(streams.Out, opts.output, h, opts.lang.resolve(streams.Getenv))
 	if err != nil {
 		return runError{err}
 	}
 	defer hw.Close()
-	for batch := range slices.Chunk(names, historyBatch) {
+	for after := ""; ; {
+		batch, err := store.DomainsAfter(ctx, after, historyBatch)
+		if err != nil {
+			return runError{err}
+		}
+		if len(batch) == 0 {
+			break
+		}
+		after = batch[len(batch)-1]
 		q.Domains = batch
 		spans, err := store.Spans(ctx, q)
 		if err != nil {
