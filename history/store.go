@@ -52,6 +52,10 @@ type Store interface {
 	// Domains returns the names (ASCII form) of every domain with
 	// observations, sorted.
 	Domains(ctx context.Context) ([]string, error)
+	// DomainsAfter returns a page of Domains: at most limit names, sorted,
+	// each sorting after after ("" for the first page). It reads a large
+	// database a batch of domains at a time without holding every name.
+	DomainsAfter(ctx context.Context, after string, limit int) ([]string, error)
 	// Vantages returns the distinct vantage names of the recorded runs,
 	// sorted ("" for runs taken without --vantage).
 	Vantages(ctx context.Context) ([]string, error)

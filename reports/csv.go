@@ -45,17 +45,6 @@ func (c *CSVWriter) Flush() error {
 	return nil
 }
 
-// writeCSV writes rows through a CSVWriter.
-func writeCSV(w io.Writer, rows [][]string) error {
-	cw := NewCSVWriter(w)
-	for _, row := range rows {
-		if err := cw.Write(row); err != nil {
-			return err
-		}
-	}
-	return cw.Flush()
-}
-
 // formulaStart reports whether a spreadsheet would take a cell that begins
 // with s's first byte as a formula (OWASP "CSV injection": =, +, -, @, tab,
 // carriage return), or as the start of another line (a newline).

@@ -399,56 +399,68 @@ func WriteHistory(w io.Writer, format string, h History) error {
 }
 
 // WriteHistoryIn is WriteHistory with the table and Markdown in the
-// language lang; JSON and CSV are the same in every language.
+// language lang; JSON and CSV are the same in every language. It writes
+// through a HistoryWriter, one domain's timelines at a time.
 func WriteHistoryIn(w io.Writer, format string, h History, lang i18n.Lang) error {
-	pr, err := i18n.New(lang)
+	hw, err := NewHistoryWriter(w, format, h, lang)
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
-	switch format {
-	case "json":
-		return writeDocument(w, newHistoryDocument(h))
-	case "csv":
-		return writePeriodsCSV(w, h)
-	case "table":
-		writeHistoryText(&b, pr, h)
-	case "markdown":
-		writeHistoryMarkdown(&b, pr, h)
-	default:
-		return fmt.Errorf("unknown output format %q", format)
+	defer hw.Close()
+	for i := 0; i < len(h.Domains); {
+		j := i + 1
+		for j < len(h.Domains) && h.Domains[j].Domain == h.Domains[i].Domain {
+			j++
+		}
+		if err := hw.Add(h.Domains[i:j]); err != nil {
+			return err
+		}
+		i = j
 	}
-	_, err = io.WriteString(w, b.String())
-	return err
+	return hw.Finish()
 }
 
 func newHistoryDocument(h History) HistoryDocument {
-	doc := HistoryDocument{
+	doc := newHistoryHead(h)
+	for _, d := range h.Domains {
+		doc.Domains = append(doc.Domains, newDomainHistoryJSON(h, d))
+	}
+	for _, d := range Disagreements(h) {
+		doc.Disagreements = append(doc.Disagreements, newDisagreementJSON(d))
+	}
+	return doc
+}
+
+// newHistoryHead is the document of h without its domains and disagreements.
+func newHistoryHead(h History) HistoryDocument {
+	return HistoryDocument{
 		Schema: HistorySchema, GeneratedAt: h.GeneratedAt.UTC().Format(time.RFC3339),
 		ToolVersion: h.ToolVersion, Database: h.Database,
 		Since: timestamp(h.Since), Until: timestamp(h.Until), Confirm: h.Confirm, Vantages: nonNil(h.Vantages),
 		Domains: make([]DomainHistoryJSON, 0, len(h.Domains)), Disagreements: []DisagreementJSON{},
 	}
-	for _, d := range h.Domains {
-		confirm := timelineConfirm(h, d)
-		dj := DomainHistoryJSON{Domain: d.Domain, Vantage: d.Vantage, Summary: Summary(d), Moves: moves(d),
-			MoveRule: moveRule(confirm), Confirm: confirm,
-			Periods: make([]PeriodJSON, 0, len(d.Periods)), Changes: make([]ChangeJSON, 0, len(d.Changes))}
-		for _, p := range d.Periods {
-			dj.Periods = append(dj.Periods, newPeriodJSON(p))
-		}
-		for _, c := range d.Changes {
-			dj.Changes = append(dj.Changes, newChangeJSON(c))
-		}
-		doc.Domains = append(doc.Domains, dj)
+}
+
+// newDomainHistoryJSON is the JSON form of d, one of h's timelines.
+func newDomainHistoryJSON(h History, d DomainHistory) DomainHistoryJSON {
+	confirm := timelineConfirm(h, d)
+	dj := DomainHistoryJSON{Domain: d.Domain, Vantage: d.Vantage, Summary: Summary(d), Moves: moves(d),
+		MoveRule: moveRule(confirm), Confirm: confirm,
+		Periods: make([]PeriodJSON, 0, len(d.Periods)), Changes: make([]ChangeJSON, 0, len(d.Changes))}
+	for _, p := range d.Periods {
+		dj.Periods = append(dj.Periods, newPeriodJSON(p))
 	}
-	for _, d := range Disagreements(h) {
-		doc.Disagreements = append(doc.Disagreements, DisagreementJSON{
-			Domain: d.Domain, Vantages: d.Vantages[:], From: timestamp(d.From), To: timestamp(d.To), Where: d.Where[:],
-			Places: [][]PlaceJSON{newPlacesJSON(d.Periods[0].Hosting.Places), newPlacesJSON(d.Periods[1].Hosting.Places)},
-		})
+	for _, c := range d.Changes {
+		dj.Changes = append(dj.Changes, newChangeJSON(c))
 	}
-	return doc
+	return dj
+}
+
+func newDisagreementJSON(d Disagreement) DisagreementJSON {
+	return DisagreementJSON{
+		Domain: d.Domain, Vantages: d.Vantages[:], From: timestamp(d.From), To: timestamp(d.To), Where: d.Where[:],
+		Places: [][]PlaceJSON{newPlacesJSON(d.Periods[0].Hosting.Places), newPlacesJSON(d.Periods[1].Hosting.Places)},
+	}
 }
 
 func newPeriodJSON(p probe.Period) PeriodJSON {
@@ -485,13 +497,16 @@ func addrList(h probe.Hosting) string {
 	return strings.Join(s, " ")
 }
 
-func writeHistoryText(b *strings.Builder, pr *i18n.Printer, h History) {
+// writeTimelinesText writes h's timelines as text; lead says whether
+// timelines were written before them (a blank line parts each from the one
+// before).
+func writeTimelinesText(b *strings.Builder, pr *i18n.Printer, h History, lead bool) {
 	width := fitWidth(h.Width)
 	all := Disagreements(h)
 	counts := vantageCounts(h)
 	ends := domainEnds(h)
 	for i, d := range h.Domains {
-		if i > 0 {
+		if i > 0 || lead {
 			b.WriteByte('\n')
 		}
 		textPara(b, width, "%s: %s", timelineName(pr, d), summaryIn(pr, d))
@@ -508,14 +523,16 @@ func writeHistoryText(b *strings.Builder, pr *i18n.Printer, h History) {
 			}
 		}
 	}
-	if len(h.Domains) == 0 {
-		if !h.Since.IsZero() || !h.Until.IsZero() {
-			b.WriteString(pr.T("text.none-recorded.asked"))
-		} else {
-			b.WriteString(pr.T("text.none-recorded"))
-		}
-		b.WriteByte('\n')
+}
+
+// writeNoneText says, as text, that h has no timeline.
+func writeNoneText(b *strings.Builder, pr *i18n.Printer, h History) {
+	if !h.Since.IsZero() || !h.Until.IsZero() {
+		b.WriteString(pr.T("text.none-recorded.asked"))
+	} else {
+		b.WriteString(pr.T("text.none-recorded"))
 	}
+	b.WriteByte('\n')
 }
 
 // asnBudget is the budget of the ASN cell of the periods table: past it,
@@ -565,11 +582,12 @@ func fewer(items []string, budget int) (string, bool) {
 	return s, false
 }
 
-func writeHistoryMarkdown(b *strings.Builder, pr *i18n.Printer, h History) {
+// writeTimelinesMarkdown writes h's timelines as Markdown (under the
+// heading historyMarkdownHead).
+func writeTimelinesMarkdown(b *strings.Builder, pr *i18n.Printer, h History) {
 	all := Disagreements(h)
 	counts := vantageCounts(h)
 	ends := domainEnds(h)
-	b.WriteString("## hostwatch history\n\n")
 	for i, d := range h.Domains {
 		fmt.Fprintf(b, "### %s\n\n%s\n\n", mdEscape(timelineName(pr, d)), mdEscape(summaryIn(pr, d)))
 		b.WriteString(pr.T("md.rule", mdEscape(ruleText(pr, timelineConfirm(h, d)))) + "\n\n")
@@ -593,30 +611,32 @@ func writeHistoryMarkdown(b *strings.Builder, pr *i18n.Printer, h History) {
 			b.WriteByte('\n')
 		}
 	}
-	if len(h.Domains) == 0 {
-		b.WriteString(pr.T("md.none-recorded") + "\n")
-	}
 }
+
+// historyMarkdownHead heads the Markdown history.
+const historyMarkdownHead = "## hostwatch history\n\n"
 
 // periodsHeader names the columns of the periods CSV.
 var periodsHeader = []string{"domain", "vantage", "from", "to", "status", "countries", "providers", "asns", "as_orgs",
 	"addresses", "cname_chains", "resolvers", "observations"}
 
-// writePeriodsCSV writes one row per domain, vantage and period. Lists
-// within a cell are separated by spaces (countries, ASNs, addresses) or
-// "; " (names); cname_chains joins each chain's targets with " > " and the
-// chains with " | ", a chain-less answer among others shown as "(none)".
-func writePeriodsCSV(w io.Writer, h History) error {
-	rows := [][]string{periodsHeader}
+// writePeriodsCSV writes one row per domain, vantage and period of h's
+// timelines (after periodsHeader). Lists within a cell are separated by
+// spaces (countries, ASNs, addresses) or "; " (names); cname_chains joins
+// each chain's targets with " > " and the chains with " | ", a chain-less
+// answer among others shown as "(none)".
+func writePeriodsCSV(cw *CSVWriter, h History) error {
 	for _, d := range h.Domains {
 		for _, p := range d.Periods {
-			rows = append(rows, []string{d.Domain, d.Vantage, clock(p.From), clock(p.To), string(p.Hosting.Status),
+			if err := cw.Write([]string{d.Domain, d.Vantage, clock(p.From), clock(p.To), string(p.Hosting.Status),
 				strings.Join(p.Hosting.Countries, " "), strings.Join(p.Hosting.Providers, "; "), asnList(p.Hosting),
 				strings.Join(p.Hosting.Orgs, "; "), addrList(p.Hosting), chainsCell(p.CNAMEChains), viewCell(p.View),
-				strconv.Itoa(p.Observations)})
+				strconv.Itoa(p.Observations)}); err != nil {
+				return err
+			}
 		}
 	}
-	return writeCSV(w, rows)
+	return nil
 }
 
 // chainsCell joins CNAME chains for one CSV cell.

@@ -143,16 +143,19 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 	if opts.vantage != nil {
 		q.Vantage = strings.TrimSpace(*opts.vantage)
 	}
-	spans, err := store.Spans(ctx, q)
-	if err != nil {
-		return runError{fmt.Errorf("read the history: %w", err)}
-	}
 	h := reports.History{GeneratedAt: streams.Now().UTC(), ToolVersion: streams.Version, Database: path,
 		Since: since, Until: until, Confirm: opts.confirm, Width: streams.Width}
 	if opts.vantage != nil {
 		h.Vantages = []string{q.Vantage}
 	} else if h.Vantages, err = store.Vantages(ctx); err != nil {
 		return runError{err}
+	}
+	if len(domains) == 0 && !opts.daily && opts.output != "html" {
+		return streamHistory(ctx, streams, store, q, h, opts)
+	}
+	spans, err := store.Spans(ctx, q)
+	if err != nil {
+		return runError{fmt.Errorf("read the history: %w", err)}
 	}
 	found := map[string]bool{}
 	for _, sp := range spans {
@@ -221,4 +224,42 @@ func timelines(spans []history.Span, opts history.Options) []reports.DomainHisto
 		i = j
 	}
 	return out
+}
+
+// historyBatch is how many domains streamHistory reads in one query.
+const historyBatch = 1000
+
+// streamHistory writes the history of every domain q selects (q.Domains is
+// not read) a batch of domains at a time: a page of their names, then their
+// spans in one query, replayed, written and dropped, so memory does not grow
+// with the database. The daily CSV and the HTML page, which need every
+// domain at once, do not come here.
+func streamHistory(ctx context.Context, streams IOStreams, store history.Store, q history.Query, h reports.History, opts *historyOptions) error {
+	hw, err := reports.NewHistoryWriter(streams.Out, opts.output, h, opts.lang.resolve(streams.Getenv))
+	if err != nil {
+		return runError{err}
+	}
+	defer hw.Close()
+	for after := ""; ; {
+		batch, err := store.DomainsAfter(ctx, after, historyBatch)
+		if err != nil {
+			return runError{err}
+		}
+		if len(batch) == 0 {
+			break
+		}
+		after = batch[len(batch)-1]
+		q.Domains = batch
+		spans, err := store.Spans(ctx, q)
+		if err != nil {
+			return runError{fmt.Errorf("read the history: %w", err)}
+		}
+		if err := hw.Add(timelines(spans, history.Options{Confirm: opts.confirm})); err != nil {
+			return runError{err}
+		}
+	}
+	if err := hw.Finish(); err != nil {
+		return runError{err}
+	}
+	return nil
 }

@@ -202,13 +202,20 @@ func (s *Store) Domains(ctx context.Context) ([]string, error) {
 		ORDER BY d.name COLLATE "C"`, "domains")
 }
 
+// DomainsAfter returns at most limit names of Domains, sorted, each after after.
+func (s *Store) DomainsAfter(ctx context.Context, after string, limit int) ([]string, error) {
+	return s.strings(ctx, `SELECT d.name FROM domains d WHERE d.name COLLATE "C" > $1
+		AND EXISTS (SELECT 1 FROM timelines t WHERE t.domain_id = d.id AND t.latest_span IS NOT NULL)
+		ORDER BY d.name COLLATE "C" LIMIT $2`, "domains", after, limit)
+}
+
 // Vantages returns the distinct vantage names of the recorded runs, sorted.
 func (s *Store) Vantages(ctx context.Context) ([]string, error) {
 	return s.strings(ctx, "SELECT DISTINCT vantage COLLATE \"C\" FROM runs ORDER BY 1", "vantages")
 }
 
-func (s *Store) strings(ctx context.Context, query, what string) ([]string, error) {
-	rows, err := s.pool.Query(ctx, query)
+func (s *Store) strings(ctx context.Context, query, what string, args ...any) ([]string, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, s.wrap(fmt.Errorf("read %s: %w", what, err))
 	}

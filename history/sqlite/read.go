@@ -241,14 +241,20 @@ func (s *Store) Domains(ctx context.Context) ([]string, error) {
 	return s.strings(ctx, "SELECT name FROM domains WHERE id IN (SELECT domain_id FROM observations) ORDER BY name", "domains")
 }
 
+// DomainsAfter returns at most limit names of Domains, sorted, each after after.
+func (s *Store) DomainsAfter(ctx context.Context, after string, limit int) ([]string, error) {
+	return s.strings(ctx, `SELECT d.name FROM domains d WHERE d.name > ?
+		AND EXISTS (SELECT 1 FROM observations o WHERE o.domain_id = d.id) ORDER BY d.name LIMIT ?`, "domains", after, limit)
+}
+
 // Vantages returns the distinct vantage names of the recorded runs, sorted
 // ("" for runs taken without --vantage).
 func (s *Store) Vantages(ctx context.Context) ([]string, error) {
 	return s.strings(ctx, "SELECT DISTINCT vantage FROM runs ORDER BY vantage", "vantages")
 }
 
-func (s *Store) strings(ctx context.Context, query, what string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, query)
+func (s *Store) strings(ctx context.Context, query, what string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, s.wrap(fmt.Errorf("read %s: %w", what, err))
 	}

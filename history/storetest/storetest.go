@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"RandomRunsAgreeWithTheTimeline", s.random},
 		{"RoundTrips", s.roundTrips},
 		{"RunGroups", s.groups},
+		{"DomainsInPages", s.domainPages},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -388,5 +389,53 @@ func (s suite) random(t *testing.T) {
 				t.Errorf("the timeline ends with %d pending changes, the last run reported %d", pending, pendingAtEnd)
 			}
 		})
+	}
+}
+
+// domainPages reads Domains a page at a time with DomainsAfter: every name
+// once, sorted, pages no longer than asked, a domain without observations
+// (only in an aborted run) in none.
+func (s suite) domainPages(t *testing.T) {
+	st := s.store(t)
+	names := []string{"b.example", "a.example", "c.example", "aa.example", "d.example"}
+	var obs []probe.Observation
+	for _, d := range names {
+		obs = append(obs, s.ok(d, at(0), telkomID))
+	}
+	record(t, st, s.run(at(0), "", "127.0.0.1:53", 1), obs...)
+	rec, err := st.Begin(t.Context(), s.run(at(1), "", "127.0.0.1:53", 1), func(probe.Change) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Add(t.Context(), s.ok("0-aborted.example", at(1), telkomID)); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	want, err := st.Domains(t.Context())
+	if err != nil || len(want) != len(names) {
+		t.Fatalf("domains %q, %v", want, err)
+	}
+	for _, limit := range []int{1, 2, 5, 10} {
+		var got []string
+		after := ""
+		for {
+			page, err := st.DomainsAfter(t.Context(), after, limit)
+			if err != nil {
+				t.Fatalf("DomainsAfter(%q, %d): %v", after, limit, err)
+			}
+			if len(page) > limit {
+				t.Fatalf("DomainsAfter(%q, %d) = %q: more than asked", after, limit, page)
+			}
+			if len(page) == 0 {
+				break
+			}
+			got = append(got, page...)
+			after = page[len(page)-1]
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("pages of %d: %q, want %q", limit, got, want)
+		}
 	}
 }
