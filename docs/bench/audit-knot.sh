@@ -31,20 +31,8 @@ trap 'kill $(cat "$dir/knot.pid" 2>/dev/null) 2>/dev/null && wait; rm -rf "$dir"
 
 . docs/bench/knot-zone.sh
 start_knot "$n" "$dir"
-for _ in $(seq 200); do
-  "$hw" audit -o jsonl --retries 0 --timeout 200ms --resolver "127.0.0.1:$port" h0.bench.test 2>/dev/null | grep -q '"status":"ok"' && break
-  sleep 0.1
-done
+wait_knot "$hw"
 
-# timed CMD...: runs CMD under GNU time, prints its figures and keeps its
-# wall time in $wall and its CPU time (user + sys) in $cpu. On a busy
-# machine the CPU ratio varies less than the wall ratio.
-timed() {
-  /usr/bin/time -o "$dir/time.txt" -f "%e %U %S %M" "$@"
-  read -r wall user sys rss <"$dir/time.txt"
-  cpu=$(python3 -c "print($user + $sys)")
-  echo "wall $wall s, user $user s, sys $sys s, peak RSS $rss KB" >&2
-}
 
 # dnsperf asks the same 200,000 questions (A and AAAA of each name) with 200
 # in flight, as hostwatch's 100 names in flight do, with EDNS as hostwatch

@@ -45,17 +45,8 @@ pgport=$(free_port)
   -o "-c listen_addresses=127.0.0.1 -p $pgport -k $pgdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=128MB" >/dev/null
 newdb() { "$pgbin/psql" -q -h "$pgdir" -p "$pgport" -U hostwatch -d postgres -c "CREATE DATABASE $1"; echo "postgres://hostwatch@/$1?host=$pgdir&port=$pgport"; }
 
-for _ in $(seq 200); do
-  "$hw" audit -o jsonl --retries 0 --timeout 200ms --resolver "127.0.0.1:$port" h0.bench.test 2>/dev/null | grep -q '"status":"ok"' && break
-  sleep 0.1
-done
+wait_knot "$hw"
 
-timed() {
-  /usr/bin/time -o "$dir/time.txt" -f "%e %U %S %M" "$@"
-  read -r wall user sys rss <"$dir/time.txt"
-  cpu=$(python3 -c "print($user + $sys)")
-  echo "  wall $wall s, user $user s, sys $sys s, peak RSS $rss KB" >&2
-}
 # server_cpu: the CPU seconds the PostgreSQL server has used, its ended
 # backends included (a check's connections end with it).
 server_cpu() {

@@ -42,3 +42,23 @@ CONF
   knotd -c "$dir/knot.conf" >"$dir/knot.log" 2>&1 &
   echo $! >"$dir/knot.pid"
 }
+
+# wait_knot HOSTWATCH [TRIES]: waits until HOSTWATCH resolves h0.bench.test
+# through the server start_knot started (TRIES × 0.1 s at most, default 200).
+wait_knot() {
+  for _ in $(seq "${2:-200}"); do
+    "$1" audit -o jsonl --retries 0 --timeout 200ms --resolver "127.0.0.1:$port" h0.bench.test 2>/dev/null | grep -q '"status":"ok"' && return
+    sleep 0.1
+  done
+}
+
+# timed CMD...: runs CMD under GNU time, prints its figures on stderr and
+# keeps its wall time in $wall, its CPU time (user + sys) in $cpu and its
+# peak RSS in KB in $rss. On a busy machine the CPU ratio varies less than
+# the wall ratio.
+timed() {
+  /usr/bin/time -o "$dir/time.txt" -f "%e %U %S %M" "$@"
+  read -r wall user sys rss <"$dir/time.txt"
+  cpu=$(python3 -c "print($user + $sys)")
+  echo "  wall $wall s, user $user s, sys $sys s, peak RSS $rss KB" >&2
+}

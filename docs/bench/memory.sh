@@ -23,10 +23,7 @@ for n in $sizes; do [ "$n" -gt "$max" ] && max=$n; done
 # One zone of the largest size; each run takes the first N names of it.
 . docs/bench/knot-zone.sh
 start_knot "$max" "$dir"
-for _ in $(seq 600); do
-  "$dir/hostwatch-new" audit -o jsonl --retries 0 --timeout 200ms --resolver "127.0.0.1:$port" h0.bench.test 2>/dev/null | grep -q '"status":"ok"' && break
-  sleep 0.1
-done
+wait_knot "$dir/hostwatch-new" 600
 
 # measure LABEL CMD...: runs CMD under GNU time and prints its peak RSS.
 measure() {
