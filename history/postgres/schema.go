@@ -151,5 +151,12 @@ CREATE TABLE rtt_measurements (
 );
 CREATE INDEX rtt_measurements_ip ON rtt_measurements (ip);
 `},
+		// history without a domain pages the names in byte order
+		// (DomainsAfter: name COLLATE "C"); the unique index on name
+		// follows the database's collation, which need not be C, so
+		// each page would scan and sort the whole table.
+		{Version: 3, Why: "domain names in byte order", SQL: `
+CREATE INDEX domains_name_bytes ON domains (name COLLATE "C");
+`},
 	}
 }

@@ -112,7 +112,7 @@ func TestMigrateFromV1(t *testing.T) {
 	}
 	runs, spans := readAll(t, s)
 	s.Close()
-	srv.Exec(t, dbOf(url), "DROP TABLE rtt_measurements; UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+	srv.Exec(t, dbOf(url), "DROP INDEX domains_name_bytes; DROP TABLE rtt_measurements; UPDATE meta SET value = '1' WHERE key = 'schema_version'")
 	if s, err = Open(t.Context(), url); err != nil {
 		t.Fatal(err)
 	}
