@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -390,6 +391,29 @@ func (c Check) waiting(yield func(probe.Change) bool) {
 	}
 }
 
+// reported walks the changes in the order reports show them, those
+// awaiting confirmation last, without a walk of the changes for a group
+// that has none (c.counts says).
+func (c Check) reported(yield func(probe.Change) bool) {
+	switch {
+	case c.counts.pending == 0:
+		for ch := range c.Changes {
+			if !yield(ch) {
+				return
+			}
+		}
+	case c.counts.settled == 0:
+		c.waiting(yield)
+	default:
+		for ch := range c.settled {
+			if !yield(ch) {
+				return
+			}
+		}
+		c.waiting(yield)
+	}
+}
+
 // rule words the rule for moves in a few words and in full, with the
 // --confirm the run used; a Check without one (diff of two reports) has
 // nothing to confirm over.
@@ -455,23 +479,24 @@ func writeCheckText(b textWriter, c Check) {
 }
 
 // writeChangesText writes each change with its two sides, then the policy
-// violations, then a blank line when there was any.
+// violations, then a blank line when there was any. A first run of 100,000
+// names brings 100,000 changes: they are worded on every CPU, in order
+// (encodeInOrder), as the JSON document's are.
 func writeChangesText(b textWriter, width int, c Check) {
 	pr := c.words()
-	sides := func(ch probe.Change) {
-		if !ch.BeforeAt.IsZero() {
-			textPara(b, width, "%s", pr.T("text.side.before", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(pr, ch, ch.BeforeView)))
+	encodeInOrder(b, c.reported, func(buf []byte, _ int, ch probe.Change) []byte {
+		w := bytes.NewBuffer(buf)
+		if ch.Pending() {
+			textPara(w, width, "%s: %s", ch.Domain, pendingText(pr, ch))
+		} else {
+			textPara(w, width, "%s: %s", ch.Domain, kindsText(pr, ch))
 		}
-		textPara(b, width, "%s", pr.T("text.side.after", describe(ch.After), clock(ch.AfterAt), viewSuffix(pr, ch, ch.AfterView)))
-	}
-	for ch := range c.settled {
-		textPara(b, width, "%s: %s", ch.Domain, kindsText(pr, ch))
-		sides(ch)
-	}
-	for ch := range c.waiting {
-		textPara(b, width, "%s: %s", ch.Domain, pendingText(pr, ch))
-		sides(ch)
-	}
+		if !ch.BeforeAt.IsZero() {
+			textPara(w, width, "%s", pr.T("text.side.before", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(pr, ch, ch.BeforeView)))
+		}
+		textPara(w, width, "%s", pr.T("text.side.after", describe(ch.After), clock(ch.AfterAt), viewSuffix(pr, ch, ch.AfterView)))
+		return w.Bytes()
+	})
 	for _, v := range c.Violations {
 		textPara(b, width, "%s", pr.T("text.violation", v.Domain, v.Address.String(), violationText(pr, v)))
 	}
@@ -575,17 +600,15 @@ func writeChangesMarkdown(b textWriter, c Check) {
 	if c.counts.settled+c.counts.pending > 0 {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|\n", pr.T("col.domain"), pr.T("col.change"),
 			pr.T("col.before"), pr.T("col.after"), pr.T("col.last-before"), pr.T("col.first-after"))
-		row := func(ch probe.Change, what string) {
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", mdEscape(ch.Domain), mdEscape(what),
+		encodeInOrder(b, c.reported, func(buf []byte, _ int, ch probe.Change) []byte {
+			what := kindsText(pr, ch)
+			if ch.Pending() {
+				what = pendingText(pr, ch)
+			}
+			return fmt.Appendf(buf, "| %s | %s | %s | %s | %s | %s |\n", mdEscape(ch.Domain), mdEscape(what),
 				mdEscape(describe(ch.Before)+viewSuffix(pr, ch, ch.BeforeView)), mdEscape(describe(ch.After)+viewSuffix(pr, ch, ch.AfterView)),
 				clock(ch.BeforeAt), clock(ch.AfterAt))
-		}
-		for ch := range c.settled {
-			row(ch, kindsText(pr, ch))
-		}
-		for ch := range c.waiting {
-			row(ch, pendingText(pr, ch))
-		}
+		})
 		b.WriteByte('\n')
 	}
 }
