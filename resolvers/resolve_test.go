@@ -694,3 +694,41 @@ func TestNewAndServers(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveResendsLostQuery: a query whose datagram is lost is sent again,
+// with the same ID, within its one attempt, rather than waiting out the
+// timeout: a server that ignores the first copy of every query still
+// answers every name, with no retry (each question reaches it twice).
+func TestResolveResendsLostQuery(t *testing.T) {
+	t.Parallel()
+	zone := mustZoneHandler(t, exampleZone)
+	var (
+		mu   sync.Mutex
+		seen = map[string]int{}
+	)
+	srv := resolverstest.Start(t, dns.HandlerFunc(func(w dns.ResponseWriter, m *dns.Msg) {
+		key := fmt.Sprintf("%d %s", m.Id, m.Question[0].String())
+		mu.Lock()
+		seen[key]++
+		n := seen[key]
+		mu.Unlock()
+		if n == 1 {
+			return // lost
+		}
+		zone.ServeDNS(w, m)
+	}))
+	c := newClient(t, resolvers.Config{Servers: []string{srv.Addr}, Timeout: time.Minute, Retries: -1})
+	res := c.Resolve(t.Context(), "example.test")
+	checkResult(t, res, "example.test", resolvers.StatusOK, nil,
+		answers(t, "example.test. 300 IN A 192.0.2.1", "example.test. 300 IN AAAA 2001:db8::1"), nil)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 {
+		t.Errorf("the server saw %d distinct queries (ID and question), want 2: %v", len(seen), seen)
+	}
+	for key, n := range seen {
+		if n != 2 {
+			t.Errorf("%s reached the server %d times, want 2", key, n)
+		}
+	}
+}

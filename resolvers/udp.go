@@ -27,6 +27,13 @@ import (
 // sweeper goroutine ends the wait of the queries whose time is up, every
 // sweepEvery while any is pending: a timer per query, started and stopped
 // around each wait, cost a tenth of a bulk run's CPU time.
+//
+// UDP loses datagrams (a server's receive buffer full is enough), so the
+// sweeper also sends a query again, with the same ID, when no reply came
+// within the retransmission timeout: the socket's estimate of its round
+// trips (RFC 6298's formula), at least minRTO, doubling for the second
+// time, at most maxResends times per wait. Without it, one datagram lost in
+// a bulk run held the names behind it for the whole timeout (3 s).
 type udpConn struct {
 	conn  *net.UDPConn
 	batch batchConn
@@ -40,6 +47,7 @@ type udpConn struct {
 	mu      sync.Mutex
 	pending map[uint16]*call
 	err     error // once set, the socket takes no more queries
+	rtt     rttEstimate
 
 	wmu   sync.Mutex
 	queue []outgoing    // queries waiting for the writer
@@ -70,12 +78,58 @@ const (
 
 // call is one query waiting on a udpConn for its reply.
 type call struct {
+	pkt      []byte     // the query as sent (the caller's, kept while it waits)
 	question []byte     // wire form of the question: name, type, class
 	ch       chan reply // receives exactly one reply per registration
 	// deadline is when the sweeper ends the wait (the socket's time since
 	// its epoch, on the monotonic clock), timeout the wait it was given.
 	deadline time.Duration
 	timeout  time.Duration
+	// sent is when the query was queued, resendAt when it is sent again
+	// if no reply has come, resends how many times it was.
+	sent, resendAt time.Duration
+	resends        int
+}
+
+// rttEstimate is RFC 6298's smoothed round trip and its variation, from
+// replies to queries sent once (Karn's rule: a reply to a query sent
+// again could be to either copy).
+type rttEstimate struct {
+	srtt, rttvar time.Duration
+	samples      int
+}
+
+const (
+	// initialRTO is the retransmission timeout before any reply.
+	initialRTO = 400 * time.Millisecond
+	// minRTO is the shortest retransmission timeout (as Unbound's
+	// infra-cache-min-rtt): loopback and LAN servers answer in far less,
+	// and a busy machine's replies come late by a few milliseconds.
+	minRTO = 50 * time.Millisecond
+	// maxResends is how many times one wait sends its query again.
+	maxResends = 2
+)
+
+func (e *rttEstimate) add(r time.Duration) {
+	if e.samples == 0 {
+		e.srtt, e.rttvar = r, r/2
+	} else {
+		d := e.srtt - r
+		if d < 0 {
+			d = -d
+		}
+		e.rttvar = (3*e.rttvar + d) / 4
+		e.srtt = (7*e.srtt + r) / 8
+	}
+	e.samples++
+}
+
+// rto is the retransmission timeout.
+func (e *rttEstimate) rto() time.Duration {
+	if e.samples == 0 {
+		return initialRTO
+	}
+	return max(e.srtt+4*e.rttvar, minRTO)
 }
 
 // reply is what the reader hands to a waiting call: the raw message (a pooled
@@ -183,14 +237,16 @@ func (u *udpConn) readLoop() {
 		}
 		failures = 0
 		at := time.Now()
+		since := at.Sub(u.epoch)
 		for i := range msgs[:n] {
-			u.deliver(msgs[i].Buffers[0][:msgs[i].N], at)
+			u.deliver(msgs[i].Buffers[0][:msgs[i].N], at, since)
 		}
 	}
 }
 
-// deliver hands a datagram read at at to the query waiting for it, if any.
-func (u *udpConn) deliver(msg []byte, at time.Time) {
+// deliver hands a datagram read at at (since after the socket's epoch) to
+// the query waiting for it, if any.
+func (u *udpConn) deliver(msg []byte, at time.Time, since time.Duration) {
 	if len(msg) < 12 || msg[2]&0x80 == 0 { // too short, or not a response
 		return
 	}
@@ -202,6 +258,9 @@ func (u *udpConn) deliver(msg []byte, at time.Time) {
 		return
 	}
 	delete(u.pending, id)
+	if c.resends == 0 {
+		u.rtt.add(since - c.sent)
+	}
 	u.mu.Unlock()
 	b := replyPool.Get().(*[]byte)
 	*b = append((*b)[:0], msg...)
@@ -306,18 +365,31 @@ func (u *udpConn) sweepLoop() {
 	}
 }
 
-// sweep fails the pending queries whose deadline is before now and returns
-// how many are left pending.
+// sweep fails the pending queries whose deadline is before now, queues
+// again those whose retransmission time has come, and returns how many are
+// left pending.
 func (u *udpConn) sweep(now time.Duration) int {
+	var again []outgoing
 	u.mu.Lock()
-	defer u.mu.Unlock()
 	for id, c := range u.pending {
-		if c.deadline <= now {
+		switch {
+		case c.deadline <= now:
 			delete(u.pending, id)
 			c.ch <- reply{err: fmt.Errorf("%w: no reply within %s", ErrTimeout, c.timeout)}
+		case c.resends < maxResends && c.resendAt <= now:
+			c.resends++
+			c.resendAt = now + u.rtt.rto()<<c.resends
+			out := queryPool.Get().(*[]byte)
+			*out = append((*out)[:0], c.pkt...)
+			again = append(again, outgoing{id: id, c: c, pkt: out})
 		}
 	}
-	return len(u.pending)
+	left := len(u.pending)
+	u.mu.Unlock()
+	if len(again) > 0 {
+		u.enqueue(again...)
+	}
+	return left
 }
 
 // failPending ends the wait of every query on the socket with err; if final,
@@ -413,8 +485,9 @@ func (u *udpConn) start(pkt []byte, timeout time.Duration) (inFlight, error) {
 		return inFlight{}, errors.New("malformed query")
 	}
 	c := callPool.Get().(*call)
-	c.question = pkt[12:qend]
-	c.deadline, c.timeout = time.Since(u.epoch)+timeout, timeout
+	c.pkt, c.question = pkt, pkt[12:qend]
+	c.sent = time.Since(u.epoch)
+	c.deadline, c.timeout, c.resends = c.sent+timeout, timeout, 0
 
 	u.mu.Lock()
 	if u.err != nil {
@@ -435,6 +508,8 @@ func (u *udpConn) start(pkt []byte, timeout time.Duration) (inFlight, error) {
 			break
 		}
 	}
+	binary.BigEndian.PutUint16(pkt, id)
+	c.resendAt = c.sent + u.rtt.rto()
 	u.pending[id] = c
 	idle := len(u.pending) == 1
 	u.mu.Unlock()
@@ -444,15 +519,20 @@ func (u *udpConn) start(pkt []byte, timeout time.Duration) (inFlight, error) {
 		default: // already signalled
 		}
 	}
-	binary.BigEndian.PutUint16(pkt, id)
 
-	// The writer sends a copy: pkt is the caller's again once this returns,
-	// and the query may still be queued then.
+	// The writer sends a copy: the query may still be queued when the
+	// caller has its reply and uses pkt again.
 	out := queryPool.Get().(*[]byte)
 	*out = append((*out)[:0], pkt...)
+	u.enqueue(outgoing{id: id, c: c, pkt: out})
+	return inFlight{id, c}, nil
+}
+
+// enqueue queues queries for the writer.
+func (u *udpConn) enqueue(out ...outgoing) {
 	u.wmu.Lock()
-	u.queue = append(u.queue, outgoing{id: id, c: c, pkt: out})
-	first := len(u.queue) == 1
+	first := len(u.queue) == 0
+	u.queue = append(u.queue, out...)
 	u.wmu.Unlock()
 	if first {
 		select {
@@ -460,14 +540,16 @@ func (u *udpConn) start(pkt []byte, timeout time.Duration) (inFlight, error) {
 		default: // already signalled
 		}
 	}
-	return inFlight{id, c}, nil
 }
 
 // wait waits for the reply to a query start queued: the reply, an error, or
 // the sweeper's timeout, or the end of ctx. On success the caller owns the
 // returned buffer and must give it back with putReplyBuf.
 func (u *udpConn) wait(ctx context.Context, q inFlight) (*[]byte, time.Time, error) {
-	defer callPool.Put(q.c)
+	defer func() {
+		q.c.pkt, q.c.question = nil, nil
+		callPool.Put(q.c)
+	}()
 	var r reply
 	select {
 	case r = <-q.c.ch:

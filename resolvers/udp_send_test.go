@@ -94,3 +94,59 @@ func TestRefusedPort(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestRTO: the retransmission timeout follows RFC 6298's estimate of the
+// round trips, never below minRTO, and initialRTO before any reply.
+func TestRTO(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		samples []time.Duration
+		want    time.Duration
+	}{
+		{nil, initialRTO},
+		{[]time.Duration{2 * ms}, minRTO},               // 2 + 4×1 ms
+		{[]time.Duration{100 * ms}, 300 * ms},           // 100 + 4×50 ms
+		{[]time.Duration{100 * ms, 100 * ms}, 250 * ms}, // srtt 100, rttvar 37.5
+		{[]time.Duration{100 * ms, 200 * ms}, 112500*time.Microsecond + 4*62500*time.Microsecond},
+	} {
+		var e rttEstimate
+		for _, r := range tc.samples {
+			e.add(r)
+		}
+		if got := e.rto(); got != tc.want {
+			t.Errorf("rto after %v = %s, want %s", tc.samples, got, tc.want)
+		}
+	}
+}
+
+// TestResentNotSampled: a reply to a query sent more than once says nothing
+// of the round trip (it may answer either copy), and leaves the estimate
+// as it was (Karn's rule).
+func TestResentNotSampled(t *testing.T) {
+	t.Parallel()
+	srv, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	u, err := dialUDP(srv.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.close()
+	msg := []byte{0, 7, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1}
+	for _, resends := range []int{1, 0} {
+		c := &call{ch: make(chan reply, 1), question: msg[12:], resends: resends}
+		u.mu.Lock()
+		u.pending[7] = c
+		u.mu.Unlock()
+		u.deliver(msg, time.Now(), 30*time.Millisecond)
+		<-c.ch
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.rtt.samples != 1 || u.rtt.srtt != 30*time.Millisecond {
+		t.Errorf("after a reply to a resent query and one to a query sent once: %d samples, srtt %s; want 1 and 30ms", u.rtt.samples, u.rtt.srtt)
+	}
+}
