@@ -872,3 +872,43 @@ func TestAnswersShared(t *testing.T) {
 		t.Errorf("%d answers with %d addresses, %d used by spans; want 2, 2, 2", answers, addrs, used)
 	}
 }
+
+// TestFirstRunSharesAnswersAcrossChunks: a run into a new file looks up only
+// the answers it may have added itself, and still stores each answer once
+// when domains of different chunks share it, in that run and the next.
+func TestFirstRunSharesAnswersAcrossChunks(t *testing.T) {
+	t.Parallel()
+	ob := newObserver(t)
+	s, path := newStore(t)
+	pool := []string{"36.86.63.182", "170.33.13.55", "8.8.8.8"}
+	var first []probe.Observation
+	for i := range 2*chunk + 10 {
+		first = append(first, ob.ok(fmt.Sprintf("h%d.kpu.go.id", i), at(0), pool[i%len(pool)]))
+	}
+	ob.record(s, at(0), first...)
+	ob.record(s, at(1), ob.ok("late.kpu.go.id", at(1), pool[1]), ob.ok("new.kpu.go.id", at(1), "51.210.0.1"))
+	for _, c := range []struct{ domain, ip string }{{"h0.kpu.go.id", pool[0]}, {"h1001.kpu.go.id", pool[1001%3]},
+		{"h2009.kpu.go.id", pool[2009%3]}, {"late.kpu.go.id", pool[1]}, {"new.kpu.go.id", "51.210.0.1"}} {
+		spans, err := s.spansOf(t.Context(), c.domain, time.Time{}, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(spans) != 1 || len(spans[0].Observation.Addresses) != 1 || spans[0].Observation.Addresses[0].IP.String() != c.ip {
+			t.Errorf("%s: spans %+v, want one with %s", c.domain, spans, c.ip)
+		}
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", (&Store{busy: time.Second}).dsn(path, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var answers, fps, spans int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM answers), (SELECT count(DISTINCT fingerprint) FROM answers),
+		(SELECT count(*) FROM observations)`).Scan(&answers, &fps, &spans); err != nil {
+		t.Fatal(err)
+	}
+	if answers != 4 || fps != 4 || spans != 2*chunk+12 {
+		t.Errorf("%d answers (%d fingerprints), %d spans; want 4, 4, %d", answers, fps, spans, 2*chunk+12)
+	}
+}
