@@ -169,6 +169,12 @@ type Check struct {
 	// (Pending) among them: these count for nothing yet. It may be walked
 	// more than once; a run of any size streams them from disk.
 	Changes iter.Seq[probe.Change]
+	// Encoded, when set, is the changes as CheckEncoder worded them (for
+	// the same format, language and Width), in the order they came: the
+	// report copies them, and Changes is not read. A check spools them so
+	// while its run goes on, and its report after the commit is a copy
+	// (Tally must then be set).
+	Encoded iter.Seq[EncodedChange]
 	// Tally, when set, is Changes counted as they were gathered, so that
 	// writing them walks them once, not twice (once to count, for the
 	// summary that comes first); when nil, they are counted here.
@@ -185,6 +191,33 @@ type Check struct {
 
 	counts checkCounts   // set by WriteCheck
 	pr     *i18n.Printer // the language of text and Markdown, set by WriteCheckIn
+}
+
+// EncodedChange is one change of a check as its report words it (see
+// CheckEncoder).
+type EncodedChange struct {
+	Pending bool // awaiting confirmation: text and Markdown list these last
+	Bytes   []byte
+}
+
+// CheckEncoder returns the function that words one change of c as
+// WriteCheckIn writes it in format and lang, for Check.Encoded; ok is false
+// for a format that has none (html reads the changes whole).
+func CheckEncoder(format string, c Check, lang i18n.Lang) (encode func(b []byte, ch probe.Change) []byte, ok bool, err error) {
+	pr, err := i18n.New(lang)
+	if err != nil {
+		return nil, false, err
+	}
+	switch format {
+	case "json":
+		return appendChangeItemJSON, true, nil
+	case "table":
+		width := fitWidth(c.Width)
+		return func(b []byte, ch probe.Change) []byte { return appendChangeText(b, width, pr, ch) }, true, nil
+	case "markdown":
+		return func(b []byte, ch probe.Change) []byte { return appendChangeMarkdown(b, pr, ch) }, true, nil
+	}
+	return nil, false, nil
 }
 
 // CheckDocument is the JSON form of a Check.
@@ -275,13 +308,28 @@ func writeCheckJSON(w *bufio.Writer, c Check) error {
 		return errors.New("write json: no changes field")
 	}
 	w.WriteString(head.String()[:i+len(slot)-2])
-	n, err := encodeInOrder(w, c.Changes, func(b []byte, i int, ch probe.Change) []byte {
-		if i > 0 {
-			b = append(b, ',')
+	var (
+		n   int
+		err error
+	)
+	if c.Encoded != nil {
+		for e := range c.Encoded {
+			if n > 0 {
+				w.WriteByte(',')
+			}
+			if _, err = w.Write(e.Bytes); err != nil {
+				break
+			}
+			n++
 		}
-		b = append(b, "\n    "...)
-		return appendChangeJSON(b, newChangeJSON(ch), "    ")
-	})
+	} else {
+		n, err = encodeInOrder(w, c.Changes, func(b []byte, i int, ch probe.Change) []byte {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			return appendChangeItemJSON(b, ch)
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -291,6 +339,13 @@ func writeCheckJSON(w *bufio.Writer, c Check) error {
 	w.WriteString("],")
 	_, err = w.WriteString(head.String()[i+len(slot):])
 	return err
+}
+
+// appendChangeItemJSON appends one change as an item of the document's
+// "changes" list (without the comma between items).
+func appendChangeItemJSON(b []byte, ch probe.Change) []byte {
+	b = append(b, "\n    "...)
+	return appendChangeJSON(b, newChangeJSON(ch), "    ")
 }
 
 // describe sums up a hosting in one line for people: countries, networks,
@@ -484,24 +539,53 @@ func writeCheckText(b textWriter, c Check) {
 // (encodeInOrder), as the JSON document's are.
 func writeChangesText(b textWriter, width int, c Check) {
 	pr := c.words()
-	encodeInOrder(b, c.reported, func(buf []byte, _ int, ch probe.Change) []byte {
-		w := bytes.NewBuffer(buf)
-		if ch.Pending() {
-			textPara(w, width, "%s: %s", ch.Domain, pendingText(pr, ch))
-		} else {
-			textPara(w, width, "%s: %s", ch.Domain, kindsText(pr, ch))
-		}
-		if !ch.BeforeAt.IsZero() {
-			textPara(w, width, "%s", pr.T("text.side.before", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(pr, ch, ch.BeforeView)))
-		}
-		textPara(w, width, "%s", pr.T("text.side.after", describe(ch.After), clock(ch.AfterAt), viewSuffix(pr, ch, ch.AfterView)))
-		return w.Bytes()
-	})
+	if c.Encoded != nil {
+		c.copyEncoded(b)
+	} else {
+		encodeInOrder(b, c.reported, func(buf []byte, _ int, ch probe.Change) []byte {
+			return appendChangeText(buf, width, pr, ch)
+		})
+	}
 	for _, v := range c.Violations {
 		textPara(b, width, "%s", pr.T("text.violation", v.Domain, v.Address.String(), violationText(pr, v)))
 	}
 	if c.counts.settled+c.counts.pending+len(c.Violations) > 0 {
 		b.WriteByte('\n')
+	}
+}
+
+// appendChangeText appends one change with its two sides, as the text
+// report words it.
+func appendChangeText(buf []byte, width int, pr *i18n.Printer, ch probe.Change) []byte {
+	w := bytes.NewBuffer(buf)
+	if ch.Pending() {
+		textPara(w, width, "%s: %s", ch.Domain, pendingText(pr, ch))
+	} else {
+		textPara(w, width, "%s: %s", ch.Domain, kindsText(pr, ch))
+	}
+	if !ch.BeforeAt.IsZero() {
+		textPara(w, width, "%s", pr.T("text.side.before", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(pr, ch, ch.BeforeView)))
+	}
+	textPara(w, width, "%s", pr.T("text.side.after", describe(ch.After), clock(ch.AfterAt), viewSuffix(pr, ch, ch.AfterView)))
+	return w.Bytes()
+}
+
+// copyEncoded writes c.Encoded in the order reports show them, those
+// awaiting confirmation last (walking them twice only when there are
+// both).
+func (c Check) copyEncoded(w io.Writer) {
+	for _, pending := range []bool{false, true} {
+		if !pending && c.counts.settled == 0 || pending && c.counts.pending == 0 {
+			continue
+		}
+		for e := range c.Encoded {
+			if e.Pending != pending {
+				continue
+			}
+			if _, err := w.Write(e.Bytes); err != nil {
+				return
+			}
+		}
 	}
 }
 
@@ -600,17 +684,26 @@ func writeChangesMarkdown(b textWriter, c Check) {
 	if c.counts.settled+c.counts.pending > 0 {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|\n", pr.T("col.domain"), pr.T("col.change"),
 			pr.T("col.before"), pr.T("col.after"), pr.T("col.last-before"), pr.T("col.first-after"))
-		encodeInOrder(b, c.reported, func(buf []byte, _ int, ch probe.Change) []byte {
-			what := kindsText(pr, ch)
-			if ch.Pending() {
-				what = pendingText(pr, ch)
-			}
-			return fmt.Appendf(buf, "| %s | %s | %s | %s | %s | %s |\n", mdEscape(ch.Domain), mdEscape(what),
-				mdEscape(describe(ch.Before)+viewSuffix(pr, ch, ch.BeforeView)), mdEscape(describe(ch.After)+viewSuffix(pr, ch, ch.AfterView)),
-				clock(ch.BeforeAt), clock(ch.AfterAt))
-		})
+		if c.Encoded != nil {
+			c.copyEncoded(b)
+		} else {
+			encodeInOrder(b, c.reported, func(buf []byte, _ int, ch probe.Change) []byte {
+				return appendChangeMarkdown(buf, pr, ch)
+			})
+		}
 		b.WriteByte('\n')
 	}
+}
+
+// appendChangeMarkdown appends one change as a row of the Markdown table.
+func appendChangeMarkdown(buf []byte, pr *i18n.Printer, ch probe.Change) []byte {
+	what := kindsText(pr, ch)
+	if ch.Pending() {
+		what = pendingText(pr, ch)
+	}
+	return fmt.Appendf(buf, "| %s | %s | %s | %s | %s | %s |\n", mdEscape(ch.Domain), mdEscape(what),
+		mdEscape(describe(ch.Before)+viewSuffix(pr, ch, ch.BeforeView)), mdEscape(describe(ch.After)+viewSuffix(pr, ch, ch.AfterView)),
+		clock(ch.BeforeAt), clock(ch.AfterAt))
 }
 
 // plural picks one or many by n.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hostwatch/hostwatch/history"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 )
 
 // sampleCheck is what a check run from jakarta reports at each of the
@@ -229,6 +230,59 @@ func TestMarkdownEscape(t *testing.T) {
 	} {
 		if got := mdEscape(in); got != want {
 			t.Errorf("mdEscape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestCheckEncoded: a check's changes spooled as CheckEncoder words them
+// make the same report, byte for byte, as the changes themselves, in every
+// format that has an encoder, in both languages, at any width, whatever
+// the order they came in (those awaiting confirmation first or last).
+func TestCheckEncoded(t *testing.T) {
+	t.Parallel()
+	c := sampleCheck(t)
+	picked := slices.Collect(c.Changes)
+	reversed := slices.Clone(picked)
+	slices.Reverse(reversed)
+	for _, changes := range [][]probe.Change{picked, reversed} {
+		for _, format := range []string{"json", "table", "markdown", "html"} {
+			for _, lang := range []i18n.Lang{i18n.English, i18n.Indonesian} {
+				for _, width := range []int{0, 50} {
+					c.Width, c.Changes = width, slices.Values(changes)
+					var want bytes.Buffer
+					if err := WriteCheckIn(&want, format, c, lang); err != nil && format != "html" {
+						t.Fatal(err)
+					}
+					encode, ok, err := CheckEncoder(format, c, lang)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if format == "html" {
+						if ok {
+							t.Errorf("html has an encoder")
+						}
+						continue
+					}
+					if !ok {
+						t.Fatalf("%s has no encoder", format)
+					}
+					var encoded []EncodedChange
+					var tally ChangeTally
+					for _, ch := range changes {
+						encoded = append(encoded, EncodedChange{Pending: ch.Pending(), Bytes: encode(nil, ch)})
+						tally.Add(ch)
+					}
+					e := c
+					e.Changes, e.Encoded, e.Tally = nil, slices.Values(encoded), &tally
+					var got bytes.Buffer
+					if err := WriteCheckIn(&got, format, e, lang); err != nil {
+						t.Fatal(err)
+					}
+					if got.String() != want.String() {
+						t.Errorf("%s, %s, width %d: encoded changes wrote\n%s\nwant\n%s", format, lang, width, got.String(), want.String())
+					}
+				}
+			}
 		}
 	}
 }

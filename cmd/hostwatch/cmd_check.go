@@ -196,6 +196,17 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		return runError{err}
 	}
 	defer spool.Close()
+	lang := opts.audit.lang.resolve(streams.Getenv)
+	encode, encoded, err := reports.CheckEncoder(opts.output, result, lang)
+	if err != nil {
+		return runError{err}
+	}
+	if encoded {
+		// Worded as they come, while the run goes on: the report after
+		// the commit is then a copy. (A first run of 100,000 names spent
+		// 1.2-1.6 s wording its changes after the commit.)
+		spool.encode = encode
+	}
 	var tally reports.ChangeTally
 	var matched []string
 	rec, err := store.Begin(ctx, history.RunInfo{
@@ -238,7 +249,7 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	result.Warnings = append(result.Warnings, dataWarnings(streams, run.db)...)
 	if why := health.failure(); why != "" {
 		result.RunFailed = why
-		if err := writeCheck(streams.Out, opts.output, result, opts.audit.lang.resolve(streams.Getenv)); err != nil {
+		if err := writeCheck(streams.Out, opts.output, result, lang); err != nil {
 			return runError{err}
 		}
 		return runError{errors.New("the run failed: " + why + "; nothing was recorded")}
@@ -248,11 +259,16 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 	}
 	result.Recorded = true
 	result.Matched = matched
-	result.Changes, result.Tally = spool.All(), &tally
+	result.Tally = &tally
+	if encoded {
+		result.Encoded = spool.Encoded()
+	} else {
+		result.Changes = spool.All()
+	}
 	for _, v := range result.Violations {
 		result.Matched = append(result.Matched, fmt.Sprintf("policy (%s %s)", v.Domain, v.Address))
 	}
-	if err := cmp.Or(writeCheck(streams.Out, opts.output, result, opts.audit.lang.resolve(streams.Getenv)), spool.Err()); err != nil {
+	if err := cmp.Or(writeCheck(streams.Out, opts.output, result, lang), spool.Err()); err != nil {
 		return runError{err}
 	}
 	switch {

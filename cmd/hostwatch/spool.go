@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -24,6 +25,11 @@ type changeSpool struct {
 	buf []byte
 	n   int
 	err error // the first error met while walking
+	// encode, when set, words each change as the report will (see
+	// reports.CheckEncoder), so that the report after the commit is a
+	// copy: a record is then a byte saying whether the change is pending
+	// and the change's words, and Encoded walks them, not All.
+	encode func(b []byte, ch probe.Change) []byte
 }
 
 func newChangeSpool() (*changeSpool, error) {
@@ -38,7 +44,15 @@ func newChangeSpool() (*changeSpool, error) {
 
 // Add keeps one change.
 func (s *changeSpool) Add(c probe.Change) error {
-	s.buf = appendChange(s.buf[:0], &c)
+	if s.encode != nil {
+		pending := byte(0)
+		if c.Pending() {
+			pending = 1
+		}
+		s.buf = s.encode(append(s.buf[:0], pending), c)
+	} else {
+		s.buf = appendChange(s.buf[:0], &c)
+	}
 	var n [binary.MaxVarintLen64]byte
 	s.w.Write(n[:binary.PutUvarint(n[:], uint64(len(s.buf)))])
 	if _, err := s.w.Write(s.buf); err != nil {
@@ -52,6 +66,40 @@ func (s *changeSpool) Add(c probe.Change) error {
 // walk and is kept for Err.
 func (s *changeSpool) All() iter.Seq[probe.Change] {
 	return func(yield func(probe.Change) bool) {
+		for rec := range s.records() {
+			var c probe.Change
+			if err := decodeChange(rec, &c); err != nil {
+				s.err = fmt.Errorf("read the run's changes back: %w", err)
+				return
+			}
+			if !yield(c) {
+				return
+			}
+		}
+	}
+}
+
+// Encoded walks the changes as encode worded them, in the order they were
+// added; the bytes of each are only valid until the walk goes on. An error
+// stops the walk and is kept for Err.
+func (s *changeSpool) Encoded() iter.Seq[reports.EncodedChange] {
+	return func(yield func(reports.EncodedChange) bool) {
+		for rec := range s.records() {
+			if len(rec) == 0 {
+				s.err = errors.New("read the run's changes back: an empty record")
+				return
+			}
+			if !yield(reports.EncodedChange{Pending: rec[0] == 1, Bytes: rec[1:]}) {
+				return
+			}
+		}
+	}
+}
+
+// records walks the records in the order they were added, each in a
+// buffer reused for the next.
+func (s *changeSpool) records() iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
 		if s.err != nil || s.n == 0 {
 			return
 		}
@@ -71,15 +119,11 @@ func (s *changeSpool) All() iter.Seq[probe.Change] {
 				rec = append(rec[:0], make([]byte, size)...)
 				_, err = io.ReadFull(r, rec)
 			}
-			var c probe.Change
-			if err == nil {
-				err = decodeChange(rec, &c)
-			}
 			if err != nil {
 				s.err = fmt.Errorf("read the run's changes back: %w", err)
 				return
 			}
-			if !yield(c) {
+			if !yield(rec) {
 				return
 			}
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -95,5 +96,36 @@ func TestDecodeChangeCutShort(t *testing.T) {
 		if err := decodeChange(rec[:i], &c); err == nil {
 			t.Fatalf("a record cut to %d of %d bytes decoded", i, len(rec))
 		}
+	}
+}
+
+// TestChangeSpoolEncoded: with an encoder, the spool keeps each change's
+// words and whether it is pending, walked as often as asked, in order.
+func TestChangeSpoolEncoded(t *testing.T) {
+	s, err := newChangeSpool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.encode = func(b []byte, ch probe.Change) []byte { return append(b, ch.Domain...) }
+	changes := []probe.Change{{Domain: "a.test", Seen: 1, Confirm: 2}, {Domain: "", Seen: 1, Confirm: 1}, {Domain: "c.test", Seen: 2, Confirm: 2}}
+	var want []string
+	for _, c := range changes {
+		if err := s.Add(c); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, fmt.Sprintf("%t %q", c.Pending(), c.Domain))
+	}
+	for range 2 {
+		var got []string
+		for e := range s.Encoded() {
+			got = append(got, fmt.Sprintf("%t %q", e.Pending, e.Bytes))
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("read back %q, want %q", got, want)
+		}
+	}
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
 	}
 }
