@@ -93,10 +93,15 @@ type call struct {
 
 // rttEstimate is RFC 6298's smoothed round trip and its variation, from
 // replies to queries sent once (Karn's rule: a reply to a query sent
-// again could be to either copy).
+// again could be to either copy), and its backoff: each query sent again
+// doubles the timeout of the queries after it, up to maxBackoff times,
+// until a reply to a query sent once comes. Without it, a server slower
+// than initialRTO would have every query sent again, and so never give a
+// sample to learn its round trip from.
 type rttEstimate struct {
 	srtt, rttvar time.Duration
 	samples      int
+	backoff      int
 }
 
 const (
@@ -108,6 +113,8 @@ const (
 	minRTO = 50 * time.Millisecond
 	// maxResends is how many times one wait sends its query again.
 	maxResends = 2
+	// maxBackoff is how many times the timeout doubles at most.
+	maxBackoff = 4
 )
 
 func (e *rttEstimate) add(r time.Duration) {
@@ -122,14 +129,19 @@ func (e *rttEstimate) add(r time.Duration) {
 		e.srtt = (7*e.srtt + r) / 8
 	}
 	e.samples++
+	e.backoff = 0
 }
+
+// resent notes a query sent again: the timeout backs off.
+func (e *rttEstimate) resent() { e.backoff = min(e.backoff+1, maxBackoff) }
 
 // rto is the retransmission timeout.
 func (e *rttEstimate) rto() time.Duration {
-	if e.samples == 0 {
-		return initialRTO
+	rto := initialRTO
+	if e.samples > 0 {
+		rto = max(e.srtt+4*e.rttvar, minRTO)
 	}
-	return max(e.srtt+4*e.rttvar, minRTO)
+	return rto << e.backoff
 }
 
 // reply is what the reader hands to a waiting call: the raw message (a pooled
@@ -378,7 +390,8 @@ func (u *udpConn) sweep(now time.Duration) int {
 			c.ch <- reply{err: fmt.Errorf("%w: no reply within %s", ErrTimeout, c.timeout)}
 		case c.resends < maxResends && c.resendAt <= now:
 			c.resends++
-			c.resendAt = now + u.rtt.rto()<<c.resends
+			u.rtt.resent()
+			c.resendAt = now + u.rtt.rto()
 			out := queryPool.Get().(*[]byte)
 			*out = append((*out)[:0], c.pkt...)
 			again = append(again, outgoing{id: id, c: c, pkt: out})

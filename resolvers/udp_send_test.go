@@ -117,6 +117,18 @@ func TestRTO(t *testing.T) {
 		if got := e.rto(); got != tc.want {
 			t.Errorf("rto after %v = %s, want %s", tc.samples, got, tc.want)
 		}
+		// Each query sent again doubles it, up to maxBackoff times, until
+		// the next sample.
+		for i := 1; i <= maxBackoff+2; i++ {
+			e.resent()
+			if got, want := e.rto(), tc.want<<min(i, maxBackoff); got != want {
+				t.Errorf("rto after %v and %d sent again = %s, want %s", tc.samples, i, got, want)
+			}
+		}
+		e.add(tc.want)
+		if got := e.rto(); got > 3*tc.want || got < minRTO {
+			t.Errorf("rto after a sample past the backoff = %s, want the estimate again", got)
+		}
 	}
 }
 
