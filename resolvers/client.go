@@ -146,8 +146,9 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("resolvers: %w", err)
 		}
 		srv := &server{addr: addr}
+		rtt := &rttEstimate{}
 		for range nsock {
-			u, err := dialUDP(addr)
+			u, err := dialUDP(addr, rtt)
 			if err != nil {
 				c.Close()
 				return nil, fmt.Errorf("resolvers: open socket to %s: %w", addr, err)

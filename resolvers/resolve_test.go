@@ -732,3 +732,40 @@ func TestResolveResendsLostQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveSlowServerNotAskedTwice: a resolver slower than the initial
+// retransmission timeout has its first queries sent again, and then its
+// timeout learnt (the backoff lets a query sent once be answered): it is
+// not asked everything twice.
+func TestResolveSlowServerNotAskedTwice(t *testing.T) {
+	t.Parallel()
+	zone := mustZoneHandler(t, exampleZone)
+	var (
+		mu    sync.Mutex
+		seen  = map[string]int{}
+		total int
+	)
+	srv := resolverstest.Start(t, dns.HandlerFunc(func(w dns.ResponseWriter, m *dns.Msg) {
+		mu.Lock()
+		seen[fmt.Sprintf("%d %s", m.Id, m.Question[0].String())]++
+		total++
+		mu.Unlock()
+		time.Sleep(600 * time.Millisecond)
+		zone.ServeDNS(w, m)
+	}))
+	c := newClient(t, resolvers.Config{Servers: []string{srv.Addr}, Timeout: time.Minute, Retries: -1})
+	const names = 5
+	for range names {
+		res := c.Resolve(t.Context(), "example.test")
+		checkResult(t, res, "example.test", resolvers.StatusOK, nil,
+			answers(t, "example.test. 300 IN A 192.0.2.1", "example.test. 300 IN AAAA 2001:db8::1"), nil)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2*names {
+		t.Errorf("the server saw %d distinct queries, want %d", len(seen), 2*names)
+	}
+	if again := total - len(seen); again >= names {
+		t.Errorf("%d of %d queries were sent again; want the first few only", again, len(seen))
+	}
+}

@@ -47,7 +47,7 @@ type udpConn struct {
 	mu      sync.Mutex
 	pending map[uint16]*call
 	err     error // once set, the socket takes no more queries
-	rtt     rttEstimate
+	rtt     *rttEstimate // shared by the server's sockets
 
 	wmu   sync.Mutex
 	queue []outgoing    // queries waiting for the writer
@@ -97,8 +97,10 @@ type call struct {
 // doubles the timeout of the queries after it, up to maxBackoff times,
 // until a reply to a query sent once comes. Without it, a server slower
 // than initialRTO would have every query sent again, and so never give a
-// sample to learn its round trip from.
+// sample to learn its round trip from. One estimate serves all the sockets
+// to one server; it is safe for concurrent use.
 type rttEstimate struct {
+	mu           sync.Mutex
 	srtt, rttvar time.Duration
 	samples      int
 	backoff      int
@@ -118,6 +120,8 @@ const (
 )
 
 func (e *rttEstimate) add(r time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.samples == 0 {
 		e.srtt, e.rttvar = r, r/2
 	} else {
@@ -133,10 +137,16 @@ func (e *rttEstimate) add(r time.Duration) {
 }
 
 // resent notes a query sent again: the timeout backs off.
-func (e *rttEstimate) resent() { e.backoff = min(e.backoff+1, maxBackoff) }
+func (e *rttEstimate) resent() {
+	e.mu.Lock()
+	e.backoff = min(e.backoff+1, maxBackoff)
+	e.mu.Unlock()
+}
 
 // rto is the retransmission timeout.
 func (e *rttEstimate) rto() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	rto := initialRTO
 	if e.samples > 0 {
 		rto = max(e.srtt+4*e.rttvar, minRTO)
@@ -176,7 +186,7 @@ func putReplyBuf(b *[]byte) {
 	}
 }
 
-func dialUDP(addr string) (*udpConn, error) {
+func dialUDP(addr string, rtt *rttEstimate) (*udpConn, error) {
 	raddr, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
 		return nil, err
@@ -189,7 +199,7 @@ func dialUDP(addr string) (*udpConn, error) {
 	// kernel caps this at net.core.rmem_max.
 	_ = conn.SetReadBuffer(1 << 20)
 	u := &udpConn{conn: conn, done: make(chan struct{}), quit: make(chan struct{}), wdone: make(chan struct{}),
-		sdone: make(chan struct{}), swake: make(chan struct{}, 1), epoch: time.Now(),
+		sdone: make(chan struct{}), swake: make(chan struct{}, 1), epoch: time.Now(), rtt: rtt,
 		pending: make(map[uint16]*call), wake: make(chan struct{}, 1)}
 	if raddr.IP.To4() != nil {
 		u.batch = ipv4.NewPacketConn(conn)

@@ -22,7 +22,7 @@ func TestSendKeepsEveryQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	u, err := dialUDP(srv.LocalAddr().String())
+	u, err := dialUDP(srv.LocalAddr().String(), &rttEstimate{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestResentNotSampled(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	u, err := dialUDP(srv.LocalAddr().String())
+	u, err := dialUDP(srv.LocalAddr().String(), &rttEstimate{})
 	if err != nil {
 		t.Fatal(err)
 	}
