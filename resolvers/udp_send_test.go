@@ -17,16 +17,7 @@ import (
 // queries were later packed into one.)
 func TestSendKeepsEveryQuery(t *testing.T) {
 	t.Parallel()
-	srv, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	u, err := dialUDP(srv.LocalAddr().String(), &rttEstimate{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.close()
+	u, srv := dialSilent(t)
 	var batch []outgoing
 	for id := range uint16(6) {
 		pkt := []byte{0, byte(id), 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1}
@@ -137,16 +128,7 @@ func TestRTO(t *testing.T) {
 // as it was (Karn's rule).
 func TestResentNotSampled(t *testing.T) {
 	t.Parallel()
-	srv, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	u, err := dialUDP(srv.LocalAddr().String(), &rttEstimate{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.close()
+	u, _ := dialSilent(t)
 	msg := []byte{0, 7, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1}
 	for _, resends := range []int{1, 0} {
 		c := &call{ch: make(chan reply, 1), question: msg[12:], resends: resends}
@@ -161,4 +143,24 @@ func TestResentNotSampled(t *testing.T) {
 	if u.rtt.samples != 1 || u.rtt.srtt != 30*time.Millisecond {
 		t.Errorf("after a reply to a resent query and one to a query sent once: %d samples, srtt %s; want 1 and 30ms", u.rtt.samples, u.rtt.srtt)
 	}
+}
+
+// dialSilent is a socket to a loopback UDP port that never answers (srv,
+// for reading what was sent), both closed when the test ends.
+func dialSilent(t *testing.T) (u *udpConn, srv net.PacketConn) {
+	t.Helper()
+	srv, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err = dialUDP(srv.LocalAddr().String(), &rttEstimate{})
+	if err != nil {
+		srv.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		u.close()
+		srv.Close()
+	})
+	return u, srv
 }
