@@ -46,7 +46,7 @@ type udpConn struct {
 
 	mu      sync.Mutex
 	pending map[uint16]*call
-	err     error // once set, the socket takes no more queries
+	err     error        // once set, the socket takes no more queries
 	rtt     *rttEstimate // shared by the server's sockets
 
 	wmu   sync.Mutex
