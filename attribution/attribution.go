@@ -394,7 +394,8 @@ func (d *DB) lookupSources(ip netip.Addr) (res Result, block netip.Prefix, reusa
 // and false when none covers it. It is kept out of Result: an operator's
 // claim is a source of its own, never merged into the databases'.
 func (d *DB) Geofeed(ip netip.Addr) (GeofeedClaim, bool) {
-	if d == nil || !ip.IsValid() || specialUse(ip.WithZone("")) != "" {
+	// Most runs have no geofeed installed: they need not classify ip.
+	if d == nil || !ip.IsValid() || d.geofeeds == nil || len(d.geofeeds.feeds) == 0 || specialUse(ip.WithZone("")) != "" {
 		return GeofeedClaim{}, false
 	}
 	c := d.geofeeds.lookup(ip.WithZone(""))
