@@ -30,6 +30,7 @@ type DB struct {
 	datasets  []Dataset // sources[i] is described by datasets[i]
 	providers *provider.Table
 	geofeeds  *geofeeds // installed by db update --geofeed
+	nets      *netCache // the sources' facts by block; nil after Close
 }
 
 // source is one MMDB file and the records decoded from it so far.
@@ -137,6 +138,7 @@ func OpenWith(cfg Config) (*DB, error) {
 	}
 	d.providers = withFeeds(d.providers, cfg.DataDir)
 	d.geofeeds = loadGeofeeds(cfg.DataDir)
+	d.nets = newNetCache(maxNets)
 	return d, nil
 }
 
@@ -308,6 +310,33 @@ func (d *DB) Lookup(ip netip.Addr) Result {
 	if res.SpecialUse = specialUse(ip); res.SpecialUse != "" {
 		return res
 	}
+	if c := d.nets; c == nil {
+		res, _, _ = d.lookupSources(ip)
+	} else if r, ok := c.get(ip); ok {
+		res = r
+	} else {
+		var block netip.Prefix
+		if res, block, ok = d.lookupSources(ip); ok {
+			c.put(block, res)
+		}
+	}
+	if info := d.providers.Classify(ip, res.ASN); info.Provider != "" || info.CDN {
+		res.Provider, res.ProviderKind, res.Region = info.Provider, info.Kind, info.Region
+		res.CDN, res.CDNName = info.CDN, info.CDNName
+		res.Sources.Provider = info.Source
+	}
+	return res
+}
+
+// lookupSources is what the sources say of ip (a globally reachable
+// address without a zone): Lookup but for the provider. It also returns
+// the most specific block, of those of the sources asked, that holds ip:
+// every address in it is in the same record of each of those sources, so
+// is asked of the same sources and gets the same facts. reusable is false
+// when a lookup failed or a country was dropped: those are noted for
+// Warnings, address by address, so their facts are not kept.
+func (d *DB) lookupSources(ip netip.Addr) (res Result, block netip.Prefix, reusable bool) {
+	block, reusable = netip.PrefixFrom(ip, 0).Masked(), true
 	needASN, needOrg, needCountry, needRegistered := true, true, true, true
 	for _, s := range d.sources {
 		if !(s.hasASN && (needASN || needOrg || needRegistered) || s.hasCountry && (needCountry || needRegistered)) ||
@@ -317,7 +346,12 @@ func (d *DB) Lookup(ip netip.Addr) Result {
 		found := s.r.Lookup(ip)
 		if err := found.Err(); err != nil {
 			s.problems.note(&s.problems.failed, ip, err.Error())
+			reusable = false
 			continue
+		}
+		// Found or not, the lookup ended in a block of the file.
+		if p := prefix(ip, found); p.Bits() > block.Bits() {
+			block = p
 		}
 		if !found.Found() {
 			continue
@@ -325,10 +359,12 @@ func (d *DB) Lookup(ip netip.Addr) Result {
 		rec := s.record(found)
 		if rec.err != nil {
 			s.problems.note(&s.problems.failed, ip, rec.err.Error())
+			reusable = false
 			continue
 		}
 		if rec.badCountry != "" {
 			s.problems.note(&s.problems.dropped, ip, rec.badCountry)
+			reusable = false
 		}
 		if needASN && rec.asn != 0 {
 			res.ASN, res.Sources.ASN = rec.asn, s.id
@@ -351,19 +387,15 @@ func (d *DB) Lookup(ip netip.Addr) Result {
 			break
 		}
 	}
-	if info := d.providers.Classify(ip, res.ASN); info.Provider != "" || info.CDN {
-		res.Provider, res.ProviderKind, res.Region = info.Provider, info.Kind, info.Region
-		res.CDN, res.CDNName = info.CDN, info.CDNName
-		res.Sources.Provider = info.Source
-	}
-	return res
+	return res, block, reusable
 }
 
 // Geofeed is what the installed geofeeds (db update --geofeed) say of ip,
 // and false when none covers it. It is kept out of Result: an operator's
 // claim is a source of its own, never merged into the databases'.
 func (d *DB) Geofeed(ip netip.Addr) (GeofeedClaim, bool) {
-	if d == nil || !ip.IsValid() || specialUse(ip.WithZone("")) != "" {
+	// Most runs have no geofeed installed: they need not classify ip.
+	if d == nil || !ip.IsValid() || d.geofeeds == nil || len(d.geofeeds.feeds) == 0 || specialUse(ip.WithZone("")) != "" {
 		return GeofeedClaim{}, false
 	}
 	c := d.geofeeds.lookup(ip.WithZone(""))
@@ -497,6 +529,6 @@ func (d *DB) Close() error {
 			errs = append(errs, fmt.Errorf("close %s: %w", s.id, err))
 		}
 	}
-	d.providers = nil
+	d.providers, d.nets = nil, nil
 	return errors.Join(errs...)
 }

@@ -578,10 +578,21 @@ func (j *JSONLWriter) WriteHeader(h JSONLHeader) error {
 func (j *JSONLWriter) Write(o probe.Observation) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if b, ok := appendObservation(j.line[:0], &o); ok {
+		j.line = append(b, '\n')
+		_, err := j.w.Write(j.line)
+		return j.written(err)
+	}
+	return j.writeTarget(&o)
+}
+
+// writeTarget writes o as a line through its Target: the path of the
+// observations appendObservation leaves to it; j.mu is held.
+func (j *JSONLWriter) writeTarget(o *probe.Observation) error {
 	if j.addrs == nil {
 		j.addrs, j.queries = make([]Address, 0, 4), make([]Query, 0, 4)
 	}
-	t := newTarget(&o, j.addrs[:0], j.queries[:0])
+	t := newTarget(o, j.addrs[:0], j.queries[:0])
 	if cap(t.Addresses) <= 64 && cap(t.Queries) <= 64 {
 		// Kept only when small, so that one huge answer is not kept for
 		// the rest of the run; what the arrays point to is overwritten by
