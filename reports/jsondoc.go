@@ -21,11 +21,12 @@ import (
 // document of 240 MB at once; its memory no longer grows with the document.
 // The bytes are WriteJSON's.
 type DocumentWriter struct {
-	f   *os.File
-	w   *bufio.Writer
-	enc *json.Encoder
-	buf bytes.Buffer
-	n   int
+	f              *os.File
+	w              *bufio.Writer
+	enc            *json.Encoder
+	buf            bytes.Buffer
+	line, indented []byte
+	n              int
 }
 
 // NewDocumentWriter starts a document; Close removes what it keeps.
@@ -45,15 +46,28 @@ func NewDocumentWriter() (*DocumentWriter, error) {
 
 // Add encodes one observation, the next target of the document.
 func (d *DocumentWriter) Add(o probe.Observation) error {
-	d.buf.Reset()
-	if err := d.enc.Encode(NewTarget(o)); err != nil {
-		return fmt.Errorf("write json: %w", err)
+	// The JSON line of o, indented, is its encoding as an element of the
+	// list (as encoding/json indents what it marshals); through the Target
+	// for what appendObservation leaves to it. Encoding every target by
+	// reflection, then json.Indent's scanner, made -o json of 100,000
+	// names take half as long again as -o jsonl.
+	var target []byte
+	if line, ok := appendObservation(d.line[:0], &o); ok {
+		d.line = line
+		d.indented = appendIndented(d.indented[:0], line, "    ", "  ")
+		target = d.indented
+	} else {
+		d.buf.Reset()
+		if err := d.enc.Encode(NewTarget(o)); err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+		target = bytes.TrimSuffix(d.buf.Bytes(), []byte("\n"))
 	}
 	if d.n > 0 {
 		d.w.WriteByte(',')
 	}
 	d.w.WriteString("\n    ")
-	if _, err := d.w.Write(bytes.TrimSuffix(d.buf.Bytes(), []byte("\n"))); err != nil {
+	if _, err := d.w.Write(target); err != nil {
 		return fmt.Errorf("keep the run's targets: %w", err)
 	}
 	d.n++
