@@ -66,15 +66,21 @@ func appendTarget(b []byte, t *Target) ([]byte, bool) {
 		}
 		b = append(b, ']')
 	}
-	if t.Consistency != "" {
+	return appendAgreement(b, t.Consistency, t.OddOnesOut), true
+}
+
+// appendAgreement appends a target's last fields, when set (whether the
+// resolvers asked side by side agreed, and which did not), and closes it.
+func appendAgreement(b []byte, consistency string, oddOnesOut []string) []byte {
+	if consistency != "" {
 		b = append(b, `,"consistency":`...)
-		b = appendJSONString(b, t.Consistency)
+		b = appendJSONString(b, consistency)
 	}
-	if len(t.OddOnesOut) > 0 {
+	if len(oddOnesOut) > 0 {
 		b = append(b, `,"odd_ones_out":`...)
-		b = appendList(b, t.OddOnesOut, appendJSONString)
+		b = appendList(b, oddOnesOut, appendJSONString)
 	}
-	return append(b, '}'), true
+	return append(b, '}')
 }
 
 func appendHop(b []byte, h resolvers.Hop) []byte {

@@ -60,15 +60,7 @@ func appendObservation(b []byte, o *probe.Observation) ([]byte, bool) {
 		b = appendExchange(b, &o.Queries[i])
 	}
 	b = append(b, ']')
-	if o.Consistency != "" {
-		b = append(b, `,"consistency":`...)
-		b = appendJSONString(b, o.Consistency)
-	}
-	if len(o.OddOnesOut) > 0 {
-		b = append(b, `,"odd_ones_out":`...)
-		b = appendList(b, o.OddOnesOut, appendJSONString)
-	}
-	return append(b, '}'), true
+	return appendAgreement(b, o.Consistency, o.OddOnesOut), true
 }
 
 // appendTimestamp appends timestamp(t) as a JSON string. RFC 3339 in UTC
