@@ -224,8 +224,17 @@ func RunSeq(ctx context.Context, targets iter.Seq[Target], opts Options, emit fu
 		started atomic.Int32
 		wg      sync.WaitGroup
 	)
+	var dl *deadlines
+	if lean(opts) {
+		dl = newDeadlines(ctx, deadline(opts))
+		defer dl.stop()
+	}
 	var work func()
 	work = func() {
+		var ln *lane
+		if dl != nil {
+			ln = dl.lane()
+		}
 		for {
 			idle.Add(1)
 			pull.Lock()
@@ -264,7 +273,7 @@ func RunSeq(ctx context.Context, targets iter.Seq[Target], opts Options, emit fu
 				return
 			}
 			progress.Started(t)
-			obs := observe(ctx, t, opts, now)
+			obs := observe(ctx, t, opts, now, ln)
 			progress.Finished(obs)
 			done <- obs
 		}
@@ -321,7 +330,11 @@ func interrupted(obs Observation, now func() time.Time) Observation {
 // keeps what was learned by then, so that a partial answer never reads as a
 // whole one; when the deadline passes instead, it keeps what was learned
 // and says timeout.
-func observe(ctx context.Context, t Target, opts Options, now func() time.Time) Observation {
+//
+// With a lane (a run that only resolves), the target's context is the
+// lane's, with the target's deadline; without, a context with a timeout of
+// its own.
+func observe(ctx context.Context, t Target, opts Options, now func() time.Time, ln *lane) Observation {
 	r, a := opts.Resolver, opts.Attributor
 	start := now().UTC()
 	obs := Observation{Target: t, StartedAt: start}
@@ -333,12 +346,16 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 	if ctx.Err() != nil {
 		return interrupted(obs, now)
 	}
-	limit := opts.Deadline
-	if limit < 1 {
-		limit = DefaultDeadline
+	limit := deadline(opts)
+	var dctx context.Context
+	if ln != nil {
+		dctx = ln.begin()
+		defer ln.end()
+	} else {
+		c, stop := context.WithTimeoutCause(ctx, limit, deadlineError{limit})
+		defer stop()
+		dctx = c
 	}
-	dctx, stop := context.WithTimeoutCause(ctx, limit, deadlineError{limit})
-	defer stop()
 
 	var res resolvers.Result
 	if len(opts.Compare) > 0 {
@@ -418,6 +435,14 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time) 
 		return interrupted(obs, now)
 	}
 	return obs
+}
+
+// deadline is the bound of one target's work.
+func deadline(opts Options) time.Duration {
+	if opts.Deadline < 1 {
+		return DefaultDeadline
+	}
+	return opts.Deadline
 }
 
 // finished reports whether a resolution that ended with status s had its
