@@ -285,15 +285,15 @@ func (c *Client) firstPair(ctx context.Context, s *server, name string, bufA, bu
 	a.start = a.askedAt
 	a.askedAt = a.askedAt.UTC()
 	aaaa.askedAt, aaaa.start = a.askedAt, a.start
-	qa, errA := u.start(a.pkt, c.timeout)
-	qaaaa, errAAAA := u.start(aaaa.pkt, c.timeout)
+	qa, errA := u.start(ctx, a.pkt, c.timeout)
+	qaaaa, errAAAA := u.start(ctx, aaaa.pkt, c.timeout)
 	if errA == nil {
-		a.buf, a.at, a.err = u.wait(ctx, qa)
+		a.buf, a.at, a.err = u.wait(qa)
 	} else {
 		a.err = errA
 	}
 	if errAAAA == nil {
-		aaaa.buf, aaaa.at, aaaa.err = u.wait(ctx, qaaaa)
+		aaaa.buf, aaaa.at, aaaa.err = u.wait(qaaaa)
 	} else {
 		aaaa.err = errAAAA
 	}

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"testing"
@@ -25,7 +26,7 @@ func TestSendKeepsEveryQuery(t *testing.T) {
 		if id%2 == 0 {
 			// Still waited for; the odd ones timed out before their turn.
 			u.mu.Lock()
-			u.pending[o.id] = o.c
+			u.pending.add(o.id, o.c)
 			u.mu.Unlock()
 		}
 		batch = append(batch, o)
@@ -133,7 +134,7 @@ func TestResentNotSampled(t *testing.T) {
 	for _, resends := range []int{1, 0} {
 		c := &call{ch: make(chan reply, 1), question: msg[12:], resends: resends}
 		u.mu.Lock()
-		u.pending[7] = c
+		u.pending.add(7, c)
 		u.mu.Unlock()
 		u.deliver(msg, time.Now(), 30*time.Millisecond)
 		<-c.ch
@@ -163,4 +164,39 @@ func dialSilent(t *testing.T) (u *udpConn, srv net.PacketConn) {
 		srv.Close()
 	})
 	return u, srv
+}
+
+// TestCalls: the table of waiting queries holds what a map would, however
+// they are added and removed, and its list of IDs is each ID in use once.
+func TestCalls(t *testing.T) {
+	t.Parallel()
+	cs := newCalls()
+	model := map[uint16]*call{}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		id := uint16(r.IntN(300))
+		if c := model[id]; c != nil {
+			cs.remove(id)
+			delete(model, id)
+		} else {
+			c = &call{}
+			cs.add(id, c)
+			model[id] = c
+		}
+	}
+	if cs.len() != len(model) {
+		t.Fatalf("%d calls, want %d", cs.len(), len(model))
+	}
+	for id := range 1 << 16 {
+		if got, want := cs.get(uint16(id)), model[uint16(id)]; got != want {
+			t.Fatalf("get(%d) = %p, want %p", id, got, want)
+		}
+	}
+	seen := map[uint16]bool{}
+	for i, id := range cs.ids {
+		if seen[id] || cs.get(id) == nil || cs.get(id).pos != i {
+			t.Fatalf("ids[%d] = %d: listed twice, not in use, or at the wrong place", i, id)
+		}
+		seen[id] = true
+	}
 }
