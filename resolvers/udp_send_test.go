@@ -167,21 +167,28 @@ func dialSilent(t *testing.T) (u *udpConn, srv net.PacketConn) {
 }
 
 // TestCalls: the table of waiting queries holds what a map would, however
-// they are added and removed, and its list of IDs is each ID in use once.
+// they are added and removed (growing to thousands), and its
+// list of IDs is each ID in use once.
 func TestCalls(t *testing.T) {
 	t.Parallel()
 	cs := newCalls()
 	model := map[uint16]*call{}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 20000 {
-		id := uint16(r.IntN(300))
-		if c := model[id]; c != nil {
+		id := uint16(r.Uint32())
+		if len(model) > 0 && r.IntN(3) == 0 {
+			id = cs.ids[r.IntN(len(cs.ids))]
+		}
+		switch c := model[id]; {
+		case c != nil:
 			cs.remove(id)
 			delete(model, id)
-		} else {
+		case cs.free(id):
 			c = &call{}
 			cs.add(id, c)
 			model[id] = c
+		case cs.get(id) != nil:
+			t.Fatalf("get(%d) finds a call of another ID", id)
 		}
 	}
 	if cs.len() != len(model) {
