@@ -20,15 +20,50 @@ const maxNets = 1 << 14
 type netCache struct {
 	mu  sync.RWMutex
 	max int
-	m   map[netip.Prefix]Result
+	m   map[netKey]Result
 	// lens4 and lens6 have bit n set when a block of length n is kept, so
 	// that get masks an address only to the lengths there are.
 	lens4 uint64
 	lens6 [3]uint64
 }
 
+// netKey is a block as a map key: its address, masked, as two integers,
+// and its length (plus v4Len for IPv4). A netip.Prefix as the key was
+// hashed by its type's own hash function, over a pointer and 32 bytes:
+// half of a cached lookup.
+type netKey struct {
+	hi, lo uint64
+	bits   int
+}
+
+// v4Len sets IPv4 blocks apart from IPv6 ones of the same bits.
+const v4Len = 256
+
+// keyOf is the key of the block of length bits holding ip.
+func keyOf(ip netip.Addr, bits int) netKey {
+	if ip.Is4() {
+		a := ip.As4()
+		v := uint64(a[0])<<24 | uint64(a[1])<<16 | uint64(a[2])<<8 | uint64(a[3])
+		return netKey{lo: v &^ (1<<(32-bits) - 1), bits: bits + v4Len}
+	}
+	a := ip.As16()
+	hi, lo := beUint64(a[:8]), beUint64(a[8:])
+	switch {
+	case bits <= 64:
+		hi, lo = hi&^(1<<(64-bits)-1), 0
+	default:
+		lo &^= 1<<(128-bits) - 1
+	}
+	return netKey{hi: hi, lo: lo, bits: bits}
+}
+
+func beUint64(b []byte) uint64 {
+	return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+}
+
 func newNetCache(max int) *netCache {
-	return &netCache{max: max, m: make(map[netip.Prefix]Result)}
+	return &netCache{max: max, m: make(map[netKey]Result)}
 }
 
 // get returns the facts kept for the block that holds ip, if one is kept.
@@ -40,7 +75,7 @@ func (c *netCache) get(ip netip.Addr) (Result, bool) {
 	}
 	if ip.Is4() {
 		for set := c.lens4; set != 0; set &^= 1 << (63 - bits.LeadingZeros64(set)) {
-			if r, ok := c.m[netip.PrefixFrom(ip, 63-bits.LeadingZeros64(set)).Masked()]; ok {
+			if r, ok := c.m[keyOf(ip, 63-bits.LeadingZeros64(set))]; ok {
 				return r, true
 			}
 		}
@@ -48,7 +83,7 @@ func (c *netCache) get(ip netip.Addr) (Result, bool) {
 	}
 	for w := len(c.lens6) - 1; w >= 0; w-- {
 		for set := c.lens6[w]; set != 0; set &^= 1 << (63 - bits.LeadingZeros64(set)) {
-			if r, ok := c.m[netip.PrefixFrom(ip, w*64+63-bits.LeadingZeros64(set)).Masked()]; ok {
+			if r, ok := c.m[keyOf(ip, w*64+63-bits.LeadingZeros64(set))]; ok {
 				return r, true
 			}
 		}
@@ -63,7 +98,7 @@ func (c *netCache) put(block netip.Prefix, r Result) {
 	if len(c.m) >= c.max {
 		return
 	}
-	c.m[block] = r
+	c.m[keyOf(block.Addr(), block.Bits())] = r
 	if n := block.Bits(); block.Addr().Is4() {
 		c.lens4 |= 1 << n
 	} else {

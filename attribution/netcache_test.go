@@ -107,3 +107,41 @@ func BenchmarkLookupBulk(b *testing.B) {
 		})
 	}
 }
+
+// TestKeyOf: a block's key is its masked address and its length, whatever
+// address of the block it is computed from, and blocks that differ in
+// address, length or family have different keys.
+func TestKeyOf(t *testing.T) {
+	t.Parallel()
+	seen := map[netKey]netip.Prefix{}
+	for _, s := range []string{"0.0.0.0/0", "8.8.8.0/24", "8.8.8.0/25", "8.8.8.128/25", "8.8.8.8/32", "255.255.255.255/32",
+		"::/0", "::/8", "::/32", "2001:4860:4860::/48", "2001:4860:4860::/64", "2001:4860:4860::8800/120",
+		"2001:4860:4860::8888/128", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", "::ffff:8.8.8.0/120", "8000::/1", "0.0.0.0/8"} {
+		p := netip.MustParsePrefix(s)
+		k := keyOf(p.Addr(), p.Bits())
+		if q, ok := seen[k]; ok {
+			t.Errorf("%s and %s have one key", p, q)
+		}
+		seen[k] = p
+		for _, ip := range []netip.Addr{p.Addr(), lastOf(p), p.Addr().Next()} {
+			if !p.Contains(ip) {
+				continue
+			}
+			if got := keyOf(ip, p.Bits()); got != k {
+				t.Errorf("keyOf(%s, %d) = %+v, want %+v (%s)", ip, p.Bits(), got, k, p)
+			}
+		}
+	}
+}
+
+// lastOf is the last address of p.
+func lastOf(p netip.Prefix) netip.Addr {
+	b := p.Addr().AsSlice()
+	for i := range b {
+		if n := p.Bits() - 8*i; n < 8 {
+			b[i] |= byte(0xff >> max(n, 0))
+		}
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
+}

@@ -661,7 +661,7 @@ func (c *Client) attempt(ctx context.Context, s *server, name string, qtype uint
 		Resolver:  s.addr,
 		Transport: "udp",
 		Name:      name,
-		Type:      dns.TypeToString[qtype],
+		Type:      typeName(qtype),
 	}
 	var (
 		start, at time.Time
@@ -734,6 +734,32 @@ func (c *Client) attempt(ctx context.Context, s *server, name string, qtype uint
 	return m, status, err
 }
 
+// typeName is the mnemonic of a record type, without a map lookup for the
+// types every name is asked for.
+func typeName(t uint16) string {
+	switch t {
+	case dns.TypeA:
+		return "A"
+	case dns.TypeAAAA:
+		return "AAAA"
+	}
+	return dns.TypeToString[t]
+}
+
+// rcodeName is the mnemonic of a response code, or RCODEn for one without.
+func rcodeName(rcode int) string {
+	switch rcode {
+	case dns.RcodeSuccess:
+		return "NOERROR"
+	case dns.RcodeNameError:
+		return "NXDOMAIN"
+	}
+	if s, ok := dns.RcodeToString[rcode]; ok {
+		return s
+	}
+	return fmt.Sprintf("RCODE%d", rcode)
+}
+
 func isTimeout(err error) bool {
 	var te interface{ Timeout() bool }
 	return errors.As(err, &te) && te.Timeout()
@@ -752,10 +778,7 @@ func record(e *Exchange, m *view, err error) (Status, error) {
 		}
 		return e.Status, err
 	}
-	e.Rcode = dns.RcodeToString[m.rcode]
-	if e.Rcode == "" {
-		e.Rcode = fmt.Sprintf("RCODE%d", m.rcode)
-	}
+	e.Rcode = rcodeName(m.rcode)
 	e.Truncated = m.truncated
 	switch m.rcode {
 	case dns.RcodeSuccess:

@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -170,6 +171,24 @@ func TestAppendQueryWire(t *testing.T) {
 	for _, name := range []string{"", ".", "a..b", "a.", ".a", "a b", "a\\.b", strings.Repeat("a", 64), long + "e"} {
 		if isPlainName(name) {
 			t.Errorf("isPlainName(%q) = true", name)
+		}
+	}
+}
+
+// typeName and rcodeName say what miekg/dns's tables say.
+func TestMnemonics(t *testing.T) {
+	for qt := range uint16(300) {
+		if got, want := typeName(qt), dns.TypeToString[qt]; got != want {
+			t.Errorf("typeName(%d) = %q, want %q", qt, got, want)
+		}
+	}
+	for rc := range 30 {
+		want, ok := dns.RcodeToString[rc]
+		if !ok {
+			want = fmt.Sprintf("RCODE%d", rc)
+		}
+		if got := rcodeName(rc); got != want {
+			t.Errorf("rcodeName(%d) = %q, want %q", rc, got, want)
 		}
 	}
 }
