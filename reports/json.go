@@ -514,6 +514,8 @@ type JSONLWriter struct {
 	w    *bufio.Writer
 	enc  *json.Encoder
 	line []byte // the line being written, kept for the next
+	// cache keeps what repeats from line to line.
+	cache *lineCache
 	// Room for a line's addresses and queries, kept for the next: a new
 	// array of each per line was most of what writing a line allocated.
 	addrs   []Address
@@ -531,7 +533,7 @@ func NewJSONLWriter(w io.Writer) *JSONLWriter {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	j := &JSONLWriter{w: bw, enc: enc}
+	j := &JSONLWriter{w: bw, enc: enc, cache: new(lineCache)}
 	j.timer = time.AfterFunc(time.Hour, j.timedFlush)
 	j.timer.Stop()
 	return j
@@ -578,7 +580,7 @@ func (j *JSONLWriter) WriteHeader(h JSONLHeader) error {
 func (j *JSONLWriter) Write(o probe.Observation) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if b, ok := appendObservation(j.line[:0], &o); ok {
+	if b, ok := appendObservation(j.line[:0], &o, j.cache); ok {
 		j.line = append(b, '\n')
 		_, err := j.w.Write(j.line)
 		return j.written(err)

@@ -26,6 +26,7 @@ type DocumentWriter struct {
 	enc            *json.Encoder
 	buf            bytes.Buffer
 	line, indented []byte
+	cache          *lineCache // what repeats from target to target
 	n              int
 }
 
@@ -36,7 +37,7 @@ func NewDocumentWriter() (*DocumentWriter, error) {
 		return nil, fmt.Errorf("keep the run's targets: %w", err)
 	}
 	os.Remove(f.Name()) // read through f only; gone with it
-	d := &DocumentWriter{f: f, w: bufio.NewWriterSize(f, 64<<10)}
+	d := &DocumentWriter{f: f, w: bufio.NewWriterSize(f, 64<<10), cache: new(lineCache)}
 	d.enc = json.NewEncoder(&d.buf)
 	// As an element of the document's "targets" list: two levels deep.
 	d.enc.SetIndent("    ", "  ")
@@ -52,7 +53,7 @@ func (d *DocumentWriter) Add(o probe.Observation) error {
 	// reflection, then json.Indent's scanner, made -o json of 100,000
 	// names take half as long again as -o jsonl.
 	var target []byte
-	if line, ok := appendObservation(d.line[:0], &o); ok {
+	if line, ok := appendObservation(d.line[:0], &o, d.cache); ok {
 		d.line = line
 		d.indented = appendIndented(d.indented[:0], line, "    ", "  ")
 		target = d.indented

@@ -29,14 +29,46 @@ func targetLine(t testing.TB, o probe.Observation) string {
 // leaves it to that path; it reports whether appendObservation wrote it.
 func sameLine(t testing.TB, o probe.Observation) bool {
 	t.Helper()
-	got, ok := appendObservation(nil, &o)
+	got, ok := appendObservation(nil, &o, nil)
 	if !ok {
 		return false
 	}
-	if want := targetLine(t, o); string(got) != want {
+	want := targetLine(t, o)
+	if string(got) != want {
 		t.Fatalf("appendObservation:\n%s\nthrough the Target:\n%s", got, want)
 	}
+	// With a cache, empty and then holding what the line repeats.
+	var c lineCache
+	for pass := range 2 {
+		if got, _ := appendObservation(nil, &o, &c); string(got) != want {
+			t.Fatalf("appendObservation with a cache, pass %d:\n%s\nthrough the Target:\n%s", pass, got, want)
+		}
+	}
 	return true
+}
+
+// TestLineCacheTellsApart: attributions that share a place in the cache
+// (the same prefix and ASN) and times that differ only in their zone are
+// each written as they are, in any order.
+func TestLineCacheTellsApart(t *testing.T) {
+	t.Parallel()
+	base := attribution.Result{ASN: 45102, ASOrg: "Alibaba (US) Technology Co., Ltd.", Prefix: netip.MustParsePrefix("170.33.0.0/16"),
+		Country: "SG", Sources: attribution.Sources{ASN: "ip-location-db/asn"}}
+	other := base
+	other.Country = "ID"
+	cdn := base
+	cdn.CDN, cdn.CDNName = true, "Alibaba Cloud CDN"
+	at := time.Date(2024, 2, 15, 8, 30, 0, 0, time.UTC)
+	var c lineCache
+	for i, r := range []attribution.Result{base, other, base, cdn, other, cdn} {
+		o := probe.Observation{Target: probe.Target{Domain: "pemilu2024.kpu.go.id"}, Status: resolvers.StatusOK, StartedAt: at,
+			Addresses: []probe.Address{{IP: netip.MustParseAddr("170.33.13.55"), TTL: 60, Result: r}},
+			Queries:   []resolvers.Exchange{{Name: "pemilu2024.kpu.go.id", Type: "A", AskedAt: at.In(time.FixedZone("WIB", 7*3600))}}}
+		got, ok := appendObservation(nil, &o, &c)
+		if want := targetLine(t, o); !ok || string(got) != want {
+			t.Fatalf("line %d with the cache:\n%s\nthrough the Target:\n%s", i, got, want)
+		}
+	}
 }
 
 // Addresses, prefixes and times with every form they print in: IPv4,
@@ -133,7 +165,7 @@ func TestAppendObservation(t *testing.T) {
 	for name, set := range left {
 		o := fillObservation(4)
 		set(&o)
-		if _, ok := appendObservation(nil, &o); ok {
+		if _, ok := appendObservation(nil, &o, nil); ok {
 			t.Errorf("%s: written by appendObservation, want left to the Target path", name)
 		}
 	}
