@@ -242,9 +242,15 @@ func RunSeq(ctx context.Context, targets iter.Seq[Target], opts Options, emit fu
 				t  Target
 				ok bool
 			)
+			// Without waiting first: a select that waits locks the run's
+			// Done channel, which every worker shares, as well as in.
 			select {
 			case t, ok = <-in:
-			case <-ctx.Done():
+			default:
+				select {
+				case t, ok = <-in:
+				case <-ctx.Done():
+				}
 			}
 			idle.Add(-1)
 			if !ok {
@@ -258,8 +264,12 @@ func RunSeq(ctx context.Context, targets iter.Seq[Target], opts Options, emit fu
 				done = make(chan Observation, 1)
 			}
 			select {
-			case pending <- done: // waits while the window is full
-			case <-ctx.Done():
+			case pending <- done:
+			default:
+				select {
+				case pending <- done: // waits while the window is full
+				case <-ctx.Done():
+				}
 			}
 			if idle.Load() == 0 && started.Load() < int32(workers) {
 				started.Add(1)

@@ -320,12 +320,14 @@ func (u *udpConn) writeLoop() {
 		u.wmu.Lock()
 		batch, u.queue = u.queue, batch[:0]
 		u.wmu.Unlock()
-		for len(batch) > 0 {
-			k := min(len(batch), writeBatch)
-			u.send(batch[:k], msgs[:k])
-			batch = batch[k:]
+		// The queue's array comes back to it whole, so that neither array
+		// is ever made again.
+		for rest := batch; len(rest) > 0; {
+			k := min(len(rest), writeBatch)
+			u.send(rest[:k], msgs[:k])
+			rest = rest[k:]
 		}
-		batch = batch[:0:cap(batch)]
+		clear(batch) // nothing kept alive by the array
 	}
 }
 
