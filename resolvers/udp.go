@@ -214,7 +214,13 @@ func dialUDP(addr string, rtt *rttEstimate) (*udpConn, error) {
 	} else {
 		u.batch = ipv6.NewPacketConn(conn)
 	}
-	go u.readLoop()
+	// Each buffer takes the largest datagram, so none is cut short.
+	r, err := newReplyReader(conn, u.batch, readBatch, 65535)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	go u.readLoop(r)
 	go u.writeLoop()
 	go u.sweepLoop()
 	return u, nil
@@ -234,17 +240,19 @@ func (u *udpConn) close() error {
 	return err
 }
 
-// readLoop reads replies until the socket is closed.
-func (u *udpConn) readLoop() {
+// replyReader reads batches of datagrams (recvmmsg on Linux): read reads
+// one, datagram(i) is its ith datagram until the next read.
+type replyReader interface {
+	read() (int, error)
+	datagram(i int) []byte
+}
+
+// readLoop reads replies with r until the socket is closed.
+func (u *udpConn) readLoop(r replyReader) {
 	defer close(u.done)
-	// Each buffer takes the largest datagram, so none is cut short.
-	msgs := make([]ipv4.Message, readBatch)
-	for i := range msgs {
-		msgs[i].Buffers = [][]byte{make([]byte, 65535)}
-	}
 	failures := 0
 	for {
-		n, err := u.batch.ReadBatch(msgs, 0)
+		n, err := r.read()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				u.failPending(ErrClosed, true)
@@ -268,8 +276,8 @@ func (u *udpConn) readLoop() {
 		failures = 0
 		at := time.Now()
 		since := at.Sub(u.epoch)
-		for i := range msgs[:n] {
-			u.deliver(msgs[i].Buffers[0][:msgs[i].N], at, since)
+		for i := range n {
+			u.deliver(r.datagram(i), at, since)
 		}
 	}
 }
