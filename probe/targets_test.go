@@ -224,6 +224,14 @@ func TestSeenManyNames(t *testing.T) {
 	if !slices.IsSorted(seen.sorted) || len(seen.sorted)+len(seen.recent) != n {
 		t.Fatalf("%d sorted (sorted: %v) and %d recent hashes, want %d in all", len(seen.sorted), slices.IsSorted(seen.sorted), len(seen.recent), n)
 	}
+	if len(seen.fence) != len(seen.sorted)/seenBlock {
+		t.Fatalf("%d fence entries for %d sorted hashes", len(seen.fence), len(seen.sorted))
+	}
+	for i, f := range seen.fence {
+		if f != seen.sorted[(i+1)*seenBlock-1] {
+			t.Fatalf("fence entry %d is not the last hash of its block", i)
+		}
+	}
 	if !seen.First(name(n)) {
 		t.Fatal("a new name taken for a duplicate")
 	}
