@@ -406,20 +406,22 @@ func observe(ctx context.Context, t Target, opts Options, now func() time.Time, 
 		}
 		cdnByName, _ = namer.CDNByCNAME(targets)
 	}
+	gl, _ := a.(GeofeedLooker)
 	for _, ans := range res.Answers {
-		addr := Address{IP: ans.Addr, TTL: ans.TTL}
+		// In place: an Address is a few hundred bytes.
+		obs.Addresses = append(obs.Addresses, Address{IP: ans.Addr, TTL: ans.TTL})
+		addr := &obs.Addresses[len(obs.Addresses)-1]
 		if a != nil {
 			addr.Result = a.Lookup(ans.Addr)
 		}
 		if cdnByName != "" && !addr.CDN && addr.SpecialUse == "" {
 			addr.CDN, addr.CDNName, addr.Sources.CDN = true, cdnByName, "hostwatch/cdn-cnames"
 		}
-		if gl, ok := a.(GeofeedLooker); ok {
+		if gl != nil {
 			if c, ok := gl.Geofeed(ans.Addr); ok {
 				addr.Extra = &Extra{Geofeed: &c}
 			}
 		}
-		obs.Addresses = append(obs.Addresses, addr)
 	}
 	extras(dctx, obs.Addresses, opts)
 	if ctx.Err() != nil {
