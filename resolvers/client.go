@@ -221,8 +221,8 @@ func (c *Client) Resolve(ctx context.Context, name string) Result {
 			// One after the other, so the AAAA lookup's evidence and
 			// addresses can follow the A lookup's in the same arrays,
 			// which combine then joins without copying.
-			a = c.lookup(ctx, qname, dns.TypeA, &fa, typeResult{
-				exchanges: make([]Exchange, 0, 2), answers: make([]Answer, 0, 4)})
+			room := new(pairRoom)
+			a = c.lookup(ctx, qname, dns.TypeA, &fa, typeResult{exchanges: room.exchanges[:0], answers: room.answers[:0]})
 			aaaa = c.lookup(ctx, qname, dns.TypeAAAA, &faaaa, typeResult{
 				exchanges: a.exchanges[len(a.exchanges):], answers: a.answers[len(a.answers):]})
 		} else {
@@ -233,6 +233,14 @@ func (c *Client) Resolve(ctx context.Context, name string) Result {
 	}
 	combine(&res, &a, &aaaa)
 	return res
+}
+
+// pairRoom is the room a name's two lookups usually take, in one
+// allocation rather than one for each list: an exchange of each type, and
+// up to four addresses.
+type pairRoom struct {
+	exchanges [2]Exchange
+	answers   [4]Answer
 }
 
 // lookupBoth looks up the A and AAAA records of name side by side, each
