@@ -223,6 +223,14 @@ func (w *writer) run(ctx context.Context, run history.RunInfo) (int64, error) {
 // finishRun writes when the run finished (run.FinishedAt, or now) and how
 // many observations it recorded: of the added, those not skipped.
 func (w *writer) finishRun(ctx context.Context, runID int64, run history.RunInfo, added int) error {
+	if len(w.deferred) > 0 {
+		// CREATE INDEX sorts in as much memory as the page cache may take:
+		// with the writer's, a first check of 100,000 names peaked at
+		// 139-146 MB of RSS, with SQLite's default 128-129 MB.
+		if _, err := w.conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", defaultCacheKiB)); err != nil {
+			return fmt.Errorf("create the indexes: %w", err)
+		}
+	}
 	for _, stmt := range w.deferred {
 		if _, err := w.conn.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("create the indexes: %w", err)
