@@ -488,6 +488,10 @@ func (st staged) observation() probe.Observation {
 	for _, h := range st.Chain {
 		o.CNAMEChain = append(o.CNAMEChain, resolvers.Hop{Name: h.Name, Target: h.Target})
 	}
+	if st.canonical != nil {
+		o.Addresses = st.canonical
+		return o
+	}
 	for _, a := range st.Addresses {
 		o.Addresses = append(o.Addresses, probe.Address{IP: a.IP, Result: a.Result})
 	}

@@ -95,6 +95,10 @@ type staged struct {
 	Chain           []chainHop
 	Addresses       []storedAddress
 	Fingerprint     string
+	// canonical are the addresses as probe's model has them, when the
+	// observation is written as observed (not staged in a file): what
+	// observation gives, without building it again.
+	canonical []probe.Address
 }
 
 type chainHop struct {
@@ -129,6 +133,7 @@ func (r *recording) Add(ctx context.Context, o probe.Observation) error {
 		st.Addresses[i] = storedAddress{IP: a.IP, Result: a.Result}
 	}
 	if r.live != nil {
+		st.canonical = h.Addresses
 		err = r.live.add(ctx, st)
 	} else if err = r.stage.write(&st); err != nil {
 		err = fmt.Errorf("history database %s: stage %s: %w", r.s.path, h.Domain, err)
