@@ -51,41 +51,6 @@ type writer struct {
 	// there.
 	noDomains, noAnswers bool
 	added                probe.Seen
-	// deferred are the statements that create the indexes a run into an
-	// empty file drops when it begins and creates again when it ends
-	// (see deferIndexes).
-	deferred []string
-}
-
-// deferredIndexes are the indexes a first run builds at its end rather
-// than row by row: their keys come in no order (addresses by IP) or only
-// cost a second insert per row, and CREATE INDEX sorts them once. The
-// others are what the run looks rows up by (names, fingerprints), or keys
-// of their tables.
-var deferredIndexes = []string{"answer_addresses_ip", "observations_domain_vantage", "observations_first_seen"}
-
-// deferIndexes drops the deferredIndexes of a file with no answers and no
-// spans, inside the run's transaction, keeping how each was created for
-// finishRun: an aborted or killed run leaves them as they were, and a
-// committed one leaves them as the schema makes them (the same statements).
-// A first run of 100,000 names inserted 400,000 entries into them.
-func (w *writer) deferIndexes(ctx context.Context) error {
-	var empty bool
-	err := w.conn.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM answer_addresses) AND NOT EXISTS (SELECT 1 FROM observations)`).Scan(&empty)
-	if err != nil || !empty {
-		return err
-	}
-	for _, name := range deferredIndexes {
-		var stmt string
-		if err := w.conn.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?`, name).Scan(&stmt); err != nil {
-			return fmt.Errorf("index %s: %w", name, err)
-		}
-		if _, err := w.conn.ExecContext(ctx, "DROP INDEX "+name); err != nil {
-			return err
-		}
-		w.deferred = append(w.deferred, stmt)
-	}
-	return nil
 }
 
 // room is what a new span holds for its counters to grow into on its first
@@ -156,12 +121,6 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 		w.close()
 		return nil, fmt.Errorf("number new rows: %w", err)
 	}
-	if w.noDomains && w.noAnswers {
-		if err := w.deferIndexes(ctx); err != nil {
-			w.close()
-			return nil, fmt.Errorf("defer indexes: %w", err)
-		}
-	}
 	w.setTips = newBulk(conn, `INSERT OR FAIL INTO tips (domain_id, vantage, span_id, confirm, tip) VALUES`, 5,
 		` ON CONFLICT (domain_id, vantage) DO UPDATE SET span_id = excluded.span_id, confirm = excluded.confirm, tip = excluded.tip`)
 	return w, nil
@@ -223,20 +182,6 @@ func (w *writer) run(ctx context.Context, run history.RunInfo) (int64, error) {
 // finishRun writes when the run finished (run.FinishedAt, or now) and how
 // many observations it recorded: of the added, those not skipped.
 func (w *writer) finishRun(ctx context.Context, runID int64, run history.RunInfo, added int) error {
-	if len(w.deferred) > 0 {
-		// CREATE INDEX sorts in as much memory as the page cache may take:
-		// with the writer's, a first check of 100,000 names peaked at
-		// 139-146 MB of RSS, with SQLite's default 128-129 MB.
-		if _, err := w.conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", defaultCacheKiB)); err != nil {
-			return fmt.Errorf("create the indexes: %w", err)
-		}
-	}
-	for _, stmt := range w.deferred {
-		if _, err := w.conn.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("create the indexes: %w", err)
-		}
-	}
-	w.deferred = nil
 	finished := run.FinishedAt
 	if finished.IsZero() {
 		finished = run.Now()
