@@ -433,7 +433,7 @@ func (st staged) observation() probe.Observation {
 	for _, h := range st.Chain {
 		o.CNAMEChain = append(o.CNAMEChain, resolvers.Hop{Name: h.Name, Target: h.Target})
 	}
-	if st.canonical != nil {
+	if len(st.canonical) > 0 {
 		o.Addresses = st.canonical
 		return o
 	}
