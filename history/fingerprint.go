@@ -33,7 +33,9 @@ func CanonicalAddresses(in []probe.Address) ([]probe.Address, error) {
 // facts. It is built with strconv rather than fmt (it runs once per
 // observation), byte for byte as fingerprintFmt in the tests.
 func Fingerprint(o probe.Observation, addrs []probe.Address) string {
-	b := make([]byte, 0, 256+256*len(addrs))
+	// On the stack for an answer of a few addresses.
+	var buf [1024]byte
+	b := buf[:0]
 	q := func(prefix string, s string) {
 		b = append(b, prefix...)
 		b = appendQuote(b, s)
@@ -48,12 +50,16 @@ func Fingerprint(o probe.Observation, addrs []probe.Address) string {
 	}
 	for _, a := range addrs {
 		b = append(b, "address "...)
-		b = append(b, a.IP.String()...)
+		b = a.IP.AppendTo(b) // as String: the addresses are valid
 		b = append(b, ' ')
 		b = strconv.AppendUint(b, uint64(a.ASN), 10)
 		q(" ", a.ASOrg)
 		b = append(b, ' ')
-		b = append(b, a.Prefix.String()...)
+		if a.Prefix.IsValid() {
+			b = a.Prefix.AppendTo(b)
+		} else {
+			b = append(b, a.Prefix.String()...)
+		}
 		for _, s := range []string{a.Country, a.SpecialUse, a.Sources.ASN, a.Sources.ASOrg, a.Sources.Prefix, a.Sources.Country} {
 			q(" ", s)
 		}

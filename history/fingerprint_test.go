@@ -33,7 +33,7 @@ func TestFingerprintUnchanged(t *testing.T) {
 	t.Parallel()
 	ob := newObserver(t)
 	for _, o := range []probe.Observation{
-		ob.OK("a.kpu.go.id", t0, "36.86.63.182", "170.33.13.55", "2001:4860:4860::8888", "10.0.0.1"),
+		ob.OK("a.kpu.go.id", t0, "36.86.63.182", "170.33.13.55", "2001:4860:4860::8888", "10.0.0.1", "fe80::1%eth0"),
 		withCNAME(ob.OK("b.kpu.go.id", t0, "104.16.0.1"), "B.cdn.test", "\"odd\x1b.test"),
 		observation("c.kpu.go.id", t0, resolvers.StatusNXDomain),
 		{Status: resolvers.StatusError, ErrorKind: probe.ErrorCNAMELoop},

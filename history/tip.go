@@ -43,14 +43,23 @@ func Position(spans []Span, opts Options) (resume int64, tip Tip, settled bool) 
 
 // Start is what the first observation of a timeline brings and where the
 // timeline then stands: Latest and Position of a timeline holding sp alone
-// (one observation, Count 1), in one replay. A backend writing many new
-// domains calls it instead of reading back spans it knows do not exist.
+// (one observation, Count 1). A backend writing many new domains calls it
+// instead of reading back spans it knows do not exist. It gives what the
+// replay of that one span gives, without the replay (TestStart holds the
+// two equal): a first check of 100,000 names spent 0.4 s of CPU replaying.
 func Start(sp Span, opts Options) (changes []probe.Change, resume int64, tip Tip, settled bool) {
-	spans := []Span{sp}
-	r := replay{key: key{sp.Domain, sp.Vantage}, confirm: ConfirmOf(spans, opts)}
-	r.run(spans)
-	resume, tip, settled = r.position()
-	return r.changes, resume, tip, settled
+	h := probe.HostingOf(sp.Observation)
+	c := probe.Change{Domain: sp.Domain, Vantage: sp.Vantage, After: h, AfterAt: sp.FirstSeen, ConfirmedAt: sp.FirstSeen,
+		AfterView: sp.View, BeforeView: sp.View, Seen: 1, Confirm: 1}
+	if h.Unresolved() {
+		// Nothing is known of its hosting yet: no period, nothing settled.
+		c.Kinds = []probe.ChangeKind{probe.ChangeUnresolved}
+		return []probe.Change{c}, 0, Tip{}, false
+	}
+	c.Kinds = []probe.ChangeKind{probe.ChangeNew}
+	// The one period starts with this run; its union is this answer.
+	confirm := ConfirmOf([]Span{sp}, opts)
+	return []probe.Change{c}, sp.FirstRun, Tip{Union: h, Last: h, View: sp.View, Confirm: confirm}, true
 }
 
 // position is where the replayed timeline stands (see Position).

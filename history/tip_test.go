@@ -22,12 +22,15 @@ func TestStart(t *testing.T) {
 		withCNAME(ob.OK("cdn.kpu.go.id", at(0), "104.16.132.229"), "edge.example.net"),
 		observation("gone.kpu.go.id", at(0), resolvers.StatusNXDomain),
 		observation("slow.kpu.go.id", at(0), resolvers.StatusTimeout),
+		observation("empty.kpu.go.id", at(0), resolvers.StatusNoData),
+		observation("broken.kpu.go.id", at(0), resolvers.StatusServFail),
+		observation("closed.kpu.go.id", at(0), resolvers.StatusRefused),
 		loop,
 	}
 	for _, o := range obs {
 		for _, confirm := range []int{0, 1, 3} {
 			sp := spansOf(t, o)[0]
-			sp.Vantage, sp.Confirm = "jakarta", 2
+			sp.Vantage, sp.Confirm, sp.FirstRun, sp.LastRun = "jakarta", 2, 7, 7
 			sp.View = probe.View{Resolvers: []string{"127.0.0.1:5300"}}
 			opts := history.Options{Confirm: confirm}
 			changes, resume, tip, settled := history.Start(sp, opts)

@@ -92,35 +92,49 @@ type Hosting struct {
 	Countries []string
 }
 
-// HostingOf reduces an observation to its Hosting.
+// HostingOf reduces an observation to its Hosting. Each set is allocated
+// once, for as many items as there are addresses, when it gets its first
+// (a set that gets none stays nil).
 func HostingOf(o Observation) Hosting {
 	h := Hosting{Status: o.Status}
+	if len(o.CNAMEChain) > 0 {
+		h.CNAME = make([]string, 0, len(o.CNAMEChain))
+	}
 	for _, hop := range o.CNAMEChain {
 		h.CNAME = append(h.CNAME, strings.ToLower(hop.Target))
 	}
+	n := len(o.Addresses)
 	for _, a := range o.Addresses {
-		h.Addresses = append(h.Addresses, a.IP)
+		h.Addresses = appendSized(h.Addresses, a.IP, n)
 		if a.ASN != 0 {
-			h.ASNs = append(h.ASNs, a.ASN)
+			h.ASNs = appendSized(h.ASNs, a.ASN, n)
 		}
 		if a.Prefix.IsValid() {
-			h.Prefixes = append(h.Prefixes, a.Prefix)
+			h.Prefixes = appendSized(h.Prefixes, a.Prefix, n)
 		}
 		if a.ASOrg != "" {
-			h.Orgs = append(h.Orgs, a.ASOrg)
+			h.Orgs = appendSized(h.Orgs, a.ASOrg, n)
 		}
 		if p, ok := PlaceOf(a); ok {
-			h.Places = append(h.Places, p)
+			h.Places = appendSized(h.Places, p, n)
 			if p.Provider != "" {
-				h.Providers = append(h.Providers, p.Provider)
+				h.Providers = appendSized(h.Providers, p.Provider, n)
 			}
 			if p.Country != "" {
-				h.Countries = append(h.Countries, p.Country)
+				h.Countries = appendSized(h.Countries, p.Country, n)
 			}
 		}
 	}
 	h.Normalize()
 	return h
+}
+
+// appendSized appends v to s, made with room for n items if it is nil.
+func appendSized[T any](s []T, v T, n int) []T {
+	if s == nil {
+		s = make([]T, 0, n)
+	}
+	return append(s, v)
 }
 
 // Normalize sorts every set and drops duplicates.

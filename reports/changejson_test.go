@@ -3,57 +3,77 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/netip"
 	"testing"
+	"time"
+
+	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/resolvers"
 )
 
 // TestChangeJSONMatchesEncoder holds the hand-written encoding of a change
-// to what encoding/json writes, byte for byte; a field added to ChangeJSON
-// and not to appendChangeJSON fails it, as encoding/json writes every field.
+// to what encoding/json writes of its ChangeJSON, byte for byte; a field
+// added to ChangeJSON and not to appendChangeJSON fails it, as encoding/json
+// writes every field.
 func TestChangeJSONMatchesEncoder(t *testing.T) {
 	hostile := "=cmd|' /C calc'!A0 \"quoted\" back\\slash tab\t nl\n cr\r nul\x00 esc\x1b del\x7f <b>&amp;</b> \u2028\u2029 é 東京 bad\xff\xfe utf8 \U0001F600"
-	full := ChangeJSON{
-		Domain: "sirekap-web.kpu.go.id", Vantage: hostile, Kind: "country_changed", Kinds: []string{"country_changed", hostile},
-		CountsAsMove: true, Move: true, Pending: true, Seen: 1, Confirm: 2,
-		Before: HostingJSON{Status: "ok", CNAME: []string{"a.example.", hostile}, Addresses: []string{"192.0.2.1", "2001:db8::1"},
-			ASNs: []uint32{7713, 4294967295}, Prefixes: []string{"192.0.2.0/24"}, ASOrgs: []string{"+Net & Telecom", hostile},
-			Countries: []string{"ID"}, Providers: []string{"Telkom"}, Places: []PlaceJSON{{Provider: "Telkom", Country: "ID"}, {Provider: hostile}}},
-		After:      HostingJSON{Status: "nxdomain", CNAME: []string{}, Addresses: []string{}, ASNs: []uint32{}, Prefixes: []string{}, ASOrgs: []string{}, Countries: []string{}, Providers: []string{}, Places: []PlaceJSON{}},
-		BeforeView: ViewJSON{Resolvers: []string{"127.0.0.1:53", hostile}, Subnets: []string{"203.0.113.0/24"}},
-		AfterView:  ViewJSON{Resolvers: []string{}, Subnets: []string{}},
-		BeforeAt:   "2026-01-02T03:04:05.123456789Z", AfterAt: "2026-01-03T03:04:05Z", ConfirmedAt: hostile,
+	at := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.FixedZone("WIB", 7*3600))
+	full := probe.Change{
+		Domain: "sirekap-web.kpu.go.id", Vantage: hostile, Kinds: []probe.ChangeKind{probe.ChangeCountry, probe.ChangeKind(hostile)},
+		Move: true, Seen: 2, Confirm: 2,
+		Before: probe.Hosting{Status: resolvers.StatusOK, CNAME: []string{"a.example.", hostile},
+			Addresses: []netip.Addr{netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("::ffff:192.0.2.2"),
+				netip.MustParseAddr("fe80::1%eth0\"x"), {}},
+			ASNs: []uint32{7713, 4294967295}, Prefixes: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8::/32"), {}},
+			Orgs: []string{"+Net & Telecom", hostile}, Countries: []string{"ID"}, Providers: []string{"Telkom"},
+			Places: []probe.Place{{Provider: "Telkom", Country: "ID"}, {Provider: hostile}}},
+		After:      probe.Hosting{Status: resolvers.StatusNXDomain},
+		BeforeView: probe.View{Resolvers: []string{"127.0.0.1:53", hostile}, Subnets: []string{"203.0.113.0/24"}},
+		AfterView:  probe.View{Resolvers: []string{}},
+		BeforeAt:   at, AfterAt: at.Add(time.Hour), ConfirmedAt: at.Add(2 * time.Hour),
 	}
-	for _, tc := range []struct {
-		name   string
-		c      ChangeJSON
-		prefix string
+	pending := full
+	pending.Seen, pending.ConfirmedAt = 1, time.Time{}
+	cases := []struct {
+		name string
+		c    probe.Change
 	}{
-		{"full", full, "    "},
-		{"no prefix", full, ""},
-		{"zero, nil lists", ChangeJSON{}, "    "},
-		{"sample", sampleCheckChanges(t)[0], "    "},
-	} {
+		{"full", full},
+		{"pending", pending},
+		{"zero", probe.Change{}},
+	}
+	for i, c := range sampleCheckChanges(t) {
+		cases = append(cases, struct {
+			name string
+			c    probe.Change
+		}{fmt.Sprintf("sample %d", i), c})
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var want bytes.Buffer
-			enc := json.NewEncoder(&want)
-			enc.SetIndent(tc.prefix, "  ")
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(tc.c); err != nil {
-				t.Fatal(err)
-			}
-			got := appendChangeJSON(nil, tc.c, tc.prefix)
-			if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, w) {
-				t.Errorf("appendChangeJSON:\n%s\nencoding/json:\n%s", got, w)
+			for _, prefix := range []string{"    ", ""} {
+				var want bytes.Buffer
+				enc := json.NewEncoder(&want)
+				enc.SetIndent(prefix, "  ")
+				enc.SetEscapeHTML(false)
+				if err := enc.Encode(newChangeJSON(tc.c)); err != nil {
+					t.Fatal(err)
+				}
+				got := appendChangeJSON(nil, &tc.c, len(prefix))
+				if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, w) {
+					t.Errorf("appendChangeJSON:\n%s\nencoding/json:\n%s", got, w)
+				}
 			}
 		})
 	}
 }
 
 // sampleCheckChanges are sampleCheck's changes.
-func sampleCheckChanges(t *testing.T) []ChangeJSON {
+func sampleCheckChanges(t *testing.T) []probe.Change {
 	t.Helper()
-	var out []ChangeJSON
+	var out []probe.Change
 	for c := range sampleCheck(t).Changes {
-		out = append(out, newChangeJSON(c))
+		out = append(out, c)
 	}
 	if len(out) == 0 {
 		t.Fatal("no changes in the sample")

@@ -345,7 +345,7 @@ func writeCheckJSON(w *bufio.Writer, c Check) error {
 // "changes" list (without the comma between items).
 func appendChangeItemJSON(b []byte, ch probe.Change) []byte {
 	b = append(b, "\n    "...)
-	return appendChangeJSON(b, newChangeJSON(ch), "    ")
+	return appendChangeJSON(b, &ch, 4)
 }
 
 // describe sums up a hosting in one line for people: countries, networks,

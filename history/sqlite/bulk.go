@@ -17,6 +17,9 @@ type bulk struct {
 	head, tail string
 	cols       int
 	stmts      map[int]*sql.Stmt
+	// fixed are the values of the parameters numbered in head (?1, ?2…),
+	// bound before every row's: the same for every row.
+	fixed []any
 }
 
 func newBulk(conn *sql.Conn, head string, cols int, tail string) *bulk {
@@ -39,7 +42,8 @@ func (b *bulk) insert(ctx context.Context, rows [][]any, scan func(*sql.Rows) er
 		if err != nil {
 			return 0, err
 		}
-		args := make([]any, 0, n*b.cols)
+		args := make([]any, 0, len(b.fixed)+n*b.cols)
+		args = append(args, b.fixed...)
 		for _, r := range rows[:n] {
 			args = append(args, r...)
 		}

@@ -59,7 +59,7 @@ type writer struct {
 // last_run_id after the very first run). Releasing these two bytes then keeps
 // the row's size, and a run that extends every span rewrites its pages in
 // place instead of splitting them.
-var room = []byte{0, 0}
+const room = "X'0000'" // two zero bytes, as an SQL literal
 
 func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 	w := &writer{s: s, conn: conn}
@@ -102,8 +102,11 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 	w.addDomains = newBulk(conn, `INSERT OR FAIL INTO domains (name, unicode) VALUES`, 2, "")
 	w.insertAnswers = newBulk(conn, `INSERT OR FAIL INTO answers (fingerprint, status, cname_chain) VALUES`, 3, "")
 	w.insertAddrs = newBulk(conn, `INSERT OR FAIL INTO answer_addresses (answer_id, ip, attribution_id) VALUES`, 3, "")
+	// What is the same for every new span of the run is bound once per
+	// statement (see run), not once per row: 8 values a row, not 15.
 	w.insertSpans = newBulk(conn, `INSERT OR FAIL INTO observations (domain_id, answer_id, first_run_id, last_run_id, first_seen, last_seen, seen_count,
-		status, error, error_kind, vantage, view_id, resume_run, settled, room) VALUES`, 15, "")
+		status, error, error_kind, vantage, view_id, resume_run, settled, room)
+		SELECT column1, column2, ?1, ?1, column3, column3, 1, column4, column5, column6, ?2, ?3, column7, column8, `+room+` FROM (VALUES`, 8, `)`)
 	err := conn.QueryRowContext(ctx, `SELECT (SELECT ifnull(max(id), 0) FROM domains), (SELECT ifnull(max(id), 0) FROM answers),
 		(SELECT ifnull(max(id), 0) FROM observations)`).Scan(&w.next.domain, &w.next.answer, &w.next.span)
 	if err != nil {
@@ -172,6 +175,7 @@ func (w *writer) run(ctx context.Context, run history.RunInfo) (int64, error) {
 	if _, err := w.conn.ExecContext(ctx, "INSERT OR IGNORE INTO meta(key, value) VALUES ('created_by', ?)", run.ToolVersion); err != nil {
 		return 0, err
 	}
+	w.insertSpans.fixed = []any{runID, w.vantage, w.viewID}
 	return runID, nil
 }
 
@@ -429,6 +433,10 @@ func (st staged) observation() probe.Observation {
 	for _, h := range st.Chain {
 		o.CNAMEChain = append(o.CNAMEChain, resolvers.Hop{Name: h.Name, Target: h.Target})
 	}
+	if len(st.canonical) > 0 {
+		o.Addresses = st.canonical
+		return o
+	}
 	for _, a := range st.Addresses {
 		o.Addresses = append(o.Addresses, probe.Address{IP: a.IP, Result: a.Result})
 	}
@@ -556,7 +564,11 @@ func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) (
 		id, st := w.next.answer, byFP[fp]
 		w.next.answer++
 		ids[fp] = id
-		answers = append(answers, []any{fp, string(st.Status), mustJSON(orNone(st.Chain))})
+		chain := "[]" // most answers have no CNAME: no encoding/json for them
+		if len(st.Chain) > 0 {
+			chain = mustJSON(st.Chain)
+		}
+		answers = append(answers, []any{fp, string(st.Status), chain})
 		for _, a := range st.Addresses {
 			attr, err := w.attributionID(ctx, a)
 			if err != nil {
@@ -578,8 +590,8 @@ func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) (
 		id := w.next.span
 		w.next.span++
 		spans[n.domainID] = id
-		rows[i] = []any{n.domainID, ids[n.st.Fingerprint], runID, runID, at, at, 1, string(n.st.Status), orNull(n.st.Error),
-			orNull(string(n.st.ErrorKind)), w.vantage, w.viewID, n.resume, n.settledWith(w), room}
+		rows[i] = []any{n.domainID, ids[n.st.Fingerprint], at, string(n.st.Status), orNull(n.st.Error), orNull(string(n.st.ErrorKind)),
+			n.resume, n.settledWith(w)}
 	}
 	if err := insertRows(ctx, w.insertSpans, rows, w.next.span); err != nil {
 		return nil, fmt.Errorf("add spans: %w", err)
@@ -667,14 +679,6 @@ func orNull(s string) any {
 		return nil
 	}
 	return s
-}
-
-// orNone makes a nil chain an empty one, stored as [].
-func orNone(c []chainHop) []chainHop {
-	if c == nil {
-		return []chainHop{}
-	}
-	return c
 }
 
 func maxTime(a, b time.Time) time.Time {
