@@ -639,8 +639,8 @@ func (u *udpConn) cancel(id uint16, c *call) bool {
 // so that at most an eighth of the IDs are ruled out (a fifth of a bit of
 // the ID's randomness), and it stays small enough to stay in the CPU's
 // caches: a map hashed on every start, send, reply and cancel cost a
-// fiftieth of a bulk run's CPU time, and a table of all 65,536 IDs half as
-// much, in cache misses.
+// thirtieth of a bulk run's CPU time, and a table of all 65,536 IDs nearly
+// as much, in cache misses.
 type calls struct {
 	slots []*call // a power of two long, at most 1<<16
 	ids   []uint16
