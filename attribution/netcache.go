@@ -29,8 +29,8 @@ type netCache struct {
 
 // netKey is a block as a map key: its address, masked, as two integers,
 // and its length (plus v4Len for IPv4). A netip.Prefix as the key was
-// hashed by its type's own hash function, over a pointer and 32 bytes:
-// half of a cached lookup.
+// hashed by its type's own hash function, over a pointer and 32 bytes,
+// for every length tried: the map was half of a cached lookup's time.
 type netKey struct {
 	hi, lo uint64
 	bits   int
