@@ -94,6 +94,10 @@ type Printer struct {
 	english map[string]string // the English catalogue and the language's own, for Described
 	own     map[string]string
 	regions display.Namer
+	// plain are the messages without a verb, worded once: a first check
+	// of 100,000 names words two or three per change, and x/text's
+	// Sprintf took about 1 µs each (0.13 s of the check's 8.6 s of CPU).
+	plain map[string]string
 }
 
 // New is the Printer for l (English for a Lang it does not know). It reads
@@ -140,8 +144,14 @@ func build(l Lang) (*Printer, error) {
 			}
 		}
 	}
-	return &Printer{lang: l, p: message.NewPrinter(l.Tag(), message.Catalog(b)), known: known,
-		english: english, own: own, regions: display.Regions(l.Tag())}, nil
+	p := &Printer{lang: l, p: message.NewPrinter(l.Tag(), message.Catalog(b)), known: known,
+		english: english, own: own, regions: display.Regions(l.Tag()), plain: map[string]string{}}
+	for id := range known {
+		if !strings.Contains(own[id], "%") {
+			p.plain[id] = p.p.Sprintf(id)
+		}
+	}
+	return p, nil
 }
 
 // Messages is the catalogue of l: message IDs to their text (fmt formats),
@@ -170,6 +180,11 @@ func (p *Printer) Lang() Lang { return p.lang }
 func (p *Printer) T(id string, args ...any) string {
 	if p == nil || !p.known[id] {
 		return "[" + id + "]"
+	}
+	if len(args) == 0 {
+		if s, ok := p.plain[id]; ok {
+			return s
+		}
 	}
 	return p.p.Sprintf(id, args...)
 }

@@ -194,3 +194,43 @@ func TestDescribedf(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainMessages checks that a message without a verb, worded once when
+// the Printer is built, reads as x/text words it on every call, and that a
+// message with a verb is still worded with its arguments.
+func TestPlainMessages(t *testing.T) {
+	t.Parallel()
+	for _, l := range Langs() {
+		p, err := New(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := Messages(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain := 0
+		for id, text := range msgs {
+			if strings.Contains(text, "%") {
+				if _, ok := p.plain[id]; ok {
+					t.Errorf("%s: %q has a verb but was worded once", l, id)
+				}
+				continue
+			}
+			plain++
+			if got, want := p.T(id), p.p.Sprintf(id); got != want {
+				t.Errorf("%s: T(%q) = %q, want %q", l, id, got, want)
+			}
+		}
+		if plain == 0 {
+			t.Errorf("%s: no message without a verb", l)
+		}
+	}
+	p, err := New(English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.N("text.changes", 3); !strings.Contains(got, "3") {
+		t.Errorf("N(text.changes, 3) = %q, want the number in it", got)
+	}
+}
