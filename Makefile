@@ -28,7 +28,7 @@ SCREENSHOT_ID := docs/report-id.png
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium postgresql fuzz bench bench-knot bench-history bench-backends dnsperf dataset providers map screenshot clean
+.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium postgresql fuzz bench bench-knot bench-check bench-history bench-backends dnsperf dataset providers map screenshot clean
 
 all: build
 
@@ -157,6 +157,13 @@ bench-backends: postgresql
 bench-knot: dnsperf
 	@command -v knotd >/dev/null && [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq knot time; }
 	docs/bench/audit-knot.sh 100000
+
+# Part 10 of issue 8 as go test -bench: a first check of 100,000 names
+# against an audit of the same names, side by side in each round (five
+# rounds), for each pairing of output formats, and an unchanged second run.
+bench-check:
+	@command -v knotd >/dev/null || { apt-get update -qq && apt-get install -y -qq knot; }
+	$(GO) test ./cmd/hostwatch -run '^$$' -bench BenchmarkCheckKnot -benchtime 5x -timeout 60m
 
 # dnsperf (Debian's package) measures the server's ceiling in bench-knot.
 dnsperf:
