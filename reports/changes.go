@@ -2,12 +2,13 @@ package reports
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -351,22 +352,77 @@ func appendChangeItemJSON(b []byte, ch probe.Change) []byte {
 // describe sums up a hosting in one line for people: countries, networks,
 // providers (AS organisations where no provider is known), addresses, and
 // the CNAME chain.
-func describe(h probe.Hosting) string {
+func describe(h probe.Hosting) string { return string(appendDescribe(nil, h)) }
+
+// appendDescribe appends describe(h) to b.
+func appendDescribe(b []byte, h probe.Hosting) []byte {
 	if h.Status == "" {
-		return "-" // the side before a new domain
+		return append(b, '-') // the side before a new domain
 	}
 	if h.Status != "ok" {
-		return "[" + string(h.Status) + "]"
+		return append(append(append(b, '['), h.Status...), ']')
 	}
-	asns := make([]string, len(h.ASNs))
+	b = appendJoinOrDash(b, h.Countries, "+")
+	b = append(b, "  "...)
+	start := len(b)
 	for i, a := range h.ASNs {
-		asns[i] = fmt.Sprintf("AS%d", a)
+		if i > 0 {
+			b = append(b, '+')
+		}
+		b = strconv.AppendUint(append(b, "AS"...), uint64(a), 10)
 	}
-	parts := []string{orDash(strings.Join(h.Countries, "+")), orDash(strings.Join(asns, "+")), orDash(providerList(h, " + ")), addrList(h)}
+	b = orDashFrom(b, start)
+	b = append(b, "  "...)
+	if len(h.Providers) > 0 {
+		b = appendJoinOrDash(b, h.Providers, " + ")
+	} else {
+		b = appendJoinOrDash(b, h.Orgs, " + ")
+	}
+	b = append(b, "  "...)
+	for i, a := range h.Addresses {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = appendAddrText(b, a)
+	}
 	if len(h.CNAME) > 0 {
-		parts = append(parts, "CNAME "+strings.Join(h.CNAME, " → "))
+		b = append(b, "  CNAME "...)
+		b = appendJoin(b, h.CNAME, " → ")
 	}
-	return strings.Join(parts, "  ")
+	return b
+}
+
+// appendAddrText appends a.String(): AppendTo words an address as String
+// does, but the zero Addr as nothing.
+func appendAddrText(b []byte, a netip.Addr) []byte {
+	if !a.IsValid() {
+		return append(b, a.String()...)
+	}
+	return a.AppendTo(b)
+}
+
+// appendJoin appends strings.Join(elems, sep) to b.
+func appendJoin(b []byte, elems []string, sep string) []byte {
+	for i, e := range elems {
+		if i > 0 {
+			b = append(b, sep...)
+		}
+		b = append(b, e...)
+	}
+	return b
+}
+
+// appendJoinOrDash appends orDash(strings.Join(elems, sep)) to b.
+func appendJoinOrDash(b []byte, elems []string, sep string) []byte {
+	return orDashFrom(appendJoin(b, elems, sep), len(b))
+}
+
+// orDashFrom appends a dash when b holds nothing from start on.
+func orDashFrom(b []byte, start int) []byte {
+	if len(b) == start {
+		return append(b, '-')
+	}
+	return b
 }
 
 func orDash(s string) string {
@@ -381,9 +437,18 @@ func orDash(s string) string {
 func kindsList(pr *i18n.Printer, c probe.Change) string {
 	ks := make([]string, len(c.Kinds))
 	for i, k := range c.Kinds {
-		ks[i] = pr.T("text.kind." + string(k))
+		ks[i] = pr.T(kindID(k))
 	}
 	return strings.Join(ks, ", ")
+}
+
+// kindID is the message ID of a kind's word: "text.kind.new".
+func kindID(k probe.ChangeKind) string {
+	switch k {
+	case probe.ChangeNew:
+		return "text.kind.new" // most of a first check: no string to build
+	}
+	return "text.kind." + string(k)
 }
 
 // kindsText names a change's kinds and says when it is a move.
@@ -555,19 +620,59 @@ func writeChangesText(b textWriter, width int, c Check) {
 }
 
 // appendChangeText appends one change with its two sides, as the text
-// report words it.
+// report words it. A first check of 100,000 names words 100,000 of them:
+// each line is put together and wrapped in buf (appendPara), without fmt.
 func appendChangeText(buf []byte, width int, pr *i18n.Printer, ch probe.Change) []byte {
-	w := bytes.NewBuffer(buf)
+	start := len(buf)
+	buf = append(append(buf, ch.Domain...), ": "...)
 	if ch.Pending() {
-		textPara(w, width, "%s: %s", ch.Domain, pendingText(pr, ch))
+		buf = append(buf, pendingText(pr, ch)...)
 	} else {
-		textPara(w, width, "%s: %s", ch.Domain, kindsText(pr, ch))
+		buf = appendKindsText(buf, pr, ch)
 	}
+	buf = appendPara(buf, start, width)
 	if !ch.BeforeAt.IsZero() {
-		textPara(w, width, "%s", pr.T("text.side.before", describe(ch.Before), clock(ch.BeforeAt), viewSuffix(pr, ch, ch.BeforeView)))
+		buf = appendSideText(buf, width, pr, "text.side.before", ch.Before, ch.BeforeAt, viewSuffix(pr, ch, ch.BeforeView))
 	}
-	textPara(w, width, "%s", pr.T("text.side.after", describe(ch.After), clock(ch.AfterAt), viewSuffix(pr, ch, ch.AfterView)))
-	return w.Bytes()
+	return appendSideText(buf, width, pr, "text.side.after", ch.After, ch.AfterAt, viewSuffix(pr, ch, ch.AfterView))
+}
+
+// appendSideText appends one side of a change, the message id worded with
+// the side's hosting, its time and via, wrapped to width. The message's
+// verbs are all %s (i18n.Printer.Pieces), so each argument is appended
+// where it goes.
+func appendSideText(buf []byte, width int, pr *i18n.Printer, id string, h probe.Hosting, at time.Time, via string) []byte {
+	start := len(buf)
+	if p, ok := pr.Pieces(id); ok && len(p) == 4 {
+		buf = appendDescribe(append(buf, p[0]...), h)
+		buf = appendClock(append(buf, p[1]...), at)
+		buf = append(append(append(buf, p[2]...), via...), p[3]...)
+	} else {
+		buf = append(buf, pr.T(id, describe(h), clock(at), via)...)
+	}
+	return appendPara(buf, start, width)
+}
+
+// appendClock appends clock(t) to b.
+func appendClock(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
+	return t.UTC().AppendFormat(b, time.RFC3339)
+}
+
+// appendKindsText appends kindsText(pr, c) to b.
+func appendKindsText(b []byte, pr *i18n.Printer, c probe.Change) []byte {
+	for i, k := range c.Kinds {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, pr.T(kindID(k))...)
+	}
+	if c.IsMove() {
+		b = append(b, pr.T("text.moved")...)
+	}
+	return b
 }
 
 // copyEncoded writes c.Encoded in the order reports show them, those

@@ -526,9 +526,9 @@ func writeColumns(b textWriter, cols []*column, width int) {
 				case width-used < 24:
 					b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
 					line.Reset()
-					lines = wrapWords(strings.Split(termtext.Safe(rest), " "), "    ", "    ", width)
+					lines = wrapText(termtext.Safe(rest), 4, 4, width)
 				default:
-					lines = wrapWords(strings.Split(termtext.Safe(rest), " "), indent, indent, width)
+					lines = wrapText(termtext.Safe(rest), used, used, width)
 					lines[0] = strings.TrimPrefix(lines[0], indent)
 				}
 				line.WriteString(strings.Join(lines, "\n"))

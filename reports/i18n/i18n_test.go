@@ -234,3 +234,77 @@ func TestPlainMessages(t *testing.T) {
 		t.Errorf("N(text.changes, 3) = %q, want the number in it", got)
 	}
 }
+
+// TestStringPieces checks that T's fast path for messages whose only verbs
+// are %s words every such message of every language as x/text does, for
+// arguments that could trip a formatter (verbs, substitutions, escapes,
+// invalid UTF-8), and that it takes the messages the text report words
+// for every change.
+func TestStringPieces(t *testing.T) {
+	t.Parallel()
+	args := []string{"", "a", "%d", "%s%!", "${name}", `\n`, "\xff\x1b[31m", "Alibaba Cloud", "Tiongkok · 中国", "\u202e"}
+	for _, l := range Langs() {
+		p, err := New(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{"text.side.after", "text.side.before", "text.via"} {
+			if _, ok := p.strs[id]; !ok {
+				t.Errorf("%s: %s does not take the fast path", l, id)
+			}
+		}
+		for _, id := range slices.Sorted(maps.Keys(p.strs)) {
+			if pieces, ok := p.Pieces(id); !ok || !slices.Equal(pieces, p.strs[id]) {
+				t.Errorf("%s: Pieces(%q) = %q, %v; want %q", l, id, pieces, ok, p.strs[id])
+			}
+			n := len(p.strs[id]) - 1
+			for shift := range args {
+				a := make([]any, n)
+				for i := range a {
+					a[i] = args[(shift+i)%len(args)]
+				}
+				if got, want := p.T(id, a...), p.p.Sprintf(id, a...); got != want {
+					t.Errorf("%s: T(%q, %q) = %q, x/text gives %q", l, id, a, got, want)
+				}
+			}
+			// Other arguments than strings, too few or too many, are for x/text.
+			for _, a := range [][]any{make([]any, n+1), append(make([]any, 0, n), []any{1, "x", 2.5}[:min(n, 3)]...)} {
+				if got, want := p.T(id, a...), p.p.Sprintf(id, a...); got != want {
+					t.Errorf("%s: T(%q, %v) = %q, x/text gives %q", l, id, a, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestStringPiecesFormats(t *testing.T) {
+	t.Parallel()
+	var none *Printer
+	if _, ok := none.Pieces("text.side.after"); ok {
+		t.Error("a nil Printer has pieces")
+	}
+	if en, _ := New(English); en != nil {
+		if _, ok := en.Pieces("no.such.message"); ok {
+			t.Error("a message missing from the catalogue has pieces")
+		}
+	}
+	for _, tc := range []struct {
+		format string
+		want   []string
+	}{
+		{"  after:  %s  (first seen %s)%s", []string{"  after:  ", "  (first seen ", ")", ""}},
+		{"%s", []string{"", ""}},
+		{"%d of %s", nil},
+		{"%[1]s", nil},
+		{"100%% %s", nil},
+		{"%s ${x}", nil},
+		{`%s \n`, nil},
+		{"%5s", nil},
+		{"%", nil},
+	} {
+		got, ok := stringPieces(tc.format)
+		if ok != (tc.want != nil) || !slices.Equal(got, tc.want) {
+			t.Errorf("stringPieces(%q) = %q, %v; want %q", tc.format, got, ok, tc.want)
+		}
+	}
+}
