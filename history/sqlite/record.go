@@ -242,7 +242,7 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 	for i, st := range batch {
 		names[i] = st.Domain
 	}
-	lasts := map[string]last{}
+	lasts := make(map[string]last, len(batch))
 	if !w.noDomains {
 		var err error
 		if lasts, err = w.latestSpans(ctx, mustJSON(names)); err != nil {
@@ -264,7 +264,7 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 		extend, tips [][]any
 		slow         []string
 		starts       []newSpan
-		replay       = map[string]bool{}
+		replay       = make(map[string]bool, len(batch))
 	)
 	for _, st := range batch {
 		l := lasts[st.Domain]
@@ -353,15 +353,15 @@ func (w *writer) chunk(ctx context.Context, runID int64, batch []staged, opts hi
 // finish inserts a chunk's new spans (with their answers) and writes its
 // timelines' tips.
 func (w *writer) finish(ctx context.Context, runID int64, starts []newSpan, tips [][]any) error {
-	spanIDs, err := w.insertAll(ctx, runID, starts)
+	firstSpan, err := w.insertAll(ctx, runID, starts)
 	if err != nil {
 		return w.s.wrap(fmt.Errorf("record new spans: %w", err))
 	}
-	for _, n := range starts {
+	for i, n := range starts {
 		// A new span's ID is new: a row left for an older span is ignored,
 		// so a row is only written for a tip worth keeping.
 		if n.settled && n.tip != nil {
-			tips = append(tips, n.tipRow(w, spanIDs[n.domainID]))
+			tips = append(tips, n.tipRow(w, firstSpan+int64(i)))
 		}
 	}
 	// A timeline's tip names the span it is the tip of: one row per
@@ -398,7 +398,7 @@ func (w *writer) latestSpans(ctx context.Context, names string) (map[string]last
 		return nil, fmt.Errorf("read latest spans: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]last{}
+	out := make(map[string]last, chunk)
 	for rows.Next() {
 		var (
 			name                   string
@@ -530,13 +530,13 @@ func worth(t history.Tip) *history.Tip {
 }
 
 // insertAll starts spans in a few statements, whatever their number: the
-// answers not stored yet (with their addresses), then the spans. It returns
-// each domain's new span ID.
-func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) (map[int64]int64, error) {
+// answers not stored yet (with their addresses), then the spans. The spans
+// take IDs in the order of starts: it returns the first one's.
+func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) (firstSpan int64, err error) {
 	if len(starts) == 0 {
-		return nil, nil
+		return 0, nil
 	}
-	byFP := map[string]*staged{}
+	byFP := make(map[string]*staged, len(starts))
 	var fps, lookup []string
 	for i := range starts {
 		st := &starts[i].st
@@ -550,10 +550,10 @@ func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) (
 			}
 		}
 	}
-	ids := map[string]int64{}
+	ids := make(map[string]int64, len(fps))
 	if len(lookup) > 0 {
 		if err := scanIDs(ctx, w.answerIDs, mustJSON(lookup), ids); err != nil {
-			return nil, fmt.Errorf("find answers: %w", err)
+			return 0, fmt.Errorf("find answers: %w", err)
 		}
 	}
 	var answers, addrs [][]any
@@ -572,31 +572,29 @@ func (w *writer) insertAll(ctx context.Context, runID int64, starts []newSpan) (
 		for _, a := range st.Addresses {
 			attr, err := w.attributionID(ctx, a)
 			if err != nil {
-				return nil, fmt.Errorf("add attributions: %w", err)
+				return 0, fmt.Errorf("add attributions: %w", err)
 			}
 			addrs = append(addrs, []any{id, a.IP.String(), attr})
 		}
 	}
 	if err := insertRows(ctx, w.insertAnswers, answers, w.next.answer); err != nil {
-		return nil, fmt.Errorf("add answers: %w", err)
+		return 0, fmt.Errorf("add answers: %w", err)
 	}
 	if err := w.insertAddrs.run(ctx, addrs, nil); err != nil {
-		return nil, fmt.Errorf("add addresses: %w", err)
+		return 0, fmt.Errorf("add addresses: %w", err)
 	}
 	rows := make([][]any, len(starts))
-	spans := make(map[int64]int64, len(starts))
+	firstSpan = w.next.span
+	w.next.span += int64(len(starts))
 	for i, n := range starts {
 		at := formatTime(n.st.At)
-		id := w.next.span
-		w.next.span++
-		spans[n.domainID] = id
 		rows[i] = []any{n.domainID, ids[n.st.Fingerprint], at, string(n.st.Status), orNull(n.st.Error), orNull(string(n.st.ErrorKind)),
 			n.resume, n.settledWith(w)}
 	}
 	if err := insertRows(ctx, w.insertSpans, rows, w.next.span); err != nil {
-		return nil, fmt.Errorf("add spans: %w", err)
+		return 0, fmt.Errorf("add spans: %w", err)
 	}
-	return spans, nil
+	return firstSpan, nil
 }
 
 // insertRows inserts rows, which must take the row IDs up to next (not
