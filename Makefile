@@ -135,7 +135,7 @@ $(BENCHSTAT):
 # The benchmarks behind the README's figures, six runs each, summarised.
 # BenchmarkResolveKnot also runs where knotd is installed (apt-get install knot).
 bench: $(BENCHSTAT)
-	$(GO) test -run '^$$' -bench 'BenchmarkAudit$$|BenchmarkLookup$$|BenchmarkResolve$$|BenchmarkResolveHotPath$$|BenchmarkResolveKnot$$|BenchmarkJSONL$$' \
+	$(GO) test -run '^$$' -bench 'BenchmarkAudit$$|BenchmarkLookup$$|BenchmarkResolve$$|BenchmarkResolveHotPath$$|BenchmarkResolveKnot$$|BenchmarkJSONL$$|BenchmarkAppendChangeText$$' \
 		-count 6 ./probe/ ./attribution/ ./resolvers/ ./reports/ | tee $(BIN)/bench.txt
 	$(BENCHSTAT) $(BIN)/bench.txt
 
