@@ -435,29 +435,32 @@ func orDash(s string) string {
 // kindsList names a change's kinds, most telling first: their codes in
 // English, their words in other languages.
 func kindsList(pr *i18n.Printer, c probe.Change) string {
-	ks := make([]string, len(c.Kinds))
-	for i, k := range c.Kinds {
-		ks[i] = pr.T(kindID(k))
-	}
-	return strings.Join(ks, ", ")
+	return string(appendKindsList(nil, pr, c))
 }
 
-// kindID is the message ID of a kind's word: "text.kind.new".
-func kindID(k probe.ChangeKind) string {
-	switch k {
-	case probe.ChangeNew:
-		return "text.kind.new" // most of a first check: no string to build
+// appendKindsList appends kindsList(pr, c) to b.
+func appendKindsList(b []byte, pr *i18n.Printer, c probe.Change) []byte {
+	for i, k := range c.Kinds {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, pr.T("text.kind."+string(k))...)
 	}
-	return "text.kind." + string(k)
+	return b
 }
 
 // kindsText names a change's kinds and says when it is a move.
 func kindsText(pr *i18n.Printer, c probe.Change) string {
-	s := kindsList(pr, c)
+	return string(appendKindsText(nil, pr, c))
+}
+
+// appendKindsText appends kindsText(pr, c) to b.
+func appendKindsText(b []byte, pr *i18n.Printer, c probe.Change) []byte {
+	b = appendKindsList(b, pr, c)
 	if c.IsMove() {
-		s += pr.T("text.moved")
+		b = append(b, pr.T("text.moved")...)
 	}
-	return s
+	return b
 }
 
 // checkCounts are a check's changes counted: those it reports, the moves
@@ -651,28 +654,6 @@ func appendSideText(buf []byte, width int, pr *i18n.Printer, id string, h probe.
 		buf = append(buf, pr.T(id, describe(h), clock(at), via)...)
 	}
 	return appendPara(buf, start, width)
-}
-
-// appendClock appends clock(t) to b.
-func appendClock(b []byte, t time.Time) []byte {
-	if t.IsZero() {
-		return b
-	}
-	return t.UTC().AppendFormat(b, time.RFC3339)
-}
-
-// appendKindsText appends kindsText(pr, c) to b.
-func appendKindsText(b []byte, pr *i18n.Printer, c probe.Change) []byte {
-	for i, k := range c.Kinds {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = append(b, pr.T(kindID(k))...)
-	}
-	if c.IsMove() {
-		b = append(b, pr.T("text.moved")...)
-	}
-	return b
 }
 
 // copyEncoded writes c.Encoded in the order reports show them, those

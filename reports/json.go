@@ -407,11 +407,14 @@ func timestamp(t time.Time) string {
 }
 
 // clock formats t for people: RFC 3339, UTC, to the second.
-func clock(t time.Time) string {
+func clock(t time.Time) string { return string(appendClock(nil, t)) }
+
+// appendClock appends clock(t) to b.
+func appendClock(b []byte, t time.Time) []byte {
 	if t.IsZero() {
-		return ""
+		return b
 	}
-	return t.UTC().Format(time.RFC3339)
+	return t.UTC().AppendFormat(b, time.RFC3339)
 }
 
 // NewDocument converts a report to its JSON form.
