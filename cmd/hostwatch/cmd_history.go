@@ -150,7 +150,10 @@ func runHistory(ctx context.Context, streams IOStreams, opts *historyOptions, ar
 	} else if h.Vantages, err = store.Vantages(ctx); err != nil {
 		return runError{err}
 	}
-	if len(domains) == 0 && !opts.daily && opts.output != "html" {
+	switch {
+	case len(domains) == 0 && opts.daily:
+		return streamDaily(ctx, streams, store, q)
+	case len(domains) == 0 && opts.output != "html":
 		return streamHistory(ctx, streams, store, q, h, opts)
 	}
 	spans, err := store.Spans(ctx, q)
@@ -226,27 +229,67 @@ func timelines(spans []history.Span, opts history.Options) []reports.DomainHisto
 	return out
 }
 
-// historyBatch is how many domains streamHistory reads in one query.
-const historyBatch = 1000
+// historyBatch is how many domains streamHistory reads in one query, and
+// dailyBatch how many streamDaily does: the daily CSV keeps every span of
+// the domains it reads, across all of the history's days, until it has
+// made their rows.
+const (
+	historyBatch = 1000
+	dailyBatch   = 100
+)
 
 // streamHistory writes the history of every domain q selects (q.Domains is
 // not read) a batch of domains at a time: a page of their names, then their
 // spans in one query, replayed, written and dropped, so memory does not grow
-// with the database. The daily CSV and the HTML page, which need every
-// domain at once, do not come here.
+// with the database. The HTML page, which needs every domain at once, does
+// not come here.
 func streamHistory(ctx context.Context, streams IOStreams, store history.Store, q history.Query, h reports.History, opts *historyOptions) error {
 	hw, err := reports.NewHistoryWriter(streams.Out, opts.output, h, opts.lang.resolve(streams.Getenv))
 	if err != nil {
 		return runError{err}
 	}
 	defer hw.Close()
+	err = eachDomainPage(ctx, store, q, historyBatch, func(spans []history.Span) error {
+		return hw.Add(timelines(spans, history.Options{Confirm: opts.confirm}))
+	})
+	if err != nil {
+		return err
+	}
+	if err := hw.Finish(); err != nil {
+		return runError{err}
+	}
+	return nil
+}
+
+// streamDaily writes the daily CSV of every domain q selects (q.Domains is
+// not read) a batch of domains at a time: their rows are made and kept,
+// sorted into a temporary file when there are many (reports.DailyWriter),
+// and merged in the CSV's order at the end, so that a long history of many
+// domains is written in bounded memory.
+func streamDaily(ctx context.Context, streams IOStreams, store history.Store, q history.Query) error {
+	d := reports.NewDailyWriter(streams.Out)
+	defer d.Close()
+	if err := eachDomainPage(ctx, store, q, dailyBatch, d.Add); err != nil {
+		return err
+	}
+	if err := d.Finish(); err != nil {
+		return runError{err}
+	}
+	return nil
+}
+
+// eachDomainPage reads the spans q selects for every domain of the store
+// (q.Domains is not read), size domains at a time, and gives each page's
+// spans to add. Each page is its own query: a run committed meanwhile
+// shows in the pages read after it.
+func eachDomainPage(ctx context.Context, store history.Store, q history.Query, size int, add func([]history.Span) error) error {
 	for after := ""; ; {
-		batch, err := store.DomainsAfter(ctx, after, historyBatch)
+		batch, err := store.DomainsAfter(ctx, after, size)
 		if err != nil {
 			return runError{err}
 		}
 		if len(batch) == 0 {
-			break
+			return nil
 		}
 		after = batch[len(batch)-1]
 		q.Domains = batch
@@ -254,12 +297,8 @@ func streamHistory(ctx context.Context, streams IOStreams, store history.Store, 
 		if err != nil {
 			return runError{fmt.Errorf("read the history: %w", err)}
 		}
-		if err := hw.Add(timelines(spans, history.Options{Confirm: opts.confirm})); err != nil {
+		if err := add(spans); err != nil {
 			return runError{err}
 		}
 	}
-	if err := hw.Finish(); err != nil {
-		return runError{err}
-	}
-	return nil
 }
