@@ -81,10 +81,10 @@ func WriteDailyCSV(w io.Writer, spans []history.Span) error {
 }
 
 // DailyWriter writes the daily CSV of WriteDailyCSV from spans given a few
-// domains at a time, so that a history of any length is written in bounded
-// memory: the rows of the domains added so far are kept until there are
-// dailySpill of them, then sorted into a run of a temporary file, and
-// Finish merges the runs. Each Add must hold every span of its domains (a
+// domains at a time, so that its memory grows with the history of the
+// domains of one Add, not with the file: the rows of the domains added so
+// far are kept until there are dailySpill of them, then sorted into a run
+// of a temporary file, and Finish merges the runs. Each Add must hold every span of its domains (a
 // row sums the spans of one domain), as Store.Spans gives them for a page
 // of Store.DomainsAfter.
 type DailyWriter struct {
