@@ -8,10 +8,10 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hostwatch/hostwatch/internal/cputime"
 	"github.com/hostwatch/hostwatch/resolvers"
 	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
 	"github.com/miekg/dns"
@@ -65,14 +65,6 @@ func benchNames(n int) []string {
 	return allNames[:n]
 }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkResolve resolves 20,000 names (A and AAAA) per op against a
 // loopback zone server in this process, 100 at a time. The CPU figure
 // includes the server's.
@@ -86,7 +78,7 @@ func BenchmarkResolve(b *testing.B) {
 	defer c.Close()
 	names := benchNames(n)
 	resolveAll(b.Context(), c, names[:1000], 100) // warm up
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	start := time.Now()
 	ops := 0
 	for b.Loop() {
@@ -97,7 +89,7 @@ func BenchmarkResolve(b *testing.B) {
 	}
 	elapsed := time.Since(start)
 	b.ReportMetric(float64(ops*n)/elapsed.Seconds(), "names/s")
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(ops*n), "cpu-µs/name")
+	b.ReportMetric(float64((cputime.Used()-cpu0).Microseconds())/float64(ops*n), "cpu-µs/name")
 }
 
 // replayServer answers on 127.0.0.1 from replies packed in advance, keyed by
@@ -190,7 +182,7 @@ func BenchmarkResolveHotPath(b *testing.B) {
 	resolveAll(b.Context(), c, names[:1000], 100) // warm up
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	start := time.Now()
 	ops := 0
 	for b.Loop() {
@@ -200,7 +192,7 @@ func BenchmarkResolveHotPath(b *testing.B) {
 		ops++
 	}
 	elapsed := time.Since(start)
-	cpu := cpuTime() - cpu0
+	cpu := cputime.Used() - cpu0
 	runtime.ReadMemStats(&m1)
 	total := float64(ops * n)
 	b.ReportMetric(total/elapsed.Seconds(), "names/s")

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hostwatch/hostwatch/internal/cputime"
 	"github.com/hostwatch/hostwatch/internal/knottest"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
@@ -23,7 +24,7 @@ func BenchmarkResolveKnot(b *testing.B) {
 	names := benchNames(n)
 	resolveAll(b.Context(), c, names[:2000], 100) // warm up
 
-	cpu0, knot0 := cpuTime(), knot.CPU(b)
+	cpu0, knot0 := cputime.Used(), knot.CPU(b)
 	start := time.Now()
 	ops := 0
 	for b.Loop() {
@@ -35,7 +36,7 @@ func BenchmarkResolveKnot(b *testing.B) {
 	elapsed := time.Since(start)
 	total := float64(ops * n)
 	b.ReportMetric(total/elapsed.Seconds(), "names/s")
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/total, "client-cpu-µs/name")
+	b.ReportMetric(float64((cputime.Used()-cpu0).Microseconds())/total, "client-cpu-µs/name")
 	b.ReportMetric(float64((knot.CPU(b)-knot0).Microseconds())/total, "knot-cpu-µs/name")
 	b.ReportMetric(elapsed.Seconds()/float64(ops), "s/100k-names")
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/hostwatch/hostwatch/resolvers/resolverstest"
@@ -79,7 +78,7 @@ func readOnlyCommand(t *testing.T, dir string, args ...string) *exec.Cmd {
 	}
 	chmodTree(t, dir, 0o755, 0o644)
 	cmd := exec.Command(filepath.Join(bin, "hostwatch"), args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	asNobody(cmd)
 	cmd.Env = append(os.Environ(), "HOME="+bin, "XDG_DATA_HOME="+bin)
 	return cmd
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hostwatch/hostwatch/internal/cputime"
 	"github.com/hostwatch/hostwatch/probe"
 )
 
@@ -236,14 +237,14 @@ func benchRecording(b *testing.B, ob observer, prior, run []probe.Observation, r
 			}
 		}
 		b.StartTimer()
-		start := cpuTime()
+		start := cputime.Used()
 		if _, err := s.recordRun(context.Background(), ob.runInfo(runAt), run); err != nil {
 			b.Fatal(err)
 		}
 		if withClose {
 			err = s.Close()
 		}
-		cpu += cpuTime() - start
+		cpu += cputime.Used() - start
 		if !withClose {
 			b.StopTimer()
 			err = s.Close()

@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/net/websocket"
@@ -86,7 +85,7 @@ func Launch(ctx context.Context, chromium string) (*Browser, error) {
 		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--remote-allow-origins="+origin,
 		"--user-data-dir="+profile, "about:blank")
 	// Its own process group, so that Close ends the renderers too.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownGroup(cmd)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		os.RemoveAll(profile)
@@ -134,7 +133,7 @@ func (b *Browser) Close() {
 	case <-done:
 	case <-time.After(5 * time.Second):
 	}
-	_ = syscall.Kill(-b.cmd.Process.Pid, syscall.SIGKILL)
+	killGroup(b.cmd)
 	<-done
 	os.RemoveAll(b.profile)
 }

@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -117,7 +116,7 @@ func start(t testing.TB) (*Server, error) {
 		return nil, err
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	var cred *syscall.Credential
+	var asPostgres func(*exec.Cmd)
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -128,7 +127,7 @@ func start(t testing.TB) (*Server, error) {
 		if err := os.Chown(dir, uid, gid); err != nil {
 			return nil, err
 		}
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		asPostgres = func(cmd *exec.Cmd) { runAs(cmd, uint32(uid), uint32(gid)) }
 	}
 	port, err := freePort()
 	if err != nil {
@@ -140,8 +139,8 @@ func start(t testing.TB) (*Server, error) {
 		cmd := exec.Command(filepath.Join(bin, name), args...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
-		if cred != nil {
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		if asPostgres != nil {
+			asPostgres(cmd)
 		}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("%s: %w: %s", name, err, out)

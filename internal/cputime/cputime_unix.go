@@ -1,15 +1,15 @@
 //go:build unix
 
-package sqlite
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the CPU time (user and system) the process has used so far: on
-// a loaded machine it varies less than the wall clock.
-func cpuTime() time.Duration {
+// Used is the CPU time (user and system) the process has used so far, or
+// 0 when it cannot be read.
+func Used() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
