@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/netip"
@@ -190,15 +189,16 @@ func WriteBoundsHTML(w io.Writer, b Bounds) error { return WriteBoundsHTMLIn(w, 
 
 // WriteBoundsHTMLIn is WriteBoundsHTML in the language lang.
 func WriteBoundsHTMLIn(w io.Writer, b Bounds, lang i18n.Lang) error {
-	var doc bytes.Buffer
-	if err := writeDocument(&doc, newBoundsDocument(b)); err != nil {
+	doc, err := spoolJSON(func(w io.Writer) error { return writeDocument(w, newBoundsDocument(b)) })
+	if err != nil {
 		return err
 	}
+	defer doc.Close()
 	pr, m, err := pageLanguage(lang)
 	if err != nil {
 		return err
 	}
-	p := newPage("bounds", b.GeneratedAt, b.ToolVersion, doc.Bytes(), m, pr)
+	p := newPage("bounds", b.GeneratedAt, b.ToolVersion, doc, m, pr)
 	p.Method.Database = b.Database
 	same := func(s string) string { return s } // the template escapes
 	bv := &boundsView{Address: b.Address.String(), Title: pr.N("bounds.title", len(b.Vantages), b.Address.String(), b.Database),

@@ -2,11 +2,8 @@ package reports
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"html/template"
@@ -50,15 +47,29 @@ func WriteHTML(w io.Writer, r probe.Report) error { return WriteHTMLIn(w, r, i18
 // WriteHTMLIn writes an audit report as one self-contained HTML page in
 // the language lang.
 func WriteHTMLIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
-	var doc bytes.Buffer
-	if err := WriteJSON(&doc, r); err != nil {
+	// The page's JSON is written as -o json writes it, a target at a time.
+	doc, err := spoolJSON(func(w io.Writer) error {
+		d, err := NewDocumentWriter()
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		for _, o := range r.Observations {
+			if err := d.Add(o); err != nil {
+				return err
+			}
+		}
+		return d.WriteDocument(w, r)
+	})
+	if err != nil {
 		return err
 	}
+	defer doc.Close()
 	pr, m, err := pageLanguage(lang)
 	if err != nil {
 		return err
 	}
-	p := newPage("audit", r.GeneratedAt, r.ToolVersion, doc.Bytes(), m, pr)
+	p := newPage("audit", r.GeneratedAt, r.ToolVersion, doc, m, pr)
 	p.Method.Datasets = datasetViews(pr, r.Datasets, r.GeneratedAt)
 	p.Method.Resolvers = r.Resolvers
 	p.Method.Vantage = vantageView(pr, r.Vantage, m)
@@ -113,11 +124,12 @@ func WriteCheckHTMLIn(w io.Writer, c Check, lang i18n.Lang) error {
 	if c.Changes == nil {
 		c.Changes = func(func(probe.Change) bool) {}
 	}
-	var doc bytes.Buffer
-	if err := WriteCheck(&doc, "json", c); err != nil {
+	doc, err := spoolJSON(func(w io.Writer) error { return WriteCheck(w, "json", c) })
+	if err != nil {
 		return err
 	}
-	return writeCheckHTML(w, c, doc.Bytes(), nil, lang)
+	defer doc.Close()
+	return writeCheckHTML(w, c, doc, nil, lang)
 }
 
 // WriteDiffHTML writes a diff of two saved reports as one self-contained
@@ -126,10 +138,11 @@ func WriteDiffHTML(w io.Writer, d Diff) error { return WriteDiffHTMLIn(w, d, i18
 
 // WriteDiffHTMLIn is WriteDiffHTML in the language lang.
 func WriteDiffHTMLIn(w io.Writer, d Diff, lang i18n.Lang) error {
-	var doc bytes.Buffer
-	if err := WriteDiff(&doc, "json", d); err != nil {
+	doc, err := spoolJSON(func(w io.Writer) error { return WriteDiff(w, "json", d) })
+	if err != nil {
 		return err
 	}
+	defer doc.Close()
 	after := d.After.Report
 	c := Check{GeneratedAt: d.GeneratedAt, ToolVersion: d.ToolVersion, Vantage: after.Vantage.Name, Confirm: 1,
 		Datasets: after.Datasets, Resolvers: after.Resolvers, Domains: d.Domains,
@@ -137,12 +150,12 @@ func WriteDiffHTMLIn(w io.Writer, d Diff, lang i18n.Lang) error {
 	ref := func(s DiffSide) ReportRef {
 		return ReportRef{File: s.File, GeneratedAt: s.Report.GeneratedAt, Vantage: s.Report.Vantage.Name, ToolVersion: s.Report.ToolVersion}
 	}
-	return writeCheckHTML(w, c, doc.Bytes(), &[2]ReportRef{ref(d.Before), ref(d.After)}, lang)
+	return writeCheckHTML(w, c, doc, &[2]ReportRef{ref(d.Before), ref(d.After)}, lang)
 }
 
 // writeCheckHTML writes the page of a check or, with compared, of a diff;
 // doc is the JSON document the page is made from.
-func writeCheckHTML(w io.Writer, c Check, doc []byte, compared *[2]ReportRef, lang i18n.Lang) error {
+func writeCheckHTML(w io.Writer, c Check, doc *pageJSON, compared *[2]ReportRef, lang i18n.Lang) error {
 	pr, m, err := pageLanguage(lang)
 	if err != nil {
 		return err
@@ -208,15 +221,16 @@ func WriteHistoryHTML(w io.Writer, h History) error { return WriteHistoryHTMLIn(
 
 // WriteHistoryHTMLIn is WriteHistoryHTML in the language lang.
 func WriteHistoryHTMLIn(w io.Writer, h History, lang i18n.Lang) error {
-	var doc bytes.Buffer
-	if err := writeDocument(&doc, newHistoryDocument(h)); err != nil {
+	doc, err := spoolJSON(func(w io.Writer) error { return writeDocument(w, newHistoryDocument(h)) })
+	if err != nil {
 		return err
 	}
+	defer doc.Close()
 	pr, m, err := pageLanguage(lang)
 	if err != nil {
 		return err
 	}
-	p := newPage("history", h.GeneratedAt, h.ToolVersion, doc.Bytes(), m, pr)
+	p := newPage("history", h.GeneratedAt, h.ToolVersion, doc, m, pr)
 	p.Method.Database = h.Database
 	hv := &historyView{Since: clock(h.Since), Until: clock(h.Until), Confirm: h.Confirm, Vantages: h.Vantages}
 	first, last := h.Since, h.Until
@@ -286,6 +300,7 @@ type page struct {
 	Bounds   *boundsView
 	Method   methodView
 	printer  *i18n.Printer
+	json     *pageJSON // the page's JSON, for its download link
 }
 
 // pageLanguage is the printer of lang and the world map with its country
@@ -310,15 +325,18 @@ func pageLanguage(lang i18n.Lang) (*i18n.Printer, *worldmap.Map, error) {
 	return pr, m, nil
 }
 
-func newPage(kind string, at time.Time, version string, doc []byte, m *worldmap.Map, pr *i18n.Printer) *page {
-	sum := sha256.Sum256(doc)
-	p := &page{Kind: kind, GeneratedAt: clock(at), MadeOn: pr.DateTime(at), ToolVersion: version, printer: pr}
+func newPage(kind string, at time.Time, version string, doc *pageJSON, m *worldmap.Map, pr *i18n.Printer) *page {
+	p := &page{Kind: kind, GeneratedAt: clock(at), MadeOn: pr.DateTime(at), ToolVersion: version, printer: pr, json: doc}
 	p.Method.GeneratedAt = p.GeneratedAt
 	p.Method.ToolVersion = version
-	p.Method.JSONSHA256 = hex.EncodeToString(sum[:])
-	p.Method.JSONBytes = len(doc)
+	p.Method.JSONSHA256 = hex.EncodeToString(doc.sum[:])
+	p.Method.JSONBytes = int(doc.size)
 	p.Method.JSONName = "hostwatch-" + kind + "-" + at.UTC().Format("20060102T150405Z") + ".json"
-	p.Method.JSONData = jsonDataURL(doc)
+	// The link's place: the JSON goes there as the page is written
+	// (writePage). It is the one value the page marks as a safe URL: the
+	// marker is made here, and base64 leaves nothing of the report's text
+	// that could be read as markup or as another URL.
+	p.Method.JSONData = template.URL(doc.marker)
 	srcs, err := worldmap.Sources()
 	if err == nil {
 		for i, s := range srcs {
@@ -329,37 +347,30 @@ func newPage(kind string, at time.Time, version string, doc []byte, m *worldmap.
 	return p
 }
 
-// jsonDataURL is the JSON report as a data: URL, for the page's download
-// link. It is the one value the page marks as a safe URL: it is built here,
-// and base64 leaves nothing of the report's text that could be read as
-// markup or as another URL.
-func jsonDataURL(doc []byte) template.URL {
-	return template.URL("data:application/json;base64," + base64.StdEncoding.EncodeToString(doc))
-}
-
 // writePage executes the template into w. Control characters, bidi
 // overrides and invalid UTF-8 from outside text then become visible escapes
 // (`\x1b`), line by line, as on a terminal: a page is often looked at with
-// cat or less before a browser, and a browser shows the escapes too.
+// cat or less before a browser, and a browser shows the escapes too. The
+// page streams out as it is made: a report of 100,000 domains is hundreds
+// of megabytes, never held whole.
 func writePage(w io.Writer, p *page) error {
 	t, err := parseTemplates(p.printer)
 	if err != nil {
 		return err
 	}
-	var out bytes.Buffer
-	if err := t.ExecuteTemplate(&out, "page", p); err != nil {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	sp := newSplice(bw, p.json)
+	tw := termtext.NewWriter(sp)
+	if err := t.ExecuteTemplate(tw, "page", p); err != nil {
 		return fmt.Errorf("write html: %w", err)
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	for line := range strings.Lines(out.String()) {
-		body, nl := strings.CutSuffix(line, "\n")
-		bw.WriteString(termtext.Safe(body))
-		if nl {
-			bw.WriteByte('\n')
+	for _, flush := range []func() error{tw.Flush, sp.Flush, bw.Flush} {
+		if err := flush(); err != nil {
+			return fmt.Errorf("write html: %w", err)
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write html: %w", err)
+	if sp.count != 1 {
+		return fmt.Errorf("write html: the page's JSON went in %d places, not one", sp.count)
 	}
 	return nil
 }

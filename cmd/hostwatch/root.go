@@ -68,7 +68,9 @@ func Main(ctx context.Context, streams IOStreams, args []string) int {
 	// Messages on stderr quote names, addresses and causes from outside;
 	// nothing in them may drive the terminal.
 	streams.errTerminal = streams.ErrOut
-	streams.ErrOut = termtext.NewWriter(streams.ErrOut)
+	errOut := termtext.NewWriter(streams.ErrOut)
+	defer errOut.Flush()
+	streams.ErrOut = errOut
 	root := newRootCmd(streams)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

@@ -9,6 +9,7 @@
 package termtext
 
 import (
+	"bytes"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -135,9 +136,10 @@ func hex2(c byte) string {
 }
 
 // Writer passes text through to an underlying writer with every control
-// character except the newline made visible, as Safe does. It is for streams
-// such as stderr whose lines are whole messages; a rune split across two
-// writes is held back until it is complete.
+// character except the newline made visible, as Safe does, line by line. A
+// rune split across two writes is held back until it is complete (Flush
+// writes what is held back at the end of a stream); clean text goes through
+// as it is, without a copy, so that a large page streams.
 type Writer struct {
 	w       io.Writer
 	pending []byte
@@ -148,26 +150,76 @@ func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 
 // Write writes p, made inert, and reports len(p) on success.
 func (w *Writer) Write(p []byte) (int, error) {
-	buf := append(w.pending, p...)
-	w.pending = nil
+	buf := p
+	if len(w.pending) > 0 {
+		buf = append(w.pending, p...)
+		w.pending = nil
+	}
 	// Hold back an incomplete rune at the end for the next write.
 	if tail := incompleteTail(buf); tail > 0 {
 		w.pending = append([]byte(nil), buf[len(buf)-tail:]...)
 		buf = buf[:len(buf)-tail]
 	}
-	lines := strings.SplitAfter(string(buf), "\n")
-	var out strings.Builder
-	for _, l := range lines {
-		body, nl := strings.CutSuffix(l, "\n")
-		out.WriteString(Safe(body))
-		if nl {
-			out.WriteByte('\n')
-		}
-	}
-	if _, err := io.WriteString(w.w, out.String()); err != nil {
+	if err := w.write(buf); err != nil {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// Flush writes what Write held back (an incomplete rune: as escapes).
+func (w *Writer) Flush() error {
+	p := w.pending
+	w.pending = nil
+	return w.write(p)
+}
+
+// write writes b, which ends between runes, made inert: its clean runs as
+// they are, each line holding something to escape through Safe.
+func (w *Writer) write(b []byte) error {
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line = b[:i+1]
+		}
+		b = b[len(line):]
+		body := bytes.TrimSuffix(line, []byte{'\n'})
+		if !cleanBytes(body) {
+			if _, err := io.WriteString(w.w, Safe(string(body))); err != nil {
+				return err
+			}
+			line = line[len(body):]
+		}
+		if len(line) == 0 {
+			continue
+		}
+		if _, err := w.w.Write(line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cleanBytes reports whether b holds nothing Safe would change.
+func cleanBytes(b []byte) bool {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return false
+		}
+		if r != utf8.RuneError && escape(r, "") != "" {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 // incompleteTail is the length of a UTF-8 sequence cut short at the end of b.

@@ -72,6 +72,59 @@ func TestWriter(t *testing.T) {
 	}
 }
 
+// TestWriterFlush: a stream that ends inside a rune ends with its bytes as
+// escapes, not with them dropped.
+func TestWriterFlush(t *testing.T) {
+	var b strings.Builder
+	w := NewWriter(&b)
+	if _, err := w.Write([]byte("bad end \xe2\x82")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.String(), `bad end \xe2\x82`; got != want {
+		t.Errorf("wrote %q, want %q", got, want)
+	}
+}
+
+// safeLines is what a Writer writes for s: each line made Safe, the
+// newlines kept.
+func safeLines(s string) string {
+	var b strings.Builder
+	for line := range strings.Lines(s) {
+		body, nl := strings.CutSuffix(line, "\n")
+		b.WriteString(Safe(body))
+		if nl {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// FuzzWriter: however a stream is cut into writes, a Writer writes what
+// Safe makes of each of its lines.
+func FuzzWriter(f *testing.F) {
+	f.Add("ab\x1b[2J\n\u202e\xff日本\ncafé\r\n", uint8(3))
+	f.Add("\xe2\x82", uint8(1))
+	f.Fuzz(func(t *testing.T, s string, cut uint8) {
+		var b strings.Builder
+		w := NewWriter(&b)
+		step := int(cut%7) + 1
+		for i := 0; i < len(s); i += step {
+			if _, err := w.Write([]byte(s[i:min(i+step, len(s))])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := b.String(), safeLines(s); got != want {
+			t.Fatalf("wrote %q in writes of %d bytes, want %q", got, step, want)
+		}
+	})
+}
+
 func FuzzClip(f *testing.F) {
 	f.Add("ab\x1b[2J\n\u202e\xff日本", 5)
 	f.Fuzz(func(t *testing.T, s string, n int) {
