@@ -363,7 +363,7 @@ func appendQueries(out []Query, qs []resolvers.Exchange) []Query {
 			Resolver: q.Resolver, Transport: q.Transport, Name: q.Name, Type: q.Type,
 			Rcode: q.Rcode, Status: string(q.Status), Error: q.Error,
 			AskedAt:   timestamp(q.AskedAt),
-			RTTMillis: float64(q.RTT.Microseconds()) / 1000,
+			RTTMillis: float64(q.RTT.Microseconds()) / 1000, Resends: q.Resends,
 			ECSSource: q.ECSSource, RawResponse: q.Raw,
 		})
 		if q.ECSSource != "" {
@@ -389,6 +389,10 @@ type Query struct {
 	Error     string  `json:"error"`
 	AskedAt   string  `json:"asked_at"`
 	RTTMillis float64 `json:"rtt_ms"`
+	// Resends is how many times the UDP query was sent again, no reply
+	// having come within the retransmission timeout; rtt_ms counts from
+	// the first send.
+	Resends int `json:"resends,omitempty"`
 	// ECSSource is the EDNS Client Subnet sent (--ecs, --as-seen-from);
 	// ECSScope the scope the reply gave; ECSIgnored says the reply gave none.
 	ECSSource  string `json:"ecs_source,omitempty"`

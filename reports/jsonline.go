@@ -202,6 +202,10 @@ func appendQuery(b []byte, q *Query) ([]byte, bool) {
 	if b, ok = appendJSONFloat(b, q.RTTMillis); !ok {
 		return b, false
 	}
+	if q.Resends != 0 {
+		b = append(b, `,"resends":`...)
+		b = strconv.AppendInt(b, int64(q.Resends), 10)
+	}
 	if q.ECSSource != "" {
 		b = append(b, `,"ecs_source":`...)
 		b = appendJSONString(b, q.ECSSource)

@@ -199,6 +199,10 @@ func appendExchange(b []byte, q *resolvers.Exchange, c *lineCache) []byte {
 	b = append(b, `,"rtt_ms":`...)
 	// A whole number of microseconds over 1000 is always finite.
 	b, _ = appendJSONFloat(b, float64(q.RTT.Microseconds())/1000)
+	if q.Resends != 0 {
+		b = append(b, `,"resends":`...)
+		b = strconv.AppendInt(b, int64(q.Resends), 10)
+	}
 	if q.ECSSource != "" {
 		b = append(b, `,"ecs_source":`...)
 		b = appendJSONString(b, q.ECSSource)

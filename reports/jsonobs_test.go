@@ -109,6 +109,7 @@ func fillObservation(seed int) probe.Observation {
 		q.AskedAt = testTimes[(seed+i+1)%len(testTimes)]
 		q.RTT = []time.Duration{0, 1234567, time.Nanosecond, 1500 * time.Microsecond, 90 * time.Second, -time.Millisecond}[(seed+i)%6]
 		q.ECSScope = []int{-1, 0, 24, 56}[(seed+i)%4]
+		q.Resends = (seed + i) % 3
 	}
 	return o
 }
@@ -206,7 +207,7 @@ func FuzzAppendObservation(f *testing.F) {
 			StartedAt: at, CNAMEChain: []resolvers.Hop{{Name: s, Target: u, TTL: uint32(rtt)}},
 			Addresses: []probe.Address{{IP: addr, TTL: uint32(bits), Result: res, Extra: extra}},
 			Queries: []resolvers.Exchange{{Resolver: s, Transport: u, Name: s, Type: u, Rcode: u, Status: resolvers.Status(s), Error: u,
-				AskedAt: at, RTT: time.Duration(rtt), ECSSource: ecs, ECSScope: scope, Raw: ip}},
+				AskedAt: at, RTT: time.Duration(rtt), Resends: int(bits % 3), ECSSource: ecs, ECSScope: scope, Raw: ip}},
 			Consistency: u, OddOnesOut: []string{s}}
 		if flags&128 != 0 {
 			o.CNAMEChain, o.Queries, o.OddOnesOut = nil, nil, nil

@@ -153,7 +153,7 @@ func readQueries(qs []Query) ([]resolvers.Exchange, error) {
 		out = append(out, resolvers.Exchange{
 			Resolver: q.Resolver, Transport: q.Transport, Name: q.Name, Type: q.Type, Rcode: q.Rcode,
 			Status: resolvers.Status(q.Status), Error: q.Error, AskedAt: asked,
-			RTT:       time.Duration(q.RTTMillis * float64(time.Millisecond)),
+			RTT: time.Duration(q.RTTMillis * float64(time.Millisecond)), Resends: max(q.Resends, 0),
 			ECSSource: q.ECSSource, ECSScope: ecsScope(q), Raw: q.RawResponse,
 		})
 	}

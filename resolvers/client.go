@@ -265,9 +265,7 @@ type firstTry struct {
 	pkt     []byte
 	askedAt time.Time // wall clock, for the evidence
 	start   time.Time
-	buf     *[]byte
-	at      time.Time
-	err     error
+	reply
 }
 
 // final reports whether the first reply is a final answer (NOERROR or
@@ -296,12 +294,12 @@ func (c *Client) firstPair(ctx context.Context, s *server, name string, bufA, bu
 	qa, errA := u.start(ctx, a.pkt, c.timeout)
 	qaaaa, errAAAA := u.start(ctx, aaaa.pkt, c.timeout)
 	if errA == nil {
-		a.buf, a.at, a.err = u.wait(qa)
+		a.reply = u.wait(qa)
 	} else {
 		a.err = errA
 	}
 	if errAAAA == nil {
-		aaaa.buf, aaaa.at, aaaa.err = u.wait(qaaaa)
+		aaaa.reply = u.wait(qaaaa)
 	} else {
 		aaaa.err = errAAAA
 	}
@@ -672,18 +670,18 @@ func (c *Client) attempt(ctx context.Context, s *server, name string, qtype uint
 		Type:      typeName(qtype),
 	}
 	var (
-		start, at time.Time
-		buf       *[]byte
-		err       error
+		start time.Time
+		r     reply
 	)
 	if first != nil {
-		e.AskedAt, start = first.askedAt, first.start
-		buf, at, err = first.buf, first.at, first.err
+		e.AskedAt, start, r = first.askedAt, first.start, first.reply
 	} else {
 		e.AskedAt = time.Now().UTC()
 		start = time.Now()
-		buf, at, err = s.conn().exchange(ctx, pkt, c.timeout)
+		r = s.conn().exchange(ctx, pkt, c.timeout)
 	}
+	buf, at, err := r.buf, r.at, r.err
+	e.Resends = r.resends
 	var m *view
 	if err == nil {
 		e.RTT = at.Sub(start)

@@ -728,6 +728,15 @@ func TestResolveResendsLostQuery(t *testing.T) {
 	res := c.Resolve(t.Context(), "example.test")
 	checkResult(t, res, "example.test", resolvers.StatusOK, nil,
 		answers(t, "example.test. 300 IN A 192.0.2.1", "example.test. 300 IN AAAA 2001:db8::1"), nil)
+	// The evidence says each query was sent again once.
+	if len(res.Exchanges) != 2 {
+		t.Fatalf("%d exchanges, want 2", len(res.Exchanges))
+	}
+	for _, e := range res.Exchanges {
+		if e.Resends != 1 {
+			t.Errorf("%s %s: Resends = %d, want 1", e.Name, e.Type, e.Resends)
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) != 2 {

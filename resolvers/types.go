@@ -42,7 +42,11 @@ type Exchange struct {
 	Status    Status        // the outcome of this exchange alone
 	Error     string        // the failure, when there was one
 	AskedAt   time.Time     // when the query was sent (UTC)
-	RTT       time.Duration // round-trip time; 0 when no reply came
+	RTT       time.Duration // round-trip time, from the first send; 0 when no reply came
+	// Resends is how many times a UDP query was sent again, with the same
+	// ID, because no reply had come within the retransmission timeout
+	// (the reply, if any, may answer any of the sends).
+	Resends int
 	// ECSSource is the EDNS Client Subnet sent (--ecs), "" when none;
 	// ECSScope the scope prefix length the reply gave for it, or -1 when the
 	// reply carried no subnet option: the server ignored it.

@@ -165,9 +165,10 @@ func (e *rttEstimate) rto() time.Duration {
 // reply is what the reader hands to a waiting call: the raw message (a pooled
 // buffer) and when it arrived, or the error that ended the wait.
 type reply struct {
-	buf *[]byte
-	at  time.Time
-	err error
+	buf     *[]byte
+	at      time.Time
+	resends int // how many times the query was sent again
+	err     error
 }
 
 const (
@@ -296,13 +297,14 @@ func (u *udpConn) deliver(msg []byte, at time.Time, since time.Duration) {
 		return
 	}
 	u.pending.remove(id)
-	if c.resends == 0 {
+	resends := c.resends
+	if resends == 0 {
 		u.rtt.add(since - c.sent)
 	}
 	u.mu.Unlock()
 	b := replyPool.Get().(*[]byte)
 	*b = append((*b)[:0], msg...)
-	c.ch <- reply{buf: b, at: at}
+	c.ch <- reply{buf: b, at: at, resends: resends}
 }
 
 // writeLoop sends the queued queries, as many per system call as are
@@ -368,7 +370,7 @@ func (u *udpConn) send(batch []outgoing, msgs []ipv4.Message) {
 			// The datagram at sent could not be written: its query fails,
 			// and the rest of the batch is tried again.
 			if o := batch[sent]; u.cancel(o.id, o.c) {
-				o.c.ch <- reply{err: err}
+				o.c.ch <- reply{resends: o.c.resends, err: err}
 			}
 			sent++
 		}
@@ -418,10 +420,10 @@ func (u *udpConn) sweep(now time.Duration) int {
 		switch {
 		case ended(c.done):
 			u.pending.remove(id)
-			c.ch <- reply{err: context.Cause(c.ctx)}
+			c.ch <- reply{resends: c.resends, err: context.Cause(c.ctx)}
 		case c.deadline <= now:
 			u.pending.remove(id)
-			c.ch <- reply{err: fmt.Errorf("%w: no reply within %s", ErrTimeout, c.timeout)}
+			c.ch <- reply{resends: c.resends, err: fmt.Errorf("%w: no reply within %s", ErrTimeout, c.timeout)}
 		case c.resends < maxResends && c.resendAt <= now:
 			c.resends++
 			u.rtt.resent()
@@ -450,7 +452,7 @@ func (u *udpConn) failPending(err error, final bool) {
 		id := u.pending.ids[0]
 		c := u.pending.get(id)
 		u.pending.remove(id)
-		c.ch <- reply{err: err}
+		c.ch <- reply{resends: c.resends, err: err}
 	}
 	u.mu.Unlock()
 }
@@ -522,10 +524,10 @@ func questionEnd(pkt []byte) int {
 // timeout, or until ctx ends, for the reply whose ID and question match. On
 // success the caller owns the returned buffer and must give it back with
 // putReplyBuf.
-func (u *udpConn) exchange(ctx context.Context, pkt []byte, timeout time.Duration) (*[]byte, time.Time, error) {
+func (u *udpConn) exchange(ctx context.Context, pkt []byte, timeout time.Duration) reply {
 	q, err := u.start(ctx, pkt, timeout)
 	if err != nil {
-		return nil, time.Time{}, err
+		return reply{err: err}
 	}
 	return u.wait(q)
 }
@@ -613,11 +615,11 @@ func (u *udpConn) enqueue(out ...outgoing) {
 // the sweeper's word that the query's time is up or its context ended. On
 // success the caller owns the returned buffer and must give it back with
 // putReplyBuf.
-func (u *udpConn) wait(q inFlight) (*[]byte, time.Time, error) {
+func (u *udpConn) wait(q inFlight) reply {
 	r := <-q.c.ch
 	q.c.pkt, q.c.question, q.c.ctx, q.c.done = nil, nil, nil, nil
 	callPool.Put(q.c)
-	return r.buf, r.at, r.err
+	return r
 }
 
 // cancel unregisters a query; it reports false when the reader has already
