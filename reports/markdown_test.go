@@ -175,3 +175,35 @@ func TestMarkdownEscapeRendered(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkdownWriterSpills: sections moved to temporary files write the
+// same bytes as sections kept in memory.
+func TestMarkdownWriterSpills(t *testing.T) {
+	t.Parallel()
+	r := sampleReport(t)
+	var want bytes.Buffer
+	if err := WriteMarkdown(&want, r); err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMarkdownWriter(i18n.English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	m.rows.max, m.failed.max, m.notes.max = 1, 1, 1
+	for _, o := range r.Observations {
+		if err := m.Add(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got bytes.Buffer
+	if err := m.WriteReport(&got, r); err != nil {
+		t.Fatal(err)
+	}
+	if m.rows.f == nil || m.failed.f == nil || m.notes.f == nil {
+		t.Fatal("a section stayed in memory")
+	}
+	if got.String() != want.String() {
+		t.Errorf("spilled:\n%s\nin memory:\n%s", got.String(), want.String())
+	}
+}

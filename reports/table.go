@@ -589,13 +589,19 @@ func summary(pr *i18n.Printer, r probe.Report) string {
 	for _, o := range r.Observations {
 		counts[o.Status]++
 	}
+	return countSummary(pr, len(r.Observations), counts)
+}
+
+// countSummary is summary's sentence for n observations, counts of them
+// with each status.
+func countSummary(pr *i18n.Printer, n int, counts map[resolvers.Status]int) string {
 	var parts []string
 	for _, s := range resolvers.Statuses() {
 		if n := counts[s]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}
 	}
-	return pr.N("audit.count", len(r.Observations)) + ": " + strings.Join(parts, ", ")
+	return pr.N("audit.count", n) + ": " + strings.Join(parts, ", ")
 }
 
 // fit sets each column's width to its widest cell, then, while a row is

@@ -484,6 +484,8 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	var csvOut *reports.AuditCSVWriter
 	var jw *reports.JSONLWriter
 	var doc *reports.DocumentWriter
+	var md *reports.MarkdownWriter
+	lang := opts.lang.resolve(streams.Getenv)
 	switch format {
 	case "jsonl":
 		jw = reports.NewJSONLWriter(streams.Out)
@@ -507,6 +509,13 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		}
 		defer doc.Close()
 		emit = doc.Add
+	case "markdown":
+		// Each section streamed as it comes: the counts go first.
+		if md, err = reports.NewMarkdownWriter(lang); err != nil {
+			return runError{err}
+		}
+		defer md.Close()
+		emit = md.Add
 	default:
 		emit = func(o probe.Observation) error {
 			report.Observations = append(report.Observations, o)
@@ -543,14 +552,13 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	report.Datasets = append(report.Datasets, run.linkedDatasets()...)
 	report.Vantage = run.vantage(streams, egress)
 	report.Warnings = append(report.Warnings, dataWarnings(streams, run.db)...)
-	lang := opts.lang.resolve(streams.Getenv)
 	switch format {
 	case "json":
 		err = doc.WriteDocument(streams.Out, report)
 	case "table":
 		err = reports.WriteTableIn(streams.Out, report, streams.Width, lang)
 	case "markdown":
-		err = reports.WriteMarkdownIn(streams.Out, report, lang)
+		err = md.WriteReport(streams.Out, report)
 	case "csv":
 		err = csvOut.Flush()
 	case "html":
