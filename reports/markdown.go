@@ -2,12 +2,10 @@ package reports
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/hostwatch/hostwatch/probe"
@@ -159,65 +157,4 @@ func (m *MarkdownWriter) WriteReport(w io.Writer, r probe.Report) error {
 // Close removes what the writer kept.
 func (m *MarkdownWriter) Close() error {
 	return errors.Join(m.rows.close(), m.failed.close(), m.notes.close())
-}
-
-// spoolMemory is how much of a section a spool keeps in memory before it
-// moves it to a temporary file.
-const spoolMemory = 1 << 20
-
-// spool keeps bytes written in order, in memory up to spoolMemory, then
-// in a temporary file (removed at once: read through the spool only).
-type spool struct {
-	mem  bytes.Buffer
-	f    *os.File
-	w    *bufio.Writer
-	used bool
-	max  int // in memory, when not spoolMemory (tests)
-}
-
-func (s *spool) write(p []byte) error {
-	s.used = s.used || len(p) > 0
-	if s.f == nil {
-		if s.mem.Len()+len(p) <= cmp.Or(s.max, spoolMemory) {
-			s.mem.Write(p)
-			return nil
-		}
-		f, err := os.CreateTemp("", "hostwatch-section-*")
-		if err != nil {
-			return fmt.Errorf("keep the report's sections: %w", err)
-		}
-		os.Remove(f.Name())
-		s.f, s.w = f, bufio.NewWriterSize(f, 64<<10)
-		s.w.Write(s.mem.Bytes())
-		s.mem = bytes.Buffer{}
-	}
-	if _, err := s.w.Write(p); err != nil {
-		return fmt.Errorf("keep the report's sections: %w", err)
-	}
-	return nil
-}
-
-func (s *spool) empty() bool { return !s.used }
-
-// copyTo writes what was kept to w.
-func (s *spool) copyTo(w io.Writer) error {
-	if s.f == nil {
-		_, err := w.Write(s.mem.Bytes())
-		return err
-	}
-	if err := s.w.Flush(); err != nil {
-		return fmt.Errorf("keep the report's sections: %w", err)
-	}
-	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("keep the report's sections: %w", err)
-	}
-	_, err := io.Copy(w, s.f)
-	return err
-}
-
-func (s *spool) close() error {
-	if s.f == nil {
-		return nil
-	}
-	return s.f.Close()
 }

@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"bufio"
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strings"
@@ -50,11 +52,41 @@ func WriteTable(w io.Writer, r probe.Report, width int) error {
 // notes, failure reasons, warnings, summary and footer. Outside text (names,
 // organisations, errors a server sent) stays as it came.
 func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error {
-	pr, err := i18n.New(lang)
+	t, err := NewTableWriter(width, lang)
 	if err != nil {
 		return err
 	}
-	width = fitWidth(width)
+	defer t.Close()
+	for _, o := range r.Observations {
+		if err := t.Add(o); err != nil {
+			return err
+		}
+	}
+	return t.WriteReport(w, r)
+}
+
+// TableWriter writes an audit's table (WriteTableIn's bytes) without
+// holding its observations: each one's rows are kept as they come (in
+// memory up to spoolMemory bytes, then in a temporary file) and its columns
+// widened to hold them; WriteReport fits the columns and writes the rows
+// and the footer. An audit of 100,000 names held 420 MB for its table.
+type TableWriter struct {
+	pr     *i18n.Printer
+	width  int
+	cols   []*column
+	rows   spool
+	counts map[resolvers.Status]int
+	n      int
+	buf    []byte
+}
+
+// NewTableWriter starts an audit's table, width columns wide (0:
+// TableWidth), in the language lang; Close removes what it keeps.
+func NewTableWriter(width int, lang i18n.Lang) (*TableWriter, error) {
+	pr, err := i18n.New(lang)
+	if err != nil {
+		return nil, err
+	}
 	cols := []*column{
 		{header: pr.T("table.col.domain"), min: 20, squeeze: 3},
 		{header: pr.T("table.col.address")},
@@ -63,48 +95,120 @@ func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error 
 		{header: pr.T("table.col.provider"), min: 10, squeeze: 2},
 		{header: pr.T("table.col.org"), short: pr.T("table.col.org.short"), min: 10, squeeze: 1},
 	}
-	for _, o := range r.Observations {
-		name := displayName(o.Target)
-		if o.Status != resolvers.StatusOK {
-			// The reason spans the columns after the status, so that it does
-			// not widen them, and wraps rather than being cut.
-			addRow(cols, name, "["+string(o.Status)+"]", spanMark+reason(pr, o), "", "", "")
-		}
-		for _, a := range o.Addresses {
-			asn := ""
-			if a.ASN != 0 {
-				asn = fmt.Sprintf("AS%d", a.ASN)
-			}
-			addRow(cols, name, a.IP.String(), asn, a.Country, providerCell(pr, a.Result), organisation(pr, a.Result))
-			for _, line := range append(addressNotes(pr, a), evidenceNotes(pr, a)...) {
-				addRow(cols, spanMark+"    "+line, "", "", "", "", "")
-			}
-		}
-		for _, line := range domainNotes(pr, o) {
-			addRow(cols, spanMark+"  ↳ "+line, "", "", "", "", "")
+	return &TableWriter{pr: pr, width: fitWidth(width), cols: cols, counts: map[resolvers.Status]int{}}, nil
+}
+
+// Add keeps o's rows.
+func (t *TableWriter) Add(o probe.Observation) error {
+	pr := t.pr
+	t.n++
+	t.counts[o.Status]++
+	name := displayName(o.Target)
+	if o.Status != resolvers.StatusOK {
+		// The reason spans the columns after the status, so that it does
+		// not widen them, and wraps rather than being cut.
+		if err := t.row(name, "["+string(o.Status)+"]", spanMark+reason(pr, o), "", "", ""); err != nil {
+			return err
 		}
 	}
-	var b strings.Builder
-	writeColumns(&b, cols, width)
+	for _, a := range o.Addresses {
+		asn := ""
+		if a.ASN != 0 {
+			asn = fmt.Sprintf("AS%d", a.ASN)
+		}
+		if err := t.row(name, a.IP.String(), asn, a.Country, providerCell(pr, a.Result), organisation(pr, a.Result)); err != nil {
+			return err
+		}
+		for _, line := range append(addressNotes(pr, a), evidenceNotes(pr, a)...) {
+			if err := t.row(spanMark+"    "+line, "", "", "", "", ""); err != nil {
+				return err
+			}
+		}
+	}
+	for _, line := range domainNotes(pr, o) {
+		if err := t.row(spanMark+"  ↳ "+line, "", "", "", "", ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// row keeps one row, each cell a uvarint length and its bytes.
+func (t *TableWriter) row(cells ...string) error {
+	b := t.buf[:0]
+	for i, c := range cells {
+		t.cols[i].measure(c)
+		b = binary.AppendUvarint(b, uint64(len(c)))
+		b = append(b, c...)
+	}
+	t.buf = b
+	return t.rows.write(b)
+}
+
+// WriteReport writes the table and the footer of r, whose observations are
+// those added (r.Observations is not read).
+func (t *TableWriter) WriteReport(w io.Writer, r probe.Report) error {
+	pr, width := t.pr, t.width
+	src, err := t.rows.reader()
+	if err != nil {
+		return err
+	}
+	br := bufio.NewReader(src)
+	var readErr error
+	b := bufio.NewWriterSize(w, 64<<10)
+	writeRows(b, t.cols, width, func(yield func(row []string) bool) {
+		row := make([]string, len(t.cols))
+		for {
+			for i := range row {
+				n, err := binary.ReadUvarint(br)
+				if err == io.EOF && i == 0 {
+					return
+				}
+				if err == nil && n > maxCell {
+					err = fmt.Errorf("a cell of %d bytes", n)
+				}
+				cell := make([]byte, n)
+				if err == nil {
+					_, err = io.ReadFull(br, cell)
+				}
+				if err != nil {
+					readErr = fmt.Errorf("read the table's rows back: %w", err)
+					return
+				}
+				row[i] = string(cell)
+			}
+			if !yield(row) {
+				return
+			}
+		}
+	})
+	if readErr != nil {
+		return readErr
+	}
 	b.WriteByte('\n')
-	textPara(&b, width, "%s", summary(pr, r))
-	textPara(&b, width, "%s", pr.T("text.observed", clock(r.GeneratedAt), cmp.Or(r.ToolVersion, pr.T("text.unknown-version"))))
-	textPara(&b, width, "%s", vantageLine(pr, r.Vantage))
+	textPara(b, width, "%s", countSummary(pr, t.n, t.counts))
+	textPara(b, width, "%s", pr.T("text.observed", clock(r.GeneratedAt), cmp.Or(r.ToolVersion, pr.T("text.unknown-version"))))
+	textPara(b, width, "%s", vantageLine(pr, r.Vantage))
 	if len(r.Resolvers) > 0 {
-		textPara(&b, width, "%s", pr.T("text.resolvers", strings.Join(r.Resolvers, ", ")))
+		textPara(b, width, "%s", pr.T("text.resolvers", strings.Join(r.Resolvers, ", ")))
 	}
 	for _, d := range r.Datasets {
-		textPara(&b, width, "%s", pr.T("text.data", d.ID, d.Version, describeDataset(pr, d).License))
+		textPara(b, width, "%s", pr.T("text.data", d.ID, d.Version, describeDataset(pr, d).License))
 	}
 	for _, w := range warningTexts(pr, r.Warnings) {
-		textPara(&b, width, "%s", pr.T("text.warning", w))
+		textPara(b, width, "%s", pr.T("text.warning", w))
 	}
 	if r.Interrupted {
-		textPara(&b, width, "%s", pr.T("text.interrupted"))
+		textPara(b, width, "%s", pr.T("text.interrupted"))
 	}
-	_, err = io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
+
+// maxCell bounds a kept cell's length as read back: far above any cell's.
+const maxCell = 64 << 20
+
+// Close removes what the writer kept.
+func (t *TableWriter) Close() error { return t.rows.close() }
 
 // addressNotes are what the table says of an address on lines of their
 // own: where it is located and registered when the two differ, and what
@@ -507,13 +611,41 @@ func addRow(cols []*column, cells ...string) {
 
 // writeColumns fits the columns to width and writes the header and rows.
 func writeColumns(b textWriter, cols []*column, width int) {
+	for _, c := range cols {
+		for _, cell := range c.cells {
+			c.measure(cell)
+		}
+	}
+	writeRows(b, cols, width, func(yield func(row []string) bool) {
+		row := make([]string, len(cols))
+		for i := range cols[0].cells {
+			for j, c := range cols {
+				row[j] = c.cells[i]
+			}
+			if !yield(row) {
+				return
+			}
+		}
+	})
+}
+
+// measure widens c to hold cell (a span is wrapped, not measured).
+func (c *column) measure(cell string) {
+	if !strings.HasPrefix(cell, spanMark) {
+		c.width = max(c.width, termtext.Width(cell))
+	}
+}
+
+// writeRows fits the columns, measured, to width and writes the header and
+// the rows, one cell per column each.
+func writeRows(b textWriter, cols []*column, width int, rows func(yield func(row []string) bool)) {
 	fit(cols, width)
-	row := func(cell func(c *column) string) {
+	row := func(cell func(i int, c *column) string) {
 		var line strings.Builder
 		used := 0
-		for _, c := range cols {
+		for i, c := range cols {
 			// Cells hold outside text: nothing in them may drive the terminal.
-			text := cell(c)
+			text := cell(i, c)
 			if rest, ok := strings.CutPrefix(text, spanMark); ok {
 				// A span (a failure's reason, a CNAME chain, a detail of an
 				// address) is wrapped, never cut: it holds facts to copy
@@ -545,17 +677,17 @@ func writeColumns(b textWriter, cols []*column, width int) {
 		b.WriteString(strings.TrimRight(line.String(), " "))
 		b.WriteByte('\n')
 	}
-	row(func(c *column) string {
+	row(func(_ int, c *column) string {
 		if c.short != "" && c.width < termtext.Width(c.header) {
 			return c.short
 		}
 		return c.header
 	})
-	for i := range cols[0].cells {
-		row(func(c *column) string { return c.cells[i] })
-		for _, c := range cols {
-			if c.spilled && c.cells[i] != "" && !strings.HasPrefix(c.cells[i], spanMark) {
-				textPara(b, width, "    %s: %s", c.spill, c.cells[i])
+	for cells := range rows {
+		row(func(i int, _ *column) string { return cells[i] })
+		for i, c := range cols {
+			if c.spilled && cells[i] != "" && !strings.HasPrefix(cells[i], spanMark) {
+				textPara(b, width, "    %s: %s", c.spill, cells[i])
 			}
 		}
 	}
@@ -583,17 +715,8 @@ func displayName(t probe.Target) string {
 	return t.Domain
 }
 
-// summary counts domains by status, in the fixed order of the vocabulary.
-func summary(pr *i18n.Printer, r probe.Report) string {
-	counts := map[resolvers.Status]int{}
-	for _, o := range r.Observations {
-		counts[o.Status]++
-	}
-	return countSummary(pr, len(r.Observations), counts)
-}
-
-// countSummary is summary's sentence for n observations, counts of them
-// with each status.
+// countSummary counts n domains by status (counts), in the fixed order of
+// the vocabulary.
 func countSummary(pr *i18n.Printer, n int, counts map[resolvers.Status]int) string {
 	var parts []string
 	for _, s := range resolvers.Statuses() {
@@ -611,11 +734,6 @@ func countSummary(pr *i18n.Printer, n int, counts map[resolvers.Status]int) stri
 func fit(cols []*column, total int) {
 	sum := 0
 	for _, c := range cols {
-		for _, cell := range c.cells {
-			if !strings.HasPrefix(cell, spanMark) {
-				c.width = max(c.width, termtext.Width(cell))
-			}
-		}
 		if c.width == 0 {
 			continue
 		}

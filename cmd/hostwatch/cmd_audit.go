@@ -485,6 +485,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	var jw *reports.JSONLWriter
 	var doc *reports.DocumentWriter
 	var md *reports.MarkdownWriter
+	var table *reports.TableWriter
 	lang := opts.lang.resolve(streams.Getenv)
 	switch format {
 	case "jsonl":
@@ -516,6 +517,13 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 		}
 		defer md.Close()
 		emit = md.Add
+	case "table":
+		// Rows kept as they come, the columns fitted at the end.
+		if table, err = reports.NewTableWriter(streams.Width, lang); err != nil {
+			return runError{err}
+		}
+		defer table.Close()
+		emit = table.Add
 	default:
 		emit = func(o probe.Observation) error {
 			report.Observations = append(report.Observations, o)
@@ -556,7 +564,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	case "json":
 		err = doc.WriteDocument(streams.Out, report)
 	case "table":
-		err = reports.WriteTableIn(streams.Out, report, streams.Width, lang)
+		err = table.WriteReport(streams.Out, report)
 	case "markdown":
 		err = md.WriteReport(streams.Out, report)
 	case "csv":

@@ -1,0 +1,80 @@
+package reports
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"fmt"
+	"io"
+	"os"
+)
+
+// spoolMemory is how much of a section a spool keeps in memory before it
+// moves it to a temporary file.
+const spoolMemory = 1 << 20
+
+// spool keeps bytes written in order, in memory up to spoolMemory, then
+// in a temporary file (removed at once: read through the spool only).
+type spool struct {
+	mem  bytes.Buffer
+	f    *os.File
+	w    *bufio.Writer
+	used bool
+	max  int // in memory, when not spoolMemory (tests)
+}
+
+func (s *spool) write(p []byte) error {
+	s.used = s.used || len(p) > 0
+	if s.f == nil {
+		if s.mem.Len()+len(p) <= cmp.Or(s.max, spoolMemory) {
+			s.mem.Write(p)
+			return nil
+		}
+		f, err := os.CreateTemp("", "hostwatch-section-*")
+		if err != nil {
+			return fmt.Errorf("keep the report's sections: %w", err)
+		}
+		os.Remove(f.Name())
+		s.f, s.w = f, bufio.NewWriterSize(f, 64<<10)
+		s.w.Write(s.mem.Bytes())
+		s.mem = bytes.Buffer{}
+	}
+	if _, err := s.w.Write(p); err != nil {
+		return fmt.Errorf("keep the report's sections: %w", err)
+	}
+	return nil
+}
+
+func (s *spool) empty() bool { return !s.used }
+
+// copyTo writes what was kept to w.
+func (s *spool) copyTo(w io.Writer) error {
+	r, err := s.reader()
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, r)
+	return err
+}
+
+// reader reads what was kept from its start; nothing may be written
+// while it is read.
+func (s *spool) reader() (io.Reader, error) {
+	if s.f == nil {
+		return bytes.NewReader(s.mem.Bytes()), nil
+	}
+	if err := s.w.Flush(); err != nil {
+		return nil, fmt.Errorf("keep the report's sections: %w", err)
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("keep the report's sections: %w", err)
+	}
+	return bufio.NewReaderSize(s.f, 64<<10), nil
+}
+
+func (s *spool) close() error {
+	if s.f == nil {
+		return nil
+	}
+	return s.f.Close()
+}
