@@ -49,17 +49,7 @@ func WriteHTML(w io.Writer, r probe.Report) error { return WriteHTMLIn(w, r, i18
 func WriteHTMLIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
 	// The page's JSON is written as -o json writes it, a target at a time.
 	doc, err := spoolJSON(func(w io.Writer) error {
-		d, err := NewDocumentWriter()
-		if err != nil {
-			return err
-		}
-		defer d.Close()
-		for _, o := range r.Observations {
-			if err := d.Add(o); err != nil {
-				return err
-			}
-		}
-		return d.WriteDocument(w, r)
+		return writeWhole(w, r, func() (auditWriter, error) { return NewDocumentWriter() })
 	})
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 
 // DocumentWriter writes an audit's JSON document (WriteJSON's) without
 // holding its targets: each is encoded as it comes, indented as it will be
-// in the document, into a temporary file, and WriteDocument writes the
+// in the document, into a temporary file, and WriteReport writes the
 // document's head (known only at the end of a run: its warnings, its
 // vantage) around them. A run of 100,000 names held 1.6 GB to write a
 // document of 240 MB at once; its memory no longer grows with the document.
@@ -75,9 +75,9 @@ func (d *DocumentWriter) Add(o probe.Observation) error {
 	return nil
 }
 
-// WriteDocument writes the document of r, whose targets are those added
+// WriteReport writes the document of r, whose targets are those added
 // (r.Observations is not read).
-func (d *DocumentWriter) WriteDocument(w io.Writer, r probe.Report) error {
+func (d *DocumentWriter) WriteReport(w io.Writer, r probe.Report) error {
 	r.Observations = nil
 	var head strings.Builder
 	if err := writeDocument(&head, NewDocument(r)); err != nil {

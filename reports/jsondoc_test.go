@@ -32,7 +32,7 @@ func TestDocumentWriter(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := d.WriteDocument(&got, r); err != nil {
+		if err := d.WriteReport(&got, r); err != nil {
 			t.Fatal(err)
 		}
 		d.Close()

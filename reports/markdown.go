@@ -27,17 +27,7 @@ func WriteMarkdown(w io.Writer, r probe.Report) error {
 // WriteMarkdownIn is WriteMarkdown with its words in the language lang:
 // headings, sentences, notes, failure reasons, warnings and footer.
 func WriteMarkdownIn(w io.Writer, r probe.Report, lang i18n.Lang) error {
-	m, err := NewMarkdownWriter(lang)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	for _, o := range r.Observations {
-		if err := m.Add(o); err != nil {
-			return err
-		}
-	}
-	return m.WriteReport(w, r)
+	return writeWhole(w, r, func() (auditWriter, error) { return NewMarkdownWriter(lang) })
 }
 
 // MarkdownWriter writes an audit's Markdown (WriteMarkdownIn's bytes)

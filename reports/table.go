@@ -52,17 +52,32 @@ func WriteTable(w io.Writer, r probe.Report, width int) error {
 // notes, failure reasons, warnings, summary and footer. Outside text (names,
 // organisations, errors a server sent) stays as it came.
 func WriteTableIn(w io.Writer, r probe.Report, width int, lang i18n.Lang) error {
-	t, err := NewTableWriter(width, lang)
+	return writeWhole(w, r, func() (auditWriter, error) { return NewTableWriter(width, lang) })
+}
+
+// auditWriter writes an audit's report an observation at a time, without
+// holding them (DocumentWriter, TableWriter, MarkdownWriter).
+type auditWriter interface {
+	Add(probe.Observation) error
+	// WriteReport writes the report of r, whose observations are those
+	// added (r.Observations is not read).
+	WriteReport(io.Writer, probe.Report) error
+	Close() error
+}
+
+// writeWhole writes r, observations and all, through the writer open makes.
+func writeWhole(w io.Writer, r probe.Report, open func() (auditWriter, error)) error {
+	aw, err := open()
 	if err != nil {
 		return err
 	}
-	defer t.Close()
+	defer aw.Close()
 	for _, o := range r.Observations {
-		if err := t.Add(o); err != nil {
+		if err := aw.Add(o); err != nil {
 			return err
 		}
 	}
-	return t.WriteReport(w, r)
+	return aw.WriteReport(w, r)
 }
 
 // TableWriter writes an audit's table (WriteTableIn's bytes) without

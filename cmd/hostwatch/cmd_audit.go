@@ -562,7 +562,7 @@ func runAudit(ctx context.Context, streams IOStreams, opts *auditOptions, args [
 	report.Warnings = append(report.Warnings, dataWarnings(streams, run.db)...)
 	switch format {
 	case "json":
-		err = doc.WriteDocument(streams.Out, report)
+		err = doc.WriteReport(streams.Out, report)
 	case "table":
 		err = table.WriteReport(streams.Out, report)
 	case "markdown":
