@@ -8,16 +8,16 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"os"
 )
 
 // pageJSON is the JSON document a page carries (its download link, a data:
-// URL), kept in a temporary file while the page is written: its digest and
-// size are known before the page, and its bytes are read back into the link
-// as the page streams out. An audit of 100,000 names carries 240 MB of JSON
-// (320 MB in base64); holding it, its base64 and the page at once took 3 GB.
+// URL), kept while the page is written (a spool: in a temporary file past
+// spoolMemory): its digest and size are known before the page, and its
+// bytes are read back into the link as the page streams out. An audit of
+// 100,000 names carries 240 MB of JSON (320 MB in base64); holding it, its
+// base64 and the page at once took 3 GB.
 type pageJSON struct {
-	f    *os.File
+	doc  spool
 	sum  [sha256.Size]byte
 	size int64
 	// marker stands in the page for the link until it is written: random,
@@ -27,40 +27,36 @@ type pageJSON struct {
 
 // spoolJSON keeps what write writes.
 func spoolJSON(write func(io.Writer) error) (*pageJSON, error) {
-	f, err := os.CreateTemp("", "hostwatch-page-*")
-	if err != nil {
-		return nil, fmt.Errorf("write html: keep the page's JSON: %w", err)
-	}
-	os.Remove(f.Name()) // read through f only; gone with it
-	j := &pageJSON{f: f, marker: "hostwatch-json-" + rand.Text()}
+	j := &pageJSON{marker: "hostwatch-json-" + rand.Text()}
 	h := sha256.New()
-	c := &countWriter{w: io.MultiWriter(f, h)}
+	c := &countWriter{w: io.MultiWriter(&j.doc, h)}
 	bw := bufio.NewWriterSize(c, 64<<10)
 	if err := write(bw); err != nil {
-		f.Close()
+		j.Close()
 		return nil, err
 	}
 	if err := bw.Flush(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("write html: keep the page's JSON: %w", err)
+		j.Close()
+		return nil, fmt.Errorf("write html: %w", err)
 	}
 	h.Sum(j.sum[:0])
 	j.size = c.n
 	return j, nil
 }
 
-func (j *pageJSON) Close() error { return j.f.Close() }
+func (j *pageJSON) Close() error { return j.doc.close() }
 
 // writeDataURL writes the document as a data: URL.
 func (j *pageJSON) writeDataURL(w io.Writer) error {
-	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("write html: read the page's JSON back: %w", err)
+	r, err := j.doc.reader()
+	if err != nil {
+		return fmt.Errorf("write html: %w", err)
 	}
 	if _, err := io.WriteString(w, "data:application/json;base64,"); err != nil {
 		return err
 	}
 	enc := base64.NewEncoder(base64.StdEncoding, w)
-	if _, err := io.Copy(enc, j.f); err != nil {
+	if _, err := io.Copy(enc, r); err != nil {
 		return err
 	}
 	return enc.Close()

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"io"
 	"strings"
@@ -38,5 +39,30 @@ func TestSplice(t *testing.T) {
 		if out.String() != want || s.count != 1 {
 			t.Fatalf("writes of %d bytes: %d links, wrote\n%q\nwant\n%q", step, s.count, out.String(), want)
 		}
+	}
+}
+
+// TestPageJSONInFile: a document larger than a spool keeps in memory goes
+// into the link whole from its temporary file, with its digest and size.
+func TestPageJSONInFile(t *testing.T) {
+	t.Parallel()
+	doc := strings.Repeat(`{"name": "h0.bench.test"},`, spoolMemory/8)
+	j, err := spoolJSON(func(w io.Writer) error { _, err := io.WriteString(w, doc); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if j.doc.f == nil {
+		t.Fatal("the document stayed in memory")
+	}
+	if sum := sha256.Sum256([]byte(doc)); j.sum != sum || j.size != int64(len(doc)) {
+		t.Errorf("digest %x, size %d; want %x, %d", j.sum, j.size, sum, len(doc))
+	}
+	var link bytes.Buffer
+	if err := j.writeDataURL(&link); err != nil {
+		t.Fatal(err)
+	}
+	if want := "data:application/json;base64," + base64.StdEncoding.EncodeToString([]byte(doc)); link.String() != want {
+		t.Errorf("link of %d bytes, want %d", link.Len(), len(want))
 	}
 }

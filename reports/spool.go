@@ -9,18 +9,27 @@ import (
 	"os"
 )
 
-// spoolMemory is how much of a section a spool keeps in memory before it
-// moves it to a temporary file.
+// spoolMemory is how much a spool keeps in memory before it moves what it
+// holds to a temporary file.
 const spoolMemory = 1 << 20
 
 // spool keeps bytes written in order, in memory up to spoolMemory, then
-// in a temporary file (removed at once: read through the spool only).
+// in a temporary file (removed at once: read through the spool only): a
+// part of a report written at its end, kept as it comes.
 type spool struct {
 	mem  bytes.Buffer
 	f    *os.File
 	w    *bufio.Writer
 	used bool
 	max  int // in memory, when not spoolMemory (tests)
+}
+
+// Write keeps p.
+func (s *spool) Write(p []byte) (int, error) {
+	if err := s.write(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func (s *spool) write(p []byte) error {
@@ -30,9 +39,9 @@ func (s *spool) write(p []byte) error {
 			s.mem.Write(p)
 			return nil
 		}
-		f, err := os.CreateTemp("", "hostwatch-section-*")
+		f, err := os.CreateTemp("", "hostwatch-report-*")
 		if err != nil {
-			return fmt.Errorf("keep the report's sections: %w", err)
+			return fmt.Errorf("keep the report in a temporary file: %w", err)
 		}
 		os.Remove(f.Name())
 		s.f, s.w = f, bufio.NewWriterSize(f, 64<<10)
@@ -40,7 +49,7 @@ func (s *spool) write(p []byte) error {
 		s.mem = bytes.Buffer{}
 	}
 	if _, err := s.w.Write(p); err != nil {
-		return fmt.Errorf("keep the report's sections: %w", err)
+		return fmt.Errorf("keep the report in a temporary file: %w", err)
 	}
 	return nil
 }
@@ -64,10 +73,10 @@ func (s *spool) reader() (io.Reader, error) {
 		return bytes.NewReader(s.mem.Bytes()), nil
 	}
 	if err := s.w.Flush(); err != nil {
-		return nil, fmt.Errorf("keep the report's sections: %w", err)
+		return nil, fmt.Errorf("keep the report in a temporary file: %w", err)
 	}
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("keep the report's sections: %w", err)
+		return nil, fmt.Errorf("keep the report in a temporary file: %w", err)
 	}
 	return bufio.NewReaderSize(s.f, 64<<10), nil
 }
