@@ -66,9 +66,15 @@ func (s *spool) copyTo(w io.Writer) error {
 	return err
 }
 
-// reader reads what was kept from its start; nothing may be written
-// while it is read.
-func (s *spool) reader() (io.Reader, error) {
+// spoolReader reads a spool back, a byte at a time where that is easier.
+type spoolReader interface {
+	io.Reader
+	io.ByteReader
+}
+
+// reader reads what was kept from its start, buffered; nothing may be
+// written while it is read.
+func (s *spool) reader() (spoolReader, error) {
 	if s.f == nil {
 		return bytes.NewReader(s.mem.Bytes()), nil
 	}

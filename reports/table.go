@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/hostwatch/hostwatch/attribution"
@@ -164,15 +165,15 @@ func (t *TableWriter) row(cells ...string) error {
 // those added (r.Observations is not read).
 func (t *TableWriter) WriteReport(w io.Writer, r probe.Report) error {
 	pr, width := t.pr, t.width
-	src, err := t.rows.reader()
+	br, err := t.rows.reader()
 	if err != nil {
 		return err
 	}
-	br := bufio.NewReader(src)
 	var readErr error
 	b := bufio.NewWriterSize(w, 64<<10)
 	writeRows(b, t.cols, width, func(yield func(row []string) bool) {
 		row := make([]string, len(t.cols))
+		var cell []byte
 		for {
 			for i := range row {
 				n, err := binary.ReadUvarint(br)
@@ -182,8 +183,8 @@ func (t *TableWriter) WriteReport(w io.Writer, r probe.Report) error {
 				if err == nil && n > maxCell {
 					err = fmt.Errorf("a cell of %d bytes", n)
 				}
-				cell := make([]byte, n)
 				if err == nil {
+					cell = slices.Grow(cell[:0], int(n))[:n]
 					_, err = io.ReadFull(br, cell)
 				}
 				if err != nil {
