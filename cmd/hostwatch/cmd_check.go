@@ -213,8 +213,8 @@ func runCheck(ctx context.Context, streams IOStreams, opts *checkOptions, args [
 		StartedAt: started, Now: func() time.Time { return streams.Now().UTC() }, ToolVersion: streams.Version,
 		Datasets: run.db.Datasets(), View: run.view(), Vantage: run.vantageName, Location: run.location, Confirm: opts.confirm, Group: group,
 	}, func(c probe.Change) error {
-		if failOn.matches(c) {
-			matched = append(matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
+		if what, ok := failOn.match(c); ok {
+			matched = append(matched, what+" ("+c.Domain+")")
 		}
 		tally.Add(c)
 		return spool.Add(c)

@@ -100,8 +100,8 @@ func runDiff(_ context.Context, streams IOStreams, opts *diffOptions, beforePath
 		AcrossVantages: before.Vantage.Name != after.Vantage.Name, Domains: compared, Changes: changes, Width: streams.Width,
 	}
 	for _, c := range changes {
-		if failOn.matches(c) {
-			result.Matched = append(result.Matched, fmt.Sprintf("%s (%s)", c.Kind(), c.Domain))
+		if what, ok := failOn.match(c); ok {
+			result.Matched = append(result.Matched, what+" ("+c.Domain+")")
 		}
 	}
 	if opts.output == "html" {

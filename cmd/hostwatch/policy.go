@@ -15,13 +15,24 @@ type failOn struct {
 	move  bool
 }
 
-// matches reports whether a change makes the check fail. A change still
-// waiting for confirmation never does.
-func (f failOn) matches(c probe.Change) bool {
+// match reports whether a change makes the check fail, and names what it
+// matched in the words --fail-on takes them: "move" for a move, else the
+// first of the change's kinds that was named (not its first kind: a change of
+// country and ASN fails --fail-on asn as asn_changed). A change still waiting
+// for confirmation never fails.
+func (f failOn) match(c probe.Change) (string, bool) {
 	if c.Pending() {
-		return false
+		return "", false
 	}
-	return f.move && c.IsMove() || slices.ContainsFunc(c.Kinds, func(k probe.ChangeKind) bool { return slices.Contains(f.kinds, k) })
+	if f.move && c.IsMove() {
+		return "move", true
+	}
+	for _, k := range c.Kinds {
+		if slices.Contains(f.kinds, k) {
+			return string(k), true
+		}
+	}
+	return "", false
 }
 
 // failKinds maps the short names --fail-on takes to the change kinds they match.
