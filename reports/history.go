@@ -290,6 +290,37 @@ type Disagreement struct {
 // and whose places or statuses differ. It is sorted by domain, time and
 // vantages.
 func Disagreements(h History) []Disagreement {
+	var out []Disagreement
+	periodPairs(h, func(name, va, vb string, a, b probe.Period) {
+		if dis, ok := disagree(name, va, vb, a, b); ok {
+			out = append(out, dis)
+		}
+	})
+	slices.SortStableFunc(out, func(a, b Disagreement) int {
+		return cmp.Or(cmp.Compare(a.Domain, b.Domain), a.From.Compare(b.From), a.To.Compare(b.To),
+			cmp.Compare(a.Vantages[0], b.Vantages[0]), cmp.Compare(a.Vantages[1], b.Vantages[1]))
+	})
+	return out
+}
+
+// Overlapping names the domains seen from two or more vantages at the same
+// time (two of their periods from different vantages overlap): only of
+// those can the vantages be said to agree. Timelines that follow one another
+// were never compared.
+func Overlapping(h History) map[string]bool {
+	out := map[string]bool{}
+	periodPairs(h, func(name, _, _ string, a, b probe.Period) {
+		if !minTime(a.To, b.To).Before(maxTime(a.From, b.From)) {
+			out[name] = true
+		}
+	})
+	return out
+}
+
+// periodPairs calls visit with every pair of periods of one domain from two
+// different vantages, the vantages in name order, domains in the order they
+// first come in h.
+func periodPairs(h History, visit func(domain, va, vb string, a, b probe.Period)) {
 	byDomain := map[string][]DomainHistory{}
 	var domains []string
 	for _, d := range h.Domains {
@@ -298,7 +329,6 @@ func Disagreements(h History) []Disagreement {
 		}
 		byDomain[d.Domain] = append(byDomain[d.Domain], d)
 	}
-	var out []Disagreement
 	for _, name := range domains {
 		ds := byDomain[name]
 		slices.SortStableFunc(ds, func(a, b DomainHistory) int { return cmp.Compare(a.Vantage, b.Vantage) })
@@ -309,19 +339,12 @@ func Disagreements(h History) []Disagreement {
 				}
 				for _, a := range ds[i].Periods {
 					for _, b := range ds[j].Periods {
-						if dis, ok := disagree(name, ds[i].Vantage, ds[j].Vantage, a, b); ok {
-							out = append(out, dis)
-						}
+						visit(name, ds[i].Vantage, ds[j].Vantage, a, b)
 					}
 				}
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Disagreement) int {
-		return cmp.Or(cmp.Compare(a.Domain, b.Domain), a.From.Compare(b.From), a.To.Compare(b.To),
-			cmp.Compare(a.Vantages[0], b.Vantages[0]), cmp.Compare(a.Vantages[1], b.Vantages[1]))
-	})
-	return out
 }
 
 // disagree compares two periods of one domain seen from two vantages.
@@ -377,7 +400,9 @@ func domainEnds(h History) []bool {
 
 // disagreementLines are the sentences on where a domain's vantages
 // disagree, for a domain seen from two or more vantages.
-func disagreementLines(pr *i18n.Printer, domain string, vantages int, all []Disagreement) []string {
+// A domain whose vantages never observed it at the same time is said to
+// have been compared on nothing, not to agree.
+func disagreementLines(pr *i18n.Printer, domain string, vantages int, overlapped bool, all []Disagreement) []string {
 	if vantages < 2 {
 		return nil
 	}
@@ -387,8 +412,12 @@ func disagreementLines(pr *i18n.Printer, domain string, vantages int, all []Disa
 			out = append(out, d.sentence(pr))
 		}
 	}
-	if len(out) == 0 {
+	switch {
+	case len(out) > 0:
+	case overlapped:
 		out = append(out, pr.T("text.vantages-agree", vantages))
+	default:
+		out = append(out, pr.T("text.vantages-apart", vantages))
 	}
 	return out
 }
@@ -502,7 +531,7 @@ func addrList(h probe.Hosting) string {
 // before).
 func writeTimelinesText(b *strings.Builder, pr *i18n.Printer, h History, lead bool) {
 	width := fitWidth(h.Width)
-	all := Disagreements(h)
+	all, overlapped := Disagreements(h), Overlapping(h)
 	counts := vantageCounts(h)
 	ends := domainEnds(h)
 	for i, d := range h.Domains {
@@ -518,7 +547,7 @@ func writeTimelinesText(b *strings.Builder, pr *i18n.Printer, h History, lead bo
 			textPara(b, width, "  %s", e)
 		}
 		if ends[i] {
-			for _, line := range disagreementLines(pr, d.Domain, counts[d.Domain], all) {
+			for _, line := range disagreementLines(pr, d.Domain, counts[d.Domain], overlapped[d.Domain], all) {
 				textPara(b, width, "  %s", line)
 			}
 		}
@@ -585,7 +614,7 @@ func fewer(items []string, budget int) (string, bool) {
 // writeTimelinesMarkdown writes h's timelines as Markdown (under the
 // heading historyMarkdownHead).
 func writeTimelinesMarkdown(b *strings.Builder, pr *i18n.Printer, h History) {
-	all := Disagreements(h)
+	all, overlapped := Disagreements(h), Overlapping(h)
 	counts := vantageCounts(h)
 	ends := domainEnds(h)
 	for i, d := range h.Domains {
@@ -602,7 +631,7 @@ func writeTimelinesMarkdown(b *strings.Builder, pr *i18n.Printer, h History) {
 		}
 		lines := events(pr, d)
 		if ends[i] {
-			lines = append(lines, disagreementLines(pr, d.Domain, counts[d.Domain], all)...)
+			lines = append(lines, disagreementLines(pr, d.Domain, counts[d.Domain], overlapped[d.Domain], all)...)
 		}
 		for _, e := range lines {
 			fmt.Fprintf(b, "- %s\n", mdEscape(e))

@@ -13,6 +13,7 @@ import (
 	"github.com/hostwatch/hostwatch/attribution"
 	"github.com/hostwatch/hostwatch/history"
 	"github.com/hostwatch/hostwatch/probe"
+	"github.com/hostwatch/hostwatch/reports/i18n"
 	"github.com/hostwatch/hostwatch/resolvers"
 )
 
@@ -404,23 +405,24 @@ func TestDisagreements(t *testing.T) {
 		from, to        int
 	}
 	tests := []struct {
-		name string
-		a, b []probe.Period
-		want []want
+		name    string
+		a, b    []probe.Period
+		want    []want
+		overlap bool // the vantages saw it at the same time
 	}{
 		{"overlapping, other countries", []probe.Period{period(0, 10, telkom)}, []probe.Period{period(5, 20, alibaba)},
-			[]want{{[2]string{"jakarta", "singapore"}, [2]string{"ID", "SG"}, 5, 10}}},
-		{"overlapping, same place", []probe.Period{period(0, 10, alibaba)}, []probe.Period{period(5, 20, alibaba)}, nil},
-		{"apart in time", []probe.Period{period(0, 4, telkom)}, []probe.Period{period(5, 20, alibaba)}, nil},
+			[]want{{[2]string{"jakarta", "singapore"}, [2]string{"ID", "SG"}, 5, 10}}, true},
+		{"overlapping, same place", []probe.Period{period(0, 10, alibaba)}, []probe.Period{period(5, 20, alibaba)}, nil, true},
+		{"apart in time", []probe.Period{period(0, 4, telkom)}, []probe.Period{period(5, 20, alibaba)}, nil, false},
 		{"touching at one observation", []probe.Period{period(0, 5, telkom)}, []probe.Period{period(5, 20, alibaba)},
-			[]want{{[2]string{"jakarta", "singapore"}, [2]string{"ID", "SG"}, 5, 5}}},
+			[]want{{[2]string{"jakarta", "singapore"}, [2]string{"ID", "SG"}, 5, 5}}, true},
 		{"one country, other providers", []probe.Period{period(0, 10, alibaba)}, []probe.Period{period(0, 10, aws)},
-			[]want{{[2]string{"jakarta", "singapore"}, [2]string{"Alibaba Cloud/SG", "Amazon Web Services/SG"}, 0, 10}}},
+			[]want{{[2]string{"jakarta", "singapore"}, [2]string{"Alibaba Cloud/SG", "Amazon Web Services/SG"}, 0, 10}}, true},
 		{"CDN only, other CDNs", []probe.Period{period(0, 10, cloudflare)}, []probe.Period{period(0, 10, fastly)},
-			[]want{{[2]string{"jakarta", "singapore"}, [2]string{"CDN Cloudflare", "CDN Fastly"}, 0, 10}}},
-		{"CDN only, one CDN", []probe.Period{period(0, 10, cloudflare)}, []probe.Period{period(0, 10, cloudflare)}, nil},
+			[]want{{[2]string{"jakarta", "singapore"}, [2]string{"CDN Cloudflare", "CDN Fastly"}, 0, 10}}, true},
+		{"CDN only, one CDN", []probe.Period{period(0, 10, cloudflare)}, []probe.Period{period(0, 10, cloudflare)}, nil, true},
 		{"two periods against one", []probe.Period{period(0, 4, telkom), period(5, 10, alibaba)}, []probe.Period{period(0, 10, alibaba)},
-			[]want{{[2]string{"jakarta", "singapore"}, [2]string{"ID", "SG"}, 0, 4}}},
+			[]want{{[2]string{"jakarta", "singapore"}, [2]string{"ID", "SG"}, 0, 4}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -440,6 +442,23 @@ func TestDisagreements(t *testing.T) {
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("Disagreements:\n got %+v\nwant %+v", got, tt.want)
+			}
+			over := Overlapping(h)
+			if over["kpu.go.id"] != tt.overlap || over["other.go.id"] {
+				t.Errorf("Overlapping = %v, want kpu.go.id %v and no other", over, tt.overlap)
+			}
+			// What the text says when they do not disagree: agreement only
+			// where they saw it at the same time.
+			if len(tt.want) == 0 {
+				pr, err := i18n.New(i18n.English)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines := disagreementLines(pr, "kpu.go.id", 2, over["kpu.go.id"], Disagreements(h))
+				key := map[bool]string{true: "agree wherever", false: "never saw it at the same time"}[tt.overlap]
+				if len(lines) != 1 || !strings.Contains(lines[0], key) {
+					t.Errorf("lines = %q, want one saying %q", lines, key)
+				}
 			}
 		})
 	}

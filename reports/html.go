@@ -237,7 +237,7 @@ func WriteHistoryHTMLIn(w io.Writer, h History, lang i18n.Lang) error {
 	hv.From, hv.To = clock(first), clock(last)
 	palette := newPalette()
 	counts := map[string]*mapCount{}
-	all := Disagreements(h)
+	all, overlapped := Disagreements(h), Overlapping(h)
 	vcounts := vantageCounts(h)
 	ends := domainEnds(h)
 	for i, d := range h.Domains {
@@ -251,7 +251,7 @@ func WriteHistoryHTMLIn(w io.Writer, h History, lang i18n.Lang) error {
 						Where: []hostingView{newHostingView(dis.Periods[0].Hosting, m), newHostingView(dis.Periods[1].Hosting, m)}})
 				}
 			}
-			tv.ShowAgreement = true
+			tv.ShowAgreement, tv.Apart = overlapped[d.Domain], !overlapped[d.Domain]
 		}
 		hv.Timelines = append(hv.Timelines, tv)
 		if len(d.Periods) > 0 {
@@ -985,6 +985,7 @@ type timelineView struct {
 	Legend          []legendView
 	Vantages        int
 	ShowAgreement   bool
+	Apart           bool // seen from several vantages, never at the same time
 	Disagreements   []disagreementView
 }
 
