@@ -279,20 +279,30 @@ type Disagreement struct {
 	// each place in full when those words are the same.
 	Vantages [2]string
 	Where    [2]string
-	// Periods are the two periods that overlap, in the order of Vantages.
+	// Periods are the two periods compared, in the order of Vantages.
 	Periods [2]probe.Period
-	// From and To bound the overlap.
+	// From and To bound the time both saw: the overlap of the two periods,
+	// or, for periods within SameTime of each other, the gap between them.
 	From, To time.Time
 }
 
+// SameTime is how far apart two vantages' observations may be and still be
+// compared as made at the same time: runs started together from two places
+// observe a domain seconds or minutes apart, never at the same instant. Two
+// periods are compared when they overlap, or when they are within SameTime
+// of each other and each is the other's nearest (so that a vantage's period
+// after a move is not held against the other's last period before it). The
+// rule is stated wherever agreement is (text.vantages-agree).
+const SameTime = 10 * time.Minute
+
 // Disagreements finds, for each domain with timelines from two or more
-// vantages, every pair of periods from two vantages that overlap in time
-// and whose places or statuses differ. It is sorted by domain, time and
-// vantages.
+// vantages, every pair of periods from two vantages seen at the same time
+// (see SameTime) whose places or statuses differ. It is sorted by domain,
+// time and vantages.
 func Disagreements(h History) []Disagreement {
 	var out []Disagreement
-	periodPairs(h, func(name, va, vb string, a, b probe.Period) {
-		if dis, ok := disagree(name, va, vb, a, b); ok {
+	comparedPairs(h, func(name, va, vb string, a, b probe.Period, from, to time.Time) {
+		if dis, ok := disagree(name, va, vb, a, b, from, to); ok {
 			out = append(out, dis)
 		}
 	})
@@ -304,23 +314,21 @@ func Disagreements(h History) []Disagreement {
 }
 
 // Overlapping names the domains seen from two or more vantages at the same
-// time (two of their periods from different vantages overlap): only of
-// those can the vantages be said to agree. Timelines that follow one another
-// were never compared.
+// time (two of their periods from different vantages, under SameTime): only
+// of those can the vantages be said to agree. Timelines that follow one
+// another were never compared.
 func Overlapping(h History) map[string]bool {
 	out := map[string]bool{}
-	periodPairs(h, func(name, _, _ string, a, b probe.Period) {
-		if !minTime(a.To, b.To).Before(maxTime(a.From, b.From)) {
-			out[name] = true
-		}
-	})
+	comparedPairs(h, func(name, _, _ string, _, _ probe.Period, _, _ time.Time) { out[name] = true })
 	return out
 }
 
-// periodPairs calls visit with every pair of periods of one domain from two
-// different vantages, the vantages in name order, domains in the order they
-// first come in h.
-func periodPairs(h History, visit func(domain, va, vb string, a, b probe.Period)) {
+// comparedPairs calls visit with every pair of periods of one domain, from
+// two different vantages, that were seen at the same time under SameTime,
+// with the stretch they have in common (their overlap, or the gap between
+// them); the vantages in name order, domains in the order they first come
+// in h.
+func comparedPairs(h History, visit func(domain, va, vb string, a, b probe.Period, from, to time.Time)) {
 	byDomain := map[string][]DomainHistory{}
 	var domains []string
 	for _, d := range h.Domains {
@@ -337,9 +345,17 @@ func periodPairs(h History, visit func(domain, va, vb string, a, b probe.Period)
 				if ds[i].Vantage == ds[j].Vantage {
 					continue
 				}
-				for _, a := range ds[i].Periods {
-					for _, b := range ds[j].Periods {
-						visit(name, ds[i].Vantage, ds[j].Vantage, a, b)
+				as, bs := ds[i].Periods, ds[j].Periods
+				nearA, nearB := nearest(as, bs), nearest(bs, as)
+				for ia, a := range as {
+					for ib, b := range bs {
+						late, early := maxTime(a.From, b.From), minTime(a.To, b.To)
+						switch {
+						case !early.Before(late): // they overlap
+							visit(name, ds[i].Vantage, ds[j].Vantage, a, b, late, early)
+						case late.Sub(early) <= SameTime && nearA[ia] == ib && nearB[ib] == ia:
+							visit(name, ds[i].Vantage, ds[j].Vantage, a, b, early, late)
+						}
 					}
 				}
 			}
@@ -347,12 +363,26 @@ func periodPairs(h History, visit func(domain, va, vb string, a, b probe.Period)
 	}
 }
 
-// disagree compares two periods of one domain seen from two vantages.
-func disagree(domain, va, vb string, a, b probe.Period) (Disagreement, bool) {
-	from, to := maxTime(a.From, b.From), minTime(a.To, b.To)
-	if to.Before(from) {
-		return Disagreement{}, false
+// nearest gives, for each period of xs, the index of the period of ys
+// nearest to it in time (the first of equals; -1 when ys is empty).
+func nearest(xs, ys []probe.Period) []int {
+	out := make([]int, len(xs))
+	for i, x := range xs {
+		out[i] = -1
+		var best time.Duration
+		for j, y := range ys {
+			gap := max(y.From.Sub(x.To), x.From.Sub(y.To), 0)
+			if out[i] < 0 || gap < best {
+				out[i], best = j, gap
+			}
+		}
 	}
+	return out
+}
+
+// disagree compares two periods of one domain seen from two vantages at
+// the same time, from and to bounding the stretch they have in common.
+func disagree(domain, va, vb string, a, b probe.Period, from, to time.Time) (Disagreement, bool) {
 	ha, hb := a.Hosting, b.Hosting
 	if ha.Status == hb.Status && slices.Equal(ha.Places, hb.Places) {
 		return Disagreement{}, false
@@ -415,9 +445,9 @@ func disagreementLines(pr *i18n.Printer, domain string, vantages int, overlapped
 	switch {
 	case len(out) > 0:
 	case overlapped:
-		out = append(out, pr.T("text.vantages-agree", vantages))
+		out = append(out, pr.T("text.vantages-agree", vantages, int(SameTime/time.Minute)))
 	default:
-		out = append(out, pr.T("text.vantages-apart", vantages))
+		out = append(out, pr.T("text.vantages-apart", vantages, int(SameTime/time.Minute)))
 	}
 	return out
 }

@@ -383,6 +383,55 @@ func TestDailyCSVDays(t *testing.T) {
 	}
 }
 
+// TestDisagreementsSameTime checks SameTime: two vantages' runs started
+// together see a domain minutes apart, and are compared; further apart, they
+// are not.
+func TestDisagreementsSameTime(t *testing.T) {
+	t.Parallel()
+	at := func(min, sec int) time.Time { return time.Date(2024, 2, 14, 10, min, sec, 0, time.UTC) }
+	seen := func(when time.Time, country string) []probe.Period {
+		h := probe.Hosting{Status: resolvers.StatusOK, Places: []probe.Place{{Provider: "P " + country, Country: country}},
+			Providers: []string{"P " + country}, Countries: []string{country}}
+		h.Normalize()
+		return []probe.Period{{From: when, To: when, Hosting: h}}
+	}
+	for _, tc := range []struct {
+		name       string
+		a, b       []probe.Period
+		disagree   bool
+		overlap    bool
+		from, till time.Time
+	}{
+		{"seconds apart, other countries", seen(at(0, 0), "ID"), seen(at(0, 3), "SG"), true, true, at(0, 0), at(0, 3)},
+		{"seconds apart, one country", seen(at(0, 0), "ID"), seen(at(0, 3), "ID"), false, true, time.Time{}, time.Time{}},
+		{"ten minutes apart", seen(at(0, 0), "ID"), seen(at(10, 0), "SG"), true, true, at(0, 0), at(10, 0)},
+		{"more than ten minutes apart", seen(at(0, 0), "ID"), seen(at(10, 1), "SG"), false, false, time.Time{}, time.Time{}},
+		// Jakarta at 10:00:00 and Singapore at 10:00:03 saw ID; the domain
+		// moved and Jakarta saw SG at 10:00:06: each period is compared with
+		// its nearest, so the move is no disagreement.
+		{"a move after both saw it", append(seen(at(0, 0), "ID"), seen(at(0, 6), "SG")...), seen(at(0, 3), "ID"), false, true, time.Time{}, time.Time{}},
+		{"nearest of several", append(seen(at(0, 0), "ID"), seen(at(0, 6), "SG")...), seen(at(0, 5), "ID"), true, true, at(0, 5), at(0, 6)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := History{Domains: []DomainHistory{
+				{Domain: "kpu.go.id", Vantage: "jakarta", Periods: tc.a},
+				{Domain: "kpu.go.id", Vantage: "singapore", Periods: tc.b},
+			}}
+			dis := Disagreements(h)
+			if got := len(dis) == 1; got != tc.disagree || len(dis) > 1 {
+				t.Fatalf("Disagreements = %+v, want a disagreement: %v", dis, tc.disagree)
+			}
+			if tc.disagree && (!dis[0].From.Equal(tc.from) || !dis[0].To.Equal(tc.till)) {
+				t.Errorf("disagreement from %v to %v, want %v to %v", dis[0].From, dis[0].To, tc.from, tc.till)
+			}
+			if got := Overlapping(h)["kpu.go.id"]; got != tc.overlap {
+				t.Errorf("Overlapping = %v, want %v", got, tc.overlap)
+			}
+		})
+	}
+}
+
 func TestDisagreements(t *testing.T) {
 	t.Parallel()
 	at := func(hour int) time.Time { return time.Date(2024, 2, 14, hour, 0, 0, 0, time.UTC) }
@@ -455,7 +504,7 @@ func TestDisagreements(t *testing.T) {
 					t.Fatal(err)
 				}
 				lines := disagreementLines(pr, "kpu.go.id", 2, over["kpu.go.id"], Disagreements(h))
-				key := map[bool]string{true: "agree wherever", false: "never saw it at the same time"}[tt.overlap]
+				key := map[bool]string{true: "agree wherever both saw it within 10 minutes", false: "never saw it within 10 minutes"}[tt.overlap]
 				if len(lines) != 1 || !strings.Contains(lines[0], key) {
 					t.Errorf("lines = %q, want one saying %q", lines, key)
 				}

@@ -252,6 +252,7 @@ func WriteHistoryHTMLIn(w io.Writer, h History, lang i18n.Lang) error {
 				}
 			}
 			tv.ShowAgreement, tv.Apart = overlapped[d.Domain], !overlapped[d.Domain]
+			tv.SameTimeMinutes = int(SameTime / time.Minute)
 		}
 		hv.Timelines = append(hv.Timelines, tv)
 		if len(d.Periods) > 0 {
@@ -986,6 +987,7 @@ type timelineView struct {
 	Vantages        int
 	ShowAgreement   bool
 	Apart           bool // seen from several vantages, never at the same time
+	SameTimeMinutes int  // how far apart observations still count as at the same time
 	Disagreements   []disagreementView
 }
 
