@@ -28,7 +28,7 @@ SCREENSHOT_ID := docs/report-id.png
 DEMO_NAMES  := pemilu2024.kpu.go.id sirekap-web.kpu.go.id sirekap-api.kpu.go.id kpu.go.id \
                mail.kpu.go.id loop-a.kpu.go.id hilang.kpu.go.id
 
-.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium postgresql fuzz bench bench-knot bench-check bench-history bench-backends dnsperf dataset providers map screenshot clean
+.PHONY: all build demo test fmt-check vet staticcheck unit netns-tools chromium postgresql csvkit fuzz bench bench-knot bench-check bench-history bench-backends dnsperf dataset providers map screenshot clean
 
 all: build
 
@@ -55,7 +55,7 @@ demo: build
 	echo; echo "HTML report of the audit: $(DEMO_HTML) (one file; opens offline in any browser)"; \
 	echo "The same report in Bahasa Indonesia: $(DEMO_HTML_ID)"
 
-test: fmt-check vet staticcheck chromium postgresql unit
+test: fmt-check vet staticcheck chromium postgresql csvkit unit
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -76,17 +76,25 @@ staticcheck: $(STATICCHECK)
 
 # HOSTWATCH_CHROMIUM=required: the HTML tests open the reports in headless
 # Chromium and fail, rather than skip, when it is missing.
+# HOSTWATCH_CSVKIT=required: every CSV hostwatch writes is read back with
+# csvkit, failing rather than skipping when it is missing.
 # HOSTWATCH_POSTGRES=required: the PostgreSQL tests start a server of their
 # own (history/postgres/pgtest) and fail, rather than skip, when they cannot;
 # their 8-writer test records 800,000 observations, past go test's default
 # 10-minute timeout on a busy machine.
 unit: netns-tools
-	HOSTWATCH_CHROMIUM=required HOSTWATCH_POSTGRES=required $(GO) test -race -count=1 -timeout 40m ./...
+	HOSTWATCH_CHROMIUM=required HOSTWATCH_CSVKIT=required HOSTWATCH_POSTGRES=required $(GO) test -race -count=1 -timeout 40m ./...
 	HOSTWATCH_POSTGRES=required $(GO) test -count=1 -timeout 40m -run '^TestShardsAndVantagesAtOnce$$' ./history/postgres
 
 # Debian's Chromium, for the tests that open HTML reports in a real browser.
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Debian's csvkit, which reads back every CSV hostwatch writes (the CSVs are
+# for watchdogs, who read them with csvkit and Python's csv).
+csvkit:
+	@command -v csvformat >/dev/null || { apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq csvkit; }
 
 # Debian's PostgreSQL server, which the history/postgres tests start in a
 # temporary directory of their own (as the postgres user when run as root).

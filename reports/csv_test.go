@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/netip"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -113,6 +115,45 @@ func TestCSVPython(t *testing.T) {
 	if err != nil {
 		t.Skip("python3 is not installed")
 	}
+	readsAsGo(t, "python's csv", func(data []byte) ([][]string, error) {
+		out, err := run(t, data, python, "-c",
+			"import csv, json, sys\nrows = list(csv.reader(open(0, newline=''), strict=True))\njson.dump(rows, sys.stdout)")
+		if err != nil {
+			return nil, err
+		}
+		var rows [][]string
+		return rows, json.Unmarshal(out, &rows)
+	})
+}
+
+// TestCSVKit reads every CSV with csvkit, as watchdogs do: csvformat
+// parses it and writes it back with every cell quoted, which Go's reader
+// then reads. HOSTWATCH_CSVKIT=required
+// (make test, which installs Debian's csvkit) fails rather than skips when
+// it is missing.
+func TestCSVKit(t *testing.T) {
+	t.Parallel()
+	csvformat, err := exec.LookPath("csvformat")
+	if err != nil {
+		if os.Getenv("HOSTWATCH_CSVKIT") == "required" {
+			t.Fatal("HOSTWATCH_CSVKIT=required and csvkit's csvformat is not installed (apt-get install csvkit)")
+		}
+		t.Skip("csvkit is not installed")
+	}
+	readsAsGo(t, "csvkit", func(data []byte) ([][]string, error) {
+		out, err := run(t, data, csvformat, "--out-quoting", "1")
+		if err != nil {
+			return nil, err
+		}
+		return csv.NewReader(bytes.NewReader(out)).ReadAll()
+	})
+}
+
+// readsAsGo checks that read, another program's CSV reader, takes every
+// CSV hostwatch writes (of the hostile spans, and a sample daily CSV) and
+// sees the cells Go's reader sees.
+func readsAsGo(t *testing.T, who string, read func([]byte) ([][]string, error)) {
+	t.Helper()
 	csvs := hostileCSVs(t)
 	var golden bytes.Buffer
 	if err := WriteDailyCSV(&golden, sampleSpans(t)); err != nil {
@@ -120,27 +161,32 @@ func TestCSVPython(t *testing.T) {
 	}
 	csvs["sample daily"] = golden.Bytes()
 	for name, data := range csvs {
-		cmd := exec.CommandContext(t.Context(), python, "-c",
-			"import csv, json, sys\nrows = list(csv.reader(open(0, newline=''), strict=True))\njson.dump(rows, sys.stdout)")
-		cmd.Stdin = bytes.NewReader(data)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
+		got, err := read(data)
 		if err != nil {
-			t.Fatalf("%s: python's csv refuses it: %v\n%s\n%s", name, err, stderr.String(), data)
-		}
-		var got [][]string
-		if err := json.Unmarshal(out, &got); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %s refuses it: %v\n%s", name, who, err, data)
 		}
 		want, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !slices.EqualFunc(got, want, slices.Equal) {
-			t.Errorf("%s: python reads\n%q\nGo reads\n%q", name, got, want)
+			t.Errorf("%s: %s reads\n%q\nGo reads\n%q", name, who, got, want)
 		}
 	}
+}
+
+// run runs a program with data on its stdin and returns its stdout; its
+// stderr is in the error.
+func run(t *testing.T, data []byte, name string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(t.Context(), name, args...)
+	cmd.Stdin = bytes.NewReader(data)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", err, stderr.String())
+	}
+	return out, nil
 }
 
 func FuzzCSVCell(f *testing.F) {
