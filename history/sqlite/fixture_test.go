@@ -204,13 +204,13 @@ func recordOf(runs []history.Run, spans []history.Span) storedRecord {
 	return out
 }
 
-// TestMigrateFromV3 opens testdata/landed-v3.db, landed-v4.db and landed-v5.db, each
+// TestMigrateFromV3 opens testdata/landed-v3.db to landed-v6.db, each
 // written by the code of its schema (TestWriteFixture at that schema):
 // every run and span reads back as that code read them, and the next runs
 // bring the changes they brought there.
 func TestMigrateFromV3(t *testing.T) {
 	t.Parallel()
-	for _, v := range []string{"landed-v3", "landed-v4", "landed-v5"} {
+	for _, v := range []string{"landed-v3", "landed-v4", "landed-v5", "landed-v6"} {
 		t.Run(v, func(t *testing.T) {
 			t.Parallel()
 			ob := newObserver(t)

@@ -912,3 +912,39 @@ func TestFirstRunSharesAnswersAcrossChunks(t *testing.T) {
 		t.Errorf("%d answers (%d fingerprints), %d spans; want 4, 4, %d", answers, fps, spans, 2*chunk+12)
 	}
 }
+
+// TestHostingQueryPlans checks that a watchdog's plain SQL on the hosting
+// view finds its rows through the indexes SCHEMA.md names, by domain, by
+// time and by address, rather than reading every span: in a file migrated
+// from the last schema, as in a new one.
+func TestHostingQueryPlans(t *testing.T) {
+	t.Parallel()
+	s := openFixture(t, "landed-v6.db")
+	for _, tc := range []struct {
+		where string
+		index string
+	}{
+		{"domain = 'sirekap-web.kpu.go.id'", "observations_domain_vantage"},
+		{"first_seen >= '2024-02-15'", "observations_first_seen"},
+		{"ip = '170.33.13.55'", "observations_answer"},
+	} {
+		rows, err := s.db.Query("EXPLAIN QUERY PLAN SELECT domain, vantage, first_seen, last_seen FROM hosting WHERE " + tc.where)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		text := strings.Join(plan, "; ")
+		if !strings.Contains(text, tc.index) || strings.Contains(text, "SCAN o") {
+			t.Errorf("WHERE %s: plan %q, want it through %s without reading every span", tc.where, text, tc.index)
+		}
+	}
+}
