@@ -31,7 +31,7 @@ func newHistoryCmd(streams IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history [flags] [DOMAIN...]",
 		Short: "Show the recorded timeline of domains: periods, moves, and daily rows",
-		Long: `history reads the database that check writes and shows, for each domain (or
+		Long: fmt.Sprintf(`history reads the database that check writes and shows, for each domain (or
 the ones named), the periods in which its hosting did not move (from, to,
 addresses, networks, organisations, countries) and the moves between them,
 summed up in one line such as "moved 3 times since 2024-02-01: ID → SG → FR → SG",
@@ -41,7 +41,9 @@ over --confirm runs (by default the value each check recorded). A change
 still waiting for its confirmation shows as "pending (1 of 2)".
 
 Every vantage (check --vantage) has its own timeline; history shows each,
-and where two vantages saw different places at the same time. --vantage
+and where two vantages saw different places at the same time: where their
+periods overlap, or lie within %d minutes of each other, each the other's
+nearest (runs started together reach a domain seconds apart). --vantage
 shows one.
 
 --daily writes CSV with one row per day, vantage, domain and address that
@@ -55,7 +57,7 @@ meets are possible, and when two disks do not meet at all no single place is
 within reach of both, so the address answers from more than one place: it
 is anycast (the speed-of-light test of anycast studies, Cicalese et al. 2015).
 
-` + exitHelp(exitDone,
+`, int(reports.SameTime/time.Minute)) + exitHelp(exitDone,
 			exitDoc{exitUsage, "usage or input error: bad flag or time, a domain the file never recorded, an address --bounds finds no round trips to, a missing, damaged or newer history file"},
 			exitWriteFailed),
 		Example: `  hostwatch history sirekap-web.kpu.go.id --db history.db
