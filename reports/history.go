@@ -244,6 +244,8 @@ func summaryIn(pr *i18n.Printer, d DomainHistory) string {
 // renumbering and changes of status.
 func events(pr *i18n.Printer, d DomainHistory) []string {
 	var out, waiting []string
+	var cnames int // CNAME changes seen; past maxCNAMEEvents they are counted
+	var lastCNAME time.Time
 	for _, c := range d.Changes {
 		switch {
 		case c.Pending():
@@ -262,13 +264,27 @@ func events(pr *i18n.Printer, d DomainHistory) []string {
 			}
 			out = append(out, pr.T("text.event.network",
 				clock(c.AfterAt), orDash(from), orDash(to), orDash(placeList(c.After))))
+		case slices.Contains(c.Kinds, probe.ChangeCNAME) && !endsPeriod(c):
+			if cnames++; cnames <= maxCNAMEEvents {
+				out = append(out, pr.T("text.event.cname",
+					clock(c.AfterAt), orDash(strings.Join(c.Before.CNAME, " → ")), orDash(strings.Join(c.After.CNAME, " → "))))
+			}
+			lastCNAME = c.AfterAt
 		case endsPeriod(c) && !c.BeforeAt.IsZero():
 			out = append(out, pr.T("text.event.status",
 				clock(c.BeforeAt), clock(c.AfterAt), string(c.Before.Status), string(c.After.Status), kindsList(pr, c)))
 		}
 	}
+	if more := cnames - maxCNAMEEvents; more > 0 {
+		out = append(out, pr.N("text.event.cname-more", more, clock(lastCNAME)))
+	}
 	return append(out, waiting...)
 }
+
+// maxCNAMEEvents is how many CNAME changes a timeline words one by one: a
+// name whose chain alternates on every run would otherwise add a line per
+// run; the rest are counted (every one is in -o json).
+const maxCNAMEEvents = 5
 
 // Disagreement is a stretch of time in which two vantages saw one domain
 // hosted in different places (or with different statuses).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -510,5 +511,32 @@ func TestDisagreements(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEventsCNAME checks that a CNAME change inside a period is told (it is
+// no move), and that a chain alternating on every run is counted past
+// maxCNAMEEvents instead of adding a line per run.
+func TestEventsCNAME(t *testing.T) {
+	t.Parallel()
+	pr, err := i18n.New(i18n.English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := func(i int) probe.Hosting {
+		return probe.Hosting{Status: resolvers.StatusOK, CNAME: []string{fmt.Sprintf("edge-%c.kpu.go.id", 'a'+i%2)}}
+	}
+	var d DomainHistory
+	for i := range maxCNAMEEvents + 2 {
+		d.Changes = append(d.Changes, probe.Change{Domain: "www.kpu.go.id", Kinds: []probe.ChangeKind{probe.ChangeCNAME},
+			Before: chain(i), After: chain(i + 1), AfterAt: time.Date(2024, 2, 14, i, 0, 0, 0, time.UTC)})
+	}
+	got := events(pr, d)
+	want := []string{"CNAME changed at 2024-02-14T00:00:00Z: edge-a.kpu.go.id → edge-b.kpu.go.id (not a move)"}
+	if len(got) != maxCNAMEEvents+1 || got[0] != want[0] {
+		t.Fatalf("events:\n%s", strings.Join(got, "\n"))
+	}
+	if last := got[len(got)-1]; last != "2 more CNAME changes, the last at 2024-02-14T06:00:00Z (every one is in -o json)" {
+		t.Errorf("last line %q", last)
 	}
 }
