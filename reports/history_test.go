@@ -539,4 +539,21 @@ func TestEventsCNAME(t *testing.T) {
 	if last := got[len(got)-1]; last != "2 more CNAME changes, the last at 2024-02-14T06:00:00Z (every one is in -o json)" {
 		t.Errorf("last line %q", last)
 	}
+	// The HTML page tells them the same way.
+	d.Domain = "www.kpu.go.id"
+	d.Periods = []probe.Period{{Domain: d.Domain, From: d.Changes[0].AfterAt, To: d.Changes[len(d.Changes)-1].AfterAt, Hosting: chain(0)}}
+	var page bytes.Buffer
+	if err := WriteHistoryHTML(&page, History{Domains: []DomainHistory{d}}); err != nil {
+		t.Fatal(err)
+	}
+	html := page.String()
+	if n := strings.Count(html, "CNAME changed at "); n != maxCNAMEEvents {
+		t.Errorf("the page tells %d CNAME changes one by one, want %d", n, maxCNAMEEvents)
+	}
+	for _, want := range []string{"CNAME changed at 2024-02-14T00:00:00Z: edge-a.kpu.go.id → edge-b.kpu.go.id; not a move.",
+		"2 more CNAME changes, the last at 2024-02-14T06:00:00Z; every one is in the JSON."} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the page does not say %q", want)
+		}
+	}
 }

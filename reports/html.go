@@ -1001,7 +1001,8 @@ type periodView struct {
 }
 
 type eventView struct {
-	// Kind is move, pending, view, network or status.
+	// Kind is move, pending, view, network, cname, cname-more (N more
+	// CNAME changes, the last at AfterAt) or status.
 	Kind              string
 	N                 int // the move's number on the timeline (moves only)
 	BeforeAt, AfterAt string
@@ -1081,8 +1082,9 @@ func newTimelineView(h History, d DomainHistory, first, last time.Time, pal *pal
 			tv.Legend = append(tv.Legend, legendView{Colour: pv.Colour, Hosting: hv})
 		}
 	}
-	n := 0
+	n, cnames := 0, 0
 	var waiting []eventView
+	var moreCNAME *eventView // past maxCNAMEEvents, CNAME changes are counted
 	for _, c := range d.Changes {
 		e := eventView{BeforeAt: clock(c.BeforeAt), AfterAt: clock(c.AfterAt), Before: newHostingView(c.Before, m),
 			After: newHostingView(c.After, m), Seen: c.Seen, Confirm: c.Confirm,
@@ -1107,12 +1109,21 @@ func newTimelineView(h History, d DomainHistory, first, last time.Time, pal *pal
 			e.Kind = "view"
 		case slices.Contains(c.Kinds, probe.ChangeNetwork):
 			e.Kind = "network"
+		case slices.Contains(c.Kinds, probe.ChangeCNAME) && !endsPeriod(c):
+			if cnames++; cnames > maxCNAMEEvents {
+				moreCNAME = &eventView{Kind: "cname-more", N: cnames - maxCNAMEEvents, AfterAt: e.AfterAt, X: e.X}
+				continue
+			}
+			e.Kind = "cname"
 		case endsPeriod(c) && !c.BeforeAt.IsZero():
 			e.Kind = "status"
 		default:
 			continue
 		}
 		tv.Events = append(tv.Events, e)
+	}
+	if moreCNAME != nil {
+		tv.Events = append(tv.Events, *moreCNAME)
 	}
 	tv.Events = append(tv.Events, waiting...)
 	return tv
