@@ -239,52 +239,94 @@ func summaryIn(pr *i18n.Printer, d DomainHistory) string {
 	return head + ": " + strings.Join(places, " → ")
 }
 
-// events are the sentences listing a timeline's telling changes, in time
-// order, then those awaiting confirmation: moves, changes of view,
-// renumbering and changes of status.
-func events(pr *i18n.Printer, d DomainHistory) []string {
-	var out, waiting []string
-	var cnames int // CNAME changes seen; past maxCNAMEEvents they are counted
-	var lastCNAME time.Time
+// event is one of a timeline's telling changes, as every renderer tells
+// them: Kind is move, pending, view, network, cname, status or cname-more
+// (More CNAME changes past maxCNAMEEvents, the last of them Change).
+type event struct {
+	Kind   string
+	Change probe.Change
+	More   int
+}
+
+// timelineEvents are d's telling changes in time order, then those awaiting
+// confirmation: moves, changes of view, renumbering, CNAME changes inside a
+// period (the first maxCNAMEEvents, then one cname-more counting the rest)
+// and changes of status.
+func timelineEvents(d DomainHistory) []event {
+	var out, waiting []event
+	var more *event
+	cnames := 0
 	for _, c := range d.Changes {
+		e := event{Change: c}
 		switch {
 		case c.Pending():
-			waiting = append(waiting, pr.T("text.event.pending",
-				c.Seen, c.Confirm, where(c.Before), where(c.After), clock(c.AfterAt)))
+			e.Kind = "pending"
+			waiting = append(waiting, e)
+			continue
 		case c.IsMove():
+			e.Kind = "move"
+		case c.Kind() == probe.ChangeView:
+			e.Kind = "view"
+		case slices.Contains(c.Kinds, probe.ChangeNetwork):
+			e.Kind = "network"
+		case slices.Contains(c.Kinds, probe.ChangeCNAME) && !endsPeriod(c):
+			if cnames++; cnames > maxCNAMEEvents {
+				more = &event{Kind: "cname-more", Change: c, More: cnames - maxCNAMEEvents}
+				continue
+			}
+			e.Kind = "cname"
+		case endsPeriod(c) && !c.BeforeAt.IsZero():
+			e.Kind = "status"
+		default:
+			continue
+		}
+		out = append(out, e)
+	}
+	if more != nil {
+		out = append(out, *more)
+	}
+	return append(out, waiting...)
+}
+
+// maxCNAMEEvents is how many CNAME changes a timeline tells one by one: a
+// name whose chain alternates on every run would otherwise add a line per
+// run; the rest are counted (every one is in -o json).
+const maxCNAMEEvents = 5
+
+// events are the sentences telling a timeline's events (timelineEvents).
+func events(pr *i18n.Printer, d DomainHistory) []string {
+	var out []string
+	for _, e := range timelineEvents(d) {
+		c := e.Change
+		switch e.Kind {
+		case "pending":
+			out = append(out, pr.T("text.event.pending",
+				c.Seen, c.Confirm, where(c.Before), where(c.After), clock(c.AfterAt)))
+		case "move":
 			out = append(out, pr.T("text.event.moved",
 				clock(c.BeforeAt), clock(c.AfterAt), where(c.Before), where(c.After), kindsList(pr, c)))
-		case c.Kind() == probe.ChangeView:
+		case "view":
 			out = append(out, pr.T("text.event.view",
 				clock(c.AfterAt), c.BeforeView.String(), c.AfterView.String()))
-		case slices.Contains(c.Kinds, probe.ChangeNetwork):
+		case "network":
 			from, to := asnList(c.Before), asnList(c.After)
 			if from == to || to == "" {
 				from, to = prefixList(c.Before), prefixList(c.After)
 			}
 			out = append(out, pr.T("text.event.network",
 				clock(c.AfterAt), orDash(from), orDash(to), orDash(placeList(c.After))))
-		case slices.Contains(c.Kinds, probe.ChangeCNAME) && !endsPeriod(c):
-			if cnames++; cnames <= maxCNAMEEvents {
-				out = append(out, pr.T("text.event.cname",
-					clock(c.AfterAt), orDash(strings.Join(c.Before.CNAME, " → ")), orDash(strings.Join(c.After.CNAME, " → "))))
-			}
-			lastCNAME = c.AfterAt
-		case endsPeriod(c) && !c.BeforeAt.IsZero():
+		case "cname":
+			out = append(out, pr.T("text.event.cname",
+				clock(c.AfterAt), orDash(strings.Join(c.Before.CNAME, " → ")), orDash(strings.Join(c.After.CNAME, " → "))))
+		case "cname-more":
+			out = append(out, pr.N("text.event.cname-more", e.More, clock(c.AfterAt)))
+		case "status":
 			out = append(out, pr.T("text.event.status",
 				clock(c.BeforeAt), clock(c.AfterAt), string(c.Before.Status), string(c.After.Status), kindsList(pr, c)))
 		}
 	}
-	if more := cnames - maxCNAMEEvents; more > 0 {
-		out = append(out, pr.N("text.event.cname-more", more, clock(lastCNAME)))
-	}
-	return append(out, waiting...)
+	return out
 }
-
-// maxCNAMEEvents is how many CNAME changes a timeline words one by one: a
-// name whose chain alternates on every run would otherwise add a line per
-// run; the rest are counted (every one is in -o json).
-const maxCNAMEEvents = 5
 
 // Disagreement is a stretch of time in which two vantages saw one domain
 // hosted in different places (or with different statuses).

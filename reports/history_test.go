@@ -509,6 +509,13 @@ func TestDisagreements(t *testing.T) {
 				if len(lines) != 1 || !strings.Contains(lines[0], key) {
 					t.Errorf("lines = %q, want one saying %q", lines, key)
 				}
+				var page bytes.Buffer
+				if err := WriteHistoryHTML(&page, h); err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(page.String(), key) {
+					t.Errorf("the page does not say %q", key)
+				}
 			}
 		})
 	}

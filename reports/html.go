@@ -251,8 +251,7 @@ func WriteHistoryHTMLIn(w io.Writer, h History, lang i18n.Lang) error {
 						Where: []hostingView{newHostingView(dis.Periods[0].Hosting, m), newHostingView(dis.Periods[1].Hosting, m)}})
 				}
 			}
-			tv.ShowAgreement, tv.Apart = overlapped[d.Domain], !overlapped[d.Domain]
-			tv.SameTimeMinutes = int(SameTime / time.Minute)
+			tv.Compared, tv.SameTimeMinutes = overlapped[d.Domain], int(SameTime/time.Minute)
 		}
 		hv.Timelines = append(hv.Timelines, tv)
 		if len(d.Periods) > 0 {
@@ -985,9 +984,10 @@ type timelineView struct {
 	Events          []eventView
 	Legend          []legendView
 	Vantages        int
-	ShowAgreement   bool
-	Apart           bool // seen from several vantages, never at the same time
-	SameTimeMinutes int  // how far apart observations still count as at the same time
+	// Compared: two of the vantages (Vantages is set when there are
+	// several) saw it at the same time, within SameTimeMinutes.
+	Compared        bool
+	SameTimeMinutes int
 	Disagreements   []disagreementView
 }
 
@@ -1082,11 +1082,10 @@ func newTimelineView(h History, d DomainHistory, first, last time.Time, pal *pal
 			tv.Legend = append(tv.Legend, legendView{Colour: pv.Colour, Hosting: hv})
 		}
 	}
-	n, cnames := 0, 0
-	var waiting []eventView
-	var moreCNAME *eventView // past maxCNAMEEvents, CNAME changes are counted
-	for _, c := range d.Changes {
-		e := eventView{BeforeAt: clock(c.BeforeAt), AfterAt: clock(c.AfterAt), Before: newHostingView(c.Before, m),
+	n := 0
+	for _, te := range timelineEvents(d) {
+		c := te.Change
+		e := eventView{Kind: te.Kind, BeforeAt: clock(c.BeforeAt), AfterAt: clock(c.AfterAt), Before: newHostingView(c.Before, m),
 			After: newHostingView(c.After, m), Seen: c.Seen, Confirm: c.Confirm,
 			BeforeView: c.BeforeView.String(), AfterView: c.AfterView.String()}
 		for _, k := range c.Kinds {
@@ -1097,35 +1096,15 @@ func newTimelineView(h History, d DomainHistory, first, last time.Time, pal *pal
 			mid = c.BeforeAt.Add(c.AfterAt.Sub(c.BeforeAt) / 2)
 		}
 		e.X = pos(mid)
-		switch {
-		case c.Pending():
-			e.Kind = "pending"
-			waiting = append(waiting, e)
-			continue
-		case c.IsMove():
+		switch te.Kind {
+		case "move":
 			n++
-			e.Kind, e.N = "move", n
-		case c.Kind() == probe.ChangeView:
-			e.Kind = "view"
-		case slices.Contains(c.Kinds, probe.ChangeNetwork):
-			e.Kind = "network"
-		case slices.Contains(c.Kinds, probe.ChangeCNAME) && !endsPeriod(c):
-			if cnames++; cnames > maxCNAMEEvents {
-				moreCNAME = &eventView{Kind: "cname-more", N: cnames - maxCNAMEEvents, AfterAt: e.AfterAt, X: e.X}
-				continue
-			}
-			e.Kind = "cname"
-		case endsPeriod(c) && !c.BeforeAt.IsZero():
-			e.Kind = "status"
-		default:
-			continue
+			e.N = n
+		case "cname-more":
+			e.N = te.More
 		}
 		tv.Events = append(tv.Events, e)
 	}
-	if moreCNAME != nil {
-		tv.Events = append(tv.Events, *moreCNAME)
-	}
-	tv.Events = append(tv.Events, waiting...)
 	return tv
 }
 
